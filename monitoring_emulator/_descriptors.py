@@ -1,0 +1,154 @@
+"""Metric descriptor rules: valid types and labels, merge on re-create, auto-creation on write."""
+
+from __future__ import annotations
+
+import re
+
+import grpc
+from google.api import label_pb2, metric_pb2
+
+from ._errors import ApiError, invalid_argument
+
+__all__ = [
+    "LABEL_KEY",
+    "MAX_LABELS",
+    "USER_PREFIXES",
+    "auto_created",
+    "descriptor_name",
+    "kind_name",
+    "merge_descriptor",
+    "metric_type_problem",
+    "validate_new",
+    "value_type_name",
+]
+
+MD = metric_pb2.MetricDescriptor
+USER_PREFIXES = ("custom.googleapis.com/", "external.googleapis.com/", "workload.googleapis.com/")
+LABEL_KEY = re.compile(r"[a-z][a-z0-9_]{0,99}")
+MAX_LABELS = 30
+_TYPE_PATH = re.compile(r"[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*")
+
+
+def kind_name(kind: int) -> str:
+    return MD.MetricKind.Name(kind)
+
+
+def value_type_name(value_type: int) -> str:
+    return MD.ValueType.Name(value_type)
+
+
+def descriptor_name(project: str, metric_type: str) -> str:
+    return f"projects/{project}/metricDescriptors/{metric_type}"
+
+
+def metric_type_problem(metric_type: str) -> str | None:
+    """Why a metric type cannot hold user-written data, or None."""
+    prefix = next((p for p in USER_PREFIXES if metric_type.startswith(p)), None)
+    if prefix is None:
+        return f"The metric type must start with {', '.join(USER_PREFIXES[:-1])} or {USER_PREFIXES[-1]}."
+    if len(metric_type) > 200:
+        return "The metric type must be at most 200 characters long."
+    if not _TYPE_PATH.fullmatch(metric_type[len(prefix) :]):
+        return "The metric type may contain only letters, digits and underscores, with '/' between path elements."
+    return None
+
+
+def label_key_problem(key: str) -> str | None:
+    if LABEL_KEY.fullmatch(key):
+        return None
+    return (
+        "Label keys must start with a lower-case letter and contain only lower-case letters, digits and "
+        "underscores, at most 100 characters."
+    )
+
+
+def validate_new(descriptor: metric_pb2.MetricDescriptor) -> None:
+    """Raise the API's INVALID_ARGUMENT for a descriptor Google would refuse to create."""
+    problem = metric_type_problem(descriptor.type)
+    if problem:
+        raise invalid_argument(f'Field metricDescriptor.type had an invalid value of "{descriptor.type}": {problem}')
+    if descriptor.value_type == MD.VALUE_TYPE_UNSPECIFIED:
+        raise invalid_argument(
+            "Request was missing field metricDescriptor.valueType: The descriptor does not have the value type set."
+        )
+    if descriptor.metric_kind == MD.METRIC_KIND_UNSPECIFIED:
+        raise invalid_argument(
+            "Request was missing field metricDescriptor.metricKind: The descriptor does not have the metric kind set."
+        )
+    if descriptor.metric_kind == MD.DELTA:
+        raise invalid_argument(
+            'Field metricDescriptor.metricKind had an invalid value of "DELTA": '
+            "User-defined metrics can only be GAUGE or CUMULATIVE."
+        )
+    if descriptor.value_type == MD.MONEY:
+        raise invalid_argument(
+            'Field metricDescriptor.valueType had an invalid value of "MONEY": '
+            "MONEY is not a valid value type for user-defined metrics."
+        )
+    if descriptor.value_type in (MD.BOOL, MD.STRING) and descriptor.metric_kind != MD.GAUGE:
+        raise invalid_argument(
+            f'Field metricDescriptor.valueType had an invalid value of "{value_type_name(descriptor.value_type)}": '
+            "BOOL and STRING values are valid only for GAUGE metrics."
+        )
+    if len(descriptor.labels) > MAX_LABELS:
+        raise invalid_argument(
+            f"The new labels would cause the metric {descriptor.type} to have over {MAX_LABELS} labels."
+        )
+    seen: set[str] = set()
+    for index, label in enumerate(descriptor.labels):
+        problem = label_key_problem(label.key)
+        if problem or label.key in seen:
+            raise invalid_argument(
+                f'Field metricDescriptor.labels[{index}].key had an invalid value of "{label.key}": '
+                f"{problem or 'Label keys must be unique.'}"
+            )
+        seen.add(label.key)
+
+
+def merge_descriptor(
+    existing: metric_pb2.MetricDescriptor, incoming: metric_pb2.MetricDescriptor
+) -> metric_pb2.MetricDescriptor:
+    """Google's re-create: compatible fields update, labels are added and never removed."""
+    conflict = existing.metric_kind != incoming.metric_kind or existing.value_type != incoming.value_type
+    old_labels = {label.key: label for label in existing.labels}
+    for label in incoming.labels:
+        if label.key in old_labels and old_labels[label.key].value_type != label.value_type:
+            conflict = True
+    if conflict:
+        raise ApiError(
+            grpc.StatusCode.ALREADY_EXISTS,
+            "Errors during metric descriptor creation: "
+            f"{{(metric: {incoming.type}, error: The metric already exists.)}}",
+        )
+    merged = metric_pb2.MetricDescriptor()
+    merged.CopyFrom(existing)
+    for field in ("description", "display_name", "unit"):
+        if getattr(incoming, field):
+            setattr(merged, field, getattr(incoming, field))
+    if incoming.launch_stage:
+        merged.launch_stage = incoming.launch_stage
+    if incoming.HasField("metadata"):
+        merged.metadata.CopyFrom(incoming.metadata)
+    for label in incoming.labels:
+        if label.key not in old_labels:
+            merged.labels.append(label)
+    if len(merged.labels) > MAX_LABELS:
+        raise invalid_argument(
+            f"The new labels would cause the metric {incoming.type} to have over {MAX_LABELS} labels."
+        )
+    return merged
+
+
+def auto_created(
+    project: str, metric_type: str, kind: int, value_type: int, label_keys: list[str]
+) -> metric_pb2.MetricDescriptor:
+    descriptor = metric_pb2.MetricDescriptor(
+        name=descriptor_name(project, metric_type),
+        type=metric_type,
+        metric_kind=kind,
+        value_type=value_type,
+        description="Auto-created custom metric.",
+    )
+    for key in sorted(label_keys):
+        descriptor.labels.append(label_pb2.LabelDescriptor(key=key, value_type=label_pb2.LabelDescriptor.STRING))
+    return descriptor

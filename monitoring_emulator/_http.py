@@ -1,0 +1,89 @@
+"""The emulator's HTTP side: health, the admin API tests use (faults, stats), later the console.
+
+Routes are a table of ``(method, path) -> handler(body, query) -> (status, content type, bytes)``
+so the console and other pages can be added without touching the server plumbing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from ._faults import Faults
+from ._stats import Stats
+
+__all__ = ["HttpServer", "Route"]
+
+Response = tuple[int, str, bytes]
+Route = Callable[[bytes, dict[str, list[str]]], Response]
+
+
+def _json(status: int, payload: Any) -> Response:
+    return status, "application/json", json.dumps(payload, sort_keys=True).encode()
+
+
+class HttpServer:
+    def __init__(self, host: str, port: int, faults: Faults, stats: Stats) -> None:
+        self._faults, self._stats = faults, stats
+        self.routes: dict[tuple[str, str], Route] = {
+            ("GET", "/healthz"): lambda body, query: (200, "text/plain", b"ok"),
+            ("GET", "/admin/stats"): lambda body, query: _json(200, self._stats.snapshot()),
+            ("POST", "/admin/stats/reset"): self._reset_stats,
+            ("GET", "/admin/faults"): lambda body, query: _json(200, self._faults.armed()),
+            ("POST", "/admin/faults"): self._add_faults,
+            ("DELETE", "/admin/faults"): self._clear_faults,
+        }
+        routes = self.routes
+
+        class _Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                parts = urlsplit(self.path)
+                route = routes.get((self.command, parts.path))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if route is None:
+                    status, ctype, payload = _json(404, {"error": f"no route {self.command} {parts.path}"})
+                else:
+                    try:
+                        status, ctype, payload = route(body, parse_qs(parts.query))
+                    except (ValueError, KeyError, TypeError) as err:
+                        status, ctype, payload = _json(400, {"error": str(err)})
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_DELETE = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="emulator-http", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _reset_stats(self, body: bytes, query: dict[str, list[str]]) -> Response:
+        self._stats.reset()
+        return _json(200, self._stats.snapshot())
+
+    def _add_faults(self, body: bytes, query: dict[str, list[str]]) -> Response:
+        spec = json.loads(body or b"{}")
+        specs = spec if isinstance(spec, list) else [spec]
+        return _json(200, [self._faults.add(item).as_dict() for item in specs])
+
+    def _clear_faults(self, body: bytes, query: dict[str, list[str]]) -> Response:
+        self._faults.clear()
+        return _json(200, [])

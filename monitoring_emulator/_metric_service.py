@@ -1,0 +1,189 @@
+"""``google.monitoring.v3.MetricService``: the 9 methods, on raw protobuf messages."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+import grpc
+from google.api import metric_pb2, monitored_resource_pb2
+from google.cloud.monitoring_v3.types import metric_service
+from google.protobuf import empty_pb2
+
+from . import _descriptors as desc
+from ._errors import ApiError, invalid_argument, not_found
+from ._filters import api_filter
+from ._reads import list_time_series, page_bounds, parse_page_token
+from ._resources import RESOURCE_TYPES, descriptor_pb
+from ._store import Store
+from ._writes import TimeSeriesWriter
+
+__all__ = ["MetricService", "project_of"]
+
+SERVICE = "google.monitoring.v3.MetricService"
+_PROJECT = re.compile(r"projects/([^/]+)")
+_ACTIVE_NS = 25 * 3600 * 1_000_000_000
+Handler = tuple[Callable[[object], object], type, type]
+
+
+def project_of(name: str, field: str = "name") -> str:
+    match = _PROJECT.fullmatch(name)
+    if not match:
+        raise invalid_argument(
+            f'Field {field} had an invalid value of "{name}": The name must have the form projects/[PROJECT_ID].'
+        )
+    return match.group(1)
+
+
+def _split(name: str, collection: str) -> tuple[str, str]:
+    """``projects/P/<collection>/<rest>`` → (P, rest); rest may contain slashes (metric types do)."""
+    match = re.fullmatch(rf"projects/([^/]+)/{collection}/(.+)", name)
+    if not match:
+        raise invalid_argument(
+            f'Field name had an invalid value of "{name}": The name must have the form '
+            f"projects/[PROJECT_ID]/{collection}/[ID]."
+        )
+    return match.group(1), match.group(2)
+
+
+class MetricService:
+    """Method name → (handler on raw request, raw request class, raw response class)."""
+
+    def __init__(self, store: Store, writer: TimeSeriesWriter, clock: Callable[[], int] = time.time_ns) -> None:
+        self._store, self._writer, self._clock = store, writer, clock
+
+    def handlers(self) -> dict[str, Handler]:
+        ms = metric_service
+        return {
+            "ListMonitoredResourceDescriptors": (
+                self.list_resource_descriptors,
+                ms.ListMonitoredResourceDescriptorsRequest.pb(),
+                ms.ListMonitoredResourceDescriptorsResponse.pb(),
+            ),
+            "GetMonitoredResourceDescriptor": (
+                self.get_resource_descriptor,
+                ms.GetMonitoredResourceDescriptorRequest.pb(),
+                monitored_resource_pb2.MonitoredResourceDescriptor,
+            ),
+            "ListMetricDescriptors": (
+                self.list_metric_descriptors,
+                ms.ListMetricDescriptorsRequest.pb(),
+                ms.ListMetricDescriptorsResponse.pb(),
+            ),
+            "GetMetricDescriptor": (
+                self.get_metric_descriptor,
+                ms.GetMetricDescriptorRequest.pb(),
+                metric_pb2.MetricDescriptor,
+            ),
+            "CreateMetricDescriptor": (
+                self.create_metric_descriptor,
+                ms.CreateMetricDescriptorRequest.pb(),
+                metric_pb2.MetricDescriptor,
+            ),
+            "DeleteMetricDescriptor": (
+                self.delete_metric_descriptor,
+                ms.DeleteMetricDescriptorRequest.pb(),
+                empty_pb2.Empty,
+            ),
+            "ListTimeSeries": (self.list_time_series, ms.ListTimeSeriesRequest.pb(), ms.ListTimeSeriesResponse.pb()),
+            "CreateTimeSeries": (self.create_time_series, ms.CreateTimeSeriesRequest.pb(), empty_pb2.Empty),
+            "CreateServiceTimeSeries": (
+                self.create_service_time_series,
+                ms.CreateTimeSeriesRequest.pb(),
+                empty_pb2.Empty,
+            ),
+        }
+
+    # --- monitored resource descriptors -----------------------------------------------
+    def list_resource_descriptors(self, request: object) -> object:
+        project = project_of(request.name)  # type: ignore[attr-defined]
+        parsed = api_filter(request.filter)  # type: ignore[attr-defined]
+        matching = [
+            t
+            for t in RESOURCE_TYPES.values()
+            if parsed.matches(lambda s, t=t: t.type if s == "resource.type" else None)
+        ]
+        offset = parse_page_token(request.page_token)  # type: ignore[attr-defined]
+        size = page_bounds(request.page_size, 1000)  # type: ignore[attr-defined]
+        response = metric_service.ListMonitoredResourceDescriptorsResponse.pb()()
+        response.resource_descriptors.extend(descriptor_pb(t, project) for t in matching[offset : offset + size])
+        if offset + size < len(matching):
+            response.next_page_token = str(offset + size)
+        return response
+
+    def get_resource_descriptor(self, request: object) -> object:
+        project, type_ = _split(request.name, "monitoredResourceDescriptors")  # type: ignore[attr-defined]
+        known = RESOURCE_TYPES.get(type_)
+        if known is None:
+            raise not_found(f"The monitored resource descriptor {type_} does not exist.")
+        return descriptor_pb(known, project)
+
+    # --- metric descriptors -----------------------------------------------------------
+    def list_metric_descriptors(self, request: object) -> object:
+        project = project_of(request.name)  # type: ignore[attr-defined]
+        parsed = api_filter(request.filter)  # type: ignore[attr-defined]
+        since = self._clock() - _ACTIVE_NS
+        with self._store.lock:
+            found = []
+            for (owner, type_), descriptor in sorted(self._store.descriptors.items()):
+                if owner != project:
+                    continue
+                if not parsed.matches(lambda s, d=descriptor: d.type if s == "metric.type" else None):
+                    continue
+                if request.active_only and not any(  # type: ignore[attr-defined]
+                    s.last_end >= since for s in self._store.series_by_metric.get((project, type_), ())
+                ):
+                    continue
+                found.append(descriptor)
+        offset = parse_page_token(request.page_token)  # type: ignore[attr-defined]
+        size = page_bounds(request.page_size, 10_000)  # type: ignore[attr-defined]
+        response = metric_service.ListMetricDescriptorsResponse.pb()()
+        response.metric_descriptors.extend(found[offset : offset + size])
+        if offset + size < len(found):
+            response.next_page_token = str(offset + size)
+        return response
+
+    def get_metric_descriptor(self, request: object) -> object:
+        project, type_ = _split(request.name, "metricDescriptors")  # type: ignore[attr-defined]
+        with self._store.lock:
+            descriptor = self._store.descriptors.get((project, type_))
+        if descriptor is None:
+            raise not_found(f"Could not find descriptor for metric '{type_}'.")
+        return descriptor
+
+    def create_metric_descriptor(self, request: object) -> object:
+        project = project_of(request.name)  # type: ignore[attr-defined]
+        incoming = metric_pb2.MetricDescriptor()
+        incoming.CopyFrom(request.metric_descriptor)  # type: ignore[attr-defined]
+        desc.validate_new(incoming)
+        incoming.name = desc.descriptor_name(project, incoming.type)
+        with self._store.lock:
+            existing = self._store.descriptors.get((project, incoming.type))
+            stored = incoming if existing is None else desc.merge_descriptor(existing, incoming)
+            with self._store.transaction():
+                self._store.put_descriptor(project, stored)
+        return stored
+
+    def delete_metric_descriptor(self, request: object) -> object:
+        project, type_ = _split(request.name, "metricDescriptors")  # type: ignore[attr-defined]
+        if desc.metric_type_problem(type_):
+            raise ApiError(grpc.StatusCode.INVALID_ARGUMENT, "Only user-created custom metrics can be deleted.")
+        with self._store.lock:
+            if (project, type_) not in self._store.descriptors:
+                raise not_found(f"Could not find descriptor for metric '{type_}'.")
+            with self._store.transaction():
+                self._store.delete_descriptor(project, type_)
+        return empty_pb2.Empty()
+
+    # --- time series ------------------------------------------------------------------
+    def list_time_series(self, request: object) -> object:
+        return list_time_series(self._store, project_of(request.name), request)  # type: ignore[attr-defined]
+
+    def create_time_series(self, request: object) -> object:
+        self._writer.write(project_of(request.name), request)  # type: ignore[attr-defined]
+        return empty_pb2.Empty()
+
+    def create_service_time_series(self, request: object) -> object:
+        self._writer.write(project_of(request.name), request, "CreateServiceTimeSeries")  # type: ignore[attr-defined]
+        return empty_pb2.Empty()

@@ -1,0 +1,131 @@
+"""ListTimeSeries: filter, interval (start, end], FULL/HEADERS views, aggregation and paging."""
+
+from __future__ import annotations
+
+from google.api import metric_pb2
+from google.cloud.monitoring_v3.types import common, metric, metric_service
+
+from ._aggregation import SeriesData, aggregate, lookback_ns, spec_from_pb
+from ._errors import invalid_argument
+from ._filters import api_filter
+from ._store import Series, Store, key_resolver
+from ._timeutil import format_rfc3339, set_timestamp, timestamp_ns
+
+__all__ = ["list_time_series", "page_bounds", "parse_page_token"]
+
+MD = metric_pb2.MetricDescriptor
+_RESPONSE = metric_service.ListTimeSeriesResponse.pb()
+_TIME_SERIES = metric.TimeSeries.pb()
+_TYPED_VALUE = common.TypedValue.pb()
+_FULL, _HEADERS = 0, 1
+MAX_PAGE = 100_000
+
+
+def parse_page_token(token: str) -> int:
+    if not token:
+        return 0
+    if not token.isdigit():
+        raise invalid_argument(f'Field pageToken had an invalid value of "{token}": The page token is not valid.')
+    return int(token)
+
+
+def page_bounds(page_size: int, default: int) -> int:
+    return default if page_size <= 0 or page_size > default else page_size
+
+
+def _series_data(store: Store, series: Series, after: int, until: int) -> SeriesData:
+    points = [(end, start, _TYPED_VALUE.FromString(value)) for end, start, value in store.points(series, after, until)]
+    return SeriesData(
+        series.metric_type,
+        dict(series.metric_labels),
+        series.resource_type,
+        dict(series.resource_labels),
+        series.kind,
+        series.value_type,
+        points,
+    )
+
+
+def _to_pb(data: SeriesData, unit: str, with_points: bool) -> object:
+    ts = _TIME_SERIES(metric_kind=data.kind, value_type=data.value_type, unit=unit)
+    ts.metric.type = data.metric_type
+    ts.metric.labels.update(data.metric_labels)
+    ts.resource.type = data.resource_type
+    ts.resource.labels.update(data.resource_labels)
+    if with_points:
+        for end, start, value in data.points:
+            point = ts.points.add()
+            set_timestamp(point.interval.end_time, end)
+            set_timestamp(point.interval.start_time, start)
+            point.value.CopyFrom(value)
+    return ts
+
+
+def list_time_series(store: Store, project: str, request: object) -> object:
+    """Answer a raw ``ListTimeSeriesRequest`` with a raw ``ListTimeSeriesResponse``."""
+    text = request.filter  # type: ignore[attr-defined]
+    query = api_filter(text)
+    types = query.pinned_values("metric.type")
+    if types is None or len(types) != 1:
+        raise invalid_argument(
+            f'Field filter had an invalid value of "{text}": The filter must specify exactly one metric type.'
+        )
+    interval = request.interval  # type: ignore[attr-defined]
+    if not interval.HasField("end_time"):
+        raise invalid_argument("Field interval.endTime had an invalid value: The end time must be specified.")
+    end = timestamp_ns(interval.end_time)
+    start = timestamp_ns(interval.start_time) if interval.HasField("start_time") else end - 1
+    if start > end:
+        raise invalid_argument(
+            f'Field interval.startTime had an invalid value of "{format_rfc3339(start)}": '
+            f"The start time must not be after the end time ({format_rfc3339(end)})."
+        )
+    if request.order_by:  # type: ignore[attr-defined]
+        raise invalid_argument("Field orderBy had an invalid value: Ordering is not supported; leave it blank.")
+    if request.HasField("secondary_aggregation") and not request.HasField("aggregation"):  # type: ignore[attr-defined]
+        raise invalid_argument(
+            "Field secondaryAggregation had an invalid value: A secondary aggregation requires an aggregation."
+        )
+    primary = spec_from_pb(request.aggregation) if request.HasField("aggregation") else None  # type: ignore[attr-defined]
+    secondary = (
+        spec_from_pb(request.secondary_aggregation, "secondaryAggregation")  # type: ignore[attr-defined]
+        if request.HasField("secondary_aggregation")  # type: ignore[attr-defined]
+        else None
+    )
+    (metric_type,) = types
+    with store.lock:
+        descriptor = store.descriptors.get((project, metric_type))
+        matching = [s for s in store.series_of(project, types) if query.matches(key_resolver(s.key))]
+        kind = descriptor.metric_kind if descriptor else (matching[0].kind if matching else MD.GAUGE)
+        value_type = descriptor.value_type if descriptor else (matching[0].value_type if matching else MD.DOUBLE)
+        after = start - lookback_ns(primary, kind)
+        data = [_series_data(store, s, after, end) for s in matching]
+    unit = descriptor.unit if descriptor else ""
+    if primary is not None:
+        data = aggregate(data, primary, start, end, kind, value_type)
+        if secondary is not None and data:
+            data = aggregate(data, secondary, start, end, data[0].kind, data[0].value_type, "secondaryAggregation")
+    else:
+        data = [d for d in data if any(start < p[0] for p in d.points)]
+        for d in data:
+            d.points = [p for p in d.points if p[0] > start]
+    return _page(data, unit, request)
+
+
+def _page(data: list[SeriesData], unit: str, request: object) -> object:
+    view = request.view  # type: ignore[attr-defined]
+    offset = parse_page_token(request.page_token)  # type: ignore[attr-defined]
+    limit = page_bounds(request.page_size, MAX_PAGE)  # type: ignore[attr-defined]
+    response = _RESPONSE(unit=unit)
+    used = 0
+    index = offset
+    while index < len(data):
+        cost = 1 if view == _HEADERS else max(1, len(data[index].points))
+        if used and used + cost > limit:
+            break
+        response.time_series.append(_to_pb(data[index], unit, view != _HEADERS))
+        used += cost
+        index += 1
+    if index < len(data):
+        response.next_page_token = str(index)
+    return response

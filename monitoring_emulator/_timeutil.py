@@ -1,0 +1,51 @@
+"""Timestamps as integer nanoseconds, and the two text formats Google's messages use."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from google.protobuf import duration_pb2, timestamp_pb2
+
+__all__ = [
+    "NS_PER_S",
+    "duration_ns",
+    "format_rfc3339",
+    "format_sampling",
+    "set_timestamp",
+    "timestamp_ns",
+]
+
+NS_PER_S = 1_000_000_000
+
+
+def timestamp_ns(ts: timestamp_pb2.Timestamp) -> int:
+    return ts.seconds * NS_PER_S + ts.nanos
+
+
+def duration_ns(d: duration_pb2.Duration) -> int:
+    return d.seconds * NS_PER_S + d.nanos
+
+
+def set_timestamp(target: timestamp_pb2.Timestamp, ns: int) -> None:
+    target.seconds, target.nanos = divmod(ns, NS_PER_S)
+
+
+def _datetime(ns: int) -> _dt.datetime:
+    seconds, rest = divmod(ns, NS_PER_S)
+    base = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+    return base + _dt.timedelta(seconds=seconds, microseconds=rest // 1000)
+
+
+def format_rfc3339(ns: int) -> str:
+    """``2024-05-01T12:00:00.5Z`` — the form Google quotes in ``Field … invalid value of "…"``."""
+    seconds, rest = divmod(ns, NS_PER_S)
+    text = _datetime(seconds * NS_PER_S).strftime("%Y-%m-%dT%H:%M:%S")
+    if rest:
+        text += "." + f"{rest:09d}".rstrip("0")
+    return text + "Z"
+
+
+def format_sampling(ns: int) -> str:
+    """``2019/06/21-12:29:46.439`` — the form of the sampling-period error's timestamps."""
+    moment = _datetime(ns)
+    return moment.strftime("%Y/%m/%d-%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"

@@ -1,0 +1,430 @@
+"""CreateTimeSeries: every rule Cloud Monitoring enforces, with its status code and wording.
+
+Works on the raw protobuf request. Valid series are committed even when others fail; the
+failures come back as one status whose details carry a ``CreateTimeSeriesSummary``, as Google does.
+Checks per series, in order: point count, metric type, resource, labels, duplicate in request,
+time window, value, descriptor kind/type, interval shape, distribution, order, spacing, cardinality.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import grpc
+from google.api import metric_pb2
+from google.cloud.monitoring_v3.types import metric_service
+
+from . import _descriptors as desc
+from ._distributions import validate as distribution_problem
+from ._errors import ApiError, invalid_argument
+from ._faults import Faults
+from ._resources import check_resource
+from ._stats import Stats
+from ._store import Series, SeriesKey, Store, key_resolver, resource_key, series_key
+from ._timeutil import NS_PER_S, format_rfc3339, format_sampling, timestamp_ns
+
+__all__ = ["TimeSeriesWriter", "WriteLimits"]
+
+MD = metric_pb2.MetricDescriptor
+INVALID = grpc.StatusCode.INVALID_ARGUMENT
+_SUMMARY_PB = metric_service.CreateTimeSeriesSummary.pb()
+_VALUE_TYPES = {
+    "bool_value": MD.BOOL,
+    "int64_value": MD.INT64,
+    "double_value": MD.DOUBLE,
+    "string_value": MD.STRING,
+    "distribution_value": MD.DISTRIBUTION,
+}
+_AUTO_VALUE_TYPES = (MD.BOOL, MD.INT64, MD.DOUBLE, MD.DISTRIBUTION)
+_ORDER_END = (
+    "Points must be written in order. One or more of the points specified had an older end time "
+    "than the most recent point."
+)
+_ORDER_START = (
+    "Points must be written in order. One or more of the points specified had an older start time "
+    "than the most recent point."
+)
+
+
+@dataclass(frozen=True)
+class WriteLimits:
+    """The service's limits; the sampling period and series cap are configurable for tests."""
+
+    min_sampling_ns: int = 5 * NS_PER_S
+    max_active_series: int = 200_000
+    max_series_per_request: int = 200
+    max_past_ns: int = (25 * 3600 + 10) * NS_PER_S
+    max_future_ns: int = 5 * 60 * NS_PER_S
+    active_window_ns: int = 24 * 3600 * NS_PER_S
+    max_label_value_bytes: int = 1024
+
+
+@dataclass
+class _Failure:
+    index: int
+    code: grpc.StatusCode
+    reason: str
+    category: str
+
+
+@dataclass
+class _Call:
+    """What one CreateTimeSeries call has seen so far."""
+
+    project: str
+    now: int
+    method: str
+    oldest: int  # end times before this are more than 25h10s old
+    newest: int  # end times after this are more than 5 min ahead
+    pending: dict[str, metric_pb2.MetricDescriptor] = field(default_factory=dict)
+    seen: set[SeriesKey] = field(default_factory=set)
+    new_per_resource: Counter[tuple[str, ...]] = field(default_factory=Counter)
+
+
+@dataclass(slots=True)
+class _Accepted:
+    wire: tuple[str, bytes, bytes]
+    key: SeriesKey
+    series: Series | None
+    kind: int
+    value_type: int
+    start: int
+    end: int
+    value: bytes
+
+
+class _Rejected(Exception):
+    def __init__(self, code: grpc.StatusCode, reason: str, category: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason, self.category = code, reason, category
+
+
+def _reject(reason: str, category: str, code: grpc.StatusCode = INVALID) -> _Rejected:
+    return _Rejected(code, reason, category)
+
+
+def _ranges(indexes: list[int]) -> str:
+    parts: list[str] = []
+    start = prev = indexes[0]
+    for index in [*indexes[1:], None]:  # type: ignore[list-item]
+        if index is not None and index == prev + 1:
+            prev = index
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if index is not None:
+            start = prev = index
+    return ",".join(parts)
+
+
+def _summary_error(failures: list[_Failure], total: int) -> ApiError:
+    grouped: dict[str, list[int]] = {}
+    for failure in failures:
+        grouped.setdefault(failure.reason, []).append(failure.index)
+    pieces = [
+        reason if reason.startswith("Field timeSeries[") else f"{reason}: timeSeries[{_ranges(indexes)}]"
+        for reason, indexes in grouped.items()
+    ]
+    codes = Counter(failure.code for failure in failures)
+    summary = _SUMMARY_PB(total_point_count=total, success_point_count=total - len(failures))
+    for code, count in codes.items():
+        error = summary.errors.add(point_count=count)
+        error.status.code = code.value[0]
+    return ApiError(
+        codes.most_common(1)[0][0], "One or more TimeSeries could not be written: " + "; ".join(pieces), [summary]
+    )
+
+
+class TimeSeriesWriter:
+    """Validates and commits CreateTimeSeries requests against a :class:`Store`."""
+
+    def __init__(
+        self,
+        store: Store,
+        limits: WriteLimits,
+        faults: Faults,
+        stats: Stats,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self._store, self._limits, self._faults, self._stats, self._clock = store, limits, faults, stats, clock
+        self._aliases: dict[tuple[str, bytes, bytes], Series] = {}  # wire form of (metric, resource) -> series
+        self._min_sampling_ns = max(limits.min_sampling_ns, 1)  # >= 1 so an equal end time is caught
+
+    def write(self, project: str, request: object, method: str = "CreateTimeSeries") -> None:
+        """Apply a raw ``CreateTimeSeriesRequest``; raise :class:`ApiError` if anything failed."""
+        series_list = request.time_series  # type: ignore[attr-defined]
+        if len(series_list) > self._limits.max_series_per_request:
+            raise invalid_argument(
+                "Field timeSeries had an invalid value: A maximum of "
+                f"{self._limits.max_series_per_request} TimeSeries can be written in a single request."
+            )
+        if not series_list:
+            raise invalid_argument("Field timeSeries had an invalid value: At least one TimeSeries must be given.")
+        now = self._clock()
+        call = _Call(project, now, method, now - self._limits.max_past_ns, now + self._limits.max_future_ns)
+        failures: list[_Failure] = []
+        accepted: list[_Accepted] = []
+        with self._store.lock:
+            series_faults = self._faults.has_series_faults(method)
+            for index, ts in enumerate(series_list):
+                try:
+                    if method == "CreateServiceTimeSeries":
+                        raise _reject(
+                            "CreateServiceTimeSeries rejects writes to user-defined metrics; use CreateTimeSeries.",
+                            "service",
+                        )
+                    item = self._check(index, ts, call)
+                    if series_faults:
+                        fault = self._faults.take_series_fault(method, key_resolver(item.key))
+                        if fault is not None:
+                            raise _reject(fault.message, "injected", fault.code)
+                    accepted.append(item)
+                except _Rejected as rejected:
+                    failures.append(_Failure(index, rejected.code, rejected.reason, rejected.category))
+            self._commit(project, accepted, call.pending)
+        self._stats.wrote(len(accepted), Counter(f.category for f in failures))
+        if failures:
+            raise _summary_error(failures, len(series_list))
+
+    def _identify(self, i: int, ts: object, call: _Call) -> tuple[tuple[str, bytes, bytes], SeriesKey, Series | None]:
+        """The series a TimeSeries names. Known wire forms skip label parsing: the hot path."""
+        metric, resource = ts.metric, ts.resource  # type: ignore[attr-defined]
+        wire = (
+            call.project,
+            metric.SerializeToString(deterministic=True),
+            resource.SerializeToString(deterministic=True),
+        )
+        known = self._aliases.get(wire)
+        if known is not None and known.alive:
+            return wire, known.key, known
+        metric_labels = dict(metric.labels)
+        resource_labels = dict(resource.labels)
+        resource_labels["project_id"] = call.project
+        key = series_key(call.project, metric.type, metric_labels, resource.type, resource_labels)
+        existing = self._store.series.get(key)
+        if existing is None:
+            self._check_new_identity(i, metric.type, metric_labels, resource.type, dict(resource.labels), call.project)
+        else:
+            self._aliases[wire] = existing
+        return wire, key, existing
+
+    def _check(self, i: int, ts: object, call: _Call) -> _Accepted:
+        """Every rule for one series. The common case runs straight through; each failed
+        condition calls a helper that raises with Google's wording."""
+        points = ts.points  # type: ignore[attr-defined]
+        if len(points) != 1:
+            raise _reject(
+                f"Field timeSeries[{i}].points had an invalid value: Only one point can be written per "
+                "TimeSeries per request.",
+                "points",
+            )
+        wire, key, existing = self._identify(i, ts, call)
+        marker = key if existing is None else existing.id
+        if marker in call.seen:
+            raise _reject(
+                f"Field timeSeries[{i}] had an invalid value: Duplicate TimeSeries encountered. "
+                "Only one point can be written per TimeSeries per request.",
+                "duplicate",
+            )
+        call.seen.add(marker)
+        point = points[0]
+        interval = point.interval
+        end_time = interval.end_time
+        end = end_time.seconds * NS_PER_S + end_time.nanos
+        has_start = interval.HasField("start_time")
+        start = timestamp_ns(interval.start_time) if has_start else end
+        if not call.oldest <= end <= call.newest:
+            self._time_window_error(i, end, call)
+        value = point.value
+        which = value.WhichOneof("value")
+        value_type = _VALUE_TYPES.get(which)  # type: ignore[arg-type]
+        if value_type is None:
+            raise _reject(
+                f"Field timeSeries[{i}].points[0].value had an invalid value: The point has no value.", "value"
+            )
+        if existing is not None:
+            kind, stored_type = existing.kind, existing.value_type
+        else:
+            descriptor = self._descriptor(call, key[1], ts, value_type, dict(key[2]))
+            kind, stored_type = descriptor.metric_kind, descriptor.value_type
+        declared_kind, declared_type = ts.metric_kind, ts.value_type  # type: ignore[attr-defined]
+        if (
+            value_type != stored_type
+            or (declared_kind and declared_kind != kind)
+            or (declared_type and declared_type != stored_type)
+        ):
+            self._type_error(key[1], kind, stored_type, declared_kind, (value_type, declared_type))
+        if (start != end) if kind == MD.GAUGE else (start >= end):
+            self._interval_error(i, key[1], kind, has_start, start, end)
+        if which == "distribution_value":
+            problem = distribution_problem(value.distribution_value)
+            if problem:
+                raise _reject(
+                    f"Field timeSeries[{i}].points[0].distributionValue had an invalid value: {problem}",
+                    "distribution",
+                )
+        if existing is not None:
+            if end - existing.last_end < self._min_sampling_ns or (
+                kind == MD.CUMULATIVE and start != existing.last_start
+            ):
+                self._check_order(key[1], kind, existing, start, end)
+        else:
+            self._check_cardinality(key, call)
+        return _Accepted(wire, key, existing, kind, stored_type, start, end, value.SerializeToString())
+
+    def _time_window_error(self, i: int, end: int, call: _Call) -> None:
+        field = f'Field timeSeries[{i}].points[0].interval.end_time had an invalid value of "{format_rfc3339(end)}"'
+        if end > call.newest:
+            raise _reject(f"{field}: Data points cannot be written more than 5m in the future.", "future")
+        raise _reject(f"{field}: Data points cannot be written more than 25h10s in the past.", "too_old")
+
+    def _type_error(
+        self, metric_type: str, kind: int, stored_type: int, declared_kind: int, value_types: tuple[int, int]
+    ) -> None:
+        if declared_kind not in (MD.METRIC_KIND_UNSPECIFIED, kind):
+            raise _reject(
+                f"Metric kind for metric {metric_type} must be {desc.kind_name(kind)}, "
+                f"but is {desc.kind_name(declared_kind)}.",
+                "kind",
+            )
+        actual = next(v for v in value_types if v not in (MD.VALUE_TYPE_UNSPECIFIED, stored_type))
+        raise _reject(
+            f"Value type for metric {metric_type} must be {desc.value_type_name(stored_type)}, "
+            f"but is {desc.value_type_name(actual)}.",
+            "value_type",
+        )
+
+    def _check_new_identity(
+        self,
+        i: int,
+        metric_type: str,
+        metric_labels: dict[str, str],
+        resource_type: str,
+        resource_labels: dict[str, str],
+        project: str,
+    ) -> None:
+        problem = desc.metric_type_problem(metric_type)
+        if problem:
+            raise _reject(
+                f'Field timeSeries[{i}].metric.type had an invalid value of "{metric_type}": {problem}', "metric_type"
+            )
+        problem = check_resource(resource_type, resource_labels, project)
+        if problem:
+            raise _reject(problem, "resource")
+        limit = self._limits.max_label_value_bytes
+        for source, labels in (("metric", metric_labels), ("resource", resource_labels)):
+            for label_key, value in labels.items():
+                if source == "metric":
+                    problem = desc.label_key_problem(label_key)
+                    if problem:
+                        raise _reject(
+                            f'Field timeSeries[{i}].metric.labels had an invalid value of "{label_key}": {problem}',
+                            "labels",
+                        )
+                if len(value.encode()) > limit:
+                    raise _reject(
+                        f"Field timeSeries[{i}].{source}.labels[{label_key}] had an invalid value: "
+                        f"Label values can be at most {limit} bytes long.",
+                        "labels",
+                    )
+
+    def _descriptor(
+        self, call: _Call, metric_type: str, ts: object, value_type: int, labels: dict[str, str]
+    ) -> metric_pb2.MetricDescriptor:
+        """The descriptor a new series uses: stored, created or extended earlier in this call, or auto-created."""
+        project, pending = call.project, call.pending
+        descriptor = pending.get(metric_type) or self._store.descriptors.get((project, metric_type))
+        if descriptor is None:
+            kind = ts.metric_kind or MD.GAUGE  # type: ignore[attr-defined]
+            if kind not in (MD.GAUGE, MD.CUMULATIVE):
+                raise _reject(
+                    f"Metric kind for metric {metric_type} must be GAUGE or CUMULATIVE to be created automatically, "
+                    f"but is {desc.kind_name(kind)}.",
+                    "auto_create",
+                )
+            if value_type not in _AUTO_VALUE_TYPES or (kind == MD.CUMULATIVE and value_type == MD.BOOL):
+                raise _reject(
+                    f"Value type for metric {metric_type} must be BOOL, INT64, DOUBLE or DISTRIBUTION (BOOL only for "
+                    f"GAUGE) to be created automatically, but is {desc.value_type_name(value_type)}.",
+                    "auto_create",
+                )
+            descriptor = desc.auto_created(project, metric_type, kind, value_type, list(labels))
+            pending[metric_type] = descriptor
+            return descriptor
+        known = {label.key for label in descriptor.labels}
+        extra = [key for key in labels if key not in known]
+        if extra:
+            if len(known) + len(extra) > desc.MAX_LABELS:
+                raise _reject(
+                    f"The new labels would cause the metric {metric_type} to have over {desc.MAX_LABELS} labels.",
+                    "labels",
+                )
+            extended = metric_pb2.MetricDescriptor()
+            extended.CopyFrom(descriptor)
+            for key in sorted(extra):
+                extended.labels.add(key=key)
+            pending[metric_type] = descriptor = extended
+        return descriptor
+
+    def _interval_error(self, i: int, metric_type: str, kind: int, has_start: bool, start: int, end: int) -> None:
+        field = f'Field timeSeries[{i}].points[0].interval.start_time had an invalid value of "{format_rfc3339(start)}"'
+        if kind == MD.GAUGE and has_start and start != end:
+            raise _reject(
+                f"{field}: The start time must be equal to the end time ({format_rfc3339(end)}) for the gauge metric "
+                f"'{metric_type}'.",
+                "interval",
+            )
+        if kind != MD.GAUGE and start >= end:
+            raise _reject(
+                f"{field}: The start time must be before the end time ({format_rfc3339(end)}) for the non-gauge metric "
+                f"'{metric_type}'.",
+                "interval",
+            )
+
+    def _check_order(self, metric_type: str, kind: int, series: Series, start: int, end: int) -> None:
+        if end <= series.last_end:
+            raise _reject(_ORDER_END, "order")
+        if end - series.last_end < self._min_sampling_ns:
+            raise _reject(
+                "One or more points were written more frequently than the maximum sampling period configured "
+                f"for the metric. {{Metric: {metric_type}, Timestamps: {{Youngest Existing: "
+                f"'{format_sampling(series.last_end)}', New: '{format_sampling(end)}'}}}}",
+                "spacing",
+            )
+        if kind == MD.CUMULATIVE and start != series.last_start and start <= series.last_end:
+            raise _reject(_ORDER_START, "order")
+
+    def _check_cardinality(self, key: SeriesKey, call: _Call) -> None:
+        new_per_resource, now = call.new_per_resource, call.now
+        counted = resource_key(key)
+        known = self._store.series_by_resource.get(counted, ())
+        cap = self._limits.max_active_series
+        if len(known) + new_per_resource[counted] >= cap:
+            since = now - self._limits.active_window_ns
+            active = sum(1 for s in known if s.last_end >= since)
+            if active + new_per_resource[counted] >= cap:
+                raise _reject(
+                    "Monitored resource has too many time series (custom metrics).",
+                    "cardinality",
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                )
+        new_per_resource[counted] += 1
+
+    def _commit(self, project: str, accepted: list[_Accepted], pending: dict[str, metric_pb2.MetricDescriptor]) -> None:
+        if not accepted:
+            return
+        used = {item.key[1] for item in accepted}
+        with self._store.transaction():
+            for metric_type, descriptor in pending.items():
+                if metric_type in used:
+                    self._store.put_descriptor(project, descriptor)
+            rows = []
+            for item in accepted:
+                series = item.series
+                if series is None:
+                    series = self._store.new_series(item.key, item.kind, item.value_type)
+                    self._aliases[item.wire] = series
+                rows.append((series, item.start, item.end, item.value))
+            self._store.add_points(rows)

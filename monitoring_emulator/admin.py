@@ -1,0 +1,67 @@
+"""A small client for the emulator's HTTP admin API: fault injection and counters."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+__all__ = ["EmulatorAdmin", "EmulatorAdminError"]
+
+
+class EmulatorAdminError(RuntimeError):
+    """The admin API refused a request (e.g. an unknown status code); the message says why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+
+
+class EmulatorAdmin:
+    def __init__(self, http_url: str, timeout: float = 10.0) -> None:
+        self.http_url = http_url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, payload: Any = None) -> Any:
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request(self.http_url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as err:
+            with err:
+                detail = json.loads(err.read() or b"{}").get("error", err.reason)
+            raise EmulatorAdminError(err.code, str(detail)) from None
+
+    def inject(
+        self,
+        method: str,
+        code: str = "UNAVAILABLE",
+        times: int = 1,
+        series_filter: str | None = None,
+        message: str | None = None,
+        delay_s: float = 0.0,
+    ) -> dict[str, Any]:
+        """Fail the next ``times`` calls of ``method`` with ``code`` — or, with ``series_filter``,
+        fail the next ``times`` series matching it inside otherwise successful CreateTimeSeries calls."""
+        spec: dict[str, Any] = {"method": method, "code": code, "times": times, "delay_s": delay_s}
+        if series_filter is not None:
+            spec["series_filter"] = series_filter
+        if message is not None:
+            spec["message"] = message
+        return self._call("POST", "/admin/faults", spec)[0]
+
+    def faults(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/admin/faults")
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/admin/faults")
+
+    def stats(self) -> dict[str, Any]:
+        """``{"calls": {method: n}, "points_written": n, "rejections": {reason: n}}``."""
+        return self._call("GET", "/admin/stats")
+
+    def reset_stats(self) -> None:
+        self._call("POST", "/admin/stats/reset")

@@ -1,0 +1,178 @@
+"""Start and stop the local emulators as child processes (used by the tests, the demo and benchmarks).
+
+Each child runs in its own process group and is stopped by signalling the whole group: killing
+the ``gcloud`` wrapper alone would leave the Pub/Sub emulator's Java child listening
+(feasibility.md §7.8). Ports default to free ones chosen at start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .admin import EmulatorAdmin
+
+__all__ = [
+    "EmulatorUnavailable",
+    "ManagedProcess",
+    "MonitoringEmulatorProcess",
+    "PubSubEmulatorProcess",
+    "free_port",
+    "start_monitoring_emulator",
+    "start_pubsub_emulator",
+]
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class EmulatorUnavailable(RuntimeError):
+    """The emulator cannot run on this machine (e.g. no ``gcloud``), or did not come up."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _port_open(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
+        return True
+    return False
+
+
+class ManagedProcess:
+    """A child process in its own session; :meth:`stop` ends its whole process group."""
+
+    def __init__(self, process: subprocess.Popen[bytes], log_path: Path) -> None:
+        self.process = process
+        self.log_path = log_path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """SIGTERM the group, then SIGKILL it if it has not exited within ``timeout`` seconds."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout)
+        with contextlib.suppress(ProcessLookupError):  # children that outlived their parent
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process.stdout:
+            self.process.stdout.close()
+        return self.process.returncode
+
+    def __enter__(self) -> ManagedProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class MonitoringEmulatorProcess(ManagedProcess):
+    def __init__(self, process: subprocess.Popen[bytes], log_path: Path, address: str, http_url: str) -> None:
+        super().__init__(process, log_path)
+        self.address = address
+        self.http_url = http_url
+        self.admin = EmulatorAdmin(http_url)
+
+
+class PubSubEmulatorProcess(ManagedProcess):
+    def __init__(self, process: subprocess.Popen[bytes], log_path: Path, address: str) -> None:
+        super().__init__(process, log_path)
+        self.address = address
+
+
+def _work_dir(log_dir: str | Path | None) -> Path:
+    directory = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="helios-emulators-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def start_monitoring_emulator(
+    data: str | Path | None = None,
+    port: int = 0,
+    http_port: int = 0,
+    extra_args: tuple[str, ...] = (),
+    log_dir: str | Path | None = None,
+    timeout: float = 30.0,
+) -> MonitoringEmulatorProcess:
+    """Run ``python -m monitoring_emulator`` and wait for its ready line."""
+    argv = [sys.executable, "-m", "monitoring_emulator", "--port", str(port), "--http-port", str(http_port)]
+    if data:
+        argv += ["--data", str(data)]
+    argv += list(extra_args)
+    log_path = _work_dir(log_dir) / "monitoring-emulator.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            argv, cwd=_REPO_ROOT, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        readable, _, _ = select.select([process.stdout], [], [], 0.1)
+        if readable:
+            line = process.stdout.readline()
+            if not line:
+                break
+            ready = json.loads(line)
+            if ready.get("event") == "ready":
+                return MonitoringEmulatorProcess(process, log_path, ready["grpc"], ready["http"])
+        if process.poll() is not None:
+            break
+    handle = ManagedProcess(process, log_path)
+    handle.stop()
+    raise EmulatorUnavailable(f"the Monitoring emulator did not start:\n{handle.log_tail()}")
+
+
+def start_pubsub_emulator(
+    port: int | None = None, log_dir: str | Path | None = None, timeout: float = 90.0
+) -> PubSubEmulatorProcess:
+    """Run the official emulator (``gcloud beta emulators pubsub start``) on a free port."""
+    gcloud = shutil.which("gcloud")
+    if gcloud is None:
+        raise EmulatorUnavailable("gcloud is not installed: the official Pub/Sub emulator cannot run")
+    port = port or free_port()
+    work_dir = _work_dir(log_dir)
+    log_path = work_dir / f"pubsub-emulator-{port}.log"
+    data_dir = tempfile.mkdtemp(prefix="pubsub-data-", dir=work_dir)
+    argv = [gcloud, "beta", "emulators", "pubsub", "start", f"--host-port=127.0.0.1:{port}", f"--data-dir={data_dir}"]
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    handle = PubSubEmulatorProcess(process, log_path, f"127.0.0.1:{port}")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log_text = handle.log_tail(200)
+        if "BindException" in log_text or process.poll() is not None:
+            break
+        if "Server started" in log_text and _port_open("127.0.0.1", port):
+            return handle
+        time.sleep(0.1)
+    tail = handle.log_tail()
+    handle.stop()
+    raise EmulatorUnavailable(f"the Pub/Sub emulator did not start on port {port}:\n{tail}")

@@ -1,0 +1,84 @@
+"""The one settings object: explicit argument > environment variable > default.
+
+Built once (``Settings.from_env()``) and passed down; nothing reads the environment at import time
+and nothing writes to it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any, ClassVar
+
+__all__ = ["Settings", "SettingsError"]
+
+
+class SettingsError(ValueError):
+    """A required setting is missing or malformed; the message names the variable to set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_id: str | None = None
+    """Google Cloud project (``GOOGLE_CLOUD_PROJECT``)."""
+    pubsub_emulator_host: str | None = None
+    """``host:port`` of the Pub/Sub emulator (``PUBSUB_EMULATOR_HOST``); unset means real Pub/Sub."""
+    monitoring_emulator_host: str | None = None
+    """``host:port`` of our Monitoring emulator (``MONITORING_EMULATOR_HOST``); unset means real Monitoring."""
+    topic: str = "helios-metrics"
+    """Topic the publisher writes events to (``HELIOS_METRICS_TOPIC``)."""
+    subscription: str = "helios-metrics-collector"
+    """Pull subscription the collector drains (``HELIOS_METRICS_SUBSCRIPTION``)."""
+    dead_letter_topic: str = "helios-metrics-dead-letter"
+    """Where malformed messages go, with the reason (``HELIOS_DEAD_LETTER_TOPIC``)."""
+
+    _ENV: ClassVar[dict[str, str]] = {
+        "project_id": "GOOGLE_CLOUD_PROJECT",
+        "pubsub_emulator_host": "PUBSUB_EMULATOR_HOST",
+        "monitoring_emulator_host": "MONITORING_EMULATOR_HOST",
+        "topic": "HELIOS_METRICS_TOPIC",
+        "subscription": "HELIOS_METRICS_SUBSCRIPTION",
+        "dead_letter_topic": "HELIOS_DEAD_LETTER_TOPIC",
+    }
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``overrides`` (None: not given), then ``env`` (default ``os.environ``), then defaults."""
+        source = os.environ if env is None else env
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise TypeError(f"unknown settings: {sorted(unknown)}")
+        values: dict[str, Any] = {}
+        for name, variable in cls._ENV.items():
+            if overrides.get(name) is not None:
+                values[name] = overrides[name]
+            elif source.get(variable):
+                values[name] = source[variable]
+        values.update({k: v for k, v in overrides.items() if v is not None and k not in cls._ENV})
+        return cls(**values)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def require_project(self) -> str:
+        if not self.project_id:
+            raise SettingsError("no Google Cloud project: pass project_id=... or set GOOGLE_CLOUD_PROJECT")
+        return self.project_id
+
+    @property
+    def project_path(self) -> str:
+        return f"projects/{self.require_project()}"
+
+    @property
+    def topic_path(self) -> str:
+        return f"projects/{self.require_project()}/topics/{self.topic}"
+
+    @property
+    def subscription_path(self) -> str:
+        return f"projects/{self.require_project()}/subscriptions/{self.subscription}"
+
+    @property
+    def dead_letter_topic_path(self) -> str:
+        return f"projects/{self.require_project()}/topics/{self.dead_letter_topic}"

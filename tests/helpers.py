@@ -1,0 +1,112 @@
+"""Builders for the requests tests send through the official clients."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from google.api import distribution_pb2
+from google.cloud import monitoring_v3
+
+HELIOS = "custom.googleapis.com/helios"
+TASK = {"location": "us-central1", "namespace": "helios", "job": "collector", "task_id": "t-1"}
+
+
+def minute_floor(seconds_ago: int = 600) -> int:
+    """A whole minute at least ``seconds_ago`` in the past: a stable origin for hand-computed windows."""
+    return (int(time.time()) - seconds_ago) // 60 * 60
+
+
+def typed_value(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"bool_value": value}
+    if isinstance(value, int):
+        return {"int64_value": value}
+    if isinstance(value, float):
+        return {"double_value": value}
+    if isinstance(value, str):
+        return {"string_value": value}
+    if isinstance(value, distribution_pb2.Distribution):
+        return {"distribution_value": value}
+    raise TypeError(f"no typed value for {value!r}")
+
+
+def series(
+    value: Any = 1.0,
+    end: float | None = None,
+    metric_type: str = f"{HELIOS}/test_metric",
+    labels: dict[str, str] | None = None,
+    resource_type: str = "generic_task",
+    resource_labels: dict[str, str] | None = None,
+    start: float | None = None,
+    metric_kind: int | None = None,
+    value_type: int | None = None,
+    points: int = 1,
+) -> monitoring_v3.TimeSeries:
+    """One TimeSeries with ``points`` identical points (default: one point at ``end``, or now)."""
+    end = time.time() if end is None else end
+    ts = monitoring_v3.TimeSeries()
+    ts.metric.type = metric_type
+    ts.metric.labels.update(labels or {})
+    ts.resource.type = resource_type
+    ts.resource.labels.update(
+        TASK if resource_labels is None and resource_type == "generic_task" else resource_labels or {}
+    )
+    if metric_kind is not None:
+        ts.metric_kind = metric_kind
+    if value_type is not None:
+        ts.value_type = value_type
+    interval: dict[str, Any] = {"end_time": {"seconds": int(end), "nanos": round((end % 1) * 1e9)}}
+    if start is not None:
+        interval["start_time"] = {"seconds": int(start), "nanos": round((start % 1) * 1e9)}
+    ts.points = [monitoring_v3.Point({"interval": interval, "value": typed_value(value)}) for _ in range(points)]
+    return ts
+
+
+def distribution(values: list[float], bounds: list[float]) -> distribution_pb2.Distribution:
+    """A distribution of ``values`` on explicit ``bounds``, computed independently of the emulator."""
+    counts = [0] * (len(bounds) + 1)
+    for value in values:
+        counts[sum(1 for b in bounds if value >= b)] += 1
+    mean = sum(values) / len(values) if values else 0.0
+    dist = distribution_pb2.Distribution(
+        count=len(values),
+        mean=mean,
+        sum_of_squared_deviation=sum((v - mean) ** 2 for v in values),
+        bucket_counts=counts,
+    )
+    dist.bucket_options.explicit_buckets.bounds.extend(bounds)
+    if values:
+        dist.range.min, dist.range.max = min(values), max(values)
+    return dist
+
+
+def summary_of(error: Exception) -> monitoring_v3.CreateTimeSeriesSummary:
+    """Decode the CreateTimeSeriesSummary a partial failure carries, as a caller would."""
+    pb = monitoring_v3.CreateTimeSeriesSummary.pb()()
+    for detail in error.details:  # type: ignore[attr-defined]
+        if hasattr(detail, "Is") and detail.Is(pb.DESCRIPTOR):
+            detail.Unpack(pb)
+            return monitoring_v3.CreateTimeSeriesSummary.wrap(pb)
+    raise AssertionError(f"no CreateTimeSeriesSummary in {error!r}")
+
+
+def interval(start: float, end: float) -> monitoring_v3.TimeInterval:
+    return monitoring_v3.TimeInterval({"start_time": {"seconds": int(start)}, "end_time": {"seconds": int(end)}})
+
+
+def read(
+    client: monitoring_v3.MetricServiceClient,
+    project: str,
+    metric_type: str,
+    start: float,
+    end: float,
+    extra_filter: str = "",
+    **kwargs: Any,
+) -> list[monitoring_v3.TimeSeries]:
+    flt = f'metric.type = "{metric_type}"' + (f" AND ({extra_filter})" if extra_filter else "")
+    return list(
+        client.list_time_series(
+            request={"name": f"projects/{project}", "filter": flt, "interval": interval(start, end), **kwargs}
+        )
+    )

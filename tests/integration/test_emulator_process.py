@@ -1,0 +1,141 @@
+"""The emulator as a process: restarts on the same --data, fault injection, flags, concurrency."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from google.api_core import exceptions
+
+from monitoring_emulator.admin import EmulatorAdminError
+from monitoring_emulator.launch import start_monitoring_emulator
+from publisher import ClientFactory, Settings
+from tests.helpers import HELIOS, distribution, minute_floor, read, series, summary_of
+
+
+def client_for(process, project):
+    return ClientFactory(Settings(project_id=project, monitoring_emulator_host=process.address)).metric_service()
+
+
+def test_a_restart_on_the_same_data_file_keeps_descriptors_points_and_order(tmp_path, project_id):
+    data = tmp_path / "monitoring.sqlite"
+    t = minute_floor(900)
+    latency = distribution([1.0, 7.0, 30.0], [5.0, 10.0])
+    with start_monitoring_emulator(data=data, log_dir=tmp_path) as first:
+        client = client_for(first, project_id)
+        for step in range(3):
+            client.create_time_series(
+                name=f"projects/{project_id}",
+                time_series=[
+                    series(float(step), t + 10 * step, f"{HELIOS}/score", {"stage": "a"}),
+                    series(latency, t + 10 * step, f"{HELIOS}/latency"),
+                ],
+            )
+    assert first.process.returncode == 0  # stopped cleanly by SIGTERM
+    with start_monitoring_emulator(data=data, log_dir=tmp_path) as second:
+        client = client_for(second, project_id)
+        (score,) = read(client, project_id, f"{HELIOS}/score", t - 1, t + 60)
+        assert [p.value.double_value for p in score.points] == [2.0, 1.0, 0.0]
+        (stored,) = read(client, project_id, f"{HELIOS}/latency", t - 1, t + 60)
+        assert [list(p.value.distribution_value.bucket_counts) for p in stored.points] == [[1, 1, 1]] * 3
+        descriptor = client.get_metric_descriptor(name=f"projects/{project_id}/metricDescriptors/{HELIOS}/score")
+        assert [label.key for label in descriptor.labels] == ["stage"]
+        with pytest.raises(exceptions.InvalidArgument, match="Points must be written in order"):
+            client.create_time_series(
+                name=f"projects/{project_id}", time_series=[series(9.0, t + 20, f"{HELIOS}/score", {"stage": "a"})]
+            )
+
+
+def test_injected_call_faults_fail_the_next_calls_then_clear(monitoring, factory, project_id):
+    client = factory.metric_service()
+    monitoring.admin.inject("CreateTimeSeries", "UNAVAILABLE", times=2)
+    for _ in range(2):
+        with pytest.raises(exceptions.ServiceUnavailable, match=r"The service is currently unavailable\."):
+            client.create_time_series(name=f"projects/{project_id}", time_series=[series(1.0, time.time() - 60)])
+    client.create_time_series(name=f"projects/{project_id}", time_series=[series(1.0, time.time() - 60)])
+    assert monitoring.admin.faults() == []
+
+
+def test_injected_series_faults_fail_only_the_chosen_series(monitoring, factory, project_id):
+    client = factory.metric_service()
+    monitoring.admin.inject("CreateTimeSeries", "INTERNAL", series_filter='metric.labels.stage = "b"')
+    t = time.time() - 60
+    with pytest.raises(exceptions.InternalServerError) as caught:
+        client.create_time_series(
+            name=f"projects/{project_id}",
+            time_series=[series(1.0, t, labels={"stage": s}) for s in ("a", "b", "c")],
+        )
+    assert (
+        caught.value.message
+        == "One or more TimeSeries could not be written: An internal error occurred.: timeSeries[1]"
+    )
+    summary = summary_of(caught.value)
+    assert (summary.success_point_count, [(e.status.code, e.point_count) for e in summary.errors]) == (2, [(13, 1)])
+    found = read(client, project_id, f"{HELIOS}/test_metric", t - 60, t + 1)
+    assert sorted(ts.metric.labels["stage"] for ts in found) == ["a", "c"]
+    client.create_time_series(name=f"projects/{project_id}", time_series=[series(2.0, t, labels={"stage": "b"})])
+
+
+def test_a_delayed_fault_trips_the_client_deadline(monitoring, factory, project_id):
+    client = factory.metric_service()
+    monitoring.admin.inject("ListMetricDescriptors", "DEADLINE_EXCEEDED", delay_s=1.0)
+    with pytest.raises(exceptions.DeadlineExceeded):
+        list(client.list_metric_descriptors(name=f"projects/{project_id}", retry=None, timeout=0.3))
+
+
+def test_bad_fault_specs_are_refused(monitoring):
+    with pytest.raises(EmulatorAdminError) as caught:
+        monitoring.admin.inject("CreateTimeSeries", "NOT_A_CODE")
+    assert caught.value.status == 400
+    assert "unknown status code 'NOT_A_CODE'" in str(caught.value)
+
+
+def test_sampling_period_and_series_cap_are_configurable(tmp_path, project_id):
+    t = int(time.time()) - 900
+    with start_monitoring_emulator(
+        log_dir=tmp_path, extra_args=("--min-sampling-period", "10", "--max-active-series", "2")
+    ) as emulator:
+        client = client_for(emulator, project_id)
+        client.create_time_series(name=f"projects/{project_id}", time_series=[series(1.0, t, labels={"k": "a"})])
+        with pytest.raises(exceptions.InvalidArgument, match="more frequently than the maximum sampling period"):
+            client.create_time_series(
+                name=f"projects/{project_id}", time_series=[series(1.0, t + 5, labels={"k": "a"})]
+            )
+        with pytest.raises(exceptions.ResourceExhausted) as caught:
+            client.create_time_series(
+                name=f"projects/{project_id}", time_series=[series(1.0, t, labels={"k": k}) for k in ("b", "c")]
+            )
+        assert caught.value.message == (
+            "One or more TimeSeries could not be written: Monitored resource has too many time series "
+            "(custom metrics).: timeSeries[1]"
+        )
+        # another resource has its own budget; `global` counts per metric type
+        other = {"location": "l", "namespace": "n", "job": "j", "task_id": "t-9"}
+        client.create_time_series(
+            name=f"projects/{project_id}", time_series=[series(1.0, t, labels={"k": "c"}, resource_labels=other)]
+        )
+
+
+def test_concurrent_clients_commit_whole_requests(monitoring, project_id):
+    t = minute_floor(900)
+    errors: list[Exception] = []
+
+    def writer(worker: int) -> None:
+        client = client_for(monitoring, project_id)
+        try:
+            for step in range(10):
+                batch = [series(float(step), t + 5 * step, labels={"w": str(worker), "k": str(k)}) for k in range(50)]
+                client.create_time_series(name=f"projects/{project_id}", time_series=batch)
+        except Exception as err:  # collected and asserted below
+            errors.append(err)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    found = read(client_for(monitoring, project_id), project_id, f"{HELIOS}/test_metric", t - 1, t + 60)
+    assert len(found) == 200
+    assert all(len(ts.points) == 10 for ts in found)
