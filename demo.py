@@ -31,7 +31,9 @@ def _write_and_read(settings: Settings) -> None:
         ts.metric.labels["stage"] = stage
         ts.resource.type = "generic_task"
         ts.resource.labels.update(TASK)
-        ts.points = [monitoring_v3.Point({"interval": {"end_time": {"seconds": now}}, "value": {"double_value": seconds}})]
+        ts.points = [
+            monitoring_v3.Point({"interval": {"end_time": {"seconds": now}}, "value": {"double_value": seconds}})
+        ]
         series.append(ts)
     client.create_time_series(name=settings.project_path, time_series=series)
     print(f"wrote {len(series)} points to {METRIC}")
