@@ -29,6 +29,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.emulator_throughput
+	$(PY) -m benchmarks.publisher_bench
 
 emulator: $(STAMP)
 	$(PY) -m monitoring_emulator

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.cloud import pubsub_v1
+from google.pubsub_v1.services.publisher import PublisherClient as PublisherApiClient
 from google.pubsub_v1.services.publisher.transports import PublisherGrpcAsyncIOTransport, PublisherGrpcTransport
 from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcAsyncIOTransport, SubscriberGrpcTransport
 
@@ -123,6 +124,15 @@ class ClientFactory:
         if host:
             kwargs["transport"] = PublisherGrpcTransport(channel=grpc.insecure_channel(host, options=_CHANNEL_OPTIONS))
         return pubsub_v1.PublisherClient(**kwargs)
+
+    def publisher_api(self) -> PublisherApiClient:
+        """The plain generated Publisher client: one ``publish`` call per request, no batching
+        threads of its own — what ``MetricsPublisher`` uses, since it batches itself."""
+        host = self.settings.pubsub_emulator_host
+        if not host:
+            return PublisherApiClient()
+        channel = grpc.insecure_channel(host, options=_CHANNEL_OPTIONS)
+        return PublisherApiClient(transport=PublisherGrpcTransport(channel=channel))
 
     def subscriber(self, **kwargs: Any) -> pubsub_v1.SubscriberClient:
         host = self.settings.pubsub_emulator_host

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any, ClassVar
 
 __all__ = ["Settings", "SettingsError"]
@@ -32,6 +33,9 @@ class Settings:
     """Pull subscription the collector drains (``HELIOS_METRICS_SUBSCRIPTION``)."""
     dead_letter_topic: str = "helios-metrics-dead-letter"
     """Where malformed messages go, with the reason (``HELIOS_DEAD_LETTER_TOPIC``)."""
+    spool_dir: str | None = None
+    """Where the publisher keeps events Pub/Sub did not take yet (``HELIOS_METRICS_SPOOL_DIR``);
+    default ``$XDG_CACHE_HOME/helios-metrics/spool`` (``~/.cache/…``)."""
 
     _ENV: ClassVar[dict[str, str]] = {
         "project_id": "GOOGLE_CLOUD_PROJECT",
@@ -40,6 +44,7 @@ class Settings:
         "topic": "HELIOS_METRICS_TOPIC",
         "subscription": "HELIOS_METRICS_SUBSCRIPTION",
         "dead_letter_topic": "HELIOS_DEAD_LETTER_TOPIC",
+        "spool_dir": "HELIOS_METRICS_SPOOL_DIR",
     }
 
     @classmethod
@@ -66,6 +71,13 @@ class Settings:
         if not self.project_id:
             raise SettingsError("no Google Cloud project: pass project_id=... or set GOOGLE_CLOUD_PROJECT")
         return self.project_id
+
+    @property
+    def spool_root(self) -> Path:
+        if self.spool_dir:
+            return Path(self.spool_dir)
+        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        return Path(cache) / "helios-metrics" / "spool"
 
     @property
     def project_path(self) -> str:

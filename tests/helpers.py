@@ -110,3 +110,28 @@ def read(
             request={"name": f"projects/{project}", "filter": flt, "interval": interval(start, end), **kwargs}
         )
     )
+
+
+def pubsub_topic(factory: Any, settings: Any, subscription: str = "test-sub") -> str:
+    """Create the settings' topic and a pull subscription on it; return the subscription path."""
+    path = f"projects/{settings.project_id}/subscriptions/{subscription}"
+    factory.publisher().create_topic(name=settings.topic_path)
+    factory.subscriber().create_subscription(name=path, topic=settings.topic_path, ack_deadline_seconds=60)
+    return path
+
+
+def drain_events(factory: Any, subscription: str, expected: int, timeout: float = 30.0) -> list[tuple[str, Any]]:
+    """Pull and ack until ``expected`` events arrived (or ``timeout``); return ``(event id, event)`` pairs."""
+    from publisher import decode_message
+
+    subscriber = factory.subscriber()
+    found: list[tuple[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while len(found) < expected and time.monotonic() < deadline:
+        response = subscriber.pull(subscription=subscription, max_messages=100, timeout=5)
+        for received in response.received_messages:
+            decoded = decode_message(received.message.data, dict(received.message.attributes))
+            found += [(decoded.event_id(i), event) for i, event in enumerate(decoded.events)]
+        if response.received_messages:
+            subscriber.acknowledge(subscription=subscription, ack_ids=[m.ack_id for m in response.received_messages])
+    return found

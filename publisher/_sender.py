@@ -1,0 +1,351 @@
+"""The background half of the publisher: pack, publish, retry, spill to the spool, replay it.
+
+It takes events from the caller-side buffer in order and settles each exactly once: published,
+spooled (durable, replayed later) or, with no usable spool, dropped and logged. ``flush`` waits
+until every event recorded before it is settled and reports how each was settled.
+
+Publish calls run on a courier thread of their own: while one is slow or hanging, the sender
+keeps draining the buffer and spilling to disk, so an outage never fills the caller's buffer.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent import futures
+from dataclasses import dataclass
+from typing import Any
+
+from ._spool import Spool
+from .options import FlushResult, PublisherOptions
+from .wire import EncodedMessage, encode_message
+
+__all__ = ["Sender", "group_requests"]
+
+_log = logging.getLogger("publisher")
+PublishFn = Callable[[list[EncodedMessage]], None]
+SampleFn = Callable[[], list[tuple[Any, ...]]]
+_REPLAY_PER_ROUND = 50
+_OUTCOMES = ("published", "spooled", "dropped")
+
+
+def _weight(message: EncodedMessage) -> int:
+    return len(message.data) + sum(len(k) + len(v) for k, v in message.attributes.items())
+
+
+def group_requests(messages: Sequence[EncodedMessage], max_messages: int, max_bytes: int) -> list[int]:
+    """Sizes of consecutive Publish requests holding ``messages`` within both limits."""
+    sizes: list[int] = []
+    count = size = 0
+    for message in messages:
+        weight = _weight(message)
+        if count and (count >= max_messages or size + weight > max_bytes):
+            sizes.append(count)
+            count = size = 0
+        count += 1
+        size += weight
+    if count:
+        sizes.append(count)
+    return sizes
+
+
+@dataclass(slots=True)
+class _Packed:
+    message: EncodedMessage
+    first: int  # index of its first event in this producer's stream
+    settled: bool = False
+
+    @property
+    def count(self) -> int:
+        return self.message.event_count
+
+
+class _Courier:
+    """Runs Publish calls on a daemon thread (not an executor: those refuse work at exit)."""
+
+    def __init__(self, publish: PublishFn) -> None:
+        self._publish = publish
+        self._queue: queue.SimpleQueue[tuple[futures.Future[None], list[EncodedMessage]]] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="helios-metrics-courier", daemon=True)
+        self._thread.start()
+
+    def submit(self, messages: list[EncodedMessage]) -> futures.Future[None]:
+        future: futures.Future[None] = futures.Future()
+        self._queue.put((future, messages))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            future, messages = self._queue.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                self._publish(messages)
+            except BaseException as err:  # handed to the sender, which decides
+                future.set_exception(err)
+            else:
+                future.set_result(None)
+
+
+class Sender:
+    def __init__(
+        self,
+        buffer: deque[tuple[Any, ...]],
+        options: PublisherOptions,
+        producer: str,
+        publish: PublishFn,
+        spool: Spool | None,
+        sample: SampleFn | None = None,
+    ) -> None:
+        self._buffer, self._options, self._producer = buffer, options, producer
+        self._spool, self._sample = spool, sample
+        self._courier = _Courier(publish)
+        self._batch = 0
+        self._pending: deque[_Packed] = deque()  # packed, not in flight, oldest first
+        self._inflight: list[_Packed] = []
+        self._lock = threading.Lock()  # guards numbering, _pending and _inflight (the exit path shares them)
+        self._settled_cv = threading.Condition()
+        self._wake = threading.Event()
+        self._stop = False
+        self._flush_waiters = 0
+        self.drained = 0  # events taken from the buffer, numbered 0..drained-1
+        self._prefix = 0  # every event numbered below this is settled
+        self._ahead: dict[int, int] = {}  # settled ranges past the prefix: start -> end
+        self._runs: deque[tuple[int, int, str]] = deque(maxlen=4096)  # settled [low, high) and how
+        self.published = 0  # includes replays
+        self.dropped = 0
+        self.publish_errors = 0
+        self._failures = 0
+        self._next_attempt = 0.0
+        self._healthy = True
+        self._next_sample = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name="helios-metrics-publisher", daemon=True)
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float) -> FlushResult:
+        """Flush within ``timeout``; spool whatever is still unsettled; stop the thread."""
+        with self._settled_cv:
+            start, target = self._prefix, self.drained + len(self._buffer)
+        self.flush(timeout)
+        self._stop = True
+        self._wake.set()
+        self._thread.join(max(0.1, min(timeout, 1.0)))
+        if self._prefix < self.drained + len(self._buffer):
+            self._emergency_spill()
+        return self._result(start, target)
+
+    @property
+    def pending_events(self) -> int:
+        with self._lock:
+            held = sum(p.count for p in self._pending) + sum(p.count for p in self._inflight if not p.settled)
+        return held + len(self._buffer)
+
+    # --- flush and settlement ---------------------------------------------------------------
+    def flush(self, timeout: float | None) -> FlushResult:
+        with self._settled_cv:
+            start = self._prefix
+            target = self.drained + len(self._buffer)
+            if start >= target:
+                return FlushResult(0, 0, 0)
+            self._flush_waiters += 1
+            self._wake.set()
+            try:
+                self._settled_cv.wait_for(lambda: self._prefix >= target, timeout)
+            finally:
+                self._flush_waiters -= 1
+            return self._result(start, target)
+
+    def _result(self, start: int, target: int) -> FlushResult:
+        """How the events numbered [start, target) of this producer's stream were settled."""
+        counts = dict.fromkeys(_OUTCOMES, 0)
+        with self._settled_cv:
+            for low, high, outcome in self._runs:
+                overlap = min(high, target) - max(low, start)
+                if overlap > 0:
+                    counts[outcome] += overlap
+        settled = counts["published"] + counts["spooled"]
+        return FlushResult(counts["published"], counts["spooled"], target - start - settled)
+
+    def _settle(self, packed: _Packed, outcome: str) -> None:
+        """Record how one packed message ended; each is settled once even if two paths race."""
+        with self._settled_cv:
+            if packed.settled:
+                return
+            packed.settled = True
+            low, high = packed.first, packed.first + packed.count
+            self._runs.append((low, high, outcome))
+            if outcome == "dropped":
+                self.dropped += packed.count
+            elif outcome == "published":
+                self.published += packed.count
+            self._ahead[low] = high
+            while self._prefix in self._ahead:
+                self._prefix = self._ahead.pop(self._prefix)
+            self._settled_cv.notify_all()
+
+    # --- the loop ---------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self._options.max_latency_s)
+            self._wake.clear()
+            try:
+                self._round()
+            except Exception:  # never let the thread die: events would stop flowing silently
+                _log.exception("metrics publisher round failed; retrying")
+                time.sleep(0.1)
+            if self._stop and not self._buffer and not self._pending:
+                return
+
+    def _round(self) -> None:
+        now = time.monotonic()
+        if self._sample is not None and now >= self._next_sample:
+            self._next_sample = now + (self._options.resource_interval_s or 60.0)
+            self._buffer.extend(self._sample())
+        self._pack()
+        urgent = self._flush_waiters > 0 or self._stop
+        due = self._pending and (now >= self._next_attempt or urgent)
+        if due and not self._publish_pending() and (self._flush_waiters > 0 or self._stop):
+            self._spill_all()  # someone is waiting: make the events durable now
+        self._spill_over_limit()
+        if self._spool is not None and not self._stop and (self._healthy or time.monotonic() >= self._next_attempt):
+            self._replay()  # when healthy, or as the probe that finds Pub/Sub back
+
+    def _pack(self) -> None:
+        """Drain the buffer into encoded messages at the end of the pending queue."""
+        buffer, limit = self._buffer, self._options.max_events_per_message
+        while buffer:
+            with self._lock:  # the exit path may drain concurrently; numbering must stay unique
+                chunk = []
+                while buffer and len(chunk) < limit:
+                    chunk.append(buffer.popleft())
+                first = self.drained
+                self.drained += len(chunk)
+                for message in self._encode(chunk):
+                    self._pending.append(_Packed(message, first))
+                    first += message.event_count
+
+    def _encode(self, chunk: list[tuple[Any, ...]]) -> list[EncodedMessage]:
+        message = encode_message(self._producer, self._batch, chunk, self._options.compress)
+        if len(message.data) > self._options.max_message_bytes and len(chunk) > 1:
+            half = len(chunk) // 2
+            return self._encode(chunk[:half]) + self._encode(chunk[half:])
+        self._batch += 1  # a batch number is never reused: event ids stay unique
+        return [message]
+
+    def _call(self, messages: list[EncodedMessage]) -> None:
+        """Publish through the courier; keep draining and spilling while the call is out."""
+        future = self._courier.submit(messages)
+        while True:
+            try:
+                return future.result(timeout=self._options.max_latency_s)
+            except futures.TimeoutError:
+                self._pack()
+                self._spill_over_limit()
+
+    def _publish_pending(self) -> bool:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return self._succeeded()
+                take = group_requests(
+                    [p.message for p in self._pending],
+                    self._options.max_messages_per_request,
+                    self._options.max_request_bytes,
+                )[0]
+                request = [self._pending.popleft() for _ in range(take)]
+                self._inflight = request
+            try:
+                self._call([p.message for p in request])
+            except Exception as err:
+                with self._lock:
+                    self._inflight = []
+                    self._pending.extendleft(reversed([p for p in request if not p.settled]))
+                self._failed(err)
+                return False
+            with self._lock:
+                self._inflight = []
+            for packed in request:
+                self._settle(packed, "published")
+
+    def _succeeded(self) -> bool:
+        self._failures, self._healthy = 0, True
+        return True
+
+    def _failed(self, err: Exception) -> None:
+        self.publish_errors += 1
+        self._failures += 1
+        self._healthy = False
+        delay = min(self._options.max_backoff_s, 0.5 * 2 ** min(self._failures, 10))
+        self._next_attempt = time.monotonic() + delay
+        if self._failures == 1 or self._failures % 10 == 0:
+            _log.warning(
+                "publishing metrics failed (%s); %d events kept, retrying in %.1fs", err, self.pending_events, delay
+            )
+
+    def _spill_over_limit(self) -> None:
+        """Keep at most ``memory_limit`` events packed in memory: the oldest go to the spool."""
+        while True:
+            with self._lock:
+                held = sum(p.count for p in self._pending)
+                if held <= self._options.memory_limit or not self._pending:
+                    return
+                packed = self._pending.popleft()
+            self._store(packed)
+
+    def _spill_all(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return
+                packed = self._pending.popleft()
+            self._store(packed)
+
+    def _store(self, packed: _Packed) -> None:
+        if self._spool is None:
+            _log.error("no spool configured: dropping %d metric events", packed.count)
+            self._settle(packed, "dropped")
+            return
+        try:
+            self._spool.put(packed.message)
+        except OSError as err:
+            _log.error("cannot write the metrics spool (%s): dropping %d events", err, packed.count)
+            self._settle(packed, "dropped")
+            return
+        self._settle(packed, "spooled")
+
+    def _replay(self) -> None:
+        """Publish spooled messages, oldest first; stop at the first failure and release the rest."""
+        assert self._spool is not None
+        items = self._spool.claim_oldest(_REPLAY_PER_ROUND)
+        for position, item in enumerate(items):
+            try:
+                self._call([item.message])
+            except Exception as err:
+                for unsent in items[position:]:
+                    self._spool.release(unsent)
+                self._failed(err)
+                return
+            self._spool.done(item)
+            with self._settled_cv:
+                self.published += item.message.event_count
+            self._succeeded()
+
+    def _emergency_spill(self) -> None:
+        """At exit with the thread stuck or slow: make everything unsettled durable from here.
+        A message the stuck call then publishes too is a duplicate the collector drops by id."""
+        self._pack()
+        with self._lock:
+            stuck = [p for p in self._inflight if not p.settled]
+        for packed in stuck:
+            self._store(packed)
+        self._spill_all()

@@ -1,0 +1,186 @@
+"""The metric catalog: the single source of truth for every Helios metric.
+
+The collector maps events to TimeSeries from it, ``setup_infra`` creates descriptors, dashboards
+and alerts from it, and ``MetricsPublisher.record(name, value, **labels)`` validates against it.
+Adding a metric is one :class:`MetricSpec` in :data:`CATALOG`.
+
+Every metric is a GAUGE — the collector is stateless, one point per series per window — and lives
+under ``custom.googleapis.com/helios/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "CATALOG",
+    "DURATION_BUCKETS",
+    "METRIC_PREFIX",
+    "SCORE_BUCKETS",
+    "Buckets",
+    "LabelSpec",
+    "MetricSpec",
+    "metric_type",
+    "spec",
+]
+
+METRIC_PREFIX = "custom.googleapis.com/helios/"
+
+ValueType = Literal["DOUBLE", "INT64", "DISTRIBUTION"]
+Aggregation = Literal["distribution", "count", "sum", "mean"]
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """Cloud Monitoring bucket options: exponential (scale·growth^i) or linear (offset + width·i)."""
+
+    kind: Literal["exponential", "linear"]
+    num_finite_buckets: int
+    a: float  # exponential: scale; linear: offset
+    b: float  # exponential: growth factor; linear: width
+
+    def bounds(self) -> list[float]:
+        """The finite bucket boundaries (N of them make N+1 buckets)."""
+        if self.kind == "exponential":
+            return [self.a * self.b**i for i in range(self.num_finite_buckets + 1)]
+        return [self.a + self.b * i for i in range(self.num_finite_buckets + 1)]
+
+
+# 0.1 s … ~5.3 h in steps of ×1.5: fine resolution where stages live, and the 5-minute alert
+# threshold (300 s) falls inside a bucket of a few tens of seconds.
+DURATION_BUCKETS = Buckets("exponential", 30, 0.1, 1.5)
+# Scores are 0..1: twenty buckets of 0.05 (a perfect 1.0 lands in the overflow bucket).
+SCORE_BUCKETS = Buckets("linear", 20, 0.0, 0.05)
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    key: str
+    description: str
+    values: tuple[str, ...] = ()  # a closed set, or empty for free values (bounded elsewhere)
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    value_type: ValueType
+    unit: str
+    description: str
+    display_name: str
+    aggregation: Aggregation
+    """How the collector turns one window's values into the point: all values as a
+    distribution, their count, their sum, or their mean."""
+    labels: tuple[LabelSpec, ...] = ()
+    min_value: float | None = None
+    max_value: float | None = None
+    buckets: Buckets | None = None
+    kind: Literal["GAUGE"] = "GAUGE"
+    recordable: bool = field(default=False)
+    """True when pipeline code may record it directly with ``record(name, value, **labels)``."""
+
+    @property
+    def type(self) -> str:
+        return METRIC_PREFIX + self.name
+
+    @property
+    def label_keys(self) -> tuple[str, ...]:
+        return tuple(label.key for label in self.labels)
+
+
+_STATUS = LabelSpec("status", "Outcome of the run or stage.", ("success", "failure"))
+_STAGE = LabelSpec("stage", "Pipeline stage, e.g. trend_discovery (names are [a-z][a-z0-9_]{0,62}).")
+
+CATALOG: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        "pipeline_execution_time",
+        "DISTRIBUTION",
+        "s",
+        "Total time of a pipeline run, trend discovery to publication.",
+        "Pipeline execution time",
+        "distribution",
+        (_STATUS,),
+        min_value=0.0,
+        buckets=DURATION_BUCKETS,
+    ),
+    *(
+        MetricSpec(
+            name,
+            "DISTRIBUTION",
+            "1",
+            description,
+            display,
+            "distribution",
+            min_value=0.0,
+            max_value=1.0,
+            buckets=SCORE_BUCKETS,
+        )
+        for name, display, description in (
+            ("trend_opportunity_score", "Trend opportunity score", "Market opportunity of the run's trend, 0 to 1."),
+            ("audience_confidence", "Audience confidence", "Confidence of the audience analysis, 0 to 1."),
+            (
+                "design_generation_success",
+                "Design generation success",
+                "Share of designs generated successfully in the run, 0 to 1.",
+            ),
+            ("publication_success", "Publication success", "Share of products published successfully, 0 to 1."),
+        )
+    ),
+    MetricSpec(
+        "pipeline_runs", "INT64", "1", "Number of pipeline runs.", "Pipeline runs", "count", (_STATUS,), min_value=0
+    ),
+    MetricSpec(
+        "stage_duration",
+        "DISTRIBUTION",
+        "s",
+        "Duration of a pipeline stage.",
+        "Stage duration",
+        "distribution",
+        (_STAGE, _STATUS),
+        min_value=0.0,
+        buckets=DURATION_BUCKETS,
+    ),
+    MetricSpec(
+        "stage_runs", "INT64", "1", "Number of stage executions.", "Stage runs", "count", (_STAGE, _STATUS), min_value=0
+    ),
+    MetricSpec(
+        "stage_errors", "INT64", "1", "Errors reported by stages.", "Stage errors", "sum", (_STAGE,), min_value=0
+    ),
+    MetricSpec(
+        "stage_value",
+        "DOUBLE",
+        "1",
+        "Numeric additional data reported by a stage (mean per window), e.g. trends_found.",
+        "Stage values",
+        "mean",
+        (_STAGE, LabelSpec("key", "The additional_data key.")),
+    ),
+    MetricSpec(
+        "resource_utilization",
+        "DOUBLE",
+        "1",
+        "CPU and memory utilization of the recording process, 0 to 1, sampled by the publisher.",
+        "Resource utilization",
+        "mean",
+        (LabelSpec("resource", "Which resource.", ("cpu", "memory")),),
+        min_value=0.0,
+        max_value=1.0,
+        recordable=True,
+    ),
+)
+
+_BY_NAME: Mapping[str, MetricSpec] = {m.name: m for m in CATALOG}
+
+
+def spec(name: str) -> MetricSpec:
+    """The catalog entry for ``name`` (short name, or full ``custom.googleapis.com/helios/…`` type)."""
+    short = name.removeprefix(METRIC_PREFIX)
+    try:
+        return _BY_NAME[short]
+    except KeyError:
+        raise KeyError(f"unknown metric {name!r}; the catalog has: {', '.join(sorted(_BY_NAME))}") from None
+
+
+def metric_type(name: str) -> str:
+    return spec(name).type

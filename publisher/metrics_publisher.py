@@ -1,0 +1,299 @@
+"""``MetricsPublisher``: what pipeline code calls. A record call validates and appends to a buffer;
+a background thread does everything else (see ``_sender``). Nothing here blocks on I/O."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from google.api_core import exceptions as api_exceptions
+from google.api_core.retry import Retry, if_exception_type
+
+from ._callsite import CallSiteGuard, check_fraction, check_seconds, number
+from ._resources import ResourceSampler
+from ._sender import Sender
+from ._spool import Spool
+from ._stage_timer import StageTimer
+from .catalog import MetricSpec, spec
+from .clients import ClientFactory
+from .options import FlushResult, PublisherOptions, PublisherStats
+from .settings import Settings
+from .wire import EncodedMessage
+
+__all__ = ["MetricsPublisher"]
+
+_log = logging.getLogger("publisher")
+_time_ns = time.time_ns
+_TRANSIENT = if_exception_type(
+    api_exceptions.ServiceUnavailable,
+    api_exceptions.DeadlineExceeded,
+    api_exceptions.InternalServerError,
+    api_exceptions.Aborted,
+    api_exceptions.ResourceExhausted,
+    api_exceptions.Unknown,
+)
+_LIVE: weakref.WeakSet[MetricsPublisher] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for publisher in list(_LIVE):
+        publisher._start_new_process()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _close_at_exit(ref: weakref.ref[MetricsPublisher]) -> None:
+    publisher = ref()
+    if publisher is not None and not publisher.closed:
+        result = publisher.close(publisher.options.exit_timeout_s)
+        if not result.complete:
+            _log.error("metrics publisher exit: %d events neither published nor spooled", result.failed)
+
+
+class MetricsPublisher:
+    """Records Helios metric events and delivers them to Pub/Sub in the background.
+
+    ``MetricsPublisher()`` reads the project and topic from the environment; arguments win.
+    Invalid values raise ``ValueError`` naming the field. Events are packed many to a message and
+    published by a background thread; while Pub/Sub is unreachable they wait in memory, then in an
+    on-disk spool replayed oldest first (also by the next process using the same spool).
+    """
+
+    def __init__(
+        self,
+        project_id: str | None = None,
+        topic: str | None = None,
+        *,
+        settings: Settings | None = None,
+        options: PublisherOptions | None = None,
+        spool_dir: str | os.PathLike[str] | None = None,
+        factory: ClientFactory | None = None,
+    ) -> None:
+        base = settings if settings is not None else Settings.from_env()
+        self.settings = base.with_overrides(project_id=project_id, topic=topic)
+        self.topic_path = self.settings.topic_path  # fails now, not later, without a project
+        self.options = options or PublisherOptions()
+        self._factory = factory or ClientFactory(self.settings)
+        root = Path(spool_dir) if spool_dir else self.settings.spool_root
+        self.spool_dir = root / self.settings.require_project() / self.settings.topic
+        self._guard = CallSiteGuard(self.options.max_stages, self.options.max_data_keys)
+        self._specs: dict[str, MetricSpec] = {}
+        self._retry = Retry(
+            predicate=_TRANSIENT, initial=0.1, maximum=2.0, multiplier=2.0, timeout=self.options.publish_deadline_s
+        )
+        self.closed = False
+        self._start_new_process()
+        _LIVE.add(self)
+        atexit.register(_close_at_exit, weakref.ref(self))
+        if self.options.resource_interval_s or self._spool_has_backlog():
+            self._start_sender()  # sample from now on / replay what an earlier process spooled
+
+    def _start_new_process(self) -> None:
+        """Per-process state: set at construction and again in a forked child, which starts
+        empty (the parent publishes what it recorded) under a producer id of its own."""
+        self.producer_id = os.urandom(8).hex()
+        self._buffer: deque[tuple[Any, ...]] = deque()
+        self._buffer_limit = self.options.buffer_limit
+        self._wake_at = self.options.max_events_per_message
+        self._sender: Sender | None = None
+        self._spool: Spool | None = None
+        self._client: Any = None
+        self._start_lock = threading.Lock()
+        self._dropped = 0
+
+    def _spool_has_backlog(self) -> bool:
+        try:
+            return any(p.name.endswith(".msg") for p in self.spool_dir.iterdir())
+        except OSError:
+            return False
+
+    # --- recording (the caller's thread: validate, append, return) --------------------------
+    def record_pipeline_metric(
+        self,
+        execution_time: float,
+        trend_opportunity_score: float,
+        audience_confidence: float,
+        design_generation_success: float,
+        publication_success: float,
+        success: bool = True,
+    ) -> None:
+        """One pipeline run: total seconds, the four 0..1 quality scores, and whether it succeeded."""
+        record = (
+            "p",
+            _time_ns(),
+            check_seconds("execution_time", execution_time),
+            check_fraction("trend_opportunity_score", trend_opportunity_score),
+            check_fraction("audience_confidence", audience_confidence),
+            check_fraction("design_generation_success", design_generation_success),
+            check_fraction("publication_success", publication_success),
+            self._flag(success),
+        )
+        self._append(record)
+
+    def record_stage_metric(
+        self,
+        stage: str,
+        duration: float,
+        success: bool = True,
+        error_count: int = 0,
+        additional_data: dict[str, float] | None = None,
+    ) -> None:
+        """One stage execution. ``additional_data`` values must be numbers (e.g. trends_found=12)."""
+        guard = self._guard
+        if stage not in guard.stages and not guard.admit_stage(stage):
+            return  # refused by the cardinality cap: counted and logged
+        if duration.__class__ is not float or not 0.0 <= duration < 1e300:
+            duration = check_seconds("duration", duration)
+        if success is not True and success is not False:
+            self._flag(success)
+        if error_count.__class__ is not int or error_count < 0:
+            raise ValueError(f"error_count must be an int >= 0, got {error_count!r}")
+        if additional_data:
+            additional_data = guard.check_data(stage, additional_data)
+        buffer = self._buffer
+        if len(buffer) >= self._buffer_limit:
+            return self._drop()
+        buffer.append(("s", _time_ns(), stage, duration, success, error_count, additional_data or None))
+        if self._sender is None:
+            self._start_sender()
+        elif len(buffer) == self._wake_at:
+            self._sender.wake()
+        return None
+
+    def record(self, name: str, value: float, **labels: str) -> None:
+        """A catalog metric marked recordable, e.g. ``record("resource_utilization", 0.4, resource="cpu")``."""
+        metric = self._specs.get(name)
+        if metric is None:
+            try:
+                metric = spec(name)
+            except KeyError as err:
+                raise ValueError(str(err.args[0])) from None
+            if not metric.recordable:
+                raise ValueError(f"{metric.name} is derived from pipeline/stage events and cannot be recorded directly")
+            self._specs[name] = metric
+        number_value = number("value", value)
+        low, high = metric.min_value, metric.max_value
+        if (
+            not (-1e300 < number_value < 1e300)
+            or (low is not None and number_value < low)
+            or (high is not None and number_value > high)
+        ):
+            raise ValueError(f"value of {metric.name} must be finite and within [{low}, {high}], got {value!r}")
+        self._append(("m", _time_ns(), metric.name, number_value, self._guard.check_labels(metric, labels)))
+
+    def stage(self, name: str) -> StageTimer:
+        """Time a block or function as one stage run::
+
+        with metrics.stage("trend_discovery") as stage:
+            stage.add(trends_found=12)
+        """
+        return StageTimer(self, name)
+
+    def validate_stage(self, name: str) -> None:
+        self._guard.admit_stage(name)
+
+    @staticmethod
+    def _flag(value: Any) -> bool:
+        if value is not True and value is not False:
+            raise ValueError(f"success must be True or False, got {value!r}")
+        return value
+
+    def _append(self, record: tuple[Any, ...]) -> None:
+        buffer = self._buffer
+        if len(buffer) >= self._buffer_limit:
+            self._drop()
+            return
+        buffer.append(record)
+        if self._sender is None:
+            self._start_sender()
+
+    def _drop(self) -> None:
+        self._dropped += 1
+        if self._dropped == 1 or self._dropped % 10_000 == 0:
+            _log.error(
+                "metrics buffer full (%d events): %d events dropped so far — the publisher thread cannot keep up",
+                self._buffer_limit,
+                self._dropped,
+            )
+
+    # --- the background side ------------------------------------------------------------------
+    def _start_sender(self) -> None:
+        if self.closed:
+            raise RuntimeError("this MetricsPublisher is closed")
+        with self._start_lock:
+            if self._sender is not None:
+                return
+            try:
+                self._spool = Spool(self.spool_dir, self.options.spool_limit_bytes)
+            except OSError as err:
+                _log.error("metrics spool %s unavailable (%s): an outage will drop events", self.spool_dir, err)
+            sampler = ResourceSampler() if self.options.resource_interval_s else None
+            sender = Sender(
+                self._buffer,
+                self.options,
+                self.producer_id,
+                self._publish,
+                self._spool,
+                None if sampler is None else sampler.sample,
+            )
+            sender.start()
+            self._sender = sender
+
+    def _publish(self, messages: list[EncodedMessage]) -> None:
+        if self._client is None:
+            self._client = self._factory.publisher_api()
+        self._client.publish(
+            topic=self.topic_path,
+            messages=[{"data": m.data, "attributes": m.attributes} for m in messages],
+            retry=self._retry,
+            timeout=self.options.publish_timeout_s,
+        )
+
+    def check_topic(self, timeout: float = 5.0) -> None:
+        """Raise unless the topic answers within ``timeout`` (a health probe; no retries)."""
+        self._factory.publisher_api().get_topic(topic=self.topic_path, retry=None, timeout=timeout)
+
+    # --- control --------------------------------------------------------------------------------
+    def flush(self, timeout: float | None = 10.0) -> FlushResult:
+        """Wait until everything recorded so far is published or safe in the spool (at most ``timeout``)."""
+        return FlushResult(0, 0, 0) if self._sender is None else self._sender.flush(timeout)
+
+    def close(self, timeout: float | None = None) -> FlushResult:
+        """Flush (bounded by ``timeout``, default ``exit_timeout_s``), spool the rest, stop the thread."""
+        self.closed = True
+        if self._sender is None:
+            return FlushResult(0, 0, 0)
+        return self._sender.stop(self.options.exit_timeout_s if timeout is None else timeout)
+
+    def __enter__(self) -> MetricsPublisher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def stats(self) -> PublisherStats:
+        sender = self._sender
+        spooled = self._spool.backlog()[1] if self._spool is not None else 0
+        spool_dropped = self._spool.dropped_events if self._spool is not None else 0
+        if sender is None:
+            return PublisherStats(
+                len(self._buffer), 0, spooled, len(self._buffer), self._dropped, self._guard.refused, 0
+            )
+        return PublisherStats(
+            recorded=sender.drained + len(self._buffer),
+            published=sender.published,
+            spooled=spooled,
+            pending=sender.pending_events,
+            dropped=self._dropped + spool_dropped + sender.dropped,
+            refused=self._guard.refused,
+            publish_errors=sender.publish_errors,
+        )

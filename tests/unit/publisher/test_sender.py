@@ -1,0 +1,182 @@
+"""Packing and delivery behind the buffer, with a plain function standing in for Pub/Sub's Publish."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+import pytest
+
+from publisher._sender import Sender, group_requests
+from publisher._spool import Spool
+from publisher.options import PublisherOptions
+from publisher.wire import EncodedMessage, decode_message
+
+T = 1_764_000_000_000_000_000
+
+
+def stage_event(i: int) -> tuple:
+    return ("s", T + i, "trend_discovery", float(i % 100), True, 0, None)
+
+
+class FakePubSub:
+    """Records every Publish request; can be told to fail."""
+
+    def __init__(self) -> None:
+        self.requests: list[list[EncodedMessage]] = []
+        self.failing = False
+        self.lock = threading.Lock()
+
+    def __call__(self, messages: list[EncodedMessage]) -> None:
+        if self.failing:
+            raise ConnectionError("Pub/Sub unreachable")
+        with self.lock:
+            self.requests.append(list(messages))
+
+    def events(self) -> list[str]:
+        ids = []
+        for request in self.requests:
+            for message in request:
+                decoded = decode_message(message.data, message.attributes)
+                ids += [decoded.event_id(i) for i in range(len(decoded.events))]
+        return ids
+
+
+def make_sender(tmp_path, pubsub, **options) -> tuple[deque, Sender]:
+    buffer: deque = deque()
+    opts = PublisherOptions(**{"max_latency_s": 0.01, **options})
+    sender = Sender(buffer, opts, "prod", pubsub, Spool(tmp_path / "spool", opts.spool_limit_bytes))
+    sender.start()
+    return buffer, sender
+
+
+def test_events_are_packed_per_message_and_messages_per_request(tmp_path):
+    pubsub = FakePubSub()
+    buffer, sender = make_sender(
+        tmp_path, pubsub, max_events_per_message=1000, max_messages_per_request=2, max_latency_s=60
+    )
+    buffer.extend(stage_event(i) for i in range(4500))
+    result = sender.flush(10)
+    assert (result.published, result.spooled, result.failed) == (4500, 0, 0)
+    assert [[m.event_count for m in r] for r in pubsub.requests] == [[1000, 1000], [1000, 1000], [500]]
+    assert [m.attributes["batch"] for r in pubsub.requests for m in r] == ["0", "1", "2", "3", "4"]
+    ids = pubsub.events()
+    assert len(ids) == len(set(ids)) == 4500
+    sender.stop(1)
+
+
+def test_a_message_over_the_byte_limit_is_split(tmp_path):
+    pubsub = FakePubSub()
+    buffer, sender = make_sender(
+        tmp_path, pubsub, compress=False, max_events_per_message=100, max_message_bytes=2_000, max_latency_s=60
+    )
+    buffer.extend(stage_event(i) for i in range(100))
+    sender.flush(10)
+    sizes = [len(m.data) for r in pubsub.requests for m in r]
+    assert all(size <= 2_000 for size in sizes)
+    assert sum(m.event_count for r in pubsub.requests for m in r) == 100
+    assert len(sizes) > 1
+    sender.stop(1)
+
+
+def test_requests_respect_the_byte_and_message_limits_exactly():
+    attrs = {"a": "b"}  # 2 bytes of attributes per message
+    message = EncodedMessage(b"x" * 498, attrs, 1)  # weighs 500
+    assert group_requests([message] * 5, max_messages=1000, max_bytes=1000) == [2, 2, 1]
+    heavier = EncodedMessage(b"x" * 499, attrs, 1)  # weighs 501: only one fits
+    assert group_requests([heavier] * 3, max_messages=1000, max_bytes=1000) == [1, 1, 1]
+    assert group_requests([message] * 2500, max_messages=1000, max_bytes=10**9) == [1000, 1000, 500]
+    assert group_requests([message] * 1000, max_messages=1000, max_bytes=10**9) == [1000]
+
+
+def test_an_outage_spools_on_flush_and_the_spool_is_replayed(tmp_path):
+    pubsub = FakePubSub()
+    pubsub.failing = True
+    buffer, sender = make_sender(tmp_path, pubsub, max_backoff_s=0.2)
+    buffer.extend(stage_event(i) for i in range(300))
+    result = sender.flush(10)
+    assert (result.published, result.spooled, result.failed) == (0, 300, 0)
+    assert Spool(tmp_path / "spool", 10**9).backlog() == (1, 300)
+    pubsub.failing = False
+    deadline = time.monotonic() + 10
+    while len(pubsub.events()) < 300 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(pubsub.events()) == sorted(f"prod-0-{i}" for i in range(300))
+    assert Spool(tmp_path / "spool", 10**9).backlog() == (0, 0)
+    assert sender.publish_errors >= 1
+    sender.stop(1)
+
+
+def test_memory_limit_spills_the_oldest_to_the_spool_during_an_outage(tmp_path):
+    pubsub = FakePubSub()
+    pubsub.failing = True
+    buffer, sender = make_sender(tmp_path, pubsub, memory_limit=1000, max_events_per_message=500, max_backoff_s=60)
+    buffer.extend(stage_event(i) for i in range(3000))
+    deadline = time.monotonic() + 10
+    while sender.pending_events > 1000 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sender.pending_events <= 1000
+    assert Spool(tmp_path / "spool", 10**9).backlog()[1] >= 2000
+    sender.stop(0.5)
+
+
+def test_stop_makes_everything_durable_even_when_publishing_hangs(tmp_path):
+    release = threading.Event()
+
+    def hanging(messages):
+        release.wait(5)
+        raise ConnectionError("still down")
+
+    buffer, sender = make_sender(tmp_path, hanging)
+    buffer.extend(stage_event(i) for i in range(50))
+    time.sleep(0.1)  # the thread is now stuck in the publish call
+    buffer.extend(stage_event(i) for i in range(50, 80))
+    result = sender.stop(0.3)
+    release.set()
+    assert (result.spooled, result.failed) == (80, 0)
+    assert Spool(tmp_path / "spool", 10**9).backlog()[1] == 80
+
+
+def test_the_spool_evicts_oldest_first_past_its_limit(tmp_path):
+    spool = Spool(tmp_path, limit_bytes=1500)
+    for batch in range(3):
+        spool.put(EncodedMessage(b"x" * 600, {"producer": "p", "batch": str(batch), "events": "10"}, 10))
+    assert spool.backlog() == (2, 20)
+    assert spool.dropped_events == 10
+    claimed = spool.claim_oldest(10)
+    assert [item.message.attributes["batch"] for item in claimed] == ["1", "2"]
+    assert spool.claim_oldest(10) == []  # claimed messages are not handed out twice
+    assert spool.backlog() == (2, 20)  # but they are still in the spool
+    spool.release(claimed[0])
+    spool.done(claimed[1])
+    assert spool.backlog() == (1, 10)
+
+
+def test_claims_of_dead_processes_are_released(tmp_path):
+    spool = Spool(tmp_path, limit_bytes=10**6)
+    spool.put(EncodedMessage(b"data", {"producer": "p", "batch": "0", "events": "3"}, 3))
+    (item,) = spool.claim_oldest(1)
+    dead = item.path.with_name(item.path.name.rsplit("-", 1)[0] + "-999999999")
+    item.path.rename(dead)
+    assert Spool(tmp_path, limit_bytes=10**6).backlog() == (1, 3)
+
+
+@pytest.mark.parametrize("threads", [8])
+def test_event_ids_are_unique_across_threads(tmp_path, threads):
+    pubsub = FakePubSub()
+    buffer, sender = make_sender(tmp_path, pubsub, max_events_per_message=97)
+
+    def produce() -> None:
+        for i in range(2000):
+            buffer.append(stage_event(i))
+
+    workers = [threading.Thread(target=produce) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sender.flush(10).failed == 0
+    ids = pubsub.events()
+    assert len(ids) == len(set(ids)) == threads * 2000
+    sender.stop(1)
