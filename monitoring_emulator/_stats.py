@@ -15,13 +15,15 @@ class Stats:
         self._calls: Counter[str] = Counter()
         self._rejections: Counter[str] = Counter()
         self._points_written = 0
+        self._series_received = 0
 
     def call(self, method: str) -> None:
         with self._lock:
             self._calls[method] += 1
 
-    def wrote(self, points: int, rejections: Counter[str]) -> None:
+    def wrote(self, received: int, points: int, rejections: Counter[str]) -> None:
         with self._lock:
+            self._series_received += received
             self._points_written += points
             self._rejections.update(rejections)
 
@@ -30,6 +32,7 @@ class Stats:
             return {
                 "calls": dict(self._calls),
                 "points_written": self._points_written,
+                "series_received": self._series_received,
                 "rejections": dict(self._rejections),
             }
 
@@ -38,3 +41,4 @@ class Stats:
             self._calls.clear()
             self._rejections.clear()
             self._points_written = 0
+            self._series_received = 0

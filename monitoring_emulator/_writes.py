@@ -184,7 +184,7 @@ class TimeSeriesWriter:
                 except _Rejected as rejected:
                     failures.append(_Failure(index, rejected.code, rejected.reason, rejected.category))
             self._commit(project, accepted, call.pending)
-        self._stats.wrote(len(accepted), Counter(f.category for f in failures))
+        self._stats.wrote(len(series_list), len(accepted), Counter(f.category for f in failures))
         if failures:
             raise _summary_error(failures, len(series_list))
 

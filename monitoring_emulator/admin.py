@@ -60,7 +60,7 @@ class EmulatorAdmin:
         self._call("DELETE", "/admin/faults")
 
     def stats(self) -> dict[str, Any]:
-        """``{"calls": {method: n}, "points_written": n, "rejections": {reason: n}}``."""
+        """``{"calls": {method: n}, "points_written": n, "series_received": n, "rejections": {reason: n}}``."""
         return self._call("GET", "/admin/stats")
 
     def reset_stats(self) -> None:

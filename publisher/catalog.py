@@ -168,6 +168,43 @@ CATALOG: tuple[MetricSpec, ...] = (
         max_value=1.0,
         recordable=True,
     ),
+    MetricSpec(
+        "collector_events",
+        "INT64",
+        "1",
+        "Events the collector handled, by outcome: processed, duplicate, dead_lettered, expired, refused.",
+        "Collector events",
+        "sum",
+        (
+            LabelSpec(
+                "outcome",
+                "What happened to the events.",
+                ("processed", "duplicate", "dead_lettered", "expired", "refused"),
+            ),
+        ),
+        min_value=0,
+    ),
+    MetricSpec(
+        "collector_write_errors",
+        "INT64",
+        "1",
+        "Points Cloud Monitoring refused: transient (retried or redelivered) or permanent (dead-lettered).",
+        "Collector write errors",
+        "sum",
+        (LabelSpec("kind", "Whether a retry could help.", ("transient", "permanent")),),
+        min_value=0,
+    ),
+    MetricSpec(
+        "collector_lag",
+        "DISTRIBUTION",
+        "s",
+        "End-to-end lag of events: event time to the collection run that wrote them (per message, at "
+        "the mean time of its events, which were published together).",
+        "Collector lag",
+        "distribution",
+        min_value=0.0,
+        buckets=DURATION_BUCKETS,
+    ),
 )
 
 _BY_NAME: Mapping[str, MetricSpec] = {m.name: m for m in CATALOG}

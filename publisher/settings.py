@@ -33,6 +33,14 @@ class Settings:
     """Pull subscription the collector drains (``HELIOS_METRICS_SUBSCRIPTION``)."""
     dead_letter_topic: str = "helios-metrics-dead-letter"
     """Where malformed messages go, with the reason (``HELIOS_DEAD_LETTER_TOPIC``)."""
+    window_seconds: int = 60
+    """Aggregation window of the collector: events are grouped by event time into windows this
+    long, one point per series per window (``HELIOS_WINDOW_SECONDS``; at least 10)."""
+    collect_budget_seconds: float = 40.0
+    """How long one collection run may pull before it writes and acks what it has
+    (``HELIOS_COLLECT_BUDGET_SECONDS``); keep it well inside the function timeout."""
+    location: str = "global"
+    """``location`` label of the collector's ``generic_task`` resource (``HELIOS_LOCATION``)."""
     spool_dir: str | None = None
     """Where the publisher keeps events Pub/Sub did not take yet (``HELIOS_METRICS_SPOOL_DIR``);
     default ``$XDG_CACHE_HOME/helios-metrics/spool`` (``~/.cache/…``)."""
@@ -45,6 +53,9 @@ class Settings:
         "subscription": "HELIOS_METRICS_SUBSCRIPTION",
         "dead_letter_topic": "HELIOS_DEAD_LETTER_TOPIC",
         "spool_dir": "HELIOS_METRICS_SPOOL_DIR",
+        "window_seconds": "HELIOS_WINDOW_SECONDS",
+        "collect_budget_seconds": "HELIOS_COLLECT_BUDGET_SECONDS",
+        "location": "HELIOS_LOCATION",
     }
 
     @classmethod
@@ -62,7 +73,16 @@ class Settings:
             elif source.get(variable):
                 values[name] = source[variable]
         values.update({k: v for k, v in overrides.items() if v is not None and k not in cls._ENV})
-        return cls(**values)
+        for name, convert in (("window_seconds", int), ("collect_budget_seconds", float)):
+            if isinstance(values.get(name), str):
+                try:
+                    values[name] = convert(values[name])
+                except ValueError:
+                    raise SettingsError(f"{cls._ENV[name]} must be a number, got {values[name]!r}") from None
+        settings = cls(**values)
+        if settings.window_seconds < 10:
+            raise SettingsError(f"HELIOS_WINDOW_SECONDS must be at least 10, got {settings.window_seconds}")
+        return settings
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})

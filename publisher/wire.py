@@ -64,7 +64,7 @@ _Seconds = Annotated[float, msgspec.Meta(ge=0.0)]
 _Time = Annotated[int, msgspec.Meta(gt=0)]
 
 
-class PipelineEvent(msgspec.Struct, tag="p", array_like=True, frozen=True):
+class PipelineEvent(msgspec.Struct, tag="p", array_like=True, frozen=True, gc=False):
     t: _Time
     execution_time: _Seconds
     trend_opportunity_score: _Score
@@ -74,16 +74,16 @@ class PipelineEvent(msgspec.Struct, tag="p", array_like=True, frozen=True):
     success: bool
 
 
-class StageEvent(msgspec.Struct, tag="s", array_like=True, frozen=True):
+class StageEvent(msgspec.Struct, tag="s", array_like=True, frozen=True, gc=False):
     t: _Time
-    stage: Annotated[str, msgspec.Meta(pattern=IDENTIFIER)]
+    stage: str  # [a-z][a-z0-9_]{0,62}, checked after decoding (names repeat: a memo beats a regex)
     duration: _Seconds
     success: bool
     error_count: Annotated[int, msgspec.Meta(ge=0)]
-    data: dict[Annotated[str, msgspec.Meta(pattern=DATA_KEY)], float] | None = None
+    data: dict[str, float] | None = None  # keys [A-Za-z][A-Za-z0-9_]{0,62}, checked the same way
 
 
-class MetricEvent(msgspec.Struct, tag="m", array_like=True, frozen=True):
+class MetricEvent(msgspec.Struct, tag="m", array_like=True, frozen=True, gc=False):
     t: _Time
     name: str
     value: float
@@ -209,6 +209,19 @@ def _check_metric(index: int, event: MetricEvent) -> None:
         )
 
 
+_STAGE_NAME, _DATA_KEY = re.compile(IDENTIFIER), re.compile(DATA_KEY)
+_GOOD_STAGES: set[str] = set()
+_GOOD_KEYS: set[str] = set()
+_MEMO_LIMIT = 100_000
+
+
+def _check_name(index: int, what: str, name: str, pattern: re.Pattern[str], good: set[str]) -> None:
+    if not pattern.match(name):
+        raise InvalidMessage("range", f"events[{index}].{what}: {name!r} does not match {pattern.pattern}")
+    if len(good) < _MEMO_LIMIT:  # a memo of names already checked; bounded like the caps upstream
+        good.add(name)
+
+
 def decode_message(data: bytes, attributes: Mapping[str, str]) -> DecodedMessage:
     """Decode and validate one Pub/Sub message; raise :class:`InvalidMessage` saying why not."""
     schema = attributes.get("schema")
@@ -228,17 +241,18 @@ def decode_message(data: bytes, attributes: Mapping[str, str]) -> DecodedMessage
     declared = attributes.get("events")
     if declared is not None and declared != str(len(envelope.events)):
         raise InvalidMessage("schema", f"attribute events={declared!r} but the data holds {len(envelope.events)}")
-    isfinite = math.isfinite
+    # JSON has no NaN or infinity and msgspec refuses numbers beyond a double's range, so every
+    # float here is finite already; what is left is the names, checked once each (a memo).
+    good_stages, good_keys = _GOOD_STAGES, _GOOD_KEYS
     for index, event in enumerate(envelope.events):
         kind = type(event)
         if kind is StageEvent:
-            if not isfinite(event.duration):
-                raise InvalidMessage("range", f"events[{index}].duration: {event.duration!r} is not finite")
-            if event.data and not all(isfinite(v) for v in event.data.values()):
-                raise InvalidMessage("range", f"events[{index}].data: values must be finite numbers")
-        elif kind is PipelineEvent:
-            if not isfinite(event.execution_time):
-                raise InvalidMessage("range", f"events[{index}].execution_time: {event.execution_time!r} is not finite")
-        else:
+            if event.stage not in good_stages:
+                _check_name(index, "stage", event.stage, _STAGE_NAME, good_stages)
+            data = event.data
+            if data and not good_keys.issuperset(data):
+                for key in data:
+                    _check_name(index, f"data key {key!r}", key, _DATA_KEY, good_keys)
+        elif kind is MetricEvent:
             _check_metric(index, event)
     return DecodedMessage(envelope.producer, envelope.batch, envelope.events)

@@ -135,3 +135,36 @@ def drain_events(factory: Any, subscription: str, expected: int, timeout: float 
         if response.received_messages:
             subscriber.acknowledge(subscription=subscription, ack_ids=[m.ack_id for m in response.received_messages])
     return found
+
+
+def totals(
+    client: Any,
+    project: str,
+    metric: str,
+    start: float,
+    end: float,
+    group_by: tuple[str, ...] = (),
+    aligner: int = 14,  # ALIGN_SUM
+    reducer: int = 4,  # REDUCE_SUM
+) -> dict[tuple[str, ...], Any]:
+    """One value per group over the whole interval, summed (by default) across windows and task_ids."""
+    found = read(
+        client,
+        project,
+        f"{HELIOS}/{metric}",
+        start,
+        end,
+        aggregation={
+            "alignment_period": {"seconds": max(60, int(end - start))},
+            "per_series_aligner": aligner,
+            "cross_series_reducer": reducer,
+            "group_by_fields": [f"metric.labels.{key}" for key in group_by],
+        },
+    )
+    out: dict[tuple[str, ...], Any] = {}
+    for ts in found:
+        key = tuple(ts.metric.labels.get(k, "") for k in group_by)
+        value = ts.points[0].value
+        which = monitoring_v3.TypedValue.pb(value).WhichOneof("value")
+        out[key] = getattr(value, which)
+    return out

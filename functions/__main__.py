@@ -1,0 +1,44 @@
+"""``python -m functions collect --once | --loop [--interval 30]``: run the collector locally.
+
+Each run prints one JSON line: pulled, events, duplicates, dead_lettered, series, requests, points,
+acked, not_acked (and expired, refused, write_errors, transient_failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+
+from .wiring import build_collector
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m functions", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    collect = commands.add_parser("collect", help="drain the subscription into Cloud Monitoring")
+    mode = collect.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--once", action="store_true", help="one run: pull until drained, write, ack, exit")
+    mode.add_argument("--loop", action="store_true", help="run again every --interval seconds until stopped")
+    collect.add_argument("--interval", type=float, default=30.0, help="seconds between runs with --loop")
+    collect.add_argument("--budget", type=float, default=None, help="seconds one run may take")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    collector = build_collector()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    while True:
+        summary = collector.collect_once(args.budget)
+        print(json.dumps(summary.as_dict()), flush=True)
+        if args.once:
+            return 1 if summary.transient_failure else 0
+        if stop.wait(args.interval):
+            return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

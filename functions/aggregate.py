@@ -1,0 +1,429 @@
+"""The pure aggregation core: decoded events in, one aggregate per (metric, labels, window) out.
+
+No I/O, no clock, no environment: the caller passes the time. Event time decides the window
+(``[start, start + window)``, aligned to the epoch), so late, replayed or back-dated events land
+where they happened. State grows with the number of series and windows, not with events.
+
+The per-event loop is the collector's hot path (targets: 300,000 events/s with decoding, on one
+core). Events of one kind, stage and window share a *cell* holding references to all the
+accumulators they feed, so an event costs one dict lookup plus the arithmetic.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from publisher.catalog import Buckets, MetricSpec, spec
+from publisher.wire import MetricEvent, StageEvent
+
+__all__ = [
+    "AggregatedPoint",
+    "AggregationLimits",
+    "ContributionKey",
+    "DistributionValue",
+    "MessageOutcome",
+    "WindowAggregator",
+]
+
+NS = 1_000_000_000
+ContributionKey = tuple[str, tuple[str, ...], int]
+"""(metric name, label values in catalog order, window end in ns): one future point."""
+
+_STATUS = ("failure", "success")  # indexed by the bool
+_PLAIN = frozenset({int, float})  # counts and sums are kept as plain numbers
+_PIPELINE = spec("pipeline_execution_time")
+_SCORES = tuple(
+    spec(name)
+    for name in ("trend_opportunity_score", "audience_confidence", "design_generation_success", "publication_success")
+)
+_RUNS, _STAGE_DURATION, _STAGE_RUNS, _STAGE_ERRORS, _STAGE_VALUE = (
+    spec(n) for n in ("pipeline_runs", "stage_duration", "stage_runs", "stage_errors", "stage_value")
+)
+
+
+@dataclass(frozen=True)
+class AggregationLimits:
+    window_ns: int = 60 * NS
+    max_past_ns: int = (25 * 3600 - 300) * NS
+    """Windows ending earlier than now minus this are expired: Monitoring refuses points older
+    than 25 h (with 5 minutes' margin for the run itself)."""
+    max_future_ns: int = 270 * NS
+    """Windows ending later than now plus this come from a skewed clock: Monitoring refuses points
+    more than 5 minutes ahead."""
+    max_stages: int = 256
+    max_data_keys: int = 32
+
+
+@dataclass(slots=True)
+class DistributionValue:
+    """A distribution in the making: moments, range and bucket counts on the metric's buckets."""
+
+    buckets: Buckets
+    bounds: list[float]
+    count: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+    low: float = float("inf")
+    high: float = float("-inf")
+    counts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.counts:
+            self.counts = [0] * (len(self.bounds) + 1)
+
+    def add(self, value: float) -> None:
+        self.count += 1
+        self.total += value
+        self.squares += value * value
+        if value < self.low:
+            self.low = value
+        if value > self.high:
+            self.high = value
+        self.counts[bisect.bisect_right(self.bounds, value)] += 1
+
+    def add_many(self, value: float, times: int) -> None:
+        """``value`` observed ``times`` times."""
+        self.count += times
+        self.total += value * times
+        self.squares += value * value * times
+        self.low = min(self.low, value)
+        self.high = max(self.high, value)
+        self.counts[bisect.bisect_right(self.bounds, value)] += times
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+    @property
+    def sum_of_squared_deviation(self) -> float:
+        return max(0.0, self.squares - self.total * self.total / self.count) if self.count else 0.0
+
+
+class _Mean:
+    __slots__ = ("count", "ident", "stamp", "total")
+
+    def __init__(self, ident: int) -> None:
+        self.total, self.count, self.ident, self.stamp = 0.0, 0, ident, 0
+
+
+class _StageCell:
+    """Stage events of one (stage, success, window): their duration, run and error accumulators."""
+
+    __slots__ = ("duration", "errors", "ids", "runs", "stamp")
+
+    def __init__(self, duration: DistributionValue, ids: tuple[int, int, int]) -> None:
+        self.duration, self.ids, self.runs, self.errors, self.stamp = duration, ids, 0, 0, 0
+
+
+class _PipelineCell:
+    __slots__ = ("execution", "ids", "runs", "scores", "stamp")
+
+    def __init__(
+        self, execution: DistributionValue, scores: tuple[DistributionValue, ...], ids: tuple[int, ...]
+    ) -> None:
+        self.execution, self.scores, self.ids, self.runs, self.stamp = execution, scores, ids, 0, 0
+
+
+@dataclass(frozen=True)
+class AggregatedPoint:
+    metric: MetricSpec
+    labels: dict[str, str]
+    window_end_ns: int
+    value: int | float | DistributionValue
+    ident: int = -1
+    """The contribution id (what :class:`MessageOutcome` lists); -1 for points made elsewhere."""
+
+
+@dataclass
+class MessageOutcome:
+    """What one message contributed: the points it touched (ids) and how its events fared."""
+
+    contributions: set[int] = field(default_factory=set)
+    processed: int = 0
+    expired: int = 0
+    future: int = 0
+    refused: int = 0
+
+
+class WindowAggregator:
+    """Accumulates events of many messages; :meth:`points` gives one value per contribution key."""
+
+    def __init__(self, limits: AggregationLimits, now_ns: int) -> None:
+        self._limits = limits
+        self._window = limits.window_ns
+        self._oldest_end = now_ns - limits.max_past_ns
+        self._newest_end = now_ns + limits.max_future_ns
+        self._now = now_ns
+        self._ids: dict[ContributionKey, int] = {}
+        self._keys: list[ContributionKey] = []
+        self._values: list[object] = []
+        self._stage_keys: dict[str, set[str]] = {}
+        self._stage_cells: dict[tuple[str, bool, int], _StageCell] = {}
+        self._pipeline_cells: dict[tuple[bool, int], _PipelineCell] = {}
+        self._mean_cells: dict[tuple[str, str, int], _Mean] = {}
+        self._serial = 0
+        self._live: set[int] = set()  # ids some event (or count) contributed to
+        lag = spec("collector_lag").buckets
+        assert lag is not None
+        self.lag = DistributionValue(lag, lag.bounds())
+
+    @property
+    def keys(self) -> Sequence[ContributionKey]:
+        return self._keys
+
+    def window_end(self, t_ns: int) -> int:
+        return t_ns - t_ns % self._window + self._window
+
+    # --- accumulators -----------------------------------------------------------------------
+    def _slot(self, key: ContributionKey, metric: MetricSpec) -> int:
+        """The id of a contribution key, creating its accumulator on first use."""
+        ident = self._ids.get(key)
+        if ident is None:
+            ident = self._ids[key] = len(self._keys)
+            self._keys.append(key)
+            if metric.aggregation == "distribution":
+                buckets = metric.buckets
+                assert buckets is not None
+                self._values.append(DistributionValue(buckets, buckets.bounds()))
+            elif metric.aggregation == "mean":
+                self._values.append(_Mean(ident))
+            else:
+                self._values.append(0)
+        return ident
+
+    def _admit_stage(self, stage: str) -> bool:
+        if stage not in self._stage_keys:
+            if len(self._stage_keys) >= self._limits.max_stages:
+                return False
+            self._stage_keys[stage] = set()
+        return True
+
+    def _admit_key(self, stage: str, key: str) -> bool:
+        known = self._stage_keys[stage]
+        if key not in known:
+            if len(known) >= self._limits.max_data_keys:
+                return False
+            known.add(key)
+        return True
+
+    def _stage_cell(self, stage: str, success: bool, end: int) -> _StageCell | None:
+        """The cell of (stage, success, window); None when the stage cap refuses a new stage."""
+        cell = self._stage_cells.get((stage, success, end))
+        if cell is None:
+            if not self._admit_stage(stage):
+                return None
+            status = _STATUS[success]
+            ids = (
+                self._slot((_STAGE_DURATION.name, (stage, status), end), _STAGE_DURATION),
+                self._slot((_STAGE_RUNS.name, (stage, status), end), _STAGE_RUNS),
+                self._slot((_STAGE_ERRORS.name, (stage,), end), _STAGE_ERRORS),
+            )
+            cell = self._stage_cells[(stage, success, end)] = _StageCell(self._values[ids[0]], ids)  # type: ignore[arg-type]
+        return cell
+
+    def _mean_cell(self, stage: str, key: str, end: int) -> _Mean | None:
+        cell = self._mean_cells.get((stage, key, end))
+        if cell is None:
+            if not self._admit_key(stage, key):
+                return None
+            ident = self._slot((_STAGE_VALUE.name, (stage, key), end), _STAGE_VALUE)
+            cell = self._mean_cells[(stage, key, end)] = self._values[ident]  # type: ignore[assignment]
+        return cell
+
+    def _pipeline_cell(self, success: bool, end: int) -> _PipelineCell:
+        cell = self._pipeline_cells.get((success, end))
+        if cell is None:
+            status = _STATUS[success]
+            ids = (
+                self._slot((_PIPELINE.name, (status,), end), _PIPELINE),
+                self._slot((_RUNS.name, (status,), end), _RUNS),
+                *(self._slot((score.name, (), end), score) for score in _SCORES),
+            )
+            values = self._values
+            cell = self._pipeline_cells[(success, end)] = _PipelineCell(
+                values[ids[0]],
+                tuple(values[i] for i in ids[2:]),
+                ids,  # type: ignore[arg-type]
+            )
+        return cell
+
+    # --- folding events in ------------------------------------------------------------------------
+    def add_message(self, events: Sequence[object], skip: Collection[ContributionKey] = ()) -> MessageOutcome:
+        """Fold one message's events in. ``skip``: contributions already written for this message
+        in an earlier run (a redelivery after a partial failure) — not added a second time."""
+        self._serial += 1
+        serial = self._serial
+        outcome = MessageOutcome()
+        touched = outcome.contributions
+        window, oldest, newest = self._window, self._oldest_end, self._newest_end
+        stage_cells, pipeline_cells, mean_cells = self._stage_cells, self._pipeline_cells, self._mean_cells
+        live = self._live
+        processed = seen = times = 0
+        for event in events:
+            t = event.t  # type: ignore[attr-defined]
+            end = t - t % window + window
+            if end < oldest:
+                outcome.expired += 1
+                continue
+            if end > newest:
+                outcome.future += 1
+                continue
+            seen += 1
+            times += t
+            kind = type(event)
+            if skip or kind is MetricEvent:
+                self._add_carefully(event, end, skip, outcome)
+            elif kind is StageEvent:
+                stage = event.stage  # type: ignore[attr-defined]
+                cell = stage_cells.get((stage, event.success, end))  # type: ignore[attr-defined]
+                if cell is None:
+                    cell = self._stage_cell(stage, event.success, end)  # type: ignore[attr-defined]
+                    if cell is None:
+                        outcome.refused += 1
+                        continue
+                processed += 1
+                cell.duration.add(event.duration)  # type: ignore[attr-defined]
+                cell.runs += 1
+                cell.errors += event.error_count  # type: ignore[attr-defined]
+                if cell.stamp != serial:
+                    cell.stamp = serial
+                    touched.update(cell.ids)
+                    live.update(cell.ids)
+                data = event.data  # type: ignore[attr-defined]
+                if data:
+                    for key, value in data.items():
+                        mean = mean_cells.get((stage, key, end)) or self._mean_cell(stage, key, end)
+                        if mean is None:
+                            outcome.refused += 1
+                            continue
+                        mean.total += value
+                        mean.count += 1
+                        if mean.stamp != serial:
+                            mean.stamp = serial
+                            touched.add(mean.ident)
+                            live.add(mean.ident)
+            else:
+                cell = pipeline_cells.get((event.success, end)) or self._pipeline_cell(event.success, end)  # type: ignore[attr-defined]
+                processed += 1
+                cell.execution.add(event.execution_time)  # type: ignore[attr-defined]
+                cell.runs += 1
+                scores = cell.scores
+                scores[0].add(event.trend_opportunity_score)  # type: ignore[attr-defined]
+                scores[1].add(event.audience_confidence)  # type: ignore[attr-defined]
+                scores[2].add(event.design_generation_success)  # type: ignore[attr-defined]
+                scores[3].add(event.publication_success)  # type: ignore[attr-defined]
+                if cell.stamp != serial:
+                    cell.stamp = serial
+                    touched.update(cell.ids)
+                    live.update(cell.ids)
+        outcome.processed += processed
+        if seen and self._now * seen > times:  # the lag, once per message: its events were published together
+            self.lag.add_many((self._now - times / seen) / NS, seen)
+        return outcome
+
+    def _add_carefully(
+        self, event: object, end: int, skip: Collection[ContributionKey], outcome: MessageOutcome
+    ) -> None:
+        """The general path: metric events, and messages with contributions to skip."""
+        kind = type(event)
+
+        def touched(ident: int) -> None:
+            outcome.contributions.add(ident)
+            self._live.add(ident)
+
+        if kind is MetricEvent:
+            metric = spec(event.name)  # type: ignore[attr-defined]
+            key = (metric.name, tuple(event.labels[k] for k in metric.label_keys), end)  # type: ignore[attr-defined]
+            outcome.processed += 1
+            if key not in skip:
+                ident = self._slot(key, metric)
+                touched(ident)
+                current = self._values[ident]
+                if current.__class__ in _PLAIN:
+                    self._values[ident] = current + event.value  # type: ignore[attr-defined,operator]
+                elif isinstance(current, _Mean):
+                    current.total += event.value  # type: ignore[attr-defined]
+                    current.count += 1
+                else:
+                    current.add(event.value)  # type: ignore[attr-defined]
+            return
+        if kind is StageEvent:
+            cell = self._stage_cell(event.stage, event.success, end)  # type: ignore[attr-defined]
+            if cell is None:
+                outcome.refused += 1
+                return
+            outcome.processed += 1
+            for ident, apply in zip(
+                cell.ids,
+                (
+                    lambda: cell.duration.add(event.duration),  # type: ignore[attr-defined]
+                    lambda: setattr(cell, "runs", cell.runs + 1),
+                    lambda: setattr(cell, "errors", cell.errors + event.error_count),  # type: ignore[attr-defined]
+                ),
+                strict=True,
+            ):
+                if self._keys[ident] not in skip:
+                    apply()
+                    touched(ident)
+            for key, value in (event.data or {}).items():  # type: ignore[attr-defined]
+                mean = self._mean_cell(event.stage, key, end)  # type: ignore[attr-defined]
+                if mean is None:
+                    outcome.refused += 1
+                elif self._keys[mean.ident] not in skip:
+                    mean.total += value
+                    mean.count += 1
+                    touched(mean.ident)
+            return
+        pipeline = self._pipeline_cell(event.success, end)  # type: ignore[attr-defined]
+        outcome.processed += 1
+        observed = (
+            event.execution_time,  # type: ignore[attr-defined]
+            1,
+            event.trend_opportunity_score,  # type: ignore[attr-defined]
+            event.audience_confidence,  # type: ignore[attr-defined]
+            event.design_generation_success,  # type: ignore[attr-defined]
+            event.publication_success,  # type: ignore[attr-defined]
+        )
+        for position, (ident, value) in enumerate(zip(pipeline.ids, observed, strict=True)):
+            if self._keys[ident] in skip:
+                continue
+            if position == 1:
+                pipeline.runs += 1
+            else:
+                self._values[ident].add(value)  # type: ignore[attr-defined]
+            touched(ident)
+
+    def add_counts(self, metric_name: str, labels: tuple[str, ...], end_ns: int, amount: int) -> None:
+        """Add to a count or sum directly (the collector's own metrics)."""
+        metric = spec(metric_name)
+        ident = self._slot((metric.name, labels, end_ns), metric)
+        self._values[ident] += amount  # type: ignore[operator]
+        self._live.add(ident)
+
+    # --- results ---------------------------------------------------------------------------------
+    def _fold_cells(self) -> None:
+        """Move the counts kept in cells into the values list (idempotent)."""
+        values = self._values
+        for cell in self._stage_cells.values():
+            values[cell.ids[1]] += cell.runs  # type: ignore[operator]
+            values[cell.ids[2]] += cell.errors  # type: ignore[operator]
+            cell.runs = cell.errors = 0
+        for pipeline in self._pipeline_cells.values():
+            values[pipeline.ids[1]] += pipeline.runs  # type: ignore[operator]
+            pipeline.runs = 0
+
+    def points(self) -> list[AggregatedPoint]:
+        """One point per contribution key that something contributed to."""
+        self._fold_cells()
+        out = []
+        for ident in sorted(self._live):
+            name, labels, end = self._keys[ident]
+            value = self._values[ident]
+            metric = spec(name)
+            if isinstance(value, _Mean):
+                value = value.total / value.count
+            labelled = dict(zip(metric.label_keys, labels, strict=True))
+            out.append(AggregatedPoint(metric, labelled, end, value, ident))  # type: ignore[arg-type]
+        return out

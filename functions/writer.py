@@ -1,0 +1,216 @@
+"""The Monitoring writer: scheduled CreateTimeSeries requests, partial failures, careful retries.
+
+Requests go out one at a time in schedule order (each series' windows oldest first). After a
+partial failure only the failed series are retried, only on transient codes, with backoff, until
+the run's deadline. A call that failed ambiguously (timeout, internal error) may have been applied:
+if its retry is refused as "written in order" for a point we sent before, that point landed the
+first time and counts as written — nothing is ever sent twice into a series.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.api import label_pb2, metric_pb2
+from google.api_core import exceptions
+from google.cloud.monitoring_v3.types import metric, metric_service
+
+from publisher.catalog import Buckets, MetricSpec
+
+from .aggregate import DistributionValue
+from .timeseries import SeriesPoint, schedule_requests
+from .write_errors import AMBIGUOUS_CODES, SeriesFailure, is_transient_code, parse_partial_failure
+
+__all__ = ["MonitoringWriter", "WriteReport", "descriptor_for"]
+
+_log = logging.getLogger("functions.writer")
+_REQUEST = metric_service.CreateTimeSeriesRequest
+_SUMMARY = metric_service.CreateTimeSeriesSummary.pb()
+_TIME_SERIES = metric.TimeSeries.pb()
+MD = metric_pb2.MetricDescriptor
+_VALUE_TYPES = {"DOUBLE": MD.DOUBLE, "INT64": MD.INT64, "DISTRIBUTION": MD.DISTRIBUTION}
+NS = 1_000_000_000
+
+
+@dataclass
+class WriteReport:
+    written: list[SeriesPoint] = field(default_factory=list)
+    transient: list[tuple[SeriesPoint, str]] = field(default_factory=list)
+    permanent: list[tuple[SeriesPoint, str]] = field(default_factory=list)
+    requests: int = 0
+    transient_errors: int = 0
+    """Failed attempts of points that were retried (a point retried twice counts twice)."""
+
+
+def descriptor_for(spec: MetricSpec, project: str) -> metric_pb2.MetricDescriptor:
+    """The catalog entry as a MetricDescriptor (GAUGE, value type, unit, labels)."""
+    descriptor = MD(
+        name=f"projects/{project}/metricDescriptors/{spec.type}",
+        type=spec.type,
+        metric_kind=MD.GAUGE,
+        value_type=_VALUE_TYPES[spec.value_type],
+        unit=spec.unit,
+        description=spec.description,
+        display_name=spec.display_name,
+    )
+    for label in spec.labels:
+        descriptor.labels.append(
+            label_pb2.LabelDescriptor(
+                key=label.key, value_type=label_pb2.LabelDescriptor.STRING, description=label.description
+            )
+        )
+    return descriptor
+
+
+def _set_buckets(options: Any, buckets: Buckets) -> None:
+    if buckets.kind == "exponential":
+        options.exponential_buckets.num_finite_buckets = buckets.num_finite_buckets
+        options.exponential_buckets.scale = buckets.a
+        options.exponential_buckets.growth_factor = buckets.b
+    else:
+        options.linear_buckets.num_finite_buckets = buckets.num_finite_buckets
+        options.linear_buckets.offset = buckets.a
+        options.linear_buckets.width = buckets.b
+
+
+def _time_series(point: SeriesPoint) -> Any:
+    ts = _TIME_SERIES()
+    ts.metric.type = point.metric_type
+    ts.metric.labels.update(point.metric_labels)
+    ts.resource.type = "generic_task"
+    ts.resource.labels.update(point.resource_labels)
+    ts.metric_kind = MD.GAUGE
+    ts.value_type = _VALUE_TYPES[point.value_type]
+    sample = ts.points.add()
+    sample.interval.end_time.seconds, sample.interval.end_time.nanos = divmod(point.end_ns, NS)
+    value = point.value
+    if isinstance(value, DistributionValue):
+        dist = sample.value.distribution_value
+        dist.count = value.count
+        if value.count:
+            dist.mean = value.mean
+            dist.sum_of_squared_deviation = value.sum_of_squared_deviation
+            dist.range.min, dist.range.max = value.low, value.high
+        _set_buckets(dist.bucket_options, value.buckets)
+        counts = list(value.counts)
+        while counts and counts[-1] == 0:
+            counts.pop()
+        dist.bucket_counts.extend(counts)
+    elif point.value_type == "INT64":
+        sample.value.int64_value = int(value)
+    else:
+        sample.value.double_value = float(value)
+    return ts
+
+
+class MonitoringWriter:
+    """Writes :class:`SeriesPoint` lists through an injected ``MetricServiceClient``."""
+
+    def __init__(
+        self,
+        client: Any,
+        project: str,
+        timeout_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client, self._project = client, project
+        self._timeout, self._clock, self._sleep = timeout_s, clock, sleep
+        self._described: set[str] = set()
+
+    def ensure_descriptors(self, specs: Iterable[MetricSpec]) -> None:
+        """Create the catalog's descriptors this instance has not seen yet (Get first, Create on NOT_FOUND)."""
+        for spec in specs:
+            if spec.type in self._described:
+                continue
+            name = f"projects/{self._project}/metricDescriptors/{spec.type}"
+            try:
+                self._client.get_metric_descriptor(name=name, timeout=self._timeout)
+            except exceptions.NotFound:
+                self._client.create_metric_descriptor(
+                    name=f"projects/{self._project}",
+                    metric_descriptor=descriptor_for(spec, self._project),
+                    timeout=self._timeout,
+                )
+            self._described.add(spec.type)
+
+    def write(self, points: Sequence[SeriesPoint], deadline: float) -> WriteReport:
+        """Write everything before ``deadline`` (a ``clock()`` value) if the service allows."""
+        report = WriteReport()
+        for request in schedule_requests(points):
+            self._write_request(request, deadline, report)
+        return report
+
+    def _send(self, points: list[SeriesPoint]) -> None:
+        request = _REQUEST.pb()(name=f"projects/{self._project}")
+        request.time_series.extend(_time_series(p) for p in points)
+        self._client.create_time_series(request=_REQUEST.wrap(request), retry=None, timeout=self._timeout)
+
+    def _write_request(self, points: list[SeriesPoint], deadline: float, report: WriteReport) -> None:
+        pending, sent_before = points, False
+        attempt = 0
+        while pending:
+            report.requests += 1
+            try:
+                self._send(pending)
+            except exceptions.GoogleAPICallError as err:
+                pending, ambiguous = self._after_failure(err, pending, sent_before, report)
+                sent_before = sent_before or ambiguous
+            else:
+                report.written.extend(pending)
+                return
+            if not pending:
+                return
+            attempt += 1
+            pause = min(5.0, 0.2 * 2 ** (attempt - 1))
+            if self._clock() + pause >= deadline:
+                reason = f"not written before the run's deadline after {attempt} attempts"
+                report.transient.extend((p, reason) for p in pending)
+                return
+            report.transient_errors += len(pending)
+            self._sleep(pause)
+
+    def _after_failure(
+        self, err: exceptions.GoogleAPICallError, pending: list[SeriesPoint], sent_before: bool, report: WriteReport
+    ) -> tuple[list[SeriesPoint], bool]:
+        """Sort the points of a failed call; return those to retry and whether it was ambiguous."""
+        code = err.grpc_status_code.value[0] if err.grpc_status_code is not None else 2
+        summary = _summary_of(err)
+        if summary is None:  # the whole call failed
+            if is_transient_code(code, err.message or ""):
+                return pending, code in AMBIGUOUS_CODES
+            reason = f"{err.grpc_status_code.name if err.grpc_status_code else code}: {err.message}"
+            _log.error("CreateTimeSeries refused a whole request of %d points: %s", len(pending), reason)
+            report.permanent.extend((p, reason) for p in pending)
+            return [], False
+        failures = parse_partial_failure(err.message or "", [e.status.code for e in summary.errors])
+        unexplained = summary.total_point_count - summary.success_point_count - len(failures)
+        retry: list[SeriesPoint] = []
+        for index, point in enumerate(pending):
+            failure = failures.get(index)
+            if failure is None and unexplained > 0:
+                failure = SeriesFailure(True, "failed without a stated reason")  # retried; see below
+            if failure is None:
+                report.written.append(point)
+            elif failure.out_of_order and sent_before:
+                report.written.append(point)  # an earlier ambiguous attempt had written it
+            elif failure.transient:
+                retry.append(point)
+            else:
+                _log.error("Monitoring refused %s %s: %s", point.metric_type, point.metric_labels, failure.reason)
+                report.permanent.append((point, failure.reason))
+        ambiguous = unexplained > 0 or any(e.status.code in AMBIGUOUS_CODES for e in summary.errors)
+        return retry, ambiguous
+
+
+def _summary_of(err: exceptions.GoogleAPICallError) -> Any:
+    for detail in err.details or ():
+        if hasattr(detail, "Is") and detail.Is(_SUMMARY.DESCRIPTOR):
+            summary = _SUMMARY()
+            detail.Unpack(summary)
+            return summary
+    return None

@@ -1,0 +1,26 @@
+"""Cloud Functions entry points: thin adapters over ``functions``.
+
+``collect_metrics`` is an HTTP function for Cloud Scheduler: one collection run, answered with
+its JSON summary — HTTP 500 when a transient failure left messages unacknowledged, so the
+scheduler shows the failed run (the messages come back on the next one).
+"""
+
+from __future__ import annotations
+
+import json
+
+import flask
+import functions_framework
+
+from functions import InstanceCollector
+
+__all__ = ["collect_metrics"]
+
+_instance = InstanceCollector()  # clients are built on the first request, once per instance
+
+
+@functions_framework.http
+def collect_metrics(request: flask.Request) -> tuple[str, int, dict[str, str]]:
+    summary = _instance.get().collect_once()
+    status = 500 if summary.transient_failure else 200
+    return json.dumps(summary.as_dict()), status, {"Content-Type": "application/json"}

@@ -1,0 +1,399 @@
+"""The collector end to end: the project's publisher → official Pub/Sub emulator → collector →
+Monitoring emulator, read back with ListTimeSeries."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from functions import Collector
+from monitoring_emulator.launch import MonitoringEmulatorProcess, start_monitoring_emulator
+from publisher import ClientFactory, MetricsPublisher, Settings
+from publisher.catalog import DURATION_BUCKETS
+from publisher.wire import encode_message
+from tests.helpers import HELIOS, drain_events, read, totals
+
+HAPPY_REJECTIONS = ("order", "spacing", "duplicate")
+
+
+@pytest.fixture(scope="module")
+def monitoring_for_collector(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A Monitoring emulator for this module alone: at the end, its counters must show that the
+    collector never provoked an ordering, spacing or duplicate rejection."""
+    process = start_monitoring_emulator(log_dir=tmp_path_factory.mktemp("collector-monitoring"))
+    yield process
+    rejections = process.admin.stats()["rejections"]
+    process.stop()
+    assert {k: v for k, v in rejections.items() if k in HAPPY_REJECTIONS} == {}, rejections
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    factory: ClientFactory
+    monitoring: MonitoringEmulatorProcess
+
+    def collector(self, **kwargs: Any) -> Collector:
+        f = self.factory
+        return Collector(
+            self.settings, f.subscriber(), f.publisher_api(), f.metric_service(), pull_wait_s=1.0, **kwargs
+        )
+
+    def publish_raw(self, data: bytes, attributes: dict[str, str]) -> None:
+        self.factory.publisher_api().publish(
+            topic=self.settings.topic_path, messages=[{"data": data, "attributes": attributes}]
+        )
+
+    def dead_letters(self, expected: int) -> list[Any]:
+        subscriber = self.factory.subscriber()
+        path = f"projects/{self.settings.project_id}/subscriptions/dead-letters"
+        found: list[Any] = []
+        deadline = time.monotonic() + 20
+        while len(found) < expected and time.monotonic() < deadline:
+            response = subscriber.pull(subscription=path, max_messages=100, timeout=5)
+            found += [m.message for m in response.received_messages]
+            if response.received_messages:
+                subscriber.acknowledge(subscription=path, ack_ids=[m.ack_id for m in response.received_messages])
+        return found
+
+
+@pytest.fixture
+def stack(pubsub_emulator, monitoring_for_collector, project_id, tmp_path) -> Stack:
+    settings = Settings(
+        project_id=project_id,
+        pubsub_emulator_host=pubsub_emulator.address,
+        monitoring_emulator_host=monitoring_for_collector.address,
+        collect_budget_seconds=20,
+        spool_dir=str(tmp_path / "spool"),
+    )
+    factory = ClientFactory(settings)
+    publisher, subscriber = factory.publisher(), factory.subscriber()
+    publisher.create_topic(name=settings.topic_path)
+    publisher.create_topic(name=settings.dead_letter_topic_path)
+    subscriber.create_subscription(name=settings.subscription_path, topic=settings.topic_path, ack_deadline_seconds=60)
+    subscriber.create_subscription(
+        name=f"projects/{project_id}/subscriptions/dead-letters", topic=settings.dead_letter_topic_path
+    )
+    yield Stack(settings, factory, monitoring_for_collector)
+    monitoring_for_collector.admin.clear_faults()
+
+
+def wait_for_fresh_window(seconds_needed: float = 8.0) -> None:
+    """Start recording early in a 60 s window, so a test's events share one window."""
+    if time.time() % 60 > 60 - seconds_needed:
+        time.sleep(60 - time.time() % 60 + 0.2)
+
+
+def record_known_set(metrics: MetricsPublisher) -> dict[str, Any]:
+    expected: dict[str, Any] = {"runs": {}, "errors": {}, "durations": {}, "values": {}, "pipeline": {}}
+    for i in range(100):
+        stage = "trend_discovery" if i % 2 else "design_generation"
+        status = "success" if i % 4 else "failure"
+        metrics.record_stage_metric(stage, 0.5 * i, i % 4 != 0, i % 3, {"trends_found": i})
+        expected["runs"][(stage, status)] = expected["runs"].get((stage, status), 0) + 1
+        expected["errors"][(stage,)] = expected["errors"].get((stage,), 0) + i % 3
+        expected["durations"].setdefault((stage, status), []).append(0.5 * i)
+        expected["values"].setdefault((stage, "trends_found"), []).append(i)
+    for i in range(10):
+        status = "success" if i % 5 else "failure"
+        metrics.record_pipeline_metric(100.0 + 10 * i, i / 10, 0.5, 0.25 * (i % 5), 1.0, i % 5 != 0)
+        expected["pipeline"].setdefault((status,), []).append(100.0 + 10 * i)
+    for value in (0.1, 0.2, 0.3, 0.6):
+        metrics.record("resource_utilization", value, resource="cpu")
+    return expected
+
+
+def bucket_counts(values: list[float]) -> list[int]:
+    bounds = DURATION_BUCKETS.bounds()
+    counts = [0] * (len(bounds) + 1)
+    for value in values:
+        counts[bisect.bisect_right(bounds, value)] += 1
+    while counts and counts[-1] == 0:
+        counts.pop()
+    return counts
+
+
+def test_a_known_event_set_is_written_exactly(stack):
+    wait_for_fresh_window()
+    metrics = MetricsPublisher(settings=stack.settings)
+    started = time.time()
+    expected = record_known_set(metrics)
+    assert metrics.flush(10).failed == 0
+    summary = stack.collector().collect_once()
+    assert (summary.events, summary.duplicates, summary.dead_lettered, summary.not_acked) == (114, 0, 0, 0)
+    assert summary.acked == summary.pulled
+    assert summary.requests == 1  # every series fits one request: the minimum
+    client, project = stack.factory.metric_service(), stack.settings.project_id
+    span = (started - 120, time.time() + 120)
+    assert totals(client, project, "stage_runs", *span, ("stage", "status")) == expected["runs"]
+    assert totals(client, project, "stage_errors", *span, ("stage",)) == expected["errors"]
+    durations = totals(client, project, "stage_duration", *span, ("stage", "status"))
+    for key, values in expected["durations"].items():
+        got = durations[key]
+        assert got.count == len(values)
+        assert got.mean == pytest.approx(sum(values) / len(values))
+        assert list(got.bucket_counts) == bucket_counts(values)
+        assert (got.range.min, got.range.max) == (min(values), max(values))
+    means = totals(client, project, "stage_value", *span, ("stage", "key"), aligner=12, reducer=1)  # MEAN, MEAN
+    assert means == {k: pytest.approx(sum(v) / len(v)) for k, v in expected["values"].items()}
+    runs = totals(client, project, "pipeline_runs", *span, ("status",))
+    assert runs == {("success",): 8, ("failure",): 2}
+    execution = totals(client, project, "pipeline_execution_time", *span, ("status",))
+    assert execution[("failure",)].mean == pytest.approx(125.0)
+    score = totals(client, project, "trend_opportunity_score", *span)[()]
+    assert (score.count, score.mean) == (10, pytest.approx(0.45))
+    cpu = totals(client, project, "resource_utilization", *span, ("resource",), aligner=12, reducer=1)
+    assert cpu == {("cpu",): pytest.approx(0.3)}
+    own = totals(client, project, "collector_events", *span, ("outcome",))
+    assert own == {("processed",): 114}
+    metrics.close()
+
+
+def _bad_messages() -> list[tuple[str, bytes, dict[str, str]]]:
+    good_attrs = {"schema": "helios.metrics.v1", "encoding": "identity"}
+    t = time.time_ns()
+
+    def envelope(events: list[Any], producer: str) -> bytes:
+        return json.dumps({"v": 1, "producer": producer, "batch": 0, "events": events}).encode()
+
+    return [
+        ("not_decodable", b"\x89PNG not json at all", good_attrs),
+        ("schema", envelope([["s", t, "ok", 1.0, True, 0, None]], "p1"), {"schema": "someone.else.v3"}),
+        ("types", envelope([["s", t, "ok", "slow", True, 0, None]], "p2"), good_attrs),
+        ("not_decodable", envelope([["s", t, "ok", 1.0, True, 0, None]], "p3").replace(b"1.0", b"NaN"), good_attrs),
+        ("range", envelope([["p", t, 10.0, 1.5, 0.5, 0.5, 0.5, True]], "p4"), good_attrs),
+        ("oversized", envelope([["s", t, "ok", 1.0, True, 0, None]] * 10_001, "p5"), good_attrs),
+        ("unknown_metric", envelope([["m", t, "made_up_metric", 1.0, {}]], "p6"), good_attrs),
+    ]
+
+
+def test_malformed_messages_are_dead_lettered_with_their_reason_and_the_rest_is_written(stack):
+    wait_for_fresh_window()
+    metrics = MetricsPublisher(settings=stack.settings)
+    started = time.time()
+    metrics.record_stage_metric("before", 1.0)
+    metrics.flush(10)
+    bad = _bad_messages()
+    for _, data, attributes in bad:
+        stack.publish_raw(data, attributes)
+    metrics.record_stage_metric("after", 2.0)
+    metrics.flush(10)
+    summary = stack.collector().collect_once()
+    assert summary.dead_lettered == len(bad)
+    assert (summary.events, summary.not_acked, summary.acked) == (2, 0, summary.pulled)
+    letters = stack.dead_letters(len(bad))
+    assert sorted(m.attributes["dead_letter_reason"] for m in letters) == sorted(kind for kind, _, _ in bad)
+    by_reason = {m.attributes["dead_letter_reason"]: m for m in letters}
+    assert "events[0].trend_opportunity_score" in by_reason["range"].attributes["dead_letter_detail"]
+    assert "events[0].duration" in by_reason["types"].attributes["dead_letter_detail"]
+    assert all(m.attributes["original_message_id"] for m in letters)
+    assert by_reason["not_decodable"].data in {data for _, data, _ in bad}  # the original bytes, untouched
+    runs = totals(
+        stack.factory.metric_service(),
+        stack.settings.project_id,
+        "stage_runs",
+        started - 120,
+        time.time() + 120,
+        ("stage",),
+    )
+    assert runs == {("before",): 1, ("after",): 1}
+    metrics.close()
+
+
+def test_the_same_message_delivered_twice_is_counted_once(stack):
+    wait_for_fresh_window()
+    started = time.time()
+    events = [("s", time.time_ns(), "twice", 1.0, True, 0, None)] * 5
+    message = encode_message("dup-producer", 42, events)
+    stack.publish_raw(message.data, message.attributes)
+    stack.publish_raw(message.data, message.attributes)  # the same batch again, as a retrying publisher would
+    collector = stack.collector()
+    first = collector.collect_once()
+    assert (first.events, first.duplicates) == (5, 5)
+    stack.publish_raw(message.data, message.attributes)  # and once more, after it was written
+    second = collector.collect_once()
+    assert (second.events, second.duplicates, second.points) == (0, 5, 1)  # only the collector's own count
+    runs = totals(
+        stack.factory.metric_service(),
+        stack.settings.project_id,
+        "stage_runs",
+        started - 120,
+        time.time() + 120,
+        ("stage",),
+    )
+    assert runs == {("twice",): 5}
+
+
+def test_an_unavailable_monitoring_leaves_messages_unacked_and_the_next_run_writes_once(stack):
+    wait_for_fresh_window(20)
+    metrics = MetricsPublisher(settings=stack.settings)
+    started = time.time()
+    for i in range(50):
+        metrics.record_stage_metric(f"stage_{i % 5}", 1.0)
+    metrics.flush(10)
+    stack.monitoring.admin.inject("CreateTimeSeries", "UNAVAILABLE", times=1000)
+    collector = stack.collector()
+    failed = collector.collect_once(budget_s=4)
+    assert failed.transient_failure
+    assert (failed.acked, failed.not_acked, failed.points) == (0, failed.pulled, 0)
+    stack.monitoring.admin.clear_faults()
+    again = collector.collect_once()
+    assert (again.events, again.duplicates, again.not_acked) == (50, 0, 0)
+    assert not again.transient_failure
+    runs = totals(
+        stack.factory.metric_service(),
+        stack.settings.project_id,
+        "stage_runs",
+        started - 120,
+        time.time() + 120,
+        ("stage",),
+    )
+    assert runs == {(f"stage_{i}",): 10 for i in range(5)}
+    metrics.close()
+
+
+def test_a_partial_failure_retries_only_the_failed_series(stack):
+    wait_for_fresh_window()
+    metrics = MetricsPublisher(settings=stack.settings)
+    started = time.time()
+    for stage in ("a_stage", "b_stage", "c_stage"):
+        metrics.record_stage_metric(stage, 1.0)
+    metrics.flush(10)
+    admin = stack.monitoring.admin
+    admin.inject("CreateTimeSeries", "INTERNAL", series_filter='metric.labels.stage = "b_stage"')
+    before = admin.stats()
+    summary = stack.collector().collect_once()
+    after = admin.stats()
+    calls = after["calls"]["CreateTimeSeries"] - before["calls"]["CreateTimeSeries"]
+    received = after["series_received"] - before["series_received"]
+    # the data request, its retry, and the run's own write-errors point afterwards
+    assert calls == 3
+    assert received == summary.points + 1 + 1  # all series, then only the failed one, then the error count
+    assert (summary.acked, summary.not_acked, summary.transient_failure) == (summary.pulled, 0, False)
+    runs = totals(
+        stack.factory.metric_service(),
+        stack.settings.project_id,
+        "stage_runs",
+        started - 120,
+        time.time() + 120,
+        ("stage",),
+    )
+    assert runs == {("a_stage",): 1, ("b_stage",): 1, ("c_stage",): 1}
+    errors = totals(
+        stack.factory.metric_service(),
+        stack.settings.project_id,
+        "collector_write_errors",
+        started - 120,
+        time.time() + 120,
+        ("kind",),
+    )
+    assert errors == {("transient",): 1}
+    metrics.close()
+
+
+def test_two_collectors_on_one_subscription_write_exact_totals(stack):
+    started = time.time()
+    metrics = MetricsPublisher(settings=stack.settings)
+    collectors = [stack.collector(), stack.collector()]
+    stop = threading.Event()
+    errors: list[Exception] = []
+
+    def run(collector: Collector) -> None:
+        while not stop.is_set():
+            try:
+                collector.collect_once(budget_s=3)
+            except Exception as err:  # asserted below
+                errors.append(err)
+
+    workers = [threading.Thread(target=run, args=(c,)) for c in collectors]
+    for worker in workers:
+        worker.start()
+    for burst in range(6):
+        for i in range(500):
+            metrics.record_stage_metric(f"stage_{i % 4}", 0.1 * burst, True, 1)
+        metrics.flush(10)
+        time.sleep(0.7)
+    stop.set()
+    for worker in workers:
+        worker.join()
+    for collector in collectors:
+        collector.collect_once(budget_s=3)
+    assert errors == []
+    client, project = stack.factory.metric_service(), stack.settings.project_id
+    span = (started - 120, time.time() + 120)
+    assert totals(client, project, "stage_runs", *span, ("stage",)) == {(f"stage_{i}",): 750 for i in range(4)}
+    assert totals(client, project, "stage_errors", *span, ("stage",)) == {(f"stage_{i}",): 750 for i in range(4)}
+    task_ids = {ts.resource.labels["task_id"] for ts in read(client, project, f"{HELIOS}/stage_runs", *span)}
+    assert {t.split("-")[1] for t in task_ids} == {c.instance.split("-")[1] for c in collectors}
+    metrics.close()
+
+
+def test_a_day_of_back_dated_events_is_written_in_window_order(stack):
+    now = time.time_ns()
+    start = now - 24 * 3600 * 1_000_000_000
+    events = [("s", start + i * 600 * 1_000_000_000, "backfill", float(i), True, 0, None) for i in range(144)]
+    message = encode_message("spool-of-yesterday", 0, events)
+    stack.publish_raw(message.data, message.attributes)
+    before = stack.monitoring.admin.stats()["rejections"]
+    summary = stack.collector().collect_once()
+    assert (summary.events, summary.expired, summary.not_acked) == (144, 0, 0)
+    assert stack.monitoring.admin.stats()["rejections"] == before
+    client = stack.factory.metric_service()
+    (series,) = read(
+        client,
+        stack.settings.project_id,
+        f"{HELIOS}/stage_runs",
+        start / 1e9 - 60,
+        now / 1e9 + 120,
+        'metric.labels.stage = "backfill"',
+    )
+    assert len(series.points) == 144
+    ends = [p.interval.end_time.timestamp() for p in series.points]
+    assert ends == sorted(ends, reverse=True)  # newest first, one point per 10-minute window
+
+
+def test_main_collect_metrics_through_the_functions_framework(stack, monkeypatch):
+    from functions_framework import create_app
+
+    for variable, value in {
+        "GOOGLE_CLOUD_PROJECT": stack.settings.project_id,
+        "PUBSUB_EMULATOR_HOST": stack.settings.pubsub_emulator_host,
+        "MONITORING_EMULATOR_HOST": stack.settings.monitoring_emulator_host,
+        "HELIOS_COLLECT_BUDGET_SECONDS": "4",
+    }.items():
+        monkeypatch.setenv(variable, value)
+    metrics = MetricsPublisher(settings=stack.settings)
+    for _ in range(3):
+        metrics.record_stage_metric("via_http", 1.0)
+    metrics.flush(10)
+    client = create_app("collect_metrics", "main.py").test_client()
+    response = client.post("/")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["events"], body["not_acked"]) == (3, 0)
+    metrics.record_stage_metric("via_http", 1.0)
+    metrics.flush(10)
+    stack.monitoring.admin.inject("CreateTimeSeries", "UNAVAILABLE", times=1000)
+    failing = client.post("/")
+    assert failing.status_code == 500
+    assert failing.get_json()["not_acked"] == 1
+    metrics.close()
+
+
+def test_dead_letters_do_not_touch_good_messages_in_the_same_pull(stack):
+    """A bad message between good ones is dead-lettered while all the good ones are acked."""
+    metrics = MetricsPublisher(settings=stack.settings)
+    for i in range(3):
+        metrics.record_stage_metric("good", float(i))
+        metrics.flush(10)
+        stack.publish_raw(b"garbage", {"schema": "helios.metrics.v1"})
+    summary = stack.collector().collect_once()
+    assert (summary.pulled, summary.acked, summary.dead_lettered, summary.events) == (6, 6, 3, 3)
+    assert len(drain_events(stack.factory, stack.settings.subscription_path, 1, timeout=2)) == 0
+    metrics.close()

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from functions.aggregate import AggregatedPoint
+from functions.timeseries import LaneBook, ResourceIdentity, schedule_requests, to_series_points
+from publisher.catalog import spec
+
+S = 1_000_000_000
+SERIES = ("custom.googleapis.com/helios/stage_runs", (("stage", "a"), ("status", "success")))
+
+
+def test_successive_windows_share_lane_zero():
+    lanes = LaneBook()
+    assert [lanes.reserve(SERIES, end * S) for end in (60, 120, 180)] == [0, 0, 0]
+
+
+def test_a_window_written_again_or_late_goes_to_the_next_lane_in_order():
+    lanes = LaneBook()
+    assert lanes.reserve(SERIES, 120 * S) == 0
+    assert lanes.reserve(SERIES, 120 * S) == 1  # the rest of a partial window
+    assert lanes.reserve(SERIES, 60 * S) == 2  # a late event for an older window
+    assert lanes.reserve(SERIES, 180 * S) == 0  # back on lane 0: in order there again
+    assert lanes.reserve(SERIES, 124 * S) == 2  # 64 s after lane 2's point, but only 4 s after lane 1's
+    assert lanes.reserve(SERIES, 130 * S) == 1
+    assert lanes.lanes_in_use() == 3
+
+
+def test_task_ids_name_the_instance_and_the_lane():
+    resource = ResourceIdentity("c-1a2b", location="us-central1")
+    assert resource.labels(0) == {
+        "location": "us-central1",
+        "namespace": "helios",
+        "job": "helios-metrics-collector",
+        "task_id": "c-1a2b",
+    }
+    assert resource.labels(2)["task_id"] == "c-1a2b-2"
+
+
+def _point(stage: str, end_s: int, ident: int = -1) -> AggregatedPoint:
+    return AggregatedPoint(spec("stage_runs"), {"stage": stage, "status": "success"}, end_s * S, 1, ident)
+
+
+def test_mapping_assigns_lanes_oldest_window_first():
+    points = [_point("a", 180, 0), _point("a", 60, 1), _point("a", 120, 2)]
+    mapped = to_series_points(points, LaneBook(), ResourceIdentity("c-x"))
+    assert [(p.end_ns // S, p.lane, p.contribution) for p in mapped] == [(60, 0, 1), (120, 0, 2), (180, 0, 0)]
+    assert mapped[0].metric_type == "custom.googleapis.com/helios/stage_runs"
+    assert mapped[0].value_type == "INT64"
+
+
+def test_scheduling_reaches_the_minimum_number_of_requests():
+    mapped = to_series_points([_point(f"s{i}", 60) for i in range(450)], LaneBook(), ResourceIdentity("c"))
+    assert [len(r) for r in schedule_requests(mapped)] == [200, 200, 50]
+    chain = [_point("long", end) for end in (60, 120, 180, 240)]
+    mapped = to_series_points([*chain, *[_point(f"s{i}", 60) for i in range(250)]], LaneBook(), ResourceIdentity("c"))
+    requests = schedule_requests(mapped)
+    assert len(requests) == max(-(-254 // 200), 4)  # the longest chain (4 windows) bounds it
+    for request in requests:
+        assert len({p.series for p in request}) == len(request) <= 200
+    long_ends = [p.end_ns for request in requests for p in request if p.metric_labels["stage"] == "long"]
+    assert long_ends == sorted(long_ends)
