@@ -198,7 +198,7 @@ def sustained(address: str, events: int, work: Path) -> tuple[float, float, floa
 
 def outage_memory(events: int, work: Path) -> tuple[float, int, int]:
     """RSS growth (MB) while recording ``events`` with Pub/Sub unreachable, events on disk, limit."""
-    options = PublisherOptions(memory_limit=50_000, publish_deadline_s=0.5, publish_timeout_s=0.5)
+    options = PublisherOptions(memory_limit_bytes=1_000_000, publish_deadline_s=0.5, publish_timeout_s=0.5)
     settings = Settings(project_id="bench", pubsub_emulator_host="127.0.0.1:9", topic="outage")
     metrics = MetricsPublisher(settings=settings, spool_dir=work / "spool-outage", options=options)
     gc.collect()
@@ -212,7 +212,7 @@ def outage_memory(events: int, work: Path) -> tuple[float, int, int]:
     peak = max(peak, _rss_mb())
     spooled = metrics.stats.spooled
     metrics.close(5)
-    return peak - before, spooled, options.memory_limit
+    return peak - before, spooled, options.memory_limit_bytes
 
 
 def main() -> int:
@@ -244,7 +244,7 @@ def main() -> int:
     print("3. Pub/Sub billable bytes per 1,000 events")
     print(f"   ours {ours_bytes:10,.0f} B   plain {plain_bytes:10,.0f} B   ratio {plain_bytes / ours_bytes:.0f}x fewer")
     print("4. memory during an outage (500,000 events recorded, Pub/Sub unreachable)")
-    print(f"   RSS growth {growth:.1f} MB with memory_limit={limit:,} events; {spooled:,} events safe in the spool")
+    print(f"   RSS growth {growth:.1f} MB with memory_limit_bytes={limit:,}; {spooled:,} events safe in the spool")
     return 0
 
 

@@ -29,7 +29,7 @@ __all__ = ["Sender", "group_requests"]
 _log = logging.getLogger("publisher")
 PublishFn = Callable[[list[EncodedMessage]], None]
 SampleFn = Callable[[], list[tuple[Any, ...]]]
-_REPLAY_PER_ROUND = 50
+_REPLAY_PER_ROUND = 200
 _OUTCOMES = ("published", "spooled", "dropped")
 
 
@@ -220,7 +220,11 @@ class Sender:
         if self._spool is not None and not self._stop and (self._healthy or time.monotonic() >= self._next_attempt):
             self._replay()  # when healthy, or as the probe that finds Pub/Sub back
 
-    def _pack(self) -> None:
+    def pack_one(self) -> None:
+        """Pack one message's worth from the buffer (called by a recording thread that outruns us)."""
+        self._pack(once=True)
+
+    def _pack(self, once: bool = False) -> None:
         """Drain the buffer into encoded messages at the end of the pending queue."""
         buffer, limit = self._buffer, self._options.max_events_per_message
         while buffer:
@@ -233,6 +237,8 @@ class Sender:
                 for message in self._encode(chunk):
                     self._pending.append(_Packed(message, first))
                     first += message.event_count
+            if once:
+                return
 
     def _encode(self, chunk: list[tuple[Any, ...]]) -> list[EncodedMessage]:
         message = encode_message(self._producer, self._batch, chunk, self._options.compress)
@@ -293,11 +299,11 @@ class Sender:
             )
 
     def _spill_over_limit(self) -> None:
-        """Keep at most ``memory_limit`` events packed in memory: the oldest go to the spool."""
+        """Keep at most ``memory_limit_bytes`` of packed messages in memory: the oldest go to the spool."""
         while True:
             with self._lock:
-                held = sum(p.count for p in self._pending)
-                if held <= self._options.memory_limit or not self._pending:
+                held = sum(len(p.message.data) for p in self._pending)
+                if held <= self._options.memory_limit_bytes or not self._pending:
                     return
                 packed = self._pending.popleft()
             self._store(packed)
@@ -324,20 +330,27 @@ class Sender:
         self._settle(packed, "spooled")
 
     def _replay(self) -> None:
-        """Publish spooled messages, oldest first; stop at the first failure and release the rest."""
+        """Publish spooled messages, oldest first, many to a request; on failure release them."""
         assert self._spool is not None
         items = self._spool.claim_oldest(_REPLAY_PER_ROUND)
-        for position, item in enumerate(items):
+        while items:
+            take = group_requests(
+                [item.message for item in items],
+                self._options.max_messages_per_request,
+                self._options.max_request_bytes,
+            )[0]
+            request, items = items[:take], items[take:]
             try:
-                self._call([item.message])
+                self._call([item.message for item in request])
             except Exception as err:
-                for unsent in items[position:]:
+                for unsent in request + items:
                     self._spool.release(unsent)
                 self._failed(err)
                 return
-            self._spool.done(item)
+            for item in request:
+                self._spool.done(item)
             with self._settled_cv:
-                self.published += item.message.event_count
+                self.published += sum(item.message.event_count for item in request)
             self._succeeded()
 
     def _emergency_spill(self) -> None:

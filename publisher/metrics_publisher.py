@@ -107,7 +107,6 @@ class MetricsPublisher:
         self._spool: Spool | None = None
         self._client: Any = None
         self._start_lock = threading.Lock()
-        self._dropped = 0
 
     def _spool_has_backlog(self) -> bool:
         try:
@@ -159,13 +158,11 @@ class MetricsPublisher:
         if additional_data:
             additional_data = guard.check_data(stage, additional_data)
         buffer = self._buffer
-        if len(buffer) >= self._buffer_limit:
-            return self._drop()
         buffer.append(("s", _time_ns(), stage, duration, success, error_count, additional_data or None))
         if self._sender is None:
             self._start_sender()
-        elif len(buffer) == self._wake_at:
-            self._sender.wake()
+        elif len(buffer) >= self._wake_at:
+            self._catch_up(len(buffer))
         return None
 
     def record(self, name: str, value: float, **labels: str) -> None:
@@ -208,21 +205,21 @@ class MetricsPublisher:
 
     def _append(self, record: tuple[Any, ...]) -> None:
         buffer = self._buffer
-        if len(buffer) >= self._buffer_limit:
-            self._drop()
-            return
         buffer.append(record)
         if self._sender is None:
             self._start_sender()
+        elif len(buffer) >= self._wake_at:
+            self._catch_up(len(buffer))
 
-    def _drop(self) -> None:
-        self._dropped += 1
-        if self._dropped == 1 or self._dropped % 10_000 == 0:
-            _log.error(
-                "metrics buffer full (%d events): %d events dropped so far — the publisher thread cannot keep up",
-                self._buffer_limit,
-                self._dropped,
-            )
+    def _catch_up(self, waiting: int) -> None:
+        """A full message is waiting: wake the thread; past ``buffer_limit`` (the caller outruns the
+        thread) pack one message here, so memory stays bounded and nothing is dropped."""
+        sender = self._sender
+        assert sender is not None
+        if waiting >= self._buffer_limit:
+            sender.pack_one()
+        elif waiting == self._wake_at:
+            sender.wake()
 
     # --- the background side ------------------------------------------------------------------
     def _start_sender(self) -> None:
@@ -286,14 +283,14 @@ class MetricsPublisher:
         spool_dropped = self._spool.dropped_events if self._spool is not None else 0
         if sender is None:
             return PublisherStats(
-                len(self._buffer), 0, spooled, len(self._buffer), self._dropped, self._guard.refused, 0
+                len(self._buffer), 0, spooled, len(self._buffer), spool_dropped, self._guard.refused, 0
             )
         return PublisherStats(
             recorded=sender.drained + len(self._buffer),
             published=sender.published,
             spooled=spooled,
             pending=sender.pending_events,
-            dropped=self._dropped + spool_dropped + sender.dropped,
+            dropped=spool_dropped + sender.dropped,
             refused=self._guard.refused,
             publish_errors=sender.publish_errors,
         )

@@ -19,11 +19,13 @@ class PublisherOptions:
     """Messages per Publish request (Pub/Sub allows 1,000)."""
     max_request_bytes: int = 9_000_000
     """Bytes per Publish request (Pub/Sub allows 10 MB)."""
-    buffer_limit: int = 200_000
-    """Events waiting for the background thread; past it new events are dropped and counted (only
-    if the thread cannot keep up at all — an outage does not fill it, the spool takes over)."""
-    memory_limit: int = 100_000
-    """Packed but unpublished events kept in memory during an outage before spilling to the spool."""
+    buffer_limit: int = 100_000
+    """Events waiting for the background thread. Past it — only when callers record faster than
+    the thread packs, ~400,000 events/s here — the recording thread packs a message itself
+    (about a millisecond), so memory stays bounded and nothing is dropped."""
+    memory_limit_bytes: int = 64 * 1024 * 1024
+    """Packed (compressed) messages kept in memory while Pub/Sub is slow or down — about 5 million
+    events; past it the oldest are spilled to the spool."""
     spool_limit_bytes: int = 256 * 1024 * 1024
     """On-disk spool size; past it the oldest spooled messages are dropped, counted and logged."""
     publish_timeout_s: float = 5.0
@@ -55,7 +57,7 @@ class PublisherStats:
     pending: int
     """Events in memory not yet published (buffered or packed)."""
     dropped: int
-    """Events lost: buffer overflow or spool overflow. Always logged."""
+    """Events lost: the spool over its limit or unwritable. Always logged."""
     refused: int
     """Stages or additional_data keys refused by the cardinality caps."""
     publish_errors: int

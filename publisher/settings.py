@@ -35,7 +35,7 @@ class Settings:
     """Where malformed messages go, with the reason (``HELIOS_DEAD_LETTER_TOPIC``)."""
     window_seconds: int = 60
     """Aggregation window of the collector: events are grouped by event time into windows this
-    long, one point per series per window (``HELIOS_WINDOW_SECONDS``; at least 10)."""
+    long, one point per series per window (``HELIOS_WINDOW_SECONDS``; 10 to 240)."""
     collect_budget_seconds: float = 40.0
     """How long one collection run may pull before it writes and acks what it has
     (``HELIOS_COLLECT_BUDGET_SECONDS``); keep it well inside the function timeout."""
@@ -80,8 +80,8 @@ class Settings:
                 except ValueError:
                     raise SettingsError(f"{cls._ENV[name]} must be a number, got {values[name]!r}") from None
         settings = cls(**values)
-        if settings.window_seconds < 10:
-            raise SettingsError(f"HELIOS_WINDOW_SECONDS must be at least 10, got {settings.window_seconds}")
+        if not 10 <= settings.window_seconds <= 240:  # a window's point lies at its end: <= 5 min ahead
+            raise SettingsError(f"HELIOS_WINDOW_SECONDS must be between 10 and 240, got {settings.window_seconds}")
         return settings
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -16,7 +16,7 @@ import pytest
 from monitoring_emulator.launch import start_pubsub_emulator
 from publisher import ClientFactory, MetricsPublisher, PerformanceMonitor, PublisherOptions, Settings
 from publisher.wire import MetricEvent, PipelineEvent, StageEvent
-from tests.helpers import drain_events, pubsub_topic
+from tests.helpers import TcpRelay, drain_events, pubsub_topic
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -132,19 +132,26 @@ def test_stage_timers_time_blocks_and_mark_failures(pubsub, metrics):
 
 
 def test_an_outage_loses_nothing(tmp_path, project_id):
-    """Stop the emulator mid-run, keep recording, restart it: every event arrives exactly once."""
+    """Stop the emulator mid-run, keep recording, start it again: every event arrives exactly once.
+
+    The publisher reaches the emulator through a relay that stays shut until the new emulator has
+    its topic and subscription: Pub/Sub keeps nothing published to a topic without subscriptions,
+    and a publisher retrying every half second would otherwise race the test's set-up."""
     emulator = start_pubsub_emulator(log_dir=tmp_path)
-    port = int(emulator.address.rsplit(":", 1)[1])
-    settings = Settings(project_id=project_id, pubsub_emulator_host=emulator.address)
+    relay = TcpRelay(emulator.address)
+    settings = Settings(project_id=project_id, pubsub_emulator_host=relay.address)
     factory = ClientFactory(settings)
     subscription = pubsub_topic(factory, settings)
-    options = PublisherOptions(publish_deadline_s=1.0, publish_timeout_s=1.0, max_backoff_s=0.5, memory_limit=500)
+    options = PublisherOptions(
+        publish_deadline_s=1.0, publish_timeout_s=1.0, max_backoff_s=0.5, memory_limit_bytes=2_000
+    )
     metrics = MetricsPublisher(settings=settings, spool_dir=tmp_path / "spool", options=options)
     try:
         for i in range(1000):
             metrics.record_stage_metric(stage="before", duration=float(i))
         assert metrics.flush(10).published == 1000
         assert len(drain_events(factory, subscription, 1000)) == 1000
+        relay.close_door()
         emulator.stop()
         for i in range(3000):
             metrics.record_stage_metric(stage="during", duration=float(i))
@@ -152,17 +159,20 @@ def test_an_outage_loses_nothing(tmp_path, project_id):
         assert outage.published == 0
         assert outage.spooled + outage.failed == 3000
         assert metrics.stats.publish_errors >= 1
-        emulator = start_pubsub_emulator(port=port, log_dir=tmp_path)
-        subscription = pubsub_topic(factory, settings)  # the emulator keeps nothing across restarts
+        emulator = start_pubsub_emulator(log_dir=tmp_path)
+        direct = ClientFactory(Settings(project_id=project_id, pubsub_emulator_host=emulator.address))
+        subscription = pubsub_topic(direct, settings)  # the emulator keeps nothing across restarts
+        relay.open_door(emulator.address)
         for i in range(500):
             metrics.record_stage_metric(stage="after", duration=float(i))
-        events = drain_events(factory, subscription, 3500, timeout=60)
+        events = drain_events(direct, subscription, 3500, timeout=60)
         ids = [event_id for event_id, _ in events]
         assert len(ids) == len(set(ids)) == 3500
         assert sorted({e.stage for _, e in events}) == ["after", "during"]
         assert metrics.stats.spooled == 0
     finally:
         metrics.close(timeout=2)
+        relay.stop()
         emulator.stop()
 
 

@@ -111,13 +111,15 @@ def test_an_outage_spools_on_flush_and_the_spool_is_replayed(tmp_path):
 def test_memory_limit_spills_the_oldest_to_the_spool_during_an_outage(tmp_path):
     pubsub = FakePubSub()
     pubsub.failing = True
-    buffer, sender = make_sender(tmp_path, pubsub, memory_limit=1000, max_events_per_message=500, max_backoff_s=60)
-    buffer.extend(stage_event(i) for i in range(3000))
+    buffer, sender = make_sender(
+        tmp_path, pubsub, memory_limit_bytes=3000, max_events_per_message=500, max_backoff_s=60, compress=False
+    )
+    buffer.extend(stage_event(i) for i in range(3000))  # uncompressed, a 500-event message is ~25 kB
     deadline = time.monotonic() + 10
-    while sender.pending_events > 1000 and time.monotonic() < deadline:
+    while sender.pending_events > 500 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert sender.pending_events <= 1000
-    assert Spool(tmp_path / "spool", 10**9).backlog()[1] >= 2000
+    assert sender.pending_events <= 500  # at most one message is left in memory
+    assert Spool(tmp_path / "spool", 10**9).backlog()[1] >= 2500
     sender.stop(0.5)
 
 

@@ -45,3 +45,12 @@ def test_unknown_settings_and_missing_project_are_reported():
         Settings.from_env({}, projectid="x")
     with pytest.raises(SettingsError, match="GOOGLE_CLOUD_PROJECT"):
         _ = Settings.from_env({}).topic_path
+
+
+def test_collector_settings_are_numbers_within_bounds():
+    settings = Settings.from_env({"HELIOS_WINDOW_SECONDS": "30", "HELIOS_COLLECT_BUDGET_SECONDS": "12.5"})
+    assert (settings.window_seconds, settings.collect_budget_seconds) == (30, 12.5)
+    with pytest.raises(SettingsError, match="between 10 and 240"):
+        Settings.from_env({"HELIOS_WINDOW_SECONDS": "300"})
+    with pytest.raises(SettingsError, match="HELIOS_COLLECT_BUDGET_SECONDS must be a number"):
+        Settings.from_env({"HELIOS_COLLECT_BUDGET_SECONDS": "soon"})

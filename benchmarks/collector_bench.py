@@ -1,0 +1,249 @@
+"""The collector, measured in one run on this machine.
+
+1. Pure core: decode + validate + aggregate events/s on one core (CPU time, median of 5), beside an
+   anchor measured in the same run: the straightforward stack — stdlib ``json`` + a pydantic model
+   per event (validation only, no aggregation at all).
+2. End to end through both emulators: events/s from a drained subscription to written points.
+3. CreateTimeSeries requests per run beside the minimum ⌈points/200⌉.
+4. Peak RSS of a collector process that drains 1,000,000 events over 1,000 series, beside the
+   same process idle (state should grow with series, not events).
+
+    python -m benchmarks.collector_bench [--core-events 400000] [--e2e-events 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import zlib
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pydantic
+
+from functions import AggregationLimits, Collector, WindowAggregator
+from monitoring_emulator.launch import start_monitoring_emulator, start_pubsub_emulator
+from publisher import ClientFactory, MetricsPublisher, PublisherOptions, Settings
+from publisher.wire import EncodedMessage, decode_message, encode_message
+
+REPO = Path(__file__).resolve().parent.parent
+STAGES = [f"stage_{i}" for i in range(250)]
+
+
+def _events(count: int, now: int) -> list[tuple]:
+    """A pipeline's mix: per run one pipeline event, one resource sample and eight stage events."""
+    out: list[tuple] = []
+    for i in range(count):
+        t = now - (count - i) * 100_000
+        if i % 10 == 0:
+            out.append(("p", t, 120.5 + i % 50, 0.85, 0.92, 0.88, 0.95, i % 20 != 0))
+        elif i % 10 == 1:
+            out.append(("m", t, "resource_utilization", (i % 100) / 100, {"resource": "cpu"}))
+        else:
+            data = {"trends_found": i % 40, "confidence_avg": 0.87}
+            out.append(("s", t, STAGES[i % 250], 0.1 * (i % 600), i % 7 != 0, i % 3, data))
+    return out
+
+
+def _messages(events: list[tuple]) -> list[EncodedMessage]:
+    return [encode_message("bench", b, events[s : s + 2000]) for b, s in enumerate(range(0, len(events), 2000))]
+
+
+class _Pipeline(pydantic.BaseModel):
+    kind: Literal["p"]
+    t: int
+    execution_time: Annotated[float, pydantic.Field(ge=0)]
+    scores: list[Annotated[float, pydantic.Field(ge=0, le=1)]]
+    success: bool
+
+
+class _Stage(pydantic.BaseModel):
+    kind: Literal["s"]
+    t: int
+    stage: Annotated[str, pydantic.Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+    duration: Annotated[float, pydantic.Field(ge=0)]
+    success: bool
+    error_count: Annotated[int, pydantic.Field(ge=0)]
+    data: dict[str, float] | None
+
+
+class _Metric(pydantic.BaseModel):
+    kind: Literal["m"]
+    t: int
+    name: str
+    value: float
+    labels: dict[str, str]
+
+
+def _anchor(messages: list[EncodedMessage]) -> int:
+    """What a plain implementation does per event: parse JSON, validate a pydantic model."""
+    validated = 0
+    for message in messages:
+        for raw in json.loads(zlib.decompress(message.data))["events"]:
+            if raw[0] == "p":
+                _Pipeline(kind="p", t=raw[1], execution_time=raw[2], scores=raw[3:7], success=raw[7])
+            elif raw[0] == "s":
+                _Stage(
+                    kind="s", t=raw[1], stage=raw[2], duration=raw[3], success=raw[4], error_count=raw[5], data=raw[6]
+                )
+            else:
+                _Metric(kind="m", t=raw[1], name=raw[2], value=raw[3], labels=raw[4])
+            validated += 1
+    return validated
+
+
+def core(count: int) -> tuple[float, float, int]:
+    now = time.time_ns()
+    messages = _messages(_events(count, now))
+    ours, anchor = [], []
+    points = 0
+    for _ in range(5):
+        started = time.process_time()
+        aggregator = WindowAggregator(AggregationLimits(), now)
+        for message in messages:
+            aggregator.add_message(decode_message(message.data, message.attributes).events)
+        points = len(aggregator.points())
+        ours.append(count / (time.process_time() - started))
+        started = time.process_time()
+        _anchor(messages)
+        anchor.append(count / (time.process_time() - started))
+    return statistics.median(ours), statistics.median(anchor), points
+
+
+def _stack(work: Path) -> tuple[object, object, Settings]:
+    pubsub = start_pubsub_emulator(log_dir=work)
+    monitoring = start_monitoring_emulator(log_dir=work)
+    settings = Settings(
+        project_id="bench",
+        pubsub_emulator_host=pubsub.address,
+        monitoring_emulator_host=monitoring.address,
+        collect_budget_seconds=300,
+        spool_dir=str(work / "spool"),
+    )
+    factory = ClientFactory(settings)
+    factory.publisher().create_topic(name=settings.topic_path)
+    factory.publisher().create_topic(name=settings.dead_letter_topic_path)
+    factory.subscriber().create_subscription(
+        name=settings.subscription_path, topic=settings.topic_path, ack_deadline_seconds=600
+    )
+    return pubsub, monitoring, settings
+
+
+def _publish(settings: Settings, count: int, stages: int) -> None:
+    metrics = MetricsPublisher(settings=settings, options=PublisherOptions(max_stages=stages))
+    for i in range(count):
+        metrics.record_stage_metric(STAGES[i % stages], 0.1 * (i % 600), True, i % 3, {"k1": i % 40, "k2": 0.5})
+    if metrics.flush(600).failed:
+        raise RuntimeError("publishing the benchmark events failed")
+    metrics.close()
+
+
+def end_to_end(count: int, work: Path) -> tuple[float, dict]:
+    pubsub, monitoring, settings = _stack(work)
+    try:
+        metrics = MetricsPublisher(settings=settings, options=PublisherOptions(max_stages=len(STAGES)))
+        events = _events(count, time.time_ns())
+        for event in events:
+            if event[0] == "s":
+                metrics.record_stage_metric(*event[2:])
+            elif event[0] == "p":
+                metrics.record_pipeline_metric(*event[2:])
+            else:
+                metrics.record(event[2], event[3], **event[4])
+        metrics.flush(300)
+        metrics.close()
+        factory = ClientFactory(settings)
+        collector = Collector(
+            settings, factory.subscriber(), factory.publisher_api(), factory.metric_service(), pull_wait_s=0.5
+        )
+        started = time.perf_counter()
+        summary = collector.collect_once()  # includes the final empty pull that tells it is drained
+        return summary.events / (time.perf_counter() - started), summary.as_dict()
+    finally:
+        monitoring.stop()
+        pubsub.stop()
+
+
+_RSS_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from functions import build_collector
+    collector = build_collector()
+    summary = collector.collect_once() if sys.argv[1] == "run" else None
+    # VmHWM: this process's own peak (ru_maxrss would include the parent's from before exec)
+    peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+    print(json.dumps({"rss_mb": peak / 1024, "summary": summary.as_dict() if summary else None}))
+    """
+)
+
+
+def peak_rss(count: int, work: Path) -> tuple[float, float, dict]:
+    pubsub, monitoring, settings = _stack(work)
+    try:
+        _publish(settings, count, 200)  # 200 stages x (duration, runs, errors, k1, k2) = 1,000 series
+        env = {
+            **os.environ,
+            "GOOGLE_CLOUD_PROJECT": settings.project_id,
+            "PUBSUB_EMULATOR_HOST": settings.pubsub_emulator_host or "",
+            "MONITORING_EMULATOR_HOST": settings.monitoring_emulator_host or "",
+            "HELIOS_COLLECT_BUDGET_SECONDS": "300",
+        }
+        runs = {}
+        for mode in ("idle", "run"):
+            done = subprocess.run(
+                [sys.executable, "-c", _RSS_SCRIPT, mode],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            if done.returncode not in (0,):
+                raise RuntimeError(done.stderr)
+            runs[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+        return runs["idle"]["rss_mb"], runs["run"]["rss_mb"], runs["run"]["summary"]
+    finally:
+        monitoring.stop()
+        pubsub.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--core-events", type=int, default=400_000)
+    parser.add_argument("--e2e-events", type=int, default=300_000)
+    parser.add_argument("--rss-events", type=int, default=1_000_000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-collector-"))
+    ours, anchor, points = core(args.core_events)
+    print(f"1. pure core, decode + validate + aggregate, {args.core_events:,} events (CPU time, median of 5)")
+    print(
+        f"   ours {ours:12,.0f} events/s -> {points:,} points    anchor json + pydantic, validation only "
+        f"{anchor:12,.0f} events/s    ratio {ours / anchor:.1f}x   (target >= 300,000/s)"
+    )
+    rate, summary = end_to_end(args.e2e_events, work / "e2e")
+    minimum = math.ceil(summary["points"] / 200)
+    print(
+        f"2. end to end through both emulators, {summary['events']:,} events: {rate:,.0f} events/s (target >= 30,000)"
+    )
+    print(
+        f"3. CreateTimeSeries requests: {summary['requests']} for {summary['points']:,} points "
+        f"(minimum ceil(points/200) = {minimum})"
+    )
+    idle, peak, rss_summary = peak_rss(args.rss_events, work / "rss")
+    print(
+        f"4. peak RSS draining {rss_summary['events']:,} events into {rss_summary['points']:,} points: "
+        f"{peak:.0f} MB (the same process idle: {idle:.0f} MB; growth {peak - idle:.0f} MB; target <= 200 MB)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
