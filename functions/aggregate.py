@@ -11,12 +11,13 @@ accumulators they feed, so an event costs one dict lookup plus the arithmetic.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from publisher.catalog import Buckets, MetricSpec, spec
+from publisher.catalog import MetricSpec, spec
 from publisher.wire import MetricEvent, StageEvent
+
+from ._accumulators import DistributionValue, Mean, PipelineCell, StageCell
 
 __all__ = [
     "AggregatedPoint",
@@ -56,76 +57,6 @@ class AggregationLimits:
     max_data_keys: int = 32
 
 
-@dataclass(slots=True)
-class DistributionValue:
-    """A distribution in the making: moments, range and bucket counts on the metric's buckets."""
-
-    buckets: Buckets
-    bounds: list[float]
-    count: int = 0
-    total: float = 0.0
-    squares: float = 0.0
-    low: float = float("inf")
-    high: float = float("-inf")
-    counts: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.counts:
-            self.counts = [0] * (len(self.bounds) + 1)
-
-    def add(self, value: float) -> None:
-        self.count += 1
-        self.total += value
-        self.squares += value * value
-        if value < self.low:
-            self.low = value
-        if value > self.high:
-            self.high = value
-        self.counts[bisect.bisect_right(self.bounds, value)] += 1
-
-    def add_many(self, value: float, times: int) -> None:
-        """``value`` observed ``times`` times."""
-        self.count += times
-        self.total += value * times
-        self.squares += value * value * times
-        self.low = min(self.low, value)
-        self.high = max(self.high, value)
-        self.counts[bisect.bisect_right(self.bounds, value)] += times
-
-    @property
-    def mean(self) -> float:
-        return self.total / self.count if self.count else 0.0
-
-    @property
-    def sum_of_squared_deviation(self) -> float:
-        return max(0.0, self.squares - self.total * self.total / self.count) if self.count else 0.0
-
-
-class _Mean:
-    __slots__ = ("count", "ident", "stamp", "total")
-
-    def __init__(self, ident: int) -> None:
-        self.total, self.count, self.ident, self.stamp = 0.0, 0, ident, 0
-
-
-class _StageCell:
-    """Stage events of one (stage, success, window): their duration, run and error accumulators."""
-
-    __slots__ = ("duration", "errors", "ids", "runs", "stamp")
-
-    def __init__(self, duration: DistributionValue, ids: tuple[int, int, int]) -> None:
-        self.duration, self.ids, self.runs, self.errors, self.stamp = duration, ids, 0, 0, 0
-
-
-class _PipelineCell:
-    __slots__ = ("execution", "ids", "runs", "scores", "stamp")
-
-    def __init__(
-        self, execution: DistributionValue, scores: tuple[DistributionValue, ...], ids: tuple[int, ...]
-    ) -> None:
-        self.execution, self.scores, self.ids, self.runs, self.stamp = execution, scores, ids, 0, 0
-
-
 @dataclass(frozen=True)
 class AggregatedPoint:
     metric: MetricSpec
@@ -160,9 +91,9 @@ class WindowAggregator:
         self._keys: list[ContributionKey] = []
         self._values: list[object] = []
         self._stage_keys: dict[str, set[str]] = {}
-        self._stage_cells: dict[tuple[str, bool, int], _StageCell] = {}
-        self._pipeline_cells: dict[tuple[bool, int], _PipelineCell] = {}
-        self._mean_cells: dict[tuple[str, str, int], _Mean] = {}
+        self._stage_cells: dict[tuple[str, bool, int], StageCell] = {}
+        self._pipeline_cells: dict[tuple[bool, int], PipelineCell] = {}
+        self._mean_cells: dict[tuple[str, str, int], Mean] = {}
         self._serial = 0
         self._live: set[int] = set()  # ids some event (or count) contributed to
         lag = spec("collector_lag").buckets
@@ -188,7 +119,7 @@ class WindowAggregator:
                 assert buckets is not None
                 self._values.append(DistributionValue(buckets, buckets.bounds()))
             elif metric.aggregation == "mean":
-                self._values.append(_Mean(ident))
+                self._values.append(Mean(ident))
             else:
                 self._values.append(0)
         return ident
@@ -208,7 +139,7 @@ class WindowAggregator:
             known.add(key)
         return True
 
-    def _stage_cell(self, stage: str, success: bool, end: int) -> _StageCell | None:
+    def _stage_cell(self, stage: str, success: bool, end: int) -> StageCell | None:
         """The cell of (stage, success, window); None when the stage cap refuses a new stage."""
         cell = self._stage_cells.get((stage, success, end))
         if cell is None:
@@ -220,10 +151,10 @@ class WindowAggregator:
                 self._slot((_STAGE_RUNS.name, (stage, status), end), _STAGE_RUNS),
                 self._slot((_STAGE_ERRORS.name, (stage,), end), _STAGE_ERRORS),
             )
-            cell = self._stage_cells[(stage, success, end)] = _StageCell(self._values[ids[0]], ids)  # type: ignore[arg-type]
+            cell = self._stage_cells[(stage, success, end)] = StageCell(self._values[ids[0]], ids)  # type: ignore[arg-type]
         return cell
 
-    def _mean_cell(self, stage: str, key: str, end: int) -> _Mean | None:
+    def _mean_cell(self, stage: str, key: str, end: int) -> Mean | None:
         cell = self._mean_cells.get((stage, key, end))
         if cell is None:
             if not self._admit_key(stage, key):
@@ -232,7 +163,7 @@ class WindowAggregator:
             cell = self._mean_cells[(stage, key, end)] = self._values[ident]  # type: ignore[assignment]
         return cell
 
-    def _pipeline_cell(self, success: bool, end: int) -> _PipelineCell:
+    def _pipeline_cell(self, success: bool, end: int) -> PipelineCell:
         cell = self._pipeline_cells.get((success, end))
         if cell is None:
             status = _STATUS[success]
@@ -242,7 +173,7 @@ class WindowAggregator:
                 *(self._slot((score.name, (), end), score) for score in _SCORES),
             )
             values = self._values
-            cell = self._pipeline_cells[(success, end)] = _PipelineCell(
+            cell = self._pipeline_cells[(success, end)] = PipelineCell(
                 values[ids[0]],
                 tuple(values[i] for i in ids[2:]),
                 ids,  # type: ignore[arg-type]
@@ -343,7 +274,7 @@ class WindowAggregator:
                 current = self._values[ident]
                 if current.__class__ in _PLAIN:
                     self._values[ident] = current + event.value  # type: ignore[attr-defined,operator]
-                elif isinstance(current, _Mean):
+                elif isinstance(current, Mean):
                     current.total += event.value  # type: ignore[attr-defined]
                     current.count += 1
                 else:
@@ -422,7 +353,7 @@ class WindowAggregator:
             name, labels, end = self._keys[ident]
             value = self._values[ident]
             metric = spec(name)
-            if isinstance(value, _Mean):
+            if isinstance(value, Mean):
                 value = value.total / value.count
             labelled = dict(zip(metric.label_keys, labels, strict=True))
             out.append(AggregatedPoint(metric, labelled, end, value, ident))  # type: ignore[arg-type]

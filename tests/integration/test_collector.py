@@ -50,6 +50,11 @@ class Stack:
             topic=self.settings.topic_path, messages=[{"data": data, "attributes": attributes}]
         )
 
+    def totals(self, metric: str, since: float, group_by: tuple[str, ...] = ("stage",), **kwargs: Any) -> dict:
+        """``metric`` summed over everything written since ``since``, per ``group_by``."""
+        client, project = self.factory.metric_service(), self.settings.project_id
+        return totals(client, project, metric, since - 120, time.time() + 120, group_by, **kwargs)
+
     def dead_letters(self, expected: int) -> list[Any]:
         subscriber = self.factory.subscriber()
         path = f"projects/{self.settings.project_id}/subscriptions/dead-letters"
@@ -194,14 +199,7 @@ def test_malformed_messages_are_dead_lettered_with_their_reason_and_the_rest_is_
     assert "events[0].duration" in by_reason["types"].attributes["dead_letter_detail"]
     assert all(m.attributes["original_message_id"] for m in letters)
     assert by_reason["not_decodable"].data in {data for _, data, _ in bad}  # the original bytes, untouched
-    runs = totals(
-        stack.factory.metric_service(),
-        stack.settings.project_id,
-        "stage_runs",
-        started - 120,
-        time.time() + 120,
-        ("stage",),
-    )
+    runs = stack.totals("stage_runs", started, ("stage",))
     assert runs == {("before",): 1, ("after",): 1}
     metrics.close()
 
@@ -219,14 +217,7 @@ def test_the_same_message_delivered_twice_is_counted_once(stack):
     stack.publish_raw(message.data, message.attributes)  # and once more, after it was written
     second = collector.collect_once()
     assert (second.events, second.duplicates, second.points) == (0, 5, 1)  # only the collector's own count
-    runs = totals(
-        stack.factory.metric_service(),
-        stack.settings.project_id,
-        "stage_runs",
-        started - 120,
-        time.time() + 120,
-        ("stage",),
-    )
+    runs = stack.totals("stage_runs", started, ("stage",))
     assert runs == {("twice",): 5}
 
 
@@ -246,14 +237,7 @@ def test_an_unavailable_monitoring_leaves_messages_unacked_and_the_next_run_writ
     again = collector.collect_once()
     assert (again.events, again.duplicates, again.not_acked) == (50, 0, 0)
     assert not again.transient_failure
-    runs = totals(
-        stack.factory.metric_service(),
-        stack.settings.project_id,
-        "stage_runs",
-        started - 120,
-        time.time() + 120,
-        ("stage",),
-    )
+    runs = stack.totals("stage_runs", started, ("stage",))
     assert runs == {(f"stage_{i}",): 10 for i in range(5)}
     metrics.close()
 
@@ -276,23 +260,9 @@ def test_a_partial_failure_retries_only_the_failed_series(stack):
     assert calls == 3
     assert received == summary.points + 1 + 1  # all series, then only the failed one, then the error count
     assert (summary.acked, summary.not_acked, summary.transient_failure) == (summary.pulled, 0, False)
-    runs = totals(
-        stack.factory.metric_service(),
-        stack.settings.project_id,
-        "stage_runs",
-        started - 120,
-        time.time() + 120,
-        ("stage",),
-    )
+    runs = stack.totals("stage_runs", started, ("stage",))
     assert runs == {("a_stage",): 1, ("b_stage",): 1, ("c_stage",): 1}
-    errors = totals(
-        stack.factory.metric_service(),
-        stack.settings.project_id,
-        "collector_write_errors",
-        started - 120,
-        time.time() + 120,
-        ("kind",),
-    )
+    errors = stack.totals("collector_write_errors", started, ("kind",))
     assert errors == {("transient",): 1}
     metrics.close()
 

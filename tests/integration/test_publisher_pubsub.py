@@ -176,6 +176,15 @@ def test_an_outage_loses_nothing(tmp_path, project_id):
         emulator.stop()
 
 
+def _environment(settings: Settings, spool: Path, pubsub_host: str | None = None) -> dict[str, str]:
+    """What a pipeline process started from a shell would have set."""
+    return {
+        "GOOGLE_CLOUD_PROJECT": settings.project_id or "",
+        "PUBSUB_EMULATOR_HOST": pubsub_host or settings.pubsub_emulator_host or "",
+        "HELIOS_METRICS_SPOOL_DIR": str(spool),
+    }
+
+
 def _run_script(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
@@ -196,11 +205,7 @@ def test_a_process_that_exits_without_flushing_still_delivers(pubsub, tmp_path):
         for i in range(777):
             metrics.record_stage_metric(stage="exiting", duration=1.0)
         """,
-        {
-            "GOOGLE_CLOUD_PROJECT": settings.project_id,
-            "PUBSUB_EMULATOR_HOST": settings.pubsub_emulator_host,
-            "HELIOS_METRICS_SPOOL_DIR": str(tmp_path / "spool"),
-        },
+        _environment(settings, tmp_path / "spool"),
     )
     assert done.returncode == 0, done.stderr
     assert len(drain_events(factory, subscription, 777)) == 777
@@ -208,7 +213,6 @@ def test_a_process_that_exits_without_flushing_still_delivers(pubsub, tmp_path):
 
 def test_a_new_process_replays_what_an_earlier_one_spooled(pubsub, tmp_path):
     settings, factory, subscription = pubsub
-    env = {"GOOGLE_CLOUD_PROJECT": settings.project_id, "HELIOS_METRICS_SPOOL_DIR": str(tmp_path / "spool")}
     offline = _run_script(
         """
         from publisher import MetricsPublisher, PublisherOptions
@@ -218,7 +222,7 @@ def test_a_new_process_replays_what_an_earlier_one_spooled(pubsub, tmp_path):
         result = metrics.close(timeout=3)
         print(result.published, result.spooled, result.failed)
         """,
-        {**env, "PUBSUB_EMULATOR_HOST": "127.0.0.1:9"},  # nothing listens there
+        _environment(settings, tmp_path / "spool", pubsub_host="127.0.0.1:9"),  # nothing listens there
     )
     assert offline.returncode == 0, offline.stderr
     assert offline.stdout.split() == ["0", "1234", "0"]
@@ -252,11 +256,7 @@ def test_forked_children_publish_their_own_events_once(pubsub, tmp_path):
         for i in range(60):
             metrics.record_stage_metric(stage="parent", duration=1.0)
         """,
-        {
-            "GOOGLE_CLOUD_PROJECT": settings.project_id,
-            "PUBSUB_EMULATOR_HOST": settings.pubsub_emulator_host,
-            "HELIOS_METRICS_SPOOL_DIR": str(tmp_path / "spool"),
-        },
+        _environment(settings, tmp_path / "spool"),
     )
     assert done.returncode == 0, done.stderr
     events = drain_events(factory, subscription, 250)
