@@ -127,7 +127,7 @@ class Collector:
         self._add_own_counts(aggregator, summary, dead_events)
         points = aggregator.points()
         series = to_series_points(points, self._lanes, self._resource)
-        self._writer.ensure_descriptors({p.metric for p in points})
+        self._ensure_descriptors({p.metric for p in points})
         report = self._writer.write(series, deadline)
         summary.points, summary.requests = len(report.written), report.requests
         summary.series = len({p.series for p in report.written})
@@ -137,6 +137,12 @@ class Collector:
         self._acknowledge(held, summary)
         self._write_own_errors(report, deadline)
         return summary
+
+    def _ensure_descriptors(self, specs: set[Any]) -> None:
+        try:
+            self._writer.ensure_descriptors(specs)
+        except exceptions.GoogleAPICallError as err:  # writes auto-create them; setup_infra fixes the rest
+            _log.warning("could not create metric descriptors (%s); writing anyway", err)
 
     def _pull(self, started: float, pull_until: float, summary: RunSummary) -> list[_Held]:
         held: list[_Held] = []
@@ -223,7 +229,10 @@ class Collector:
             if refused:
                 message.dead_letter.append(("write_rejected", refused[0]))
             if mine <= written.union(permanent):
-                self._ledger.complete(message.key)
+                if message.dead_letter:  # complete once its dead letter went out (see _dead_letter)
+                    self._ledger.note_written(message.key, (keys[c] for c in mine if c in written))
+                else:
+                    self._ledger.complete(message.key)
                 continue
             summary.transient_failure = True
             self._ledger.note_written(message.key, (keys[c] for c in mine if c in written))
@@ -257,6 +266,8 @@ class Collector:
                 message.acknowledge = False
                 continue
             message.dead_lettered = True
+            if message.key is not None:
+                self._ledger.complete(message.key)
             summary.dead_lettered += 1
             declared = message.attributes.get("events", "")
             events += int(declared) if declared.isdigit() else max(message.event_count, 1)
@@ -302,5 +313,5 @@ class Collector:
         if report.permanent:
             aggregator.add_counts("collector_write_errors", ("permanent",), end, len(report.permanent))
         points = aggregator.points()
-        self._writer.ensure_descriptors([spec("collector_write_errors")])
+        self._ensure_descriptors({spec("collector_write_errors")})
         self._writer.write(to_series_points(points, self._lanes, self._resource), max(deadline, self._monotonic() + 5))

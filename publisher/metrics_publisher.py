@@ -104,6 +104,7 @@ class MetricsPublisher:
         self._buffer_limit = self.options.buffer_limit
         self._wake_at = self.options.max_events_per_message
         self._sender: Sender | None = None
+        self._stopped: Sender | None = None
         self._spool: Spool | None = None
         self._client: Any = None
         self._start_lock = threading.Lock()
@@ -266,9 +267,12 @@ class MetricsPublisher:
     def close(self, timeout: float | None = None) -> FlushResult:
         """Flush (bounded by ``timeout``, default ``exit_timeout_s``), spool the rest, stop the thread."""
         self.closed = True
-        if self._sender is None:
+        sender = self._sender
+        if sender is None:
             return FlushResult(0, 0, 0)
-        return self._sender.stop(self.options.exit_timeout_s if timeout is None else timeout)
+        self._sender = None  # a record call after close now fails instead of filling a dead buffer
+        self._stopped = sender
+        return sender.stop(self.options.exit_timeout_s if timeout is None else timeout)
 
     def __enter__(self) -> MetricsPublisher:
         return self
@@ -278,7 +282,7 @@ class MetricsPublisher:
 
     @property
     def stats(self) -> PublisherStats:
-        sender = self._sender
+        sender = self._sender or self._stopped
         spooled = self._spool.backlog()[1] if self._spool is not None else 0
         spool_dropped = self._spool.dropped_events if self._spool is not None else 0
         if sender is None:

@@ -151,3 +151,11 @@ def test_stage_timer_checks_the_name_when_created(metrics):
 def test_a_project_is_required(tmp_path):
     with pytest.raises(ValueError, match="GOOGLE_CLOUD_PROJECT"):
         MetricsPublisher(settings=Settings(), spool_dir=tmp_path)
+
+
+def test_recording_after_close_fails_loudly(metrics):
+    metrics.record_stage_metric(stage="trend_discovery", duration=1.0)
+    metrics.close(timeout=0.5)
+    with pytest.raises(RuntimeError, match="closed"):
+        metrics.record_stage_metric(stage="trend_discovery", duration=1.0)
+    assert metrics.stats.recorded >= 1
