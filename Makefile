@@ -30,6 +30,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.emulator_throughput
 	$(PY) -m benchmarks.publisher_bench
+	$(PY) -m benchmarks.collector_bench
 
 emulator: $(STAMP)
 	$(PY) -m monitoring_emulator

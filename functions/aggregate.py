@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from publisher.catalog import MetricSpec, spec
 from publisher.wire import MetricEvent, StageEvent
 
-from ._accumulators import DistributionValue, Mean, PipelineCell, StageCell
+from ._accumulators import FOLD_AT, DistributionValue, Mean, MetricCell, PipelineCell, StageCell
 
 __all__ = [
     "AggregatedPoint",
@@ -94,6 +94,8 @@ class WindowAggregator:
         self._stage_cells: dict[tuple[str, bool, int], StageCell] = {}
         self._pipeline_cells: dict[tuple[bool, int], PipelineCell] = {}
         self._mean_cells: dict[tuple[str, str, int], Mean] = {}
+        self._stage_means: dict[tuple[str, int], dict[str, Mean]] = {}
+        self._metric_cells: dict[tuple[str, tuple[tuple[str, str], ...], int], MetricCell] = {}
         self._serial = 0
         self._live: set[int] = set()  # ids some event (or count) contributed to
         lag = spec("collector_lag").buckets
@@ -151,7 +153,8 @@ class WindowAggregator:
                 self._slot((_STAGE_RUNS.name, (stage, status), end), _STAGE_RUNS),
                 self._slot((_STAGE_ERRORS.name, (stage,), end), _STAGE_ERRORS),
             )
-            cell = self._stage_cells[(stage, success, end)] = StageCell(self._values[ids[0]], ids)  # type: ignore[arg-type]
+            means = self._stage_means.setdefault((stage, end), {})
+            cell = self._stage_cells[(stage, success, end)] = StageCell(self._values[ids[0]], ids, means)  # type: ignore[arg-type]
         return cell
 
     def _mean_cell(self, stage: str, key: str, end: int) -> Mean | None:
@@ -161,6 +164,7 @@ class WindowAggregator:
                 return None
             ident = self._slot((_STAGE_VALUE.name, (stage, key), end), _STAGE_VALUE)
             cell = self._mean_cells[(stage, key, end)] = self._values[ident]  # type: ignore[assignment]
+            self._stage_means.setdefault((stage, end), {})[key] = cell
         return cell
 
     def _pipeline_cell(self, success: bool, end: int) -> PipelineCell:
@@ -189,8 +193,9 @@ class WindowAggregator:
         outcome = MessageOutcome()
         touched = outcome.contributions
         window, oldest, newest = self._window, self._oldest_end, self._newest_end
-        stage_cells, pipeline_cells, mean_cells = self._stage_cells, self._pipeline_cells, self._mean_cells
+        stage_cells, pipeline_cells, metric_cells = self._stage_cells, self._pipeline_cells, self._metric_cells
         live = self._live
+        filled: list[DistributionValue] = []  # distributions this message added to: folded at its end
         processed = seen = times = 0
         for event in events:
             t = event.t  # type: ignore[attr-defined]
@@ -204,7 +209,7 @@ class WindowAggregator:
             seen += 1
             times += t
             kind = type(event)
-            if skip or kind is MetricEvent:
+            if skip:
                 self._add_carefully(event, end, skip, outcome)
             elif kind is StageEvent:
                 stage = event.stage  # type: ignore[attr-defined]
@@ -215,17 +220,19 @@ class WindowAggregator:
                         outcome.refused += 1
                         continue
                 processed += 1
-                cell.duration.add(event.duration)  # type: ignore[attr-defined]
+                cell.duration.pending.append(event.duration)  # type: ignore[attr-defined]
                 cell.runs += 1
                 cell.errors += event.error_count  # type: ignore[attr-defined]
                 if cell.stamp != serial:
                     cell.stamp = serial
                     touched.update(cell.ids)
                     live.update(cell.ids)
+                    filled.append(cell.duration)
                 data = event.data  # type: ignore[attr-defined]
                 if data:
+                    means = cell.means
                     for key, value in data.items():
-                        mean = mean_cells.get((stage, key, end)) or self._mean_cell(stage, key, end)
+                        mean = means.get(key) or self._mean_cell(stage, key, end)
                         if mean is None:
                             outcome.refused += 1
                             continue
@@ -235,24 +242,56 @@ class WindowAggregator:
                             mean.stamp = serial
                             touched.add(mean.ident)
                             live.add(mean.ident)
+            elif kind is MetricEvent:
+                labels = event.labels  # type: ignore[attr-defined]
+                pairs = tuple(labels.items()) if len(labels) < 2 else tuple(sorted(labels.items()))
+                cell = metric_cells.get((event.name, pairs, end)) or self._metric_cell(event, pairs, end)  # type: ignore[attr-defined]
+                processed += 1
+                accumulator = cell.accumulator
+                if accumulator is None:
+                    cell.sum += event.value  # type: ignore[attr-defined]
+                elif accumulator.__class__ is Mean:
+                    accumulator.total += event.value  # type: ignore[attr-defined,union-attr]
+                    accumulator.count += 1  # type: ignore[union-attr]
+                else:
+                    accumulator.pending.append(event.value)  # type: ignore[attr-defined,union-attr]
+                    filled.append(accumulator)  # type: ignore[arg-type]
+                if cell.stamp != serial:
+                    cell.stamp = serial
+                    touched.add(cell.ident)
+                    live.add(cell.ident)
             else:
                 cell = pipeline_cells.get((event.success, end)) or self._pipeline_cell(event.success, end)  # type: ignore[attr-defined]
                 processed += 1
-                cell.execution.add(event.execution_time)  # type: ignore[attr-defined]
+                cell.execution.pending.append(event.execution_time)  # type: ignore[attr-defined]
                 cell.runs += 1
                 scores = cell.scores
-                scores[0].add(event.trend_opportunity_score)  # type: ignore[attr-defined]
-                scores[1].add(event.audience_confidence)  # type: ignore[attr-defined]
-                scores[2].add(event.design_generation_success)  # type: ignore[attr-defined]
-                scores[3].add(event.publication_success)  # type: ignore[attr-defined]
+                scores[0].pending.append(event.trend_opportunity_score)  # type: ignore[attr-defined]
+                scores[1].pending.append(event.audience_confidence)  # type: ignore[attr-defined]
+                scores[2].pending.append(event.design_generation_success)  # type: ignore[attr-defined]
+                scores[3].pending.append(event.publication_success)  # type: ignore[attr-defined]
                 if cell.stamp != serial:
                     cell.stamp = serial
                     touched.update(cell.ids)
                     live.update(cell.ids)
+                    filled.append(cell.execution)
+                    filled.extend(scores)
+        for distribution in filled:
+            if len(distribution.pending) >= FOLD_AT:
+                distribution.fold()
         outcome.processed += processed
         if seen and self._now * seen > times:  # the lag, once per message: its events were published together
             self.lag.add_many((self._now - times / seen) / NS, seen)
         return outcome
+
+    def _metric_cell(self, event: object, pairs: tuple[tuple[str, str], ...], end: int) -> MetricCell:
+        metric = spec(event.name)  # type: ignore[attr-defined]
+        labels = dict(pairs)
+        ident = self._slot((metric.name, tuple(labels[k] for k in metric.label_keys), end), metric)
+        value = self._values[ident]
+        cell = MetricCell(None if value.__class__ in _PLAIN else value, ident)  # type: ignore[arg-type]
+        self._metric_cells[(metric.name, pairs, end)] = cell
+        return cell
 
     def _add_carefully(
         self, event: object, end: int, skip: Collection[ContributionKey], outcome: MessageOutcome
@@ -344,6 +383,14 @@ class WindowAggregator:
         for pipeline in self._pipeline_cells.values():
             values[pipeline.ids[1]] += pipeline.runs  # type: ignore[operator]
             pipeline.runs = 0
+        for metric in self._metric_cells.values():
+            if metric.accumulator is None:
+                values[metric.ident] += metric.sum  # type: ignore[operator]
+                metric.sum = 0
+        for value in values:
+            if value.__class__ is DistributionValue:
+                value.fold()  # type: ignore[attr-defined]
+        self.lag.fold()
 
     def points(self) -> list[AggregatedPoint]:
         """One point per contribution key that something contributed to."""

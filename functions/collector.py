@@ -36,7 +36,7 @@ _log = logging.getLogger("functions.collector")
 NS = 1_000_000_000
 _MAX_PULL = 1000
 _ACK_CHUNK = 1000
-_ACK_EXTENSION_S = 120
+_ACK_EXTENSION_S = 120  # held messages get this much more time, every 20 s of a run
 _TRANSIENT = if_exception_type(
     exceptions.ServiceUnavailable,
     exceptions.InternalServerError,
@@ -109,6 +109,7 @@ class Collector:
         self._clock, self._monotonic = clock, monotonic
         self._run_lock = threading.Lock()
         self._pull_wait = pull_wait_s  # an empty pull may block: this long means "drained"
+        self._extended_at = 0.0
         self._pull_retry = Retry(predicate=_TRANSIENT, initial=0.1, maximum=1.0, timeout=10.0)
 
     # --- the run ----------------------------------------------------------------------------
@@ -121,6 +122,7 @@ class Collector:
         deadline = started + budget_s
         summary = RunSummary()
         held = self._pull(started, deadline - min(15.0, budget_s / 3), summary)
+        self._keep_alive(held)
         aggregator = WindowAggregator(self._limits, self._clock())
         live = self._fold(held, aggregator, summary)
         dead_events = self._dead_letter([m for m in held if m.fully_dead], summary)
@@ -146,7 +148,7 @@ class Collector:
 
     def _pull(self, started: float, pull_until: float, summary: RunSummary) -> list[_Held]:
         held: list[_Held] = []
-        extended_at = started
+        self._extended_at = started
         subscription = self._settings.subscription_path
         while self._monotonic() < pull_until:
             try:
@@ -160,11 +162,16 @@ class Collector:
             for received in response.received_messages:
                 message = received.message
                 held.append(_Held(received.ack_id, message.message_id, message.data, dict(message.attributes)))
-            if self._monotonic() - extended_at > _ACK_EXTENSION_S / 3:
-                self._modify_deadlines([h.ack_id for h in held], _ACK_EXTENSION_S)
-                extended_at = self._monotonic()
+            self._keep_alive(held)
         summary.pulled = len(held)
         return held
+
+    def _keep_alive(self, held: list[_Held]) -> None:
+        """Extend the ack deadlines of held messages once 20 s passed since the last extension (the
+        subscription's own deadline is at least 60 s), so a long run is not redelivered under us."""
+        if held and self._monotonic() - self._extended_at > 20.0:
+            self._modify_deadlines([h.ack_id for h in held], _ACK_EXTENSION_S)
+            self._extended_at = self._monotonic()
 
     def _fold(self, held: list[_Held], aggregator: WindowAggregator, summary: RunSummary) -> list[_Held]:
         """Decode, dedupe and aggregate; returns the messages whose events are in the aggregates."""

@@ -59,6 +59,10 @@ class CallSiteGuard:
         self._refused_names: set[str] = set()
         self.refused = 0
 
+    def after_fork(self) -> None:
+        """In a forked child: another thread may have held the lock at the fork."""
+        self._lock = threading.Lock()
+
     def admit_stage(self, stage: Any) -> bool:
         """True if ``stage`` may be recorded; False (counted) past the cap; ValueError if malformed."""
         if not isinstance(stage, str) or not _STAGE.match(stage):

@@ -44,6 +44,7 @@ _LIVE: weakref.WeakSet[MetricsPublisher] = weakref.WeakSet()
 
 def _after_fork_in_child() -> None:
     for publisher in list(_LIVE):
+        publisher._guard.after_fork()
         publisher._start_new_process()
 
 
@@ -257,7 +258,9 @@ class MetricsPublisher:
 
     def check_topic(self, timeout: float = 5.0) -> None:
         """Raise unless the topic answers within ``timeout`` (a health probe; no retries)."""
-        self._factory.publisher_api().get_topic(topic=self.topic_path, retry=None, timeout=timeout)
+        if self._client is None:
+            self._client = self._factory.publisher_api()  # shared with the courier: GAPIC clients are thread-safe
+        self._client.get_topic(topic=self.topic_path, retry=None, timeout=timeout)
 
     # --- control --------------------------------------------------------------------------------
     def flush(self, timeout: float | None = 10.0) -> FlushResult:
