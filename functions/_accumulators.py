@@ -116,3 +116,13 @@ class MetricCell:
 
     def __init__(self, accumulator: DistributionValue | Mean | None, ident: int) -> None:
         self.accumulator, self.ident, self.stamp, self.sum = accumulator, ident, 0, 0
+
+    def add(self, value: float) -> None:
+        accumulator = self.accumulator
+        if accumulator is None:
+            self.sum += value
+        elif accumulator.__class__ is Mean:
+            accumulator.total += value  # type: ignore[union-attr]
+            accumulator.count += 1  # type: ignore[union-attr]
+        else:
+            accumulator.add(value)  # type: ignore[union-attr]

@@ -93,7 +93,6 @@ class WindowAggregator:
         self._stage_keys: dict[str, set[str]] = {}
         self._stage_cells: dict[tuple[str, bool, int], StageCell] = {}
         self._pipeline_cells: dict[tuple[bool, int], PipelineCell] = {}
-        self._mean_cells: dict[tuple[str, str, int], Mean] = {}
         self._stage_means: dict[tuple[str, int], dict[str, Mean]] = {}
         self._metric_cells: dict[tuple[str, tuple[tuple[str, str], ...], int], MetricCell] = {}
         self._serial = 0
@@ -158,13 +157,13 @@ class WindowAggregator:
         return cell
 
     def _mean_cell(self, stage: str, key: str, end: int) -> Mean | None:
-        cell = self._mean_cells.get((stage, key, end))
+        means = self._stage_means.setdefault((stage, end), {})
+        cell = means.get(key)
         if cell is None:
             if not self._admit_key(stage, key):
                 return None
             ident = self._slot((_STAGE_VALUE.name, (stage, key), end), _STAGE_VALUE)
-            cell = self._mean_cells[(stage, key, end)] = self._values[ident]  # type: ignore[assignment]
-            self._stage_means.setdefault((stage, end), {})[key] = cell
+            cell = means[key] = self._values[ident]  # type: ignore[assignment]
         return cell
 
     def _pipeline_cell(self, success: bool, end: int) -> PipelineCell:
@@ -193,7 +192,7 @@ class WindowAggregator:
         outcome = MessageOutcome()
         touched = outcome.contributions
         window, oldest, newest = self._window, self._oldest_end, self._newest_end
-        stage_cells, pipeline_cells, metric_cells = self._stage_cells, self._pipeline_cells, self._metric_cells
+        stage_cells, pipeline_cells = self._stage_cells, self._pipeline_cells
         live = self._live
         filled: list[DistributionValue] = []  # distributions this message added to: folded at its end
         processed = seen = times = 0
@@ -210,7 +209,7 @@ class WindowAggregator:
             times += t
             kind = type(event)
             if skip:
-                self._add_carefully(event, end, skip, outcome)
+                self._add_skipping(event, end, skip, outcome)
             elif kind is StageEvent:
                 stage = event.stage  # type: ignore[attr-defined]
                 cell = stage_cells.get((stage, event.success, end))  # type: ignore[attr-defined]
@@ -243,19 +242,9 @@ class WindowAggregator:
                             touched.add(mean.ident)
                             live.add(mean.ident)
             elif kind is MetricEvent:
-                labels = event.labels  # type: ignore[attr-defined]
-                pairs = tuple(labels.items()) if len(labels) < 2 else tuple(sorted(labels.items()))
-                cell = metric_cells.get((event.name, pairs, end)) or self._metric_cell(event, pairs, end)  # type: ignore[attr-defined]
+                cell = self._metric_cell(event, end)
                 processed += 1
-                accumulator = cell.accumulator
-                if accumulator is None:
-                    cell.sum += event.value  # type: ignore[attr-defined]
-                elif accumulator.__class__ is Mean:
-                    accumulator.total += event.value  # type: ignore[attr-defined,union-attr]
-                    accumulator.count += 1  # type: ignore[union-attr]
-                else:
-                    accumulator.pending.append(event.value)  # type: ignore[attr-defined,union-attr]
-                    filled.append(accumulator)  # type: ignore[arg-type]
+                cell.add(event.value)  # type: ignore[attr-defined]
                 if cell.stamp != serial:
                     cell.stamp = serial
                     touched.add(cell.ident)
@@ -284,86 +273,72 @@ class WindowAggregator:
             self.lag.add_many((self._now - times / seen) / NS, seen)
         return outcome
 
-    def _metric_cell(self, event: object, pairs: tuple[tuple[str, str], ...], end: int) -> MetricCell:
-        metric = spec(event.name)  # type: ignore[attr-defined]
-        labels = dict(pairs)
-        ident = self._slot((metric.name, tuple(labels[k] for k in metric.label_keys), end), metric)
-        value = self._values[ident]
-        cell = MetricCell(None if value.__class__ in _PLAIN else value, ident)  # type: ignore[arg-type]
-        self._metric_cells[(metric.name, pairs, end)] = cell
+    def _metric_cell(self, event: object, end: int) -> MetricCell:
+        labels = event.labels  # type: ignore[attr-defined]
+        pairs = tuple(labels.items()) if len(labels) < 2 else tuple(sorted(labels.items()))
+        cell = self._metric_cells.get((event.name, pairs, end))  # type: ignore[attr-defined]
+        if cell is None:
+            metric = spec(event.name)  # type: ignore[attr-defined]
+            ident = self._slot((metric.name, tuple(labels[k] for k in metric.label_keys), end), metric)
+            value = self._values[ident]
+            cell = MetricCell(None if value.__class__ in _PLAIN else value, ident)  # type: ignore[arg-type]
+            self._metric_cells[(metric.name, pairs, end)] = cell
         return cell
 
-    def _add_carefully(
+    def _add_skipping(
         self, event: object, end: int, skip: Collection[ContributionKey], outcome: MessageOutcome
     ) -> None:
-        """The general path: metric events, and messages with contributions to skip."""
-        kind = type(event)
+        """A redelivered message after a partial failure: add only what was not written yet."""
 
-        def touched(ident: int) -> None:
+        def take(ident: int) -> bool:
+            if self._keys[ident] in skip:
+                return False
             outcome.contributions.add(ident)
             self._live.add(ident)
+            return True
 
-        if kind is MetricEvent:
-            metric = spec(event.name)  # type: ignore[attr-defined]
-            key = (metric.name, tuple(event.labels[k] for k in metric.label_keys), end)  # type: ignore[attr-defined]
-            outcome.processed += 1
-            if key not in skip:
-                ident = self._slot(key, metric)
-                touched(ident)
-                current = self._values[ident]
-                if current.__class__ in _PLAIN:
-                    self._values[ident] = current + event.value  # type: ignore[attr-defined,operator]
-                elif isinstance(current, Mean):
-                    current.total += event.value  # type: ignore[attr-defined]
-                    current.count += 1
-                else:
-                    current.add(event.value)  # type: ignore[attr-defined]
-            return
+        kind = type(event)
         if kind is StageEvent:
             cell = self._stage_cell(event.stage, event.success, end)  # type: ignore[attr-defined]
             if cell is None:
                 outcome.refused += 1
                 return
             outcome.processed += 1
-            for ident, apply in zip(
-                cell.ids,
-                (
-                    lambda: cell.duration.add(event.duration),  # type: ignore[attr-defined]
-                    lambda: setattr(cell, "runs", cell.runs + 1),
-                    lambda: setattr(cell, "errors", cell.errors + event.error_count),  # type: ignore[attr-defined]
-                ),
-                strict=True,
-            ):
-                if self._keys[ident] not in skip:
-                    apply()
-                    touched(ident)
+            duration_id, runs_id, errors_id = cell.ids
+            if take(duration_id):
+                cell.duration.add(event.duration)  # type: ignore[attr-defined]
+            if take(runs_id):
+                cell.runs += 1
+            if take(errors_id):
+                cell.errors += event.error_count  # type: ignore[attr-defined]
             for key, value in (event.data or {}).items():  # type: ignore[attr-defined]
                 mean = self._mean_cell(event.stage, key, end)  # type: ignore[attr-defined]
                 if mean is None:
                     outcome.refused += 1
-                elif self._keys[mean.ident] not in skip:
+                elif take(mean.ident):
                     mean.total += value
                     mean.count += 1
-                    touched(mean.ident)
-            return
-        pipeline = self._pipeline_cell(event.success, end)  # type: ignore[attr-defined]
-        outcome.processed += 1
-        observed = (
-            event.execution_time,  # type: ignore[attr-defined]
-            1,
-            event.trend_opportunity_score,  # type: ignore[attr-defined]
-            event.audience_confidence,  # type: ignore[attr-defined]
-            event.design_generation_success,  # type: ignore[attr-defined]
-            event.publication_success,  # type: ignore[attr-defined]
-        )
-        for position, (ident, value) in enumerate(zip(pipeline.ids, observed, strict=True)):
-            if self._keys[ident] in skip:
-                continue
-            if position == 1:
+        elif kind is MetricEvent:
+            metric_cell = self._metric_cell(event, end)
+            outcome.processed += 1
+            if take(metric_cell.ident):
+                metric_cell.add(event.value)  # type: ignore[attr-defined]
+        else:
+            pipeline = self._pipeline_cell(event.success, end)  # type: ignore[attr-defined]
+            outcome.processed += 1
+            if take(pipeline.ids[0]):
+                pipeline.execution.add(event.execution_time)  # type: ignore[attr-defined]
+            if take(pipeline.ids[1]):
                 pipeline.runs += 1
-            else:
-                self._values[ident].add(value)  # type: ignore[attr-defined]
-            touched(ident)
+            scores = (
+                event.trend_opportunity_score,  # type: ignore[attr-defined]
+                event.audience_confidence,  # type: ignore[attr-defined]
+                event.design_generation_success,  # type: ignore[attr-defined]
+                event.publication_success,  # type: ignore[attr-defined]
+            )
+            for distribution, ident, value in zip(pipeline.scores, pipeline.ids[2:], scores, strict=True):
+                if take(ident):
+                    distribution.add(value)
 
     def add_counts(self, metric_name: str, labels: tuple[str, ...], end_ns: int, amount: int) -> None:
         """Add to a count or sum directly (the collector's own metrics)."""

@@ -76,11 +76,9 @@ class _Held:
     attributes: dict[str, str]
     key: MessageKey | None = None
     event_count: int = 0
-    duplicate: bool = False
     outcome: MessageOutcome | None = None
     dead_letter: list[tuple[str, str]] = field(default_factory=list)  # (kind, reason)
     fully_dead: bool = False  # nothing in it was usable
-    dead_lettered: bool = False
     acknowledge: bool = True  # False: leave it for redelivery
 
 
@@ -187,7 +185,6 @@ class Collector:
             message.key = (decoded.producer, decoded.batch)
             message.event_count = len(decoded.events)
             if message.key in seen or self._ledger.is_completed(message.key):
-                message.duplicate = True
                 summary.duplicates += message.event_count
                 continue
             seen.add(message.key)
@@ -272,7 +269,6 @@ class Collector:
                 summary.transient_failure = True
                 message.acknowledge = False
                 continue
-            message.dead_lettered = True
             if message.key is not None:
                 self._ledger.complete(message.key)
             summary.dead_lettered += 1

@@ -300,20 +300,21 @@ class Sender:
 
     def _spill_over_limit(self) -> None:
         """Keep at most ``memory_limit_bytes`` of packed messages in memory: the oldest go to the spool."""
-        while True:
-            with self._lock:
-                held = sum(len(p.message.data) for p in self._pending)
-                if held <= self._options.memory_limit_bytes or not self._pending:
-                    return
-                packed = self._pending.popleft()
-            self._store(packed)
+        self._spill(self._options.memory_limit_bytes)
 
     def _spill_all(self) -> None:
-        while True:
+        self._spill(0)
+
+    def _spill(self, keep_bytes: int) -> None:
+        """Move the oldest pending messages to the spool until at most ``keep_bytes`` stay in memory."""
+        with self._lock:
+            held = sum(len(p.message.data) for p in self._pending)
+        while held > keep_bytes:
             with self._lock:
                 if not self._pending:
                     return
                 packed = self._pending.popleft()
+            held -= len(packed.message.data)
             self._store(packed)
 
     def _store(self, packed: _Packed) -> None:

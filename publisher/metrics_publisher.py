@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import math
 import os
 import threading
 import time
@@ -148,24 +149,18 @@ class MetricsPublisher:
         additional_data: dict[str, float] | None = None,
     ) -> None:
         """One stage execution. ``additional_data`` values must be numbers (e.g. trends_found=12)."""
-        guard = self._guard
-        if stage not in guard.stages and not guard.admit_stage(stage):
-            return  # refused by the cardinality cap: counted and logged
-        if duration.__class__ is not float or not 0.0 <= duration < 1e300:
+        if duration.__class__ is not float or not 0.0 <= duration < math.inf:
             duration = check_seconds("duration", duration)
         if success is not True and success is not False:
             self._flag(success)
         if error_count.__class__ is not int or error_count < 0:
             raise ValueError(f"error_count must be an int >= 0, got {error_count!r}")
+        guard = self._guard
+        if stage not in guard.stages and not guard.admit_stage(stage):
+            return  # refused by the cardinality cap: counted and logged
         if additional_data:
             additional_data = guard.check_data(stage, additional_data)
-        buffer = self._buffer
-        buffer.append(("s", _time_ns(), stage, duration, success, error_count, additional_data or None))
-        if self._sender is None:
-            self._start_sender()
-        elif len(buffer) >= self._wake_at:
-            self._catch_up(len(buffer))
-        return None
+        self._append(("s", _time_ns(), stage, duration, success, error_count, additional_data or None))
 
     def record(self, name: str, value: float, **labels: str) -> None:
         """A catalog metric marked recordable, e.g. ``record("resource_utilization", 0.4, resource="cpu")``."""
@@ -181,7 +176,7 @@ class MetricsPublisher:
         number_value = number("value", value)
         low, high = metric.min_value, metric.max_value
         if (
-            not (-1e300 < number_value < 1e300)
+            not math.isfinite(number_value)
             or (low is not None and number_value < low)
             or (high is not None and number_value > high)
         ):

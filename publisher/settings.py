@@ -79,10 +79,13 @@ class Settings:
                     values[name] = convert(values[name])
                 except ValueError:
                     raise SettingsError(f"{cls._ENV[name]} must be a number, got {values[name]!r}") from None
-        settings = cls(**values)
-        if not 10 <= settings.window_seconds <= 240:  # a window's point lies at its end: <= 5 min ahead
-            raise SettingsError(f"HELIOS_WINDOW_SECONDS must be between 10 and 240, got {settings.window_seconds}")
-        return settings
+        if "spool_dir" not in values and source.get("XDG_CACHE_HOME"):
+            values["spool_dir"] = os.path.join(source["XDG_CACHE_HOME"], "helios-metrics", "spool")
+        return cls(**values)
+
+    def __post_init__(self) -> None:
+        if not 10 <= self.window_seconds <= 240:  # a window's point lies at its end: <= 5 min ahead
+            raise SettingsError(f"HELIOS_WINDOW_SECONDS must be between 10 and 240, got {self.window_seconds}")
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -94,10 +97,7 @@ class Settings:
 
     @property
     def spool_root(self) -> Path:
-        if self.spool_dir:
-            return Path(self.spool_dir)
-        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        return Path(cache) / "helios-metrics" / "spool"
+        return Path(self.spool_dir) if self.spool_dir else Path.home() / ".cache" / "helios-metrics" / "spool"
 
     @property
     def project_path(self) -> str:
