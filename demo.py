@@ -13,9 +13,10 @@ import time
 
 from google.cloud import monitoring_v3
 
+from contract import ClientFactory, Settings
 from functions import Collector
 from monitoring_emulator.launch import start_monitoring_emulator, start_pubsub_emulator
-from publisher import ClientFactory, MetricsPublisher, Settings
+from publisher import MetricsPublisher
 
 PROJECT = "helios-local"
 STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication")

@@ -29,10 +29,11 @@ from typing import Annotated, Literal
 
 import pydantic
 
+from contract import ClientFactory, Settings
+from contract.wire import EncodedMessage, decode_message, encode_message
 from functions import AggregationLimits, Collector, WindowAggregator
 from monitoring_emulator.launch import start_monitoring_emulator, start_pubsub_emulator
-from publisher import ClientFactory, MetricsPublisher, PublisherOptions, Settings
-from publisher.wire import EncodedMessage, decode_message, encode_message
+from publisher import MetricsPublisher, PublisherOptions
 
 REPO = Path(__file__).resolve().parent.parent
 STAGES = [f"stage_{i}" for i in range(250)]

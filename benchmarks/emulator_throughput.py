@@ -26,8 +26,8 @@ import grpc
 from google.cloud.monitoring_v3.types import metric_service
 from google.protobuf import empty_pb2
 
+from contract import ClientFactory, Settings
 from monitoring_emulator.launch import ManagedProcess, free_port, start_monitoring_emulator
-from publisher import ClientFactory, Settings
 
 SERIES = 200
 THREADS = 4

@@ -26,9 +26,10 @@ from collections.abc import Callable
 from concurrent import futures
 from pathlib import Path
 
+from contract import ClientFactory, Settings
+from contract.wire import EncodedMessage
 from monitoring_emulator.launch import start_pubsub_emulator
-from publisher import ClientFactory, MetricsPublisher, PublisherOptions, Settings
-from publisher.wire import EncodedMessage
+from publisher import MetricsPublisher, PublisherOptions
 
 STAGES = ["trend_discovery", "audience_analysis", "design_generation", "publication", "ethics_screening"]
 DATA = {"trends_found": 12, "confidence_avg": 0.87}

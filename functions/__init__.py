@@ -1,8 +1,19 @@
-"""The collector: pull metric events from Pub/Sub, aggregate them, write Cloud Monitoring points."""
+"""The collector: pull metric events from Pub/Sub, aggregate them, write Cloud Monitoring points.
 
-from .aggregate import AggregatedPoint, AggregationLimits, WindowAggregator
-from .collector import Collector, RunSummary
-from .wiring import InstanceCollector, build_collector
+Names load on first use, so importing the pure core (``functions.aggregate``) loads no Google
+client library.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from contract.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .aggregate import AggregatedPoint, AggregationLimits, WindowAggregator
+    from .collector import Collector, RunSummary
+    from .wiring import InstanceCollector, build_collector
 
 __all__ = [
     "AggregatedPoint",
@@ -13,3 +24,16 @@ __all__ = [
     "WindowAggregator",
     "build_collector",
 ]
+
+_HOMES = {
+    "AggregatedPoint": ".aggregate",
+    "AggregationLimits": ".aggregate",
+    "WindowAggregator": ".aggregate",
+    "Collector": ".collector",
+    "RunSummary": ".collector",
+    "InstanceCollector": ".wiring",
+    "build_collector": ".wiring",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

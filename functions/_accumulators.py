@@ -15,7 +15,7 @@ import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
-from publisher.catalog import Buckets
+from contract.catalog import Buckets
 
 __all__ = ["FOLD_AT", "DistributionValue", "Mean", "MetricCell", "PipelineCell", "StageCell"]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from publisher.catalog import MetricSpec, spec
-from publisher.wire import MetricEvent, StageEvent
+from contract.catalog import MetricSpec, spec
+from contract.wire import MetricEvent, StageEvent
 
 from ._accumulators import FOLD_AT, DistributionValue, Mean, MetricCell, PipelineCell, StageCell
 

@@ -19,11 +19,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from google.api_core import exceptions
-from google.api_core.retry import Retry, if_exception_type
+from google.api_core.retry import Retry
 
-from publisher.catalog import spec
-from publisher.settings import Settings
-from publisher.wire import InvalidMessage, decode_message
+from contract.catalog import spec
+from contract.settings import Settings
+from contract.transient import is_transient
+from contract.wire import InvalidMessage, decode_message
 
 from .aggregate import AggregationLimits, MessageOutcome, WindowAggregator
 from .ledger import Ledger, MessageKey
@@ -37,13 +38,12 @@ NS = 1_000_000_000
 _MAX_PULL = 1000
 _ACK_CHUNK = 1000
 _ACK_EXTENSION_S = 120  # held messages get this much more time, every 20 s of a run
-_TRANSIENT = if_exception_type(
-    exceptions.ServiceUnavailable,
-    exceptions.InternalServerError,
-    exceptions.Aborted,
-    exceptions.Unknown,
-    exceptions.ResourceExhausted,
-)
+
+
+def _retry_pull(error: BaseException) -> bool:
+    """Transient, except that a pull that ran out of time found nothing: the subscription is drained."""
+    return is_transient(error) and not isinstance(error, exceptions.DeadlineExceeded)
+
 
 
 @dataclass
@@ -108,7 +108,7 @@ class Collector:
         self._run_lock = threading.Lock()
         self._pull_wait = pull_wait_s  # an empty pull may block: this long means "drained"
         self._extended_at = 0.0
-        self._pull_retry = Retry(predicate=_TRANSIENT, initial=0.1, maximum=1.0, timeout=10.0)
+        self._pull_retry = Retry(predicate=_retry_pull, initial=0.1, maximum=1.0, timeout=10.0)
 
     # --- the run ----------------------------------------------------------------------------
     def collect_once(self, budget_s: float | None = None) -> RunSummary:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from publisher import ClientFactory, Settings
+from contract import ClientFactory, Settings
 
 from .collector import Collector
 

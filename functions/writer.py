@@ -15,15 +15,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.api import label_pb2, metric_pb2
+from google.api import metric_pb2
 from google.api_core import exceptions
 from google.cloud.monitoring_v3.types import metric, metric_service
+from google.protobuf import json_format
 
-from publisher.catalog import Buckets, MetricSpec
+from contract.catalog import METRIC_KIND, Buckets, MetricSpec
+from contract.transient import AMBIGUOUS_CODES, code_name, is_transient_code
 
 from .aggregate import DistributionValue
 from .timeseries import SeriesPoint, schedule_requests
-from .write_errors import AMBIGUOUS_CODES, SeriesFailure, is_transient_code, parse_partial_failure
+from .write_errors import SeriesFailure, parse_partial_failure
 
 __all__ = ["MonitoringWriter", "WriteReport", "descriptor_for"]
 
@@ -46,24 +48,12 @@ class WriteReport:
     """Failed attempts of points that were retried (a point retried twice counts twice)."""
 
 
+_KIND = MD.MetricKind.Value(METRIC_KIND)
+
+
 def descriptor_for(spec: MetricSpec, project: str) -> metric_pb2.MetricDescriptor:
-    """The catalog entry as a MetricDescriptor (GAUGE, value type, unit, labels)."""
-    descriptor = MD(
-        name=f"projects/{project}/metricDescriptors/{spec.type}",
-        type=spec.type,
-        metric_kind=MD.GAUGE,
-        value_type=_VALUE_TYPES[spec.value_type],
-        unit=spec.unit,
-        description=spec.description,
-        display_name=spec.display_name,
-    )
-    for label in spec.labels:
-        descriptor.labels.append(
-            label_pb2.LabelDescriptor(
-                key=label.key, value_type=label_pb2.LabelDescriptor.STRING, description=label.description
-            )
-        )
-    return descriptor
+    """The catalog's descriptor for ``spec`` as the API's message."""
+    return json_format.ParseDict(spec.descriptor(project), MD())
 
 
 def _set_buckets(options: Any, buckets: Buckets) -> None:
@@ -83,7 +73,7 @@ def _time_series(point: SeriesPoint) -> Any:
     ts.metric.labels.update(point.metric_labels)
     ts.resource.type = "generic_task"
     ts.resource.labels.update(point.resource_labels)
-    ts.metric_kind = MD.GAUGE
+    ts.metric_kind = _KIND
     ts.value_type = _VALUE_TYPES[point.value_type]
     sample = ts.points.add()
     sample.interval.end_time.seconds, sample.interval.end_time.nanos = divmod(point.end_ns, NS)
@@ -178,12 +168,12 @@ class MonitoringWriter:
         self, err: exceptions.GoogleAPICallError, pending: list[SeriesPoint], sent_before: bool, report: WriteReport
     ) -> tuple[list[SeriesPoint], bool]:
         """Sort the points of a failed call; return those to retry and whether it was ambiguous."""
-        code = err.grpc_status_code.value[0] if err.grpc_status_code is not None else 2
+        code = err.grpc_status_code.name if err.grpc_status_code is not None else "UNKNOWN"
         summary = _summary_of(err)
         if summary is None:  # the whole call failed
             if is_transient_code(code, err.message or ""):
                 return pending, code in AMBIGUOUS_CODES
-            reason = f"{err.grpc_status_code.name if err.grpc_status_code else code}: {err.message}"
+            reason = f"{code}: {err.message}"
             _log.error("CreateTimeSeries refused a whole request of %d points: %s", len(pending), reason)
             report.permanent.extend((p, reason) for p in pending)
             return [], False
@@ -203,7 +193,7 @@ class MonitoringWriter:
             else:
                 _log.error("Monitoring refused %s %s: %s", point.metric_type, point.metric_labels, failure.reason)
                 report.permanent.append((point, failure.reason))
-        ambiguous = unexplained > 0 or any(e.status.code in AMBIGUOUS_CODES for e in summary.errors)
+        ambiguous = unexplained > 0 or any(code_name(e.status.code) in AMBIGUOUS_CODES for e in summary.errors)
         return retry, ambiguous
 
 

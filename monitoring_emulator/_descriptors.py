@@ -26,7 +26,7 @@ MD = metric_pb2.MetricDescriptor
 USER_PREFIXES = ("custom.googleapis.com/", "external.googleapis.com/", "workload.googleapis.com/")
 LABEL_KEY = re.compile(r"[a-z][a-z0-9_]{0,99}")
 MAX_LABELS = 30
-_TYPE_PATH = re.compile(r"[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*")
+_TYPE_PATH = re.compile(r"[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")  # OpenCensus writes …/grpc.io/client/…
 
 
 def kind_name(kind: int) -> str:
@@ -49,7 +49,10 @@ def metric_type_problem(metric_type: str) -> str | None:
     if len(metric_type) > 200:
         return "The metric type must be at most 200 characters long."
     if not _TYPE_PATH.fullmatch(metric_type[len(prefix) :]):
-        return "The metric type may contain only letters, digits and underscores, with '/' between path elements."
+        return (
+            "The metric type may contain only letters, digits, underscores, periods and hyphens, "
+            "with '/' between path elements."
+        )
     return None
 
 

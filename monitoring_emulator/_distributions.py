@@ -58,6 +58,14 @@ def validate(dist: Distribution) -> str | None:
     """Why Cloud Monitoring would refuse this value, or None when it is valid."""
     if dist.count < 0:
         return f"Distribution |count| field value {dist.count} is negative."
+    for name, value in (
+        ("mean", dist.mean),
+        ("sum_of_squared_deviation", dist.sum_of_squared_deviation),
+        ("range.min", dist.range.min),
+        ("range.max", dist.range.max),
+    ):
+        if not math.isfinite(value):
+            return f"Distribution value with a non-finite |{name}| of {value}."
     has_options = dist.HasField("bucket_options") and dist.bucket_options.WhichOneof("options")
     if dist.bucket_counts and not has_options:
         return "Distribution has |bucket_counts| fields but no |bucket_options|."

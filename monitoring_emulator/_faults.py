@@ -15,6 +15,7 @@ from typing import Any
 import grpc
 
 from ._filters import Filter, Resolver, parse_filter
+from ._partial import GRAMMARS
 
 __all__ = ["Fault", "Faults"]
 
@@ -38,6 +39,8 @@ class Fault:
     message: str
     series_filter: Filter | None = None
     delay_s: float = 0.0
+    grammar: str = "trailing"
+    """How a series fault is worded in the partial-failure message (see ``_partial``)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class Fault:
             "message": self.message,
             "series_filter": None if self.series_filter is None else self.series_filter.text,
             "delay_s": self.delay_s,
+            "grammar": self.grammar,
         }
 
 
@@ -58,8 +62,8 @@ class Faults:
         self._faults: list[Fault] = []
 
     def add(self, spec: Mapping[str, Any]) -> Fault:
-        """Arm a fault from ``{method, code, times=1, message?, series_filter?, delay_s?}``."""
-        unknown = set(spec) - {"method", "code", "times", "message", "series_filter", "delay_s"}
+        """Arm a fault from ``{method, code, times=1, message?, series_filter?, delay_s?, grammar?}``."""
+        unknown = set(spec) - {"method", "code", "times", "message", "series_filter", "delay_s", "grammar"}
         if unknown:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}")
         method = str(spec.get("method", ""))
@@ -75,6 +79,9 @@ class Faults:
         if times < 1:
             raise ValueError("'times' must be at least 1")
         text = spec.get("series_filter")
+        grammar = str(spec.get("grammar", "trailing"))
+        if grammar not in GRAMMARS:
+            raise ValueError(f"unknown grammar {grammar!r}; one of {', '.join(GRAMMARS)}")
         fault = Fault(
             id=next(self._ids),
             method=method,
@@ -83,6 +90,7 @@ class Faults:
             message=str(spec.get("message") or _DEFAULT_MESSAGES.get(code, f"Injected {code.name} fault.")),
             series_filter=None if text is None else parse_filter(str(text)),
             delay_s=float(spec.get("delay_s", 0.0)),
+            grammar=grammar,
         )
         with self._lock:
             self._faults.append(fault)

@@ -285,22 +285,6 @@ class Filter:
         """Values the filter restricts ``selector`` to (e.g. the metric types of a query)."""
         return None if self._root is None else _values_for(self._root, selector)
 
-    def selectors(self) -> frozenset[str]:
-        found: set[str] = set()
-
-        def walk(node: object) -> None:
-            if isinstance(node, _Cmp):
-                found.add(node.selector)
-            elif isinstance(node, (_And, _Or)):
-                for child in node.operands:
-                    walk(child)
-            elif isinstance(node, _Not):
-                walk(node.operand)
-
-        if self._root is not None:
-            walk(self._root)
-        return frozenset(found)
-
 
 def parse_filter(text: str) -> Filter:
     """Parse ``text``; raises :class:`FilterError` with the position of the first problem."""

@@ -17,13 +17,13 @@ from ._filters import api_filter
 from ._reads import list_time_series, page_bounds, parse_page_token
 from ._resources import RESOURCE_TYPES, descriptor_pb
 from ._store import Store
+from ._timeutil import ACTIVE_ONLY_WINDOW_NS
 from ._writes import TimeSeriesWriter
 
 __all__ = ["MetricService", "project_of"]
 
 SERVICE = "google.monitoring.v3.MetricService"
 _PROJECT = re.compile(r"projects/([^/]+)")
-_ACTIVE_NS = 25 * 3600 * 1_000_000_000
 Handler = tuple[Callable[[object], object], type, type]
 
 
@@ -123,7 +123,7 @@ class MetricService:
     def list_metric_descriptors(self, request: object) -> object:
         project = project_of(request.name)  # type: ignore[attr-defined]
         parsed = api_filter(request.filter)  # type: ignore[attr-defined]
-        since = self._clock() - _ACTIVE_NS
+        since = self._clock() - ACTIVE_ONLY_WINDOW_NS
         with self._store.lock:
             found = []
             for (owner, type_), descriptor in sorted(self._store.descriptors.items()):

@@ -6,12 +6,13 @@ cloud_function known but not writable; label sets from the OpenTelemetry resourc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from google.api import label_pb2, monitored_resource_pb2
 
-__all__ = ["RESOURCE_TYPES", "ResourceType", "check_resource", "descriptor_pb"]
+__all__ = ["GCP_REGIONS", "RESOURCE_TYPES", "ResourceType", "check_resource", "descriptor_pb", "location_problem"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,48 @@ _TYPES = (
 
 RESOURCE_TYPES: Mapping[str, ResourceType] = {t.type: t for t in _TYPES}
 
+# Google Cloud regions as of 2026; a zone is a region plus "-a" … "-f". Add a region here when
+# Google opens one (a location Google knows but this list lacks fails loudly, never silently).
+GCP_REGIONS = frozenset(
+    {
+        "africa-south1",
+        *(f"asia-east{n}" for n in (1, 2)),
+        *(f"asia-northeast{n}" for n in (1, 2, 3)),
+        *(f"asia-south{n}" for n in (1, 2)),
+        *(f"asia-southeast{n}" for n in (1, 2, 3)),
+        *(f"australia-southeast{n}" for n in (1, 2)),
+        "europe-central2",
+        *(f"europe-north{n}" for n in (1, 2)),
+        "europe-southwest1",
+        *(f"europe-west{n}" for n in (1, 2, 3, 4, 6, 8, 9, 10, 12)),
+        *(f"me-central{n}" for n in (1, 2)),
+        "me-west1",
+        *(f"northamerica-northeast{n}" for n in (1, 2)),
+        "northamerica-south1",
+        "southamerica-east1",
+        "southamerica-west1",
+        "us-central1",
+        *(f"us-east{n}" for n in (1, 4, 5, 7)),
+        "us-south1",
+        *(f"us-west{n}" for n in (1, 2, 3, 4)),
+    }
+)
+_ZONE = re.compile(r"(?P<region>[a-z]+-[a-z]+\d+)-[a-f]")
+_AWS = re.compile(r"aws:[a-z]{2}(-gov)?-[a-z]+-\d[a-z]?")  # aws:us-east-1 (region) or aws:us-east-1a (zone)
+_BAD_LOCATION = "Unrecognized region or location."
+
+
+def location_problem(location: str) -> str | None:
+    """Why Monitoring would refuse this ``location`` resource label, or None: ``global``, a Google
+    Cloud region or zone, or an AWS region or zone as ``aws:us-east-1a``."""
+    if location == "global" or location in GCP_REGIONS or _AWS.fullmatch(location):
+        return None
+    zone = _ZONE.fullmatch(location)
+    if zone and zone.group("region") in GCP_REGIONS:
+        return None
+    return _BAD_LOCATION
+
+
 _WHICH_RESOURCE = (
     "See https://cloud.google.com/monitoring/custom-metrics/creating-metrics#which-resource "
     "for a list of writable resource types."
@@ -76,6 +119,8 @@ def check_resource(resource_type: str, labels: Mapping[str, str], project: str) 
     missing = [key for key in known.labels if key not in labels]
     if missing:
         return f"The set of resource labels is incomplete. Missing labels: ({' '.join(missing)})."
+    if "location" in known.labels:
+        return location_problem(labels["location"])
     return None
 
 

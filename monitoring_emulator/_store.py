@@ -31,9 +31,6 @@ CREATE TABLE IF NOT EXISTS series (
 CREATE TABLE IF NOT EXISTS points (
     series_id INTEGER NOT NULL, end_ns INTEGER NOT NULL, start_ns INTEGER NOT NULL,
     value BLOB NOT NULL, PRIMARY KEY (series_id, end_ns)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS objects (
-    collection TEXT NOT NULL, name TEXT NOT NULL, body BLOB NOT NULL,
-    PRIMARY KEY (collection, name));
 """
 
 
@@ -108,7 +105,7 @@ class Series:
 
 
 class Store:
-    """Descriptors, series, points and generic API objects (policies, channels, dashboards)."""
+    """Descriptors, series and points."""
 
     def __init__(self, path: str | None = None) -> None:
         self.lock = threading.RLock()
@@ -222,30 +219,6 @@ class Store:
             (series.id, after_ns, until_ns),
         )
         return cursor.fetchall()
-
-    def point_count(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
-
-    # --- generic API objects (alert policies, channels, dashboards) ---------------------
-    def put_object(self, collection: str, name: str, body: bytes) -> None:
-        self._db.execute("INSERT OR REPLACE INTO objects VALUES (?, ?, ?)", (collection, name, body))
-
-    def get_object(self, collection: str, name: str) -> bytes | None:
-        row = self._db.execute(
-            "SELECT body FROM objects WHERE collection = ? AND name = ?", (collection, name)
-        ).fetchone()
-        return None if row is None else row[0]
-
-    def list_objects(self, collection: str, prefix: str = "") -> list[tuple[str, bytes]]:
-        rows = self._db.execute(
-            "SELECT name, body FROM objects WHERE collection = ? AND substr(name, 1, ?) = ? ORDER BY name",
-            (collection, len(prefix), prefix),
-        )
-        return rows.fetchall()
-
-    def delete_object(self, collection: str, name: str) -> bool:
-        cursor = self._db.execute("DELETE FROM objects WHERE collection = ? AND name = ?", (collection, name))
-        return cursor.rowcount > 0
 
     def series_of(self, project: str, metric_types: Iterable[str]) -> list[Series]:
         found: list[Series] = []

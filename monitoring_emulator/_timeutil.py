@@ -7,6 +7,8 @@ import datetime as _dt
 from google.protobuf import duration_pb2, timestamp_pb2
 
 __all__ = [
+    "ACTIVE_ONLY_WINDOW_NS",
+    "ACTIVE_SERIES_WINDOW_NS",
     "NS_PER_S",
     "duration_ns",
     "format_rfc3339",
@@ -16,6 +18,12 @@ __all__ = [
 ]
 
 NS_PER_S = 1_000_000_000
+# Google documents two different notions of "active", and the emulator keeps both, side by side:
+ACTIVE_SERIES_WINDOW_NS = 24 * 3600 * NS_PER_S
+"""The series quota counts series with a point in the last 24 hours (the quotas page)."""
+ACTIVE_ONLY_WINDOW_NS = 25 * 3600 * NS_PER_S
+"""``ListMetricDescriptors(active_only=True)`` keeps metrics with "recent data (within roughly 25
+hours)" (the ``ListMetricDescriptorsRequest`` proto)."""
 
 
 def timestamp_ns(ts: timestamp_pb2.Timestamp) -> int:

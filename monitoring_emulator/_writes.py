@@ -15,22 +15,21 @@ from dataclasses import dataclass, field
 
 import grpc
 from google.api import metric_pb2
-from google.cloud.monitoring_v3.types import metric_service
 
 from . import _descriptors as desc
 from ._distributions import validate as distribution_problem
-from ._errors import ApiError, invalid_argument
+from ._errors import invalid_argument
 from ._faults import Faults
+from ._partial import Failure, summary_error
 from ._resources import check_resource
 from ._stats import Stats
 from ._store import Series, SeriesKey, Store, key_resolver, resource_key, series_key
-from ._timeutil import NS_PER_S, format_rfc3339, format_sampling, timestamp_ns
+from ._timeutil import ACTIVE_SERIES_WINDOW_NS, NS_PER_S, format_rfc3339, format_sampling, timestamp_ns
 
 __all__ = ["TimeSeriesWriter", "WriteLimits"]
 
 MD = metric_pb2.MetricDescriptor
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
-_SUMMARY_PB = metric_service.CreateTimeSeriesSummary.pb()
 _VALUE_TYPES = {
     "bool_value": MD.BOOL,
     "int64_value": MD.INT64,
@@ -58,16 +57,8 @@ class WriteLimits:
     max_series_per_request: int = 200
     max_past_ns: int = (25 * 3600 + 10) * NS_PER_S
     max_future_ns: int = 5 * 60 * NS_PER_S
-    active_window_ns: int = 24 * 3600 * NS_PER_S
+    active_window_ns: int = ACTIVE_SERIES_WINDOW_NS
     max_label_value_bytes: int = 1024
-
-
-@dataclass
-class _Failure:
-    index: int
-    code: grpc.StatusCode
-    reason: str
-    category: str
 
 
 @dataclass
@@ -97,44 +88,13 @@ class _Accepted:
 
 
 class _Rejected(Exception):
-    def __init__(self, code: grpc.StatusCode, reason: str, category: str) -> None:
+    def __init__(self, code: grpc.StatusCode, reason: str, category: str, grammar: str = "trailing") -> None:
         super().__init__(reason)
-        self.code, self.reason, self.category = code, reason, category
+        self.code, self.reason, self.category, self.grammar = code, reason, category, grammar
 
 
 def _reject(reason: str, category: str, code: grpc.StatusCode = INVALID) -> _Rejected:
     return _Rejected(code, reason, category)
-
-
-def _ranges(indexes: list[int]) -> str:
-    parts: list[str] = []
-    start = prev = indexes[0]
-    for index in [*indexes[1:], None]:  # type: ignore[list-item]
-        if index is not None and index == prev + 1:
-            prev = index
-            continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        if index is not None:
-            start = prev = index
-    return ",".join(parts)
-
-
-def _summary_error(failures: list[_Failure], total: int) -> ApiError:
-    grouped: dict[str, list[int]] = {}
-    for failure in failures:
-        grouped.setdefault(failure.reason, []).append(failure.index)
-    pieces = [
-        reason if reason.startswith("Field timeSeries[") else f"{reason}: timeSeries[{_ranges(indexes)}]"
-        for reason, indexes in grouped.items()
-    ]
-    codes = Counter(failure.code for failure in failures)
-    summary = _SUMMARY_PB(total_point_count=total, success_point_count=total - len(failures))
-    for code, count in codes.items():
-        error = summary.errors.add(point_count=count)
-        error.status.code = code.value[0]
-    return ApiError(
-        codes.most_common(1)[0][0], "One or more TimeSeries could not be written: " + "; ".join(pieces), [summary]
-    )
 
 
 class TimeSeriesWriter:
@@ -161,14 +121,15 @@ class TimeSeriesWriter:
                 f"{self._limits.max_series_per_request} TimeSeries can be written in a single request."
             )
         if not series_list:
-            raise invalid_argument("Field timeSeries had an invalid value: At least one TimeSeries must be given.")
+            raise invalid_argument("Request was missing field timeSeries.")
         now = self._clock()
         call = _Call(project, now, method, now - self._limits.max_past_ns, now + self._limits.max_future_ns)
-        failures: list[_Failure] = []
+        failures: list[Failure] = []
         accepted: list[_Accepted] = []
         with self._store.lock:
             series_faults = self._faults.has_series_faults(method)
             for index, ts in enumerate(series_list):
+                item: _Accepted | None = None
                 try:
                     if method == "CreateServiceTimeSeries":
                         raise _reject(
@@ -179,14 +140,16 @@ class TimeSeriesWriter:
                     if series_faults:
                         fault = self._faults.take_series_fault(method, key_resolver(item.key))
                         if fault is not None:
-                            raise _reject(fault.message, "injected", fault.code)
+                            raise _Rejected(fault.code, fault.message, "injected", fault.grammar)
                     accepted.append(item)
                 except _Rejected as rejected:
-                    failures.append(_Failure(index, rejected.code, rejected.reason, rejected.category))
+                    key = None if item is None else item.key
+                    failure = Failure(index, rejected.code, rejected.reason, rejected.category, rejected.grammar, key)
+                    failures.append(failure)
             self._commit(project, accepted, call.pending)
         self._stats.wrote(len(series_list), len(accepted), Counter(f.category for f in failures))
         if failures:
-            raise _summary_error(failures, len(series_list))
+            raise summary_error(failures, len(series_list))
 
     def _identify(self, i: int, ts: object, call: _Call) -> tuple[tuple[str, bytes, bytes], SeriesKey, Series | None]:
         """The series a TimeSeries names. Known wire forms skip label parsing: the hot path."""

@@ -43,14 +43,18 @@ class EmulatorAdmin:
         series_filter: str | None = None,
         message: str | None = None,
         delay_s: float = 0.0,
+        grammar: str | None = None,
     ) -> dict[str, Any]:
         """Fail the next ``times`` calls of ``method`` with ``code`` — or, with ``series_filter``,
-        fail the next ``times`` series matching it inside otherwise successful CreateTimeSeries calls."""
+        fail the next ``times`` series matching it inside otherwise successful CreateTimeSeries calls,
+        worded in ``grammar`` (trailing, field, leading or resource)."""
         spec: dict[str, Any] = {"method": method, "code": code, "times": times, "delay_s": delay_s}
         if series_filter is not None:
             spec["series_filter"] = series_filter
         if message is not None:
             spec["message"] = message
+        if grammar is not None:
+            spec["grammar"] = grammar
         return self._call("POST", "/admin/faults", spec)[0]
 
     def faults(self) -> list[dict[str, Any]]:

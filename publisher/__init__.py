@@ -3,27 +3,44 @@
 from publisher import MetricsPublisher
 metrics = MetricsPublisher()
 metrics.record_stage_metric(stage="trend_discovery", duration=45.2, success=True)
+
+A thin facade: names load on first use, so ``import publisher`` pulls in neither the Pub/Sub
+client nor gRPC until a publisher is built. The shared contract (catalog, wire format, settings,
+client factory) lives in :mod:`contract`.
 """
 
-from .catalog import CATALOG, MetricSpec
-from .clients import ClientFactory
-from .metrics_publisher import MetricsPublisher
-from .options import FlushResult, PublisherOptions, PublisherStats
-from .performance_monitor import PerformanceMonitor
-from .settings import Settings, SettingsError
-from .wire import InvalidMessage, decode_message
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from contract.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from contract import Settings, SettingsError
+
+    from .metrics_publisher import MetricsPublisher
+    from .options import FlushResult, PublisherOptions, PublisherStats
+    from .performance_monitor import PerformanceMonitor
 
 __all__ = [
-    "CATALOG",
-    "ClientFactory",
     "FlushResult",
-    "InvalidMessage",
-    "MetricSpec",
     "MetricsPublisher",
     "PerformanceMonitor",
     "PublisherOptions",
     "PublisherStats",
     "Settings",
     "SettingsError",
-    "decode_message",
 ]
+
+_HOMES = {
+    "FlushResult": ".options",
+    "MetricsPublisher": ".metrics_publisher",
+    "PerformanceMonitor": ".performance_monitor",
+    "PublisherOptions": ".options",
+    "PublisherStats": ".options",
+    "Settings": "contract",
+    "SettingsError": "contract",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -15,8 +15,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from .catalog import MetricSpec
-from .wire import DATA_KEY, IDENTIFIER
+from contract.catalog import MetricSpec
+from contract.wire import DATA_KEY, IDENTIFIER
 
 __all__ = ["CallSiteGuard", "check_fraction", "check_seconds", "number"]
 

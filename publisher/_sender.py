@@ -17,12 +17,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent import futures
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from contract.wire import EncodedMessage, encode_message
 
 from ._spool import Spool
 from .options import FlushResult, PublisherOptions
-from .wire import EncodedMessage, encode_message
 
 __all__ = ["Sender", "group_requests"]
 
@@ -53,6 +54,30 @@ def group_requests(messages: Sequence[EncodedMessage], max_messages: int, max_by
     return sizes
 
 
+@dataclass(slots=True, eq=False)  # identity: two waiters may count the same range
+class _Tally:
+    """How the events numbered [start, target) were settled, for one waiting flush or stop."""
+
+    start: int
+    target: int
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_OUTCOMES, 0))
+
+    def add(self, low: int, high: int, outcome: str) -> None:
+        overlap = min(high, self.target) - max(low, self.start)
+        if overlap > 0:
+            self.counts[outcome] += overlap
+
+    def result(self, ahead: dict[int, tuple[int, str]]) -> FlushResult:
+        """Counted so far, plus the settled ranges past the prefix (a flush that timed out)."""
+        counts = dict(self.counts)
+        for low, (high, outcome) in ahead.items():
+            overlap = min(high, self.target) - max(low, self.start)
+            if overlap > 0:
+                counts[outcome] += overlap
+        settled = counts["published"] + counts["spooled"]
+        return FlushResult(counts["published"], counts["spooled"], self.target - self.start - settled)
+
+
 @dataclass(slots=True)
 class _Packed:
     message: EncodedMessage
@@ -69,7 +94,7 @@ class _Courier:
 
     def __init__(self, publish: PublishFn) -> None:
         self._publish = publish
-        self._queue: queue.SimpleQueue[tuple[futures.Future[None], list[EncodedMessage]]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[futures.Future[None], list[EncodedMessage]] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="helios-metrics-courier", daemon=True)
         self._thread.start()
 
@@ -78,9 +103,18 @@ class _Courier:
         self._queue.put((future, messages))
         return future
 
+    def stop(self, timeout: float) -> bool:
+        """Let the thread end after the call it is in, if any; True when it has ended."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def _run(self) -> None:
         while True:
-            future, messages = self._queue.get()
+            item = self._queue.get()
+            if item is None:
+                return
+            future, messages = item
             if not future.set_running_or_notify_cancel():
                 continue
             try:
@@ -111,11 +145,11 @@ class Sender:
         self._settled_cv = threading.Condition()
         self._wake = threading.Event()
         self._stop = False
-        self._flush_waiters = 0
+        self.idle = False  # True once both threads have ended
         self.drained = 0  # events taken from the buffer, numbered 0..drained-1
         self._prefix = 0  # every event numbered below this is settled
-        self._ahead: dict[int, int] = {}  # settled ranges past the prefix: start -> end
-        self._runs: deque[tuple[int, int, str]] = deque(maxlen=4096)  # settled [low, high) and how
+        self._ahead: dict[int, tuple[int, str]] = {}  # settled ranges past the prefix: start -> (end, how)
+        self._tallies: list[_Tally] = []  # flushes (and a stop) waiting, each counting its own range
         self.published = 0  # includes replays
         self.dropped = 0
         self.publish_errors = 0
@@ -133,16 +167,20 @@ class Sender:
         self._wake.set()
 
     def stop(self, timeout: float) -> FlushResult:
-        """Flush within ``timeout``; spool whatever is still unsettled; stop the thread."""
-        with self._settled_cv:
-            start, target = self._prefix, self.drained + len(self._buffer)
-        self.flush(timeout)
-        self._stop = True
-        self._wake.set()
-        self._thread.join(max(0.1, min(timeout, 1.0)))
-        if self._prefix < self.drained + len(self._buffer):
-            self._emergency_spill()
-        return self._result(start, target)
+        """Flush within ``timeout``; spool whatever is still unsettled; stop both threads."""
+        tally = self._open_tally()
+        try:
+            self.flush(timeout)
+            self._stop = True
+            self._wake.set()
+            self._thread.join(max(0.1, min(timeout, 1.0)))
+            if self._prefix < self.drained + len(self._buffer):
+                self._emergency_spill()
+            self.idle = self._courier.stop(0.5) and not self._thread.is_alive()
+            with self._settled_cv:
+                return tally.result(self._ahead)
+        finally:
+            self._close_tally(tally)
 
     @property
     def pending_events(self) -> int:
@@ -152,29 +190,31 @@ class Sender:
 
     # --- flush and settlement ---------------------------------------------------------------
     def flush(self, timeout: float | None) -> FlushResult:
-        with self._settled_cv:
-            start = self._prefix
-            target = self.drained + len(self._buffer)
-            if start >= target:
-                return FlushResult(0, 0, 0)
-            self._flush_waiters += 1
-            self._wake.set()
-            try:
-                self._settled_cv.wait_for(lambda: self._prefix >= target, timeout)
-            finally:
-                self._flush_waiters -= 1
-            return self._result(start, target)
+        tally = self._open_tally()
+        try:
+            with self._settled_cv:
+                if tally.start < tally.target:
+                    self._wake.set()
+                    self._settled_cv.wait_for(lambda: self._prefix >= tally.target, timeout)
+                return tally.result(self._ahead)
+        finally:
+            self._close_tally(tally)
 
-    def _result(self, start: int, target: int) -> FlushResult:
-        """How the events numbered [start, target) of this producer's stream were settled."""
-        counts = dict.fromkeys(_OUTCOMES, 0)
+    def _open_tally(self) -> _Tally:
+        """Start counting how the events recorded so far get settled (everything below the
+        prefix already is; the rest passes through :meth:`_settle` while the tally is open)."""
         with self._settled_cv:
-            for low, high, outcome in self._runs:
-                overlap = min(high, target) - max(low, start)
-                if overlap > 0:
-                    counts[outcome] += overlap
-        settled = counts["published"] + counts["spooled"]
-        return FlushResult(counts["published"], counts["spooled"], target - start - settled)
+            tally = _Tally(self._prefix, self.drained + len(self._buffer))
+            self._tallies.append(tally)
+            return tally
+
+    def _close_tally(self, tally: _Tally) -> None:
+        with self._settled_cv:
+            self._tallies.remove(tally)
+
+    @property
+    def _flush_waiters(self) -> int:
+        return len(self._tallies)
 
     def _settle(self, packed: _Packed, outcome: str) -> None:
         """Record how one packed message ended; each is settled once even if two paths race."""
@@ -183,14 +223,16 @@ class Sender:
                 return
             packed.settled = True
             low, high = packed.first, packed.first + packed.count
-            self._runs.append((low, high, outcome))
             if outcome == "dropped":
                 self.dropped += packed.count
             elif outcome == "published":
                 self.published += packed.count
-            self._ahead[low] = high
+            self._ahead[low] = (high, outcome)
             while self._prefix in self._ahead:
-                self._prefix = self._ahead.pop(self._prefix)
+                end, how = self._ahead.pop(self._prefix)
+                for tally in self._tallies:
+                    tally.add(self._prefix, end, how)
+                self._prefix = end
             self._settled_cv.notify_all()
 
     # --- the loop ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .wire import EncodedMessage
+from contract.wire import EncodedMessage
 
 __all__ = ["Spool", "SpooledMessage"]
 

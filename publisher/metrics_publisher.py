@@ -12,35 +12,33 @@ import time
 import weakref
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from google.api_core import exceptions as api_exceptions
-from google.api_core.retry import Retry, if_exception_type
+from google.api_core.retry import Retry
+
+from contract.catalog import MetricSpec, spec
+from contract.clients import ClientFactory
+from contract.settings import Settings
+from contract.transient import is_transient
+from contract.wire import EncodedMessage
 
 from ._callsite import CallSiteGuard, check_fraction, check_seconds, number
 from ._resources import ResourceSampler
 from ._sender import Sender
 from ._spool import Spool
 from ._stage_timer import StageTimer
-from .catalog import MetricSpec, spec
-from .clients import ClientFactory
 from .options import FlushResult, PublisherOptions, PublisherStats
-from .settings import Settings
-from .wire import EncodedMessage
+
+if TYPE_CHECKING:
+    from google.pubsub_v1 import PublisherClient
 
 __all__ = ["MetricsPublisher"]
 
 _log = logging.getLogger("publisher")
 _time_ns = time.time_ns
-_TRANSIENT = if_exception_type(
-    api_exceptions.ServiceUnavailable,
-    api_exceptions.DeadlineExceeded,
-    api_exceptions.InternalServerError,
-    api_exceptions.Aborted,
-    api_exceptions.ResourceExhausted,
-    api_exceptions.Unknown,
-)
-_LIVE: weakref.WeakSet[MetricsPublisher] = weakref.WeakSet()
+_LIVE: weakref.WeakSet[MetricsPublisher] = weakref.WeakSet()  # open publishers of this process
+_HOOKS_LOCK = threading.Lock()
+_hooks_installed = False
 
 
 def _after_fork_in_child() -> None:
@@ -49,15 +47,23 @@ def _after_fork_in_child() -> None:
         publisher._start_new_process()
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _close_at_exit(ref: weakref.ref[MetricsPublisher]) -> None:
-    publisher = ref()
-    if publisher is not None and not publisher.closed:
+def _close_all_at_exit() -> None:
+    for publisher in list(_LIVE):
         result = publisher.close(publisher.options.exit_timeout_s)
         if not result.complete:
             _log.error("metrics publisher exit: %d events neither published nor spooled", result.failed)
+
+
+def _install_process_hooks() -> None:
+    """Once per process, when the first publisher is built (never at import): one fork hook and
+    one exit hook serve every publisher, so building many leaves no callback per instance."""
+    global _hooks_installed
+    with _HOOKS_LOCK:
+        if _hooks_installed:
+            return
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        atexit.register(_close_all_at_exit)
+        _hooks_installed = True
 
 
 class MetricsPublisher:
@@ -89,12 +95,12 @@ class MetricsPublisher:
         self._guard = CallSiteGuard(self.options.max_stages, self.options.max_data_keys)
         self._specs: dict[str, MetricSpec] = {}
         self._retry = Retry(
-            predicate=_TRANSIENT, initial=0.1, maximum=2.0, multiplier=2.0, timeout=self.options.publish_deadline_s
+            predicate=is_transient, initial=0.1, maximum=2.0, multiplier=2.0, timeout=self.options.publish_deadline_s
         )
         self.closed = False
         self._start_new_process()
+        _install_process_hooks()
         _LIVE.add(self)
-        atexit.register(_close_at_exit, weakref.ref(self))
         if self.options.resource_interval_s or self._spool_has_backlog():
             self._start_sender()  # sample from now on / replay what an earlier process spooled
 
@@ -108,7 +114,7 @@ class MetricsPublisher:
         self._sender: Sender | None = None
         self._stopped: Sender | None = None
         self._spool: Spool | None = None
-        self._client: Any = None
+        self._client: PublisherClient | None = None
         self._start_lock = threading.Lock()
 
     def _spool_has_backlog(self) -> bool:
@@ -241,10 +247,13 @@ class MetricsPublisher:
             sender.start()
             self._sender = sender
 
-    def _publish(self, messages: list[EncodedMessage]) -> None:
+    def _api(self) -> PublisherClient:
         if self._client is None:
-            self._client = self._factory.publisher_api()
-        self._client.publish(
+            self._client = self._factory.publisher_api()  # shared with the courier: GAPIC clients are thread-safe
+        return self._client
+
+    def _publish(self, messages: list[EncodedMessage]) -> None:
+        self._api().publish(
             topic=self.topic_path,
             messages=[{"data": m.data, "attributes": m.attributes} for m in messages],
             retry=self._retry,
@@ -253,9 +262,7 @@ class MetricsPublisher:
 
     def check_topic(self, timeout: float = 5.0) -> None:
         """Raise unless the topic answers within ``timeout`` (a health probe; no retries)."""
-        if self._client is None:
-            self._client = self._factory.publisher_api()  # shared with the courier: GAPIC clients are thread-safe
-        self._client.get_topic(topic=self.topic_path, retry=None, timeout=timeout)
+        self._api().get_topic(topic=self.topic_path, retry=None, timeout=timeout)
 
     # --- control --------------------------------------------------------------------------------
     def flush(self, timeout: float | None = 10.0) -> FlushResult:
@@ -263,14 +270,19 @@ class MetricsPublisher:
         return FlushResult(0, 0, 0) if self._sender is None else self._sender.flush(timeout)
 
     def close(self, timeout: float | None = None) -> FlushResult:
-        """Flush (bounded by ``timeout``, default ``exit_timeout_s``), spool the rest, stop the thread."""
+        """Flush (bounded by ``timeout``, default ``exit_timeout_s``), spool the rest, stop the threads."""
         self.closed = True
+        _LIVE.discard(self)
         sender = self._sender
-        if sender is None:
-            return FlushResult(0, 0, 0)
-        self._sender = None  # a record call after close now fails instead of filling a dead buffer
-        self._stopped = sender
-        return sender.stop(self.options.exit_timeout_s if timeout is None else timeout)
+        result = FlushResult(0, 0, 0)
+        if sender is not None:
+            self._sender = None  # a record call after close now fails instead of filling a dead buffer
+            self._stopped = sender
+            result = sender.stop(self.options.exit_timeout_s if timeout is None else timeout)
+        client, self._client = self._client, None
+        if client is not None and sender is not None and sender.idle:
+            client.transport.close()  # a courier still stuck in a call keeps its channel
+        return result
 
     def __enter__(self) -> MetricsPublisher:
         return self

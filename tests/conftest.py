@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from contract import ClientFactory, Settings
 from monitoring_emulator.launch import (
     EmulatorUnavailable,
     MonitoringEmulatorProcess,
@@ -20,7 +21,6 @@ from monitoring_emulator.launch import (
     start_monitoring_emulator,
     start_pubsub_emulator,
 )
-from publisher import ClientFactory, Settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _skipped: list[str] = []

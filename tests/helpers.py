@@ -122,7 +122,7 @@ def pubsub_topic(factory: Any, settings: Any, subscription: str = "test-sub") ->
 
 def drain_events(factory: Any, subscription: str, expected: int, timeout: float = 30.0) -> list[tuple[str, Any]]:
     """Pull and ack until ``expected`` events arrived (or ``timeout``); return ``(event id, event)`` pairs."""
-    from publisher import decode_message
+    from contract import decode_message
 
     subscriber = factory.subscriber()
     found: list[tuple[str, Any]] = []

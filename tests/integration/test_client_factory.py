@@ -8,7 +8,7 @@ import time
 import pytest
 from google.api_core import exceptions
 
-from publisher import ClientFactory, Settings
+from contract import ClientFactory, Settings
 from tests.helpers import series
 
 

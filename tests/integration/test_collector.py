@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
+from contract import ClientFactory, Settings
+from contract.catalog import DURATION_BUCKETS
+from contract.wire import encode_message
 from functions import Collector
 from monitoring_emulator.launch import MonitoringEmulatorProcess, start_monitoring_emulator
-from publisher import ClientFactory, MetricsPublisher, PublisherOptions, Settings
-from publisher.catalog import DURATION_BUCKETS
-from publisher.wire import encode_message
+from publisher import MetricsPublisher, PublisherOptions
 from tests.helpers import HELIOS, drain_events, read, totals
 
 HAPPY_REJECTIONS = ("order", "spacing", "duplicate")

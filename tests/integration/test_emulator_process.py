@@ -8,9 +8,9 @@ import time
 import pytest
 from google.api_core import exceptions
 
+from contract import ClientFactory, Settings
 from monitoring_emulator.admin import EmulatorAdminError
 from monitoring_emulator.launch import start_monitoring_emulator
-from publisher import ClientFactory, Settings
 from tests.helpers import HELIOS, distribution, minute_floor, read, series, summary_of
 
 
@@ -111,7 +111,7 @@ def test_sampling_period_and_series_cap_are_configurable(tmp_path, project_id):
             "(custom metrics).: timeSeries[1]"
         )
         # another resource has its own budget; `global` counts per metric type
-        other = {"location": "l", "namespace": "n", "job": "j", "task_id": "t-9"}
+        other = {"location": "us-east1", "namespace": "n", "job": "j", "task_id": "t-9"}
         client.create_time_series(
             name=f"projects/{project_id}", time_series=[series(1.0, t, labels={"k": "c"}, resource_labels=other)]
         )

@@ -9,7 +9,7 @@ from google.api import metric_pb2
 from google.api_core import exceptions
 from google.cloud import monitoring_v3
 
-from publisher import ClientFactory
+from contract import ClientFactory
 from tests.helpers import HELIOS, TASK, distribution, read, series, summary_of
 
 MD = metric_pb2.MetricDescriptor
@@ -126,7 +126,7 @@ def test_global_and_generic_node_are_writable(client, project_id):
             now,
             labels={"k": "n"},
             resource_type="generic_node",
-            resource_labels={"location": "l", "namespace": "n", "node_id": "x"},
+            resource_labels={"location": "global", "namespace": "n", "node_id": "x"},
         ),
     )
     assert stored_values(client, project_id) == {"g": [1.0], "n": [2.0]}

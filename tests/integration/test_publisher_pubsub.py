@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from contract import ClientFactory, Settings
+from contract.wire import MetricEvent, PipelineEvent, StageEvent
 from monitoring_emulator.launch import start_pubsub_emulator
-from publisher import ClientFactory, MetricsPublisher, PerformanceMonitor, PublisherOptions, Settings
-from publisher.wire import MetricEvent, PipelineEvent, StageEvent
+from publisher import MetricsPublisher, PerformanceMonitor, PublisherOptions
 from tests.helpers import TcpRelay, drain_events, pubsub_topic
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,9 +6,9 @@ import bisect
 
 import pytest
 
+from contract.catalog import DURATION_BUCKETS, SCORE_BUCKETS
+from contract.wire import MetricEvent, PipelineEvent, StageEvent
 from functions.aggregate import AggregationLimits, DistributionValue, WindowAggregator
-from publisher.catalog import DURATION_BUCKETS, SCORE_BUCKETS
-from publisher.wire import MetricEvent, PipelineEvent, StageEvent
 
 S = 1_000_000_000
 BASE = 1_764_000_000 * S - (1_764_000_000 * S) % (60 * S)  # a window boundary

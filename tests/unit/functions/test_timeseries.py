@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from contract.catalog import spec
 from functions.aggregate import AggregatedPoint
 from functions.timeseries import LaneBook, ResourceIdentity, schedule_requests, to_series_points
-from publisher.catalog import spec
 
 S = 1_000_000_000
 SERIES = ("custom.googleapis.com/helios/stage_runs", (("stage", "a"), ("status", "success")))

@@ -7,7 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from publisher import MetricsPublisher, PublisherOptions, Settings
+from contract import Settings
+from publisher import MetricsPublisher, PublisherOptions
 
 GOOD_PIPELINE = {
     "execution_time": 120.5,

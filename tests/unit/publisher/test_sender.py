@@ -8,10 +8,10 @@ from collections import deque
 
 import pytest
 
+from contract.wire import EncodedMessage, decode_message
 from publisher._sender import Sender, group_requests
 from publisher._spool import Spool
 from publisher.options import PublisherOptions
-from publisher.wire import EncodedMessage, decode_message
 
 T = 1_764_000_000_000_000_000
 

@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from publisher.wire import (
+from contract.wire import (
     MAX_DECODED_BYTES,
     InvalidMessage,
     MetricEvent,

@@ -100,10 +100,6 @@ class Settings:
         return Path(self.spool_dir) if self.spool_dir else Path.home() / ".cache" / "helios-metrics" / "spool"
 
     @property
-    def project_path(self) -> str:
-        return f"projects/{self.require_project()}"
-
-    @property
     def topic_path(self) -> str:
         return f"projects/{self.require_project()}/topics/{self.topic}"
 

@@ -5,28 +5,33 @@ and alerts from it, and ``MetricsPublisher.record(name, value, **labels)`` valid
 Adding a metric is one :class:`MetricSpec` in :data:`CATALOG`.
 
 Every metric is a GAUGE — the collector is stateless, one point per series per window — and lives
-under ``custom.googleapis.com/helios/``.
+under ``custom.googleapis.com/helios/``. Each entry also says how it reduces across collector
+instances (:attr:`MetricSpec.reduction`) and which descriptor it maps to
+(:meth:`MetricSpec.descriptor`), as plain data: pure, no Google library needed to read it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "CATALOG",
     "DURATION_BUCKETS",
+    "METRIC_KIND",
     "METRIC_PREFIX",
     "SCORE_BUCKETS",
     "Buckets",
     "LabelSpec",
     "MetricSpec",
-    "metric_type",
+    "Reduction",
     "spec",
 ]
 
 METRIC_PREFIX = "custom.googleapis.com/helios/"
+METRIC_KIND = "GAUGE"
+"""Every metric's kind: the collector is stateless and writes one point per series per window."""
 
 ValueType = Literal["DOUBLE", "INT64", "DISTRIBUTION"]
 Aggregation = Literal["distribution", "count", "sum", "mean"]
@@ -40,6 +45,13 @@ class Buckets:
     num_finite_buckets: int
     a: float  # exponential: scale; linear: offset
     b: float  # exponential: growth factor; linear: width
+
+    def as_dict(self) -> dict[str, dict[str, float | int]]:
+        """The API's ``BucketOptions`` as plain data."""
+        if self.kind == "exponential":
+            options = {"num_finite_buckets": self.num_finite_buckets, "scale": self.a, "growth_factor": self.b}
+            return {"exponential_buckets": options}
+        return {"linear_buckets": {"num_finite_buckets": self.num_finite_buckets, "offset": self.a, "width": self.b}}
 
     def bounds(self) -> list[float]:
         """The finite bucket boundaries (N of them make N+1 buckets)."""
@@ -63,6 +75,26 @@ class LabelSpec:
 
 
 @dataclass(frozen=True)
+class Reduction:
+    """How charts and alerts combine a metric's series across collector instances (``task_id``):
+    the per-series aligner, then the cross-series reducer, both as the API's enum names."""
+
+    aligner: str
+    reducer: str
+
+
+_REDUCTIONS: Mapping[str, Reduction] = {
+    # counts and sums add up; distributions merge (ALIGN_SUM/REDUCE_SUM on a distribution keeps
+    # every sample, so percentiles and means stay exact across instances)
+    "count": Reduction("ALIGN_SUM", "REDUCE_SUM"),
+    "sum": Reduction("ALIGN_SUM", "REDUCE_SUM"),
+    "distribution": Reduction("ALIGN_SUM", "REDUCE_SUM"),
+    # a mean of the instances' means: unweighted, which is why scores are distributions instead
+    "mean": Reduction("ALIGN_MEAN", "REDUCE_MEAN"),
+}
+
+
+@dataclass(frozen=True)
 class MetricSpec:
     name: str
     value_type: ValueType
@@ -76,7 +108,6 @@ class MetricSpec:
     min_value: float | None = None
     max_value: float | None = None
     buckets: Buckets | None = None
-    kind: Literal["GAUGE"] = "GAUGE"
     recordable: bool = field(default=False)
     """True when pipeline code may record it directly with ``record(name, value, **labels)``."""
 
@@ -87,6 +118,27 @@ class MetricSpec:
     @property
     def label_keys(self) -> tuple[str, ...]:
         return tuple(label.key for label in self.labels)
+
+    @property
+    def reduction(self) -> Reduction:
+        """How to reduce this metric across collector instances (see :class:`Reduction`)."""
+        return _REDUCTIONS[self.aggregation]
+
+    def descriptor(self, project: str) -> dict[str, Any]:
+        """The ``MetricDescriptor`` this entry maps to, as the API's plain data (field names and
+        enum names as in the proto; ``json_format.ParseDict`` or proto-plus take it as is)."""
+        return {
+            "name": f"projects/{project}/metricDescriptors/{self.type}",
+            "type": self.type,
+            "metric_kind": METRIC_KIND,
+            "value_type": self.value_type,
+            "unit": self.unit,
+            "description": self.description,
+            "display_name": self.display_name,
+            "labels": [
+                {"key": label.key, "value_type": "STRING", "description": label.description} for label in self.labels
+            ],
+        }
 
 
 _STATUS = LabelSpec("status", "Outcome of the run or stage.", ("success", "failure"))
@@ -217,7 +269,3 @@ def spec(name: str) -> MetricSpec:
         return _BY_NAME[short]
     except KeyError:
         raise KeyError(f"unknown metric {name!r}; the catalog has: {', '.join(sorted(_BY_NAME))}") from None
-
-
-def metric_type(name: str) -> str:
-    return spec(name).type
