@@ -120,7 +120,7 @@ def main() -> int:
             stats = metrics.stats
             print(f"pipeline recorded {stats.recorded} events; {stats.published} published to Pub/Sub")
             clients = ClientFactory(settings)
-            collector = Collector(
+            collector = Collector.from_clients(
                 settings, clients.subscriber(), clients.publisher_api(), clients.metric_service(), pull_wait_s=1.0
             )
             print(f"collector run: {collector.collect_once().as_dict()}")

@@ -162,7 +162,7 @@ def end_to_end(count: int, work: Path) -> tuple[float, dict]:
         metrics.flush(300)
         metrics.close()
         factory = ClientFactory(settings)
-        collector = Collector(
+        collector = Collector.from_clients(
             settings, factory.subscriber(), factory.publisher_api(), factory.metric_service(), pull_wait_s=0.5
         )
         started = time.perf_counter()

@@ -11,6 +11,7 @@ loads the Monitoring libraries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .settings import Settings
@@ -38,12 +39,13 @@ def _async_channel(host: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(host, options=_CHANNEL_OPTIONS)
 
 
-def _build(client_cls: type[_Client], transport_cls: Any, host: str | None, asynchronous: bool) -> _Client:
-    """``client_cls()`` with default credentials, or on an insecure channel to ``host``."""
+def _build(client_cls: Callable[..., _Client], transport_cls: Any, host: str | None, asynchronous: bool) -> _Client:
+    """``client_cls()`` with default credentials, or on an insecure channel to ``host`` (every
+    generated client takes a ``transport``)."""
     if not host:
         return client_cls()
     channel = _async_channel(host) if asynchronous else _sync_channel(host)
-    return client_cls(transport=transport_cls(channel=channel))  # type: ignore[call-arg]  # every GAPIC client takes it
+    return client_cls(transport=transport_cls(channel=channel))
 
 
 class ClientFactory:

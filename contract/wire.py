@@ -245,14 +245,13 @@ def decode_message(data: bytes, attributes: Mapping[str, str]) -> DecodedMessage
     # float here is finite already; what is left is the names, checked once each (a memo).
     good_stages, good_keys = _GOOD_STAGES, _GOOD_KEYS
     for index, event in enumerate(envelope.events):
-        kind = type(event)
-        if kind is StageEvent:
+        if type(event) is StageEvent:
             if event.stage not in good_stages:
                 _check_name(index, "stage", event.stage, _STAGE_NAME, good_stages)
-            data = event.data
-            if data and not good_keys.issuperset(data):
-                for key in data:
+            values = event.data
+            if values and not good_keys.issuperset(values):
+                for key in values:
                     _check_name(index, f"data key {key!r}", key, _DATA_KEY, good_keys)
-        elif kind is MetricEvent:
+        elif type(event) is MetricEvent:
             _check_metric(index, event)
     return DecodedMessage(envelope.producer, envelope.batch, envelope.events)

@@ -115,14 +115,15 @@ class MetricCell:
     __slots__ = ("accumulator", "ident", "stamp", "sum")
 
     def __init__(self, accumulator: DistributionValue | Mean | None, ident: int) -> None:
-        self.accumulator, self.ident, self.stamp, self.sum = accumulator, ident, 0, 0
+        self.accumulator, self.ident, self.stamp = accumulator, ident, 0
+        self.sum: float = 0
 
     def add(self, value: float) -> None:
         accumulator = self.accumulator
         if accumulator is None:
             self.sum += value
-        elif accumulator.__class__ is Mean:
-            accumulator.total += value  # type: ignore[union-attr]
-            accumulator.count += 1  # type: ignore[union-attr]
+        elif isinstance(accumulator, Mean):
+            accumulator.total += value
+            accumulator.count += 1
         else:
-            accumulator.add(value)  # type: ignore[union-attr]
+            accumulator.add(value)

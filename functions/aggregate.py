@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from contract.catalog import MetricSpec, spec
-from contract.wire import MetricEvent, StageEvent
+from contract.wire import Event, MetricEvent, PipelineEvent, StageEvent
 
 from ._accumulators import FOLD_AT, DistributionValue, Mean, MetricCell, PipelineCell, StageCell
 
@@ -32,8 +33,8 @@ NS = 1_000_000_000
 ContributionKey = tuple[str, tuple[str, ...], int]
 """(metric name, label values in catalog order, window end in ns): one future point."""
 
+_Value = int | float | DistributionValue | Mean  # what a contribution accumulates into
 _STATUS = ("failure", "success")  # indexed by the bool
-_PLAIN = frozenset({int, float})  # counts and sums are kept as plain numbers
 _PIPELINE = spec("pipeline_execution_time")
 _SCORES = tuple(
     spec(name)
@@ -89,7 +90,7 @@ class WindowAggregator:
         self._now = now_ns
         self._ids: dict[ContributionKey, int] = {}
         self._keys: list[ContributionKey] = []
-        self._values: list[object] = []
+        self._values: list[_Value] = []
         self._stage_keys: dict[str, set[str]] = {}
         self._stage_cells: dict[tuple[str, bool, int], StageCell] = {}
         self._pipeline_cells: dict[tuple[bool, int], PipelineCell] = {}
@@ -153,7 +154,8 @@ class WindowAggregator:
                 self._slot((_STAGE_ERRORS.name, (stage,), end), _STAGE_ERRORS),
             )
             means = self._stage_means.setdefault((stage, end), {})
-            cell = self._stage_cells[(stage, success, end)] = StageCell(self._values[ids[0]], ids, means)  # type: ignore[arg-type]
+            cell = StageCell(self._distribution(ids[0]), ids, means)
+            self._stage_cells[(stage, success, end)] = cell
         return cell
 
     def _mean_cell(self, stage: str, key: str, end: int) -> Mean | None:
@@ -163,7 +165,7 @@ class WindowAggregator:
             if not self._admit_key(stage, key):
                 return None
             ident = self._slot((_STAGE_VALUE.name, (stage, key), end), _STAGE_VALUE)
-            cell = means[key] = self._values[ident]  # type: ignore[assignment]
+            cell = means[key] = cast(Mean, self._values[ident])
         return cell
 
     def _pipeline_cell(self, success: bool, end: int) -> PipelineCell:
@@ -175,16 +177,22 @@ class WindowAggregator:
                 self._slot((_RUNS.name, (status,), end), _RUNS),
                 *(self._slot((score.name, (), end), score) for score in _SCORES),
             )
-            values = self._values
-            cell = self._pipeline_cells[(success, end)] = PipelineCell(
-                values[ids[0]],
-                tuple(values[i] for i in ids[2:]),
-                ids,  # type: ignore[arg-type]
-            )
+            scores = tuple(self._distribution(i) for i in ids[2:])
+            cell = self._pipeline_cells[(success, end)] = PipelineCell(self._distribution(ids[0]), scores, ids)
         return cell
 
+    def _distribution(self, ident: int) -> DistributionValue:
+        value = self._values[ident]
+        assert isinstance(value, DistributionValue)  # _slot made one for every distribution metric
+        return value
+
+    def _add_to_count(self, ident: int, amount: float) -> None:
+        value = self._values[ident]
+        assert isinstance(value, int | float)  # counts and sums are plain numbers
+        self._values[ident] = value + amount
+
     # --- folding events in ------------------------------------------------------------------------
-    def add_message(self, events: Sequence[object], skip: Collection[ContributionKey] = ()) -> MessageOutcome:
+    def add_message(self, events: Sequence[Event], skip: Collection[ContributionKey] = ()) -> MessageOutcome:
         """Fold one message's events in. ``skip``: contributions already written for this message
         in an earlier run (a redelivery after a partial failure) — not added a second time."""
         self._serial += 1
@@ -197,7 +205,7 @@ class WindowAggregator:
         filled: list[DistributionValue] = []  # distributions this message added to: folded at its end
         processed = seen = times = 0
         for event in events:
-            t = event.t  # type: ignore[attr-defined]
+            t = event.t
             end = t - t % window + window
             if end < oldest:
                 outcome.expired += 1
@@ -207,27 +215,26 @@ class WindowAggregator:
                 continue
             seen += 1
             times += t
-            kind = type(event)
             if skip:
                 self._add_skipping(event, end, skip, outcome)
-            elif kind is StageEvent:
-                stage = event.stage  # type: ignore[attr-defined]
-                cell = stage_cells.get((stage, event.success, end))  # type: ignore[attr-defined]
+            elif type(event) is StageEvent:
+                stage = event.stage
+                cell = stage_cells.get((stage, event.success, end))
                 if cell is None:
-                    cell = self._stage_cell(stage, event.success, end)  # type: ignore[attr-defined]
+                    cell = self._stage_cell(stage, event.success, end)
                     if cell is None:
                         outcome.refused += 1
                         continue
                 processed += 1
-                cell.duration.pending.append(event.duration)  # type: ignore[attr-defined]
+                cell.duration.pending.append(event.duration)
                 cell.runs += 1
-                cell.errors += event.error_count  # type: ignore[attr-defined]
+                cell.errors += event.error_count
                 if cell.stamp != serial:
                     cell.stamp = serial
                     touched.update(cell.ids)
                     live.update(cell.ids)
                     filled.append(cell.duration)
-                data = event.data  # type: ignore[attr-defined]
+                data = event.data
                 if data:
                     means = cell.means
                     for key, value in data.items():
@@ -241,29 +248,29 @@ class WindowAggregator:
                             mean.stamp = serial
                             touched.add(mean.ident)
                             live.add(mean.ident)
-            elif kind is MetricEvent:
-                cell = self._metric_cell(event, end)
+            elif type(event) is MetricEvent:
+                metric_cell = self._metric_cell(event, end)
                 processed += 1
-                cell.add(event.value)  # type: ignore[attr-defined]
-                if cell.stamp != serial:
-                    cell.stamp = serial
-                    touched.add(cell.ident)
-                    live.add(cell.ident)
-            else:
-                cell = pipeline_cells.get((event.success, end)) or self._pipeline_cell(event.success, end)  # type: ignore[attr-defined]
+                metric_cell.add(event.value)
+                if metric_cell.stamp != serial:
+                    metric_cell.stamp = serial
+                    touched.add(metric_cell.ident)
+                    live.add(metric_cell.ident)
+            elif type(event) is PipelineEvent:
+                run = pipeline_cells.get((event.success, end)) or self._pipeline_cell(event.success, end)
                 processed += 1
-                cell.execution.pending.append(event.execution_time)  # type: ignore[attr-defined]
-                cell.runs += 1
-                scores = cell.scores
-                scores[0].pending.append(event.trend_opportunity_score)  # type: ignore[attr-defined]
-                scores[1].pending.append(event.audience_confidence)  # type: ignore[attr-defined]
-                scores[2].pending.append(event.design_generation_success)  # type: ignore[attr-defined]
-                scores[3].pending.append(event.publication_success)  # type: ignore[attr-defined]
-                if cell.stamp != serial:
-                    cell.stamp = serial
-                    touched.update(cell.ids)
-                    live.update(cell.ids)
-                    filled.append(cell.execution)
+                run.execution.pending.append(event.execution_time)
+                run.runs += 1
+                scores = run.scores
+                scores[0].pending.append(event.trend_opportunity_score)
+                scores[1].pending.append(event.audience_confidence)
+                scores[2].pending.append(event.design_generation_success)
+                scores[3].pending.append(event.publication_success)
+                if run.stamp != serial:
+                    run.stamp = serial
+                    touched.update(run.ids)
+                    live.update(run.ids)
+                    filled.append(run.execution)
                     filled.extend(scores)
         for distribution in filled:
             if len(distribution.pending) >= FOLD_AT:
@@ -273,21 +280,19 @@ class WindowAggregator:
             self.lag.add_many((self._now - times / seen) / NS, seen)
         return outcome
 
-    def _metric_cell(self, event: object, end: int) -> MetricCell:
-        labels = event.labels  # type: ignore[attr-defined]
+    def _metric_cell(self, event: MetricEvent, end: int) -> MetricCell:
+        labels = event.labels
         pairs = tuple(labels.items()) if len(labels) < 2 else tuple(sorted(labels.items()))
-        cell = self._metric_cells.get((event.name, pairs, end))  # type: ignore[attr-defined]
+        cell = self._metric_cells.get((event.name, pairs, end))
         if cell is None:
-            metric = spec(event.name)  # type: ignore[attr-defined]
+            metric = spec(event.name)
             ident = self._slot((metric.name, tuple(labels[k] for k in metric.label_keys), end), metric)
             value = self._values[ident]
-            cell = MetricCell(None if value.__class__ in _PLAIN else value, ident)  # type: ignore[arg-type]
+            cell = MetricCell(value if isinstance(value, DistributionValue | Mean) else None, ident)
             self._metric_cells[(metric.name, pairs, end)] = cell
         return cell
 
-    def _add_skipping(
-        self, event: object, end: int, skip: Collection[ContributionKey], outcome: MessageOutcome
-    ) -> None:
+    def _add_skipping(self, event: Event, end: int, skip: Collection[ContributionKey], outcome: MessageOutcome) -> None:
         """A redelivered message after a partial failure: add only what was not written yet."""
 
         def take(ident: int) -> bool:
@@ -297,44 +302,43 @@ class WindowAggregator:
             self._live.add(ident)
             return True
 
-        kind = type(event)
-        if kind is StageEvent:
-            cell = self._stage_cell(event.stage, event.success, end)  # type: ignore[attr-defined]
+        if type(event) is StageEvent:
+            cell = self._stage_cell(event.stage, event.success, end)
             if cell is None:
                 outcome.refused += 1
                 return
             outcome.processed += 1
             duration_id, runs_id, errors_id = cell.ids
             if take(duration_id):
-                cell.duration.add(event.duration)  # type: ignore[attr-defined]
+                cell.duration.add(event.duration)
             if take(runs_id):
                 cell.runs += 1
             if take(errors_id):
-                cell.errors += event.error_count  # type: ignore[attr-defined]
-            for key, value in (event.data or {}).items():  # type: ignore[attr-defined]
-                mean = self._mean_cell(event.stage, key, end)  # type: ignore[attr-defined]
+                cell.errors += event.error_count
+            for key, value in (event.data or {}).items():
+                mean = self._mean_cell(event.stage, key, end)
                 if mean is None:
                     outcome.refused += 1
                 elif take(mean.ident):
                     mean.total += value
                     mean.count += 1
-        elif kind is MetricEvent:
+        elif type(event) is MetricEvent:
             metric_cell = self._metric_cell(event, end)
             outcome.processed += 1
             if take(metric_cell.ident):
-                metric_cell.add(event.value)  # type: ignore[attr-defined]
-        else:
-            pipeline = self._pipeline_cell(event.success, end)  # type: ignore[attr-defined]
+                metric_cell.add(event.value)
+        elif type(event) is PipelineEvent:
+            pipeline = self._pipeline_cell(event.success, end)
             outcome.processed += 1
             if take(pipeline.ids[0]):
-                pipeline.execution.add(event.execution_time)  # type: ignore[attr-defined]
+                pipeline.execution.add(event.execution_time)
             if take(pipeline.ids[1]):
                 pipeline.runs += 1
             scores = (
-                event.trend_opportunity_score,  # type: ignore[attr-defined]
-                event.audience_confidence,  # type: ignore[attr-defined]
-                event.design_generation_success,  # type: ignore[attr-defined]
-                event.publication_success,  # type: ignore[attr-defined]
+                event.trend_opportunity_score,
+                event.audience_confidence,
+                event.design_generation_success,
+                event.publication_success,
             )
             for distribution, ident, value in zip(pipeline.scores, pipeline.ids[2:], scores, strict=True):
                 if take(ident):
@@ -344,7 +348,7 @@ class WindowAggregator:
         """Add to a count or sum directly (the collector's own metrics)."""
         metric = spec(metric_name)
         ident = self._slot((metric.name, labels, end_ns), metric)
-        self._values[ident] += amount  # type: ignore[operator]
+        self._add_to_count(ident, amount)
         self._live.add(ident)
 
     # --- results ---------------------------------------------------------------------------------
@@ -352,19 +356,19 @@ class WindowAggregator:
         """Move the counts kept in cells into the values list (idempotent)."""
         values = self._values
         for cell in self._stage_cells.values():
-            values[cell.ids[1]] += cell.runs  # type: ignore[operator]
-            values[cell.ids[2]] += cell.errors  # type: ignore[operator]
+            self._add_to_count(cell.ids[1], cell.runs)
+            self._add_to_count(cell.ids[2], cell.errors)
             cell.runs = cell.errors = 0
         for pipeline in self._pipeline_cells.values():
-            values[pipeline.ids[1]] += pipeline.runs  # type: ignore[operator]
+            self._add_to_count(pipeline.ids[1], pipeline.runs)
             pipeline.runs = 0
         for metric in self._metric_cells.values():
             if metric.accumulator is None:
-                values[metric.ident] += metric.sum  # type: ignore[operator]
+                self._add_to_count(metric.ident, metric.sum)
                 metric.sum = 0
         for value in values:
-            if value.__class__ is DistributionValue:
-                value.fold()  # type: ignore[attr-defined]
+            if isinstance(value, DistributionValue):
+                value.fold()
         self.lag.fold()
 
     def points(self) -> list[AggregatedPoint]:
@@ -375,8 +379,7 @@ class WindowAggregator:
             name, labels, end = self._keys[ident]
             value = self._values[ident]
             metric = spec(name)
-            if isinstance(value, Mean):
-                value = value.total / value.count
             labelled = dict(zip(metric.label_keys, labels, strict=True))
-            out.append(AggregatedPoint(metric, labelled, end, value, ident))  # type: ignore[arg-type]
+            final = value.total / value.count if isinstance(value, Mean) else value
+            out.append(AggregatedPoint(metric, labelled, end, final, ident))
         return out

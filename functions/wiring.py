@@ -14,7 +14,7 @@ __all__ = ["InstanceCollector", "build_collector"]
 def build_collector(settings: Settings | None = None) -> Collector:
     settings = settings if settings is not None else Settings.from_env()
     clients = ClientFactory(settings)
-    return Collector(settings, clients.subscriber(), clients.publisher_api(), clients.metric_service())
+    return Collector.from_clients(settings, clients.subscriber(), clients.publisher_api(), clients.metric_service())
 
 
 class InstanceCollector:

@@ -39,7 +39,7 @@ class SeriesFailure:
 
     @property
     def out_of_order(self) -> bool:
-        return self.reason.startswith("Points must be written in order")
+        return "Points must be written in order" in self.reason
 
 
 def _indexes(ranges: str) -> list[int]:

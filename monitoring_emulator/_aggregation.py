@@ -10,6 +10,7 @@ between closest ranks; distribution percentiles come from the buckets (see ``_di
 
 from __future__ import annotations
 
+import enum
 import math
 import statistics
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from google.cloud.monitoring_v3.types import common
 
 from . import _distributions as dists
 from ._errors import ApiError, invalid_argument
+from ._raw import Raw
 from ._timeutil import NS_PER_S
 
 __all__ = ["AggregationSpec", "SeriesData", "aggregate", "lookback_ns", "spec_from_pb"]
@@ -46,7 +48,7 @@ class SeriesData:
     resource_labels: dict[str, str]
     kind: int
     value_type: int
-    points: list[tuple[int, int, object]] = field(default_factory=list)
+    points: list[tuple[int, int, Raw]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,9 @@ _REDUCERS: dict[int, _Rule] = {
 }
 
 
-def _name(enum: type, value: int) -> str:
+def _name(enum_type: type[enum.IntEnum], value: int) -> str:
     try:
-        return enum(value).name  # type: ignore[call-arg]
+        return enum_type(value).name
     except ValueError:
         return str(value)
 
@@ -121,12 +123,12 @@ def _format_duration(ns: int) -> str:
     return f"{seconds}s" if not rest else f"{seconds}.{rest:09d}".rstrip("0") + "s"
 
 
-def spec_from_pb(aggregation: object, field_name: str = "aggregation") -> AggregationSpec | None:
+def spec_from_pb(aggregation: Raw, field_name: str = "aggregation") -> AggregationSpec | None:
     """Validate an ``Aggregation`` the way the API does; None when it asks for nothing."""
-    aligner = aggregation.per_series_aligner  # type: ignore[attr-defined]
-    reducer = aggregation.cross_series_reducer  # type: ignore[attr-defined]
-    has_period = aggregation.HasField("alignment_period")  # type: ignore[attr-defined]
-    period_ns = aggregation.alignment_period.seconds * NS_PER_S + aggregation.alignment_period.nanos  # type: ignore[attr-defined]
+    aligner = aggregation.per_series_aligner
+    reducer = aggregation.cross_series_reducer
+    has_period = aggregation.HasField("alignment_period")
+    period_ns = aggregation.alignment_period.seconds * NS_PER_S + aggregation.alignment_period.nanos
     if reducer != R.REDUCE_NONE and aligner == A.ALIGN_NONE:
         raise invalid_argument(
             f'Field {field_name}.perSeriesAligner had an invalid value of "ALIGN_NONE": '
@@ -152,7 +154,7 @@ def spec_from_pb(aggregation: object, field_name: str = "aggregation") -> Aggreg
             f'Field {field_name}.alignmentPeriod had an invalid value of "{_format_duration(period_ns)}": '
             "The alignment period must be at least 60 seconds."
         )
-    group_by = tuple(aggregation.group_by_fields)  # type: ignore[attr-defined]
+    group_by = tuple(aggregation.group_by_fields)
     for name in group_by:
         if name not in ("resource.type", "metric.type") and not name.startswith(
             ("metric.label.", "metric.labels.", "resource.label.", "resource.labels.")
@@ -184,23 +186,23 @@ def lookback_ns(spec: AggregationSpec | None, kind: int) -> int:
 
 
 # --- values ------------------------------------------------------------------------------
-def _number(value: object) -> float:
-    which = value.WhichOneof("value")  # type: ignore[attr-defined]
+def _number(value: Raw) -> float:
+    which = value.WhichOneof("value")
     if which == "distribution_value":
-        return value.distribution_value.mean  # type: ignore[attr-defined]
+        return value.distribution_value.mean
     return float(getattr(value, which))
 
 
-def _typed(value_type: int, number: float | int | bool | Distribution) -> object:
+def _typed(value_type: int, number: float | Distribution) -> Raw:
     out = TypedValue()
-    if value_type == MD.DISTRIBUTION:
-        out.distribution_value.CopyFrom(number)  # type: ignore[arg-type]
+    if isinstance(number, Distribution):
+        out.distribution_value.CopyFrom(number)
     elif value_type == MD.INT64:
-        out.int64_value = round(number)  # type: ignore[arg-type]
+        out.int64_value = round(number)
     elif value_type == MD.BOOL:
         out.bool_value = bool(number)
     else:
-        out.double_value = float(number)  # type: ignore[arg-type]
+        out.double_value = float(number)
     return out
 
 
@@ -253,10 +255,10 @@ _OPERATIONS: dict[tuple[str, int], str] = {
 _PERCENTILES = {"p99": 99.0, "p95": 95.0, "p50": 50.0, "p05": 5.0}
 
 
-def _combine(operation: str, values: list[object], value_type: int, out_type: int) -> object:
+def _combine(operation: str, values: list[Raw], value_type: int, out_type: int) -> Raw:
     """Apply one aligner's or reducer's arithmetic (named as in ``_OPERATIONS``) to some values."""
     if value_type == MD.DISTRIBUTION:
-        merged = dists.merge([v.distribution_value for v in values])  # type: ignore[attr-defined]
+        merged = dists.merge([v.distribution_value for v in values])
         if operation == "sum":
             return _typed(MD.DISTRIBUTION, merged)
         if operation in _PERCENTILES:
@@ -268,7 +270,7 @@ def _combine(operation: str, values: list[object], value_type: int, out_type: in
     if operation == "count":
         return _typed(MD.INT64, len(values))
     if operation in ("count_true", "count_false", "fraction_true"):
-        trues = sum(1 for v in values if v.bool_value)  # type: ignore[attr-defined]
+        trues = sum(1 for v in values if v.bool_value)
         if operation == "fraction_true":
             return _typed(MD.DOUBLE, trues / len(values))
         return _typed(MD.INT64, trues if operation == "count_true" else len(values) - trues)
@@ -288,13 +290,13 @@ def _combine(operation: str, values: list[object], value_type: int, out_type: in
     raise AssertionError(f"unhandled operation {operation}")
 
 
-def _delta(newer: object, older: object | None, value_type: int) -> object:
+def _delta(newer: Raw, older: Raw | None, value_type: int) -> Raw:
     """Cumulative ``newer - older``; ``older`` None means the counter started inside the period."""
     if older is None:
         return newer
     if value_type != MD.DISTRIBUTION:
         return _typed(value_type, _number(newer) - _number(older))
-    new, old = newer.distribution_value, older.distribution_value  # type: ignore[attr-defined]
+    new, old = newer.distribution_value, older.distribution_value
     out = Distribution()
     out.count = new.count - old.count
     if out.count > 0:
@@ -316,7 +318,7 @@ def _bucket_index(end: int, interval_end: int, period: int) -> int:
 def _align(series: SeriesData, spec: AggregationSpec, rule: _Rule, start: int, end: int) -> SeriesData:
     out_kind, out_type = rule.out_kind(series.kind), rule.out_type(series.value_type)
     period = spec.period_ns
-    buckets: dict[int, list[tuple[int, int, object]]] = {}
+    buckets: dict[int, list[tuple[int, int, Raw]]] = {}
     for point in series.points:
         if start < point[0] <= end:
             buckets.setdefault(_bucket_index(point[0], end, period), []).append(point)
@@ -390,7 +392,7 @@ def _reduce(aligned: list[SeriesData], spec: AggregationSpec, rule: _Rule) -> li
             rule.out_kind(first.kind),
             rule.out_type(first.value_type),
         )
-        by_end: dict[int, list[tuple[int, object]]] = {}
+        by_end: dict[int, list[tuple[int, Raw]]] = {}
         for series in members:
             for end, start, value in series.points:
                 by_end.setdefault(end, []).append((start, value))

@@ -143,7 +143,11 @@ def merge_descriptor(
 
 
 def auto_created(
-    project: str, metric_type: str, kind: int, value_type: int, label_keys: list[str]
+    project: str,
+    metric_type: str,
+    kind: metric_pb2.MetricDescriptor.MetricKind,
+    value_type: metric_pb2.MetricDescriptor.ValueType,
+    label_keys: list[str],
 ) -> metric_pb2.MetricDescriptor:
     descriptor = metric_pb2.MetricDescriptor(
         name=descriptor_name(project, metric_type),

@@ -107,9 +107,10 @@ class Faults:
     def _take(self, method: str, resolve: Resolver | None) -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.method != method or (fault.series_filter is None) != (resolve is None):
+                wanted = fault.series_filter
+                if fault.method != method or (wanted is None) != (resolve is None):
                     continue
-                if resolve is not None and not fault.series_filter.matches(resolve):  # type: ignore[union-attr]
+                if wanted is not None and resolve is not None and not wanted.matches(resolve):
                     continue
                 fault.remaining -= 1
                 if fault.remaining == 0:

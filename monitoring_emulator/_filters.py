@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ._errors import invalid_argument
 
@@ -205,6 +206,20 @@ def _number(text: str) -> float | None:
         return None
 
 
+_Ordered = TypeVar("_Ordered", float, str)
+
+
+def _ordered(op: str, left: _Ordered, right: _Ordered) -> bool:
+    """``left <op> right`` for <, <=, >, >= (both numbers, or both strings)."""
+    if op == "<":
+        return left < right
+    if op == "<=":
+        return left <= right
+    if op == ">":
+        return left > right
+    return left >= right
+
+
 def _compare(cmp: _Cmp, actual: str | None) -> bool:
     if cmp.op == "!=":
         return not _compare(_Cmp(cmp.selector, "=", cmp.function, cmp.args), actual)
@@ -218,13 +233,8 @@ def _compare(cmp: _Cmp, actual: str | None) -> bool:
             return wanted in actual
         left, right = _number(actual), _number(wanted)
         if left is None or right is None:
-            left, right = actual, wanted  # type: ignore[assignment]
-        return {
-            "<": left < right,  # type: ignore[operator]
-            "<=": left <= right,  # type: ignore[operator]
-            ">": left > right,  # type: ignore[operator]
-            ">=": left >= right,  # type: ignore[operator]
-        }[cmp.op]
+            return _ordered(cmp.op, actual, wanted)  # not both numbers: compared as text
+        return _ordered(cmp.op, left, right)
     if cmp.function == "starts_with":
         return actual.startswith(wanted)
     if cmp.function == "ends_with":
@@ -265,9 +275,10 @@ def _values_for(node: object, selector: str) -> frozenset[str] | None:
         return result
     if isinstance(node, _Or):
         each = [_values_for(child, selector) for child in node.operands]
-        if any(v is None for v in each):
+        known = [v for v in each if v is not None]
+        if len(known) < len(each):
             return None
-        return frozenset().union(*each)  # type: ignore[arg-type]
+        return frozenset().union(*known)
     return None
 
 

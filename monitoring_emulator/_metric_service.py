@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from google.protobuf import empty_pb2
 from . import _descriptors as desc
 from ._errors import ApiError, invalid_argument, not_found
 from ._filters import api_filter
+from ._raw import Raw
 from ._reads import list_time_series, page_bounds, parse_page_token
 from ._resources import RESOURCE_TYPES, descriptor_pb
 from ._store import Store
@@ -24,7 +26,12 @@ __all__ = ["MetricService", "project_of"]
 
 SERVICE = "google.monitoring.v3.MetricService"
 _PROJECT = re.compile(r"projects/([^/]+)")
-Handler = tuple[Callable[[object], object], type, type]
+Handler = tuple[Callable[[Raw], Raw], Raw, Raw]  # (handler, raw request class, raw response class)
+
+
+def _only(selector: str, value: str, asked: str) -> str | None:
+    """A filter resolver that knows one selector's value (bound with ``functools.partial``)."""
+    return value if asked == selector else None
 
 
 def project_of(name: str, field: str = "name") -> str:
@@ -96,66 +103,64 @@ class MetricService:
         }
 
     # --- monitored resource descriptors -----------------------------------------------
-    def list_resource_descriptors(self, request: object) -> object:
-        project = project_of(request.name)  # type: ignore[attr-defined]
-        parsed = api_filter(request.filter)  # type: ignore[attr-defined]
+    def list_resource_descriptors(self, request: Raw) -> Raw:
+        project = project_of(request.name)
+        parsed = api_filter(request.filter)
         matching = [
-            t
-            for t in RESOURCE_TYPES.values()
-            if parsed.matches(lambda s, t=t: t.type if s == "resource.type" else None)
+            t for t in RESOURCE_TYPES.values() if parsed.matches(functools.partial(_only, "resource.type", t.type))
         ]
-        offset = parse_page_token(request.page_token)  # type: ignore[attr-defined]
-        size = page_bounds(request.page_size, 1000)  # type: ignore[attr-defined]
+        offset = parse_page_token(request.page_token)
+        size = page_bounds(request.page_size, 1000)
         response = metric_service.ListMonitoredResourceDescriptorsResponse.pb()()
         response.resource_descriptors.extend(descriptor_pb(t, project) for t in matching[offset : offset + size])
         if offset + size < len(matching):
             response.next_page_token = str(offset + size)
         return response
 
-    def get_resource_descriptor(self, request: object) -> object:
-        project, type_ = _split(request.name, "monitoredResourceDescriptors")  # type: ignore[attr-defined]
+    def get_resource_descriptor(self, request: Raw) -> Raw:
+        project, type_ = _split(request.name, "monitoredResourceDescriptors")
         known = RESOURCE_TYPES.get(type_)
         if known is None:
             raise not_found(f"The monitored resource descriptor {type_} does not exist.")
         return descriptor_pb(known, project)
 
     # --- metric descriptors -----------------------------------------------------------
-    def list_metric_descriptors(self, request: object) -> object:
-        project = project_of(request.name)  # type: ignore[attr-defined]
-        parsed = api_filter(request.filter)  # type: ignore[attr-defined]
+    def list_metric_descriptors(self, request: Raw) -> Raw:
+        project = project_of(request.name)
+        parsed = api_filter(request.filter)
         since = self._clock() - ACTIVE_ONLY_WINDOW_NS
         with self._store.lock:
             found = []
             for (owner, type_), descriptor in sorted(self._store.descriptors.items()):
                 if owner != project:
                     continue
-                if not parsed.matches(lambda s, d=descriptor: d.type if s == "metric.type" else None):
+                if not parsed.matches(functools.partial(_only, "metric.type", descriptor.type)):
                     continue
-                if request.active_only and not any(  # type: ignore[attr-defined]
+                if request.active_only and not any(
                     s.last_end >= since for s in self._store.series_by_metric.get((project, type_), ())
                 ):
                     continue
                 found.append(descriptor)
-        offset = parse_page_token(request.page_token)  # type: ignore[attr-defined]
-        size = page_bounds(request.page_size, 10_000)  # type: ignore[attr-defined]
+        offset = parse_page_token(request.page_token)
+        size = page_bounds(request.page_size, 10_000)
         response = metric_service.ListMetricDescriptorsResponse.pb()()
         response.metric_descriptors.extend(found[offset : offset + size])
         if offset + size < len(found):
             response.next_page_token = str(offset + size)
         return response
 
-    def get_metric_descriptor(self, request: object) -> object:
-        project, type_ = _split(request.name, "metricDescriptors")  # type: ignore[attr-defined]
+    def get_metric_descriptor(self, request: Raw) -> Raw:
+        project, type_ = _split(request.name, "metricDescriptors")
         with self._store.lock:
             descriptor = self._store.descriptors.get((project, type_))
         if descriptor is None:
             raise not_found(f"Could not find descriptor for metric '{type_}'.")
         return descriptor
 
-    def create_metric_descriptor(self, request: object) -> object:
-        project = project_of(request.name)  # type: ignore[attr-defined]
+    def create_metric_descriptor(self, request: Raw) -> Raw:
+        project = project_of(request.name)
         incoming = metric_pb2.MetricDescriptor()
-        incoming.CopyFrom(request.metric_descriptor)  # type: ignore[attr-defined]
+        incoming.CopyFrom(request.metric_descriptor)
         desc.validate_new(incoming)
         incoming.name = desc.descriptor_name(project, incoming.type)
         with self._store.lock:
@@ -165,8 +170,8 @@ class MetricService:
                 self._store.put_descriptor(project, stored)
         return stored
 
-    def delete_metric_descriptor(self, request: object) -> object:
-        project, type_ = _split(request.name, "metricDescriptors")  # type: ignore[attr-defined]
+    def delete_metric_descriptor(self, request: Raw) -> Raw:
+        project, type_ = _split(request.name, "metricDescriptors")
         if desc.metric_type_problem(type_):
             raise ApiError(grpc.StatusCode.INVALID_ARGUMENT, "Only user-created custom metrics can be deleted.")
         with self._store.lock:
@@ -177,13 +182,13 @@ class MetricService:
         return empty_pb2.Empty()
 
     # --- time series ------------------------------------------------------------------
-    def list_time_series(self, request: object) -> object:
-        return list_time_series(self._store, project_of(request.name), request)  # type: ignore[attr-defined]
+    def list_time_series(self, request: Raw) -> Raw:
+        return list_time_series(self._store, project_of(request.name), request)
 
-    def create_time_series(self, request: object) -> object:
-        self._writer.write(project_of(request.name), request)  # type: ignore[attr-defined]
+    def create_time_series(self, request: Raw) -> Raw:
+        self._writer.write(project_of(request.name), request)
         return empty_pb2.Empty()
 
-    def create_service_time_series(self, request: object) -> object:
-        self._writer.write(project_of(request.name), request, "CreateServiceTimeSeries")  # type: ignore[attr-defined]
+    def create_service_time_series(self, request: Raw) -> Raw:
+        self._writer.write(project_of(request.name), request, "CreateServiceTimeSeries")
         return empty_pb2.Empty()

@@ -8,6 +8,7 @@ from google.cloud.monitoring_v3.types import common, metric, metric_service
 from ._aggregation import SeriesData, aggregate, lookback_ns, spec_from_pb
 from ._errors import invalid_argument
 from ._filters import api_filter
+from ._raw import Raw
 from ._store import Series, Store, key_resolver
 from ._timeutil import format_rfc3339, set_timestamp, timestamp_ns
 
@@ -46,7 +47,7 @@ def _series_data(store: Store, series: Series, after: int, until: int) -> Series
     )
 
 
-def _to_pb(data: SeriesData, unit: str, with_points: bool) -> object:
+def _to_pb(data: SeriesData, unit: str, with_points: bool) -> Raw:
     ts = _TIME_SERIES(metric_kind=data.kind, value_type=data.value_type, unit=unit)
     ts.metric.type = data.metric_type
     ts.metric.labels.update(data.metric_labels)
@@ -61,16 +62,16 @@ def _to_pb(data: SeriesData, unit: str, with_points: bool) -> object:
     return ts
 
 
-def list_time_series(store: Store, project: str, request: object) -> object:
+def list_time_series(store: Store, project: str, request: Raw) -> Raw:
     """Answer a raw ``ListTimeSeriesRequest`` with a raw ``ListTimeSeriesResponse``."""
-    text = request.filter  # type: ignore[attr-defined]
+    text = request.filter
     query = api_filter(text)
     types = query.pinned_values("metric.type")
     if types is None or len(types) != 1:
         raise invalid_argument(
             f'Field filter had an invalid value of "{text}": The filter must specify exactly one metric type.'
         )
-    interval = request.interval  # type: ignore[attr-defined]
+    interval = request.interval
     if not interval.HasField("end_time"):
         raise invalid_argument("Field interval.endTime had an invalid value: The end time must be specified.")
     end = timestamp_ns(interval.end_time)
@@ -80,16 +81,16 @@ def list_time_series(store: Store, project: str, request: object) -> object:
             f'Field interval.startTime had an invalid value of "{format_rfc3339(start)}": '
             f"The start time must not be after the end time ({format_rfc3339(end)})."
         )
-    if request.order_by:  # type: ignore[attr-defined]
+    if request.order_by:
         raise invalid_argument("Field orderBy had an invalid value: Ordering is not supported; leave it blank.")
-    if request.HasField("secondary_aggregation") and not request.HasField("aggregation"):  # type: ignore[attr-defined]
+    if request.HasField("secondary_aggregation") and not request.HasField("aggregation"):
         raise invalid_argument(
             "Field secondaryAggregation had an invalid value: A secondary aggregation requires an aggregation."
         )
-    primary = spec_from_pb(request.aggregation) if request.HasField("aggregation") else None  # type: ignore[attr-defined]
+    primary = spec_from_pb(request.aggregation) if request.HasField("aggregation") else None
     secondary = (
-        spec_from_pb(request.secondary_aggregation, "secondaryAggregation")  # type: ignore[attr-defined]
-        if request.HasField("secondary_aggregation")  # type: ignore[attr-defined]
+        spec_from_pb(request.secondary_aggregation, "secondaryAggregation")
+        if request.HasField("secondary_aggregation")
         else None
     )
     (metric_type,) = types
@@ -112,10 +113,10 @@ def list_time_series(store: Store, project: str, request: object) -> object:
     return _page(data, unit, request)
 
 
-def _page(data: list[SeriesData], unit: str, request: object) -> object:
-    view = request.view  # type: ignore[attr-defined]
-    offset = parse_page_token(request.page_token)  # type: ignore[attr-defined]
-    limit = page_bounds(request.page_size, MAX_PAGE)  # type: ignore[attr-defined]
+def _page(data: list[SeriesData], unit: str, request: Raw) -> Raw:
+    view = request.view
+    offset = parse_page_token(request.page_token)
+    limit = page_bounds(request.page_size, MAX_PAGE)
     response = _RESPONSE(unit=unit)
     used = 0
     index = offset

@@ -21,6 +21,7 @@ from ._faults import Faults
 from ._http import HttpServer
 from ._metric_service import SERVICE as METRIC_SERVICE
 from ._metric_service import Handler, MetricService
+from ._raw import Raw
 from ._stats import Stats
 from ._store import Store
 from ._timeutil import NS_PER_S
@@ -46,7 +47,7 @@ class EmulatorConfig:
 def _rpc_handler(method: str, handler: Handler, faults: Faults, stats: Stats) -> grpc.RpcMethodHandler:
     call, request_type, response_type = handler
 
-    async def serve(request: object, context: grpc.aio.ServicerContext) -> object:
+    async def serve(request: Raw, context: grpc.aio.ServicerContext) -> Raw:
         stats.call(method)
         fault = faults.take_call_fault(method)
         if fault is not None:
@@ -65,8 +66,8 @@ def _rpc_handler(method: str, handler: Handler, faults: Faults, stats: Stats) ->
 
     return grpc.unary_unary_rpc_method_handler(
         serve,
-        request_deserializer=request_type.FromString,  # type: ignore[attr-defined]
-        response_serializer=response_type.SerializeToString,  # type: ignore[attr-defined]
+        request_deserializer=request_type.FromString,
+        response_serializer=response_type.SerializeToString,
     )
 
 

@@ -21,6 +21,7 @@ from ._distributions import validate as distribution_problem
 from ._errors import invalid_argument
 from ._faults import Faults
 from ._partial import Failure, summary_error
+from ._raw import Raw
 from ._resources import check_resource
 from ._stats import Stats
 from ._store import Series, SeriesKey, Store, key_resolver, resource_key, series_key
@@ -71,7 +72,7 @@ class _Call:
     oldest: int  # end times before this are more than 25h10s old
     newest: int  # end times after this are more than 5 min ahead
     pending: dict[str, metric_pb2.MetricDescriptor] = field(default_factory=dict)
-    seen: set[SeriesKey] = field(default_factory=set)
+    seen: set[SeriesKey | int] = field(default_factory=set)  # keys of new series, ids of stored ones
     new_per_resource: Counter[tuple[str, ...]] = field(default_factory=Counter)
 
 
@@ -112,9 +113,9 @@ class TimeSeriesWriter:
         self._aliases: dict[tuple[str, bytes, bytes], Series] = {}  # wire form of (metric, resource) -> series
         self._min_sampling_ns = max(limits.min_sampling_ns, 1)  # >= 1 so an equal end time is caught
 
-    def write(self, project: str, request: object, method: str = "CreateTimeSeries") -> None:
+    def write(self, project: str, request: Raw, method: str = "CreateTimeSeries") -> None:
         """Apply a raw ``CreateTimeSeriesRequest``; raise :class:`ApiError` if anything failed."""
-        series_list = request.time_series  # type: ignore[attr-defined]
+        series_list = request.time_series
         if len(series_list) > self._limits.max_series_per_request:
             raise invalid_argument(
                 "Field timeSeries had an invalid value: A maximum of "
@@ -151,9 +152,9 @@ class TimeSeriesWriter:
         if failures:
             raise summary_error(failures, len(series_list))
 
-    def _identify(self, i: int, ts: object, call: _Call) -> tuple[tuple[str, bytes, bytes], SeriesKey, Series | None]:
+    def _identify(self, i: int, ts: Raw, call: _Call) -> tuple[tuple[str, bytes, bytes], SeriesKey, Series | None]:
         """The series a TimeSeries names. Known wire forms skip label parsing: the hot path."""
-        metric, resource = ts.metric, ts.resource  # type: ignore[attr-defined]
+        metric, resource = ts.metric, ts.resource
         wire = (
             call.project,
             metric.SerializeToString(deterministic=True),
@@ -173,10 +174,10 @@ class TimeSeriesWriter:
             self._aliases[wire] = existing
         return wire, key, existing
 
-    def _check(self, i: int, ts: object, call: _Call) -> _Accepted:
+    def _check(self, i: int, ts: Raw, call: _Call) -> _Accepted:
         """Every rule for one series. The common case runs straight through; each failed
         condition calls a helper that raises with Google's wording."""
-        points = ts.points  # type: ignore[attr-defined]
+        points = ts.points
         if len(points) != 1:
             raise _reject(
                 f"Field timeSeries[{i}].points had an invalid value: Only one point can be written per "
@@ -202,7 +203,7 @@ class TimeSeriesWriter:
             self._time_window_error(i, end, call)
         value = point.value
         which = value.WhichOneof("value")
-        value_type = _VALUE_TYPES.get(which)  # type: ignore[arg-type]
+        value_type = _VALUE_TYPES.get(which)
         if value_type is None:
             raise _reject(
                 f"Field timeSeries[{i}].points[0].value had an invalid value: The point has no value.", "value"
@@ -212,7 +213,7 @@ class TimeSeriesWriter:
         else:
             descriptor = self._descriptor(call, key[1], ts, value_type, dict(key[2]))
             kind, stored_type = descriptor.metric_kind, descriptor.value_type
-        declared_kind, declared_type = ts.metric_kind, ts.value_type  # type: ignore[attr-defined]
+        declared_kind, declared_type = ts.metric_kind, ts.value_type
         if (
             value_type != stored_type
             or (declared_kind and declared_kind != kind)
@@ -294,13 +295,13 @@ class TimeSeriesWriter:
                     )
 
     def _descriptor(
-        self, call: _Call, metric_type: str, ts: object, value_type: int, labels: dict[str, str]
+        self, call: _Call, metric_type: str, ts: Raw, value_type: MD.ValueType, labels: dict[str, str]
     ) -> metric_pb2.MetricDescriptor:
         """The descriptor a new series uses: stored, created or extended earlier in this call, or auto-created."""
         project, pending = call.project, call.pending
         descriptor = pending.get(metric_type) or self._store.descriptors.get((project, metric_type))
         if descriptor is None:
-            kind = ts.metric_kind or MD.GAUGE  # type: ignore[attr-defined]
+            kind = ts.metric_kind or MD.GAUGE
             if kind not in (MD.GAUGE, MD.CUMULATIVE):
                 raise _reject(
                     f"Metric kind for metric {metric_type} must be GAUGE or CUMULATIVE to be created automatically, "

@@ -271,7 +271,7 @@ class Sender:
         buffer, limit = self._buffer, self._options.max_events_per_message
         while buffer:
             with self._lock:  # the exit path may drain concurrently; numbering must stay unique
-                chunk = []
+                chunk: list[tuple[Any, ...]] = []
                 while buffer and len(chunk) < limit:
                     chunk.append(buffer.popleft())
                 first = self.drained

@@ -6,9 +6,9 @@ import functools
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 
 if TYPE_CHECKING:
     from .metrics_publisher import MetricsPublisher
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 __all__ = ["StageTimer"]
 
 _log = logging.getLogger("publisher")
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class StageTimer:
@@ -43,7 +44,7 @@ class StageTimer:
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool:
+    ) -> Literal[False]:
         duration = time.perf_counter() - (self._started or time.perf_counter())
         failed = exc_type is not None
         try:
@@ -65,24 +66,30 @@ class StageTimer:
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool:
+    ) -> Literal[False]:
         return self.__exit__(exc_type, exc, tb)
 
-    def __call__(self, func: F) -> F:
+    @overload
+    def __call__(self, func: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]: ...
+
+    @overload
+    def __call__(self, func: Callable[P, R]) -> Callable[P, R]: ...
+
+    def __call__(self, func: Callable[P, Any]) -> Callable[P, Any]:
         """Decorate a function or coroutine function: each call is timed as one stage run."""
         publisher, name = self._publisher, self.name
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
-            async def timed_async(*args: Any, **kwargs: Any) -> Any:
+            async def timed_async(*args: P.args, **kwargs: P.kwargs) -> Any:
                 async with StageTimer(publisher, name):
                     return await func(*args, **kwargs)
 
-            return timed_async  # type: ignore[return-value]
+            return timed_async
 
         @functools.wraps(func)
-        def timed(*args: Any, **kwargs: Any) -> Any:
+        def timed(*args: P.args, **kwargs: P.kwargs) -> Any:
             with StageTimer(publisher, name):
                 return func(*args, **kwargs)
 
-        return timed  # type: ignore[return-value]
+        return timed

@@ -11,10 +11,12 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from google.api_core.retry import Retry
+from google.pubsub_v1.types import PubsubMessage
 
 from contract.catalog import MetricSpec, spec
 from contract.clients import ClientFactory
@@ -35,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["MetricsPublisher"]
 
 _log = logging.getLogger("publisher")
-_time_ns = time.time_ns
 _LIVE: weakref.WeakSet[MetricsPublisher] = weakref.WeakSet()  # open publishers of this process
 _HOOKS_LOCK = threading.Lock()
 _hooks_installed = False
@@ -84,12 +85,14 @@ class MetricsPublisher:
         options: PublisherOptions | None = None,
         spool_dir: str | os.PathLike[str] | None = None,
         factory: ClientFactory | None = None,
+        clock: Callable[[], int] = time.time_ns,
     ) -> None:
         base = settings if settings is not None else Settings.from_env()
         self.settings = base.with_overrides(project_id=project_id, topic=topic)
         self.topic_path = self.settings.topic_path  # fails now, not later, without a project
         self.options = options or PublisherOptions()
         self._factory = factory or ClientFactory(self.settings)
+        self._now = clock  # stamps events, in ns since the epoch (tests pass a fixed instant)
         root = Path(spool_dir) if spool_dir else self.settings.spool_root
         self.spool_dir = root / self.settings.require_project() / self.settings.topic
         self._guard = CallSiteGuard(self.options.max_stages, self.options.max_data_keys)
@@ -136,7 +139,7 @@ class MetricsPublisher:
         """One pipeline run: total seconds, the four 0..1 quality scores, and whether it succeeded."""
         record = (
             "p",
-            _time_ns(),
+            self._now(),
             check_seconds("execution_time", execution_time),
             check_fraction("trend_opportunity_score", trend_opportunity_score),
             check_fraction("audience_confidence", audience_confidence),
@@ -157,8 +160,9 @@ class MetricsPublisher:
         """One stage execution. ``additional_data`` values must be numbers (e.g. trends_found=12)."""
         if duration.__class__ is not float or not 0.0 <= duration < math.inf:
             duration = check_seconds("duration", duration)
-        if success is not True and success is not False:
-            self._flag(success)
+        checked: object = success  # typed bool, but callers may pass anything: checked at run time
+        if checked is not True and checked is not False:
+            self._flag(checked)
         if error_count.__class__ is not int or error_count < 0:
             raise ValueError(f"error_count must be an int >= 0, got {error_count!r}")
         guard = self._guard
@@ -166,7 +170,7 @@ class MetricsPublisher:
             return  # refused by the cardinality cap: counted and logged
         if additional_data:
             additional_data = guard.check_data(stage, additional_data)
-        self._append(("s", _time_ns(), stage, duration, success, error_count, additional_data or None))
+        self._append(("s", self._now(), stage, duration, success, error_count, additional_data or None))
 
     def record(self, name: str, value: float, **labels: str) -> None:
         """A catalog metric marked recordable, e.g. ``record("resource_utilization", 0.4, resource="cpu")``."""
@@ -187,7 +191,7 @@ class MetricsPublisher:
             or (high is not None and number_value > high)
         ):
             raise ValueError(f"value of {metric.name} must be finite and within [{low}, {high}], got {value!r}")
-        self._append(("m", _time_ns(), metric.name, number_value, self._guard.check_labels(metric, labels)))
+        self._append(("m", self._now(), metric.name, number_value, self._guard.check_labels(metric, labels)))
 
     def stage(self, name: str) -> StageTimer:
         """Time a block or function as one stage run::
@@ -201,7 +205,7 @@ class MetricsPublisher:
         self._guard.admit_stage(name)
 
     @staticmethod
-    def _flag(value: Any) -> bool:
+    def _flag(value: object) -> bool:
         if value is not True and value is not False:
             raise ValueError(f"success must be True or False, got {value!r}")
         return value
@@ -255,7 +259,7 @@ class MetricsPublisher:
     def _publish(self, messages: list[EncodedMessage]) -> None:
         self._api().publish(
             topic=self.topic_path,
-            messages=[{"data": m.data, "attributes": m.attributes} for m in messages],
+            messages=[PubsubMessage(data=m.data, attributes=m.attributes) for m in messages],
             retry=self._retry,
             timeout=self.options.publish_timeout_s,
         )

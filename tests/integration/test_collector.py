@@ -7,6 +7,7 @@ import bisect
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from contract.wire import encode_message
 from functions import Collector
 from monitoring_emulator.launch import MonitoringEmulatorProcess, start_monitoring_emulator
 from publisher import MetricsPublisher, PublisherOptions
-from tests.helpers import HELIOS, drain_events, read, totals
+from tests.helpers import HELIOS, drain_events, minute_floor, read, totals
 
 HAPPY_REJECTIONS = ("order", "spacing", "duplicate")
 
@@ -42,7 +43,7 @@ class Stack:
 
     def collector(self, **kwargs: Any) -> Collector:
         f = self.factory
-        return Collector(
+        return Collector.from_clients(
             self.settings, f.subscriber(), f.publisher_api(), f.metric_service(), pull_wait_s=1.0, **kwargs
         )
 
@@ -90,10 +91,15 @@ def stack(pubsub_emulator, monitoring_for_collector, project_id, tmp_path) -> St
     monitoring_for_collector.admin.clear_faults()
 
 
-def wait_for_fresh_window(seconds_needed: float = 8.0) -> None:
-    """Start recording early in a 60 s window, so a test's events share one window."""
-    if time.time() % 60 > 60 - seconds_needed:
-        time.sleep(60 - time.time() % 60 + 0.2)
+def window_start(seconds_ago: int = 600) -> tuple[float, int]:
+    """An instant inside one 60 s window in the past, in seconds and as an event clock (ns): events
+    stamped by it share one window, so no test waits for the wall clock to reach a fresh one."""
+    start = minute_floor(seconds_ago)
+    return float(start), (start + 1) * 1_000_000_000
+
+
+def fixed_clock(ns: int) -> Callable[[], int]:
+    return lambda: ns
 
 
 def record_known_set(metrics: MetricsPublisher) -> dict[str, Any]:
@@ -126,9 +132,8 @@ def bucket_counts(values: list[float]) -> list[int]:
 
 
 def test_a_known_event_set_is_written_exactly(stack):
-    wait_for_fresh_window()
-    metrics = MetricsPublisher(settings=stack.settings)
-    started = time.time()
+    started, event_ns = window_start()
+    metrics = MetricsPublisher(settings=stack.settings, clock=fixed_clock(event_ns))
     expected = record_known_set(metrics)
     assert metrics.flush(10).failed == 0
     summary = stack.collector().collect_once()
@@ -180,9 +185,8 @@ def _bad_messages() -> list[tuple[str, bytes, dict[str, str]]]:
 
 
 def test_malformed_messages_are_dead_lettered_with_their_reason_and_the_rest_is_written(stack):
-    wait_for_fresh_window()
-    metrics = MetricsPublisher(settings=stack.settings)
-    started = time.time()
+    started, event_ns = window_start()
+    metrics = MetricsPublisher(settings=stack.settings, clock=fixed_clock(event_ns))
     metrics.record_stage_metric("before", 1.0)
     metrics.flush(10)
     bad = _bad_messages()
@@ -206,9 +210,8 @@ def test_malformed_messages_are_dead_lettered_with_their_reason_and_the_rest_is_
 
 
 def test_the_same_message_delivered_twice_is_counted_once(stack):
-    wait_for_fresh_window()
-    started = time.time()
-    events = [("s", time.time_ns(), "twice", 1.0, True, 0, None)] * 5
+    started, event_ns = window_start()
+    events = [("s", event_ns, "twice", 1.0, True, 0, None)] * 5
     message = encode_message("dup-producer", 42, events)
     stack.publish_raw(message.data, message.attributes)
     stack.publish_raw(message.data, message.attributes)  # the same batch again, as a retrying publisher would
@@ -223,9 +226,8 @@ def test_the_same_message_delivered_twice_is_counted_once(stack):
 
 
 def test_an_unavailable_monitoring_leaves_messages_unacked_and_the_next_run_writes_once(stack):
-    wait_for_fresh_window(20)
-    metrics = MetricsPublisher(settings=stack.settings)
-    started = time.time()
+    started, event_ns = window_start()
+    metrics = MetricsPublisher(settings=stack.settings, clock=fixed_clock(event_ns))
     for i in range(50):
         metrics.record_stage_metric(f"stage_{i % 5}", 1.0)
     metrics.flush(10)
@@ -244,9 +246,8 @@ def test_an_unavailable_monitoring_leaves_messages_unacked_and_the_next_run_writ
 
 
 def test_a_partial_failure_retries_only_the_failed_series(stack):
-    wait_for_fresh_window()
-    metrics = MetricsPublisher(settings=stack.settings)
-    started = time.time()
+    started, event_ns = window_start()
+    metrics = MetricsPublisher(settings=stack.settings, clock=fixed_clock(event_ns))
     for stage in ("a_stage", "b_stage", "c_stage"):
         metrics.record_stage_metric(stage, 1.0)
     metrics.flush(10)

@@ -382,3 +382,67 @@ def test_the_emulator_counts_rejections_by_reason(client, project_id, monitoring
     after = monitoring.admin.stats()["rejections"]
     assert after.get("order", 0) - before.get("order", 0) == 1
     assert after.get("spacing", 0) - before.get("spacing", 0) == 1
+
+
+def test_an_empty_request_is_refused_with_googles_message(client, project_id):
+    error = rejected(client, project_id)
+    assert isinstance(error, exceptions.InvalidArgument)
+    assert error.message == "Request was missing field timeSeries."
+
+
+@pytest.mark.parametrize("location", ["us-central1", "europe-west4-b", "global", "aws:us-east-1a"])
+def test_known_regions_zones_and_aws_locations_are_accepted(client, project_id, location):
+    write(client, project_id, series(1.0, time.time() - 60, resource_labels={**TASK, "location": location}))
+    assert stored_values(client, project_id) == {"": [1.0]}
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "labels"),
+    [
+        ("generic_task", {**TASK, "location": "not a region"}),
+        ("generic_node", {"location": "us-central", "namespace": "helios", "node_id": "n-1"}),  # no such region
+    ],
+)
+def test_a_malformed_location_is_refused_with_googles_message(client, project_id, resource_type, labels):
+    error = rejected(client, project_id, series(1.0, resource_type=resource_type, resource_labels=labels))
+    assert isinstance(error, exceptions.InvalidArgument)
+    assert (
+        error.message == "One or more TimeSeries could not be written: Unrecognized region or location.: timeSeries[0]"
+    )
+    assert stored_values(client, project_id) == {}
+
+
+@pytest.mark.parametrize("field", ["mean", "sum_of_squared_deviation"])
+def test_a_non_finite_distribution_field_is_refused(client, project_id, field):
+    error = rejected(client, project_id, series(_dist(**{field: float("nan")}), metric_type=f"{HELIOS}/latency"))
+    assert error.message == (
+        "One or more TimeSeries could not be written: Field timeSeries[0].points[0].distributionValue had an "
+        f"invalid value: Distribution value with a non-finite |{field}| of nan."
+    )
+
+
+def test_metric_types_with_periods_and_hyphens_are_accepted(client, project_id):
+    metric_type = "custom.googleapis.com/opencensus/grpc.io/client/roundtrip-latency"
+    write(client, project_id, series(2.5, time.time() - 60, metric_type=metric_type))
+    assert stored_values(client, project_id, metric_type) == {"": [2.5]}
+    error = rejected(client, project_id, series(metric_type="custom.googleapis.com/a//b"))
+    assert "may contain only letters, digits, underscores, periods and hyphens" in error.message
+
+
+@pytest.mark.parametrize("grammar", ["trailing", "field", "leading", "resource"])
+def test_injected_partial_failures_in_each_grammar_are_placed_by_the_collectors_parser(
+    client, project_id, monitoring, grammar
+):
+    from functions.write_errors import parse_partial_failure
+
+    monitoring.admin.inject(
+        "CreateTimeSeries", "INTERNAL", times=2, series_filter='metric.labels.k = "bad"', grammar=grammar
+    )
+    t = time.time() - 60
+    items = [series(float(i), t, labels={"k": "bad" if i in (1, 3) else f"ok{i}"}) for i in range(4)]
+    items[3] = series(3.0, t, labels={"k": "bad"}, resource_labels={**TASK, "task_id": "t-2"})
+    error = rejected(client, project_id, *items)
+    placed = parse_partial_failure(error.message, [e.status.code for e in summary_of(error).errors])
+    assert sorted(placed) == [1, 3], error.message
+    assert all(failure.transient for failure in placed.values())
+    assert sorted(stored_values(client, project_id)) == ["ok0", "ok2"]

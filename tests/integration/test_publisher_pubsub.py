@@ -335,3 +335,27 @@ def test_health_reports_an_unreachable_topic(tmp_path):
     health = asyncio.run(probe())
     assert (health["status"], health["pubsub_reachable"]) == ("unhealthy", False)
     assert "ServiceUnavailable" in health["pubsub_error"]
+
+
+def test_building_and_closing_five_publishers_leaves_no_thread_of_theirs(pubsub, tmp_path):
+    settings, factory, subscription = pubsub
+    for n in range(5):
+        publisher = MetricsPublisher(settings=settings, spool_dir=tmp_path / "spool")
+        publisher.record_stage_metric(stage="lifecycle", duration=float(n))
+        assert publisher.flush(10).published == 1
+        assert publisher.close(5).failed == 0
+    assert [t.name for t in threading.enumerate() if t.name.startswith("helios-metrics")] == []
+    assert len(drain_events(factory, subscription, 5)) == 5
+
+
+def test_flush_reports_every_one_of_6000_messages(pubsub, tmp_path):
+    settings, factory, subscription = pubsub
+    publisher = MetricsPublisher(
+        settings=settings, spool_dir=tmp_path / "spool", options=PublisherOptions(max_events_per_message=1)
+    )
+    for i in range(6000):
+        publisher.record_stage_metric(stage="one_per_message", duration=float(i))
+    result = publisher.flush(60)
+    assert (result.published, result.spooled, result.failed) == (6000, 0, 0)
+    publisher.close(5)
+    assert len(drain_events(factory, subscription, 6000, timeout=60)) == 6000

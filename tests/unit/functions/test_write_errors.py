@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import grpc
+import pytest
+
 from functions.write_errors import parse_partial_failure
+from monitoring_emulator._partial import GRAMMARS, Failure, summary_error
 
 ORDER = (
     "Points must be written in order. One or more of the points specified had an older end time than the most "
@@ -45,3 +49,30 @@ def test_codes_decide_when_they_agree_and_wording_when_they_do_not():
 
 def test_unparseable_text_yields_no_failures():
     assert parse_partial_failure("something else entirely", [3]) == {}
+
+
+@pytest.mark.parametrize("grammar", GRAMMARS)
+def test_every_grammar_the_emulator_emits_is_placed_on_its_series(grammar):
+    key = ("p", "custom.googleapis.com/helios/stage_runs", (("stage", "s"),), "generic_task", (("job", "j"),))
+    failures = [
+        Failure(i, grpc.StatusCode.INTERNAL, "An internal error occurred.", "x", grammar, key) for i in (0, 1, 2, 5)
+    ]
+    failures.append(Failure(7, grpc.StatusCode.INVALID_ARGUMENT, ORDER, "x", grammar, key))
+    error = summary_error(failures, 9)
+    placed = parse_partial_failure(error.message, [13, 3])
+    assert sorted(placed) == [0, 1, 2, 5, 7]
+    assert [placed[i].transient for i in (0, 1, 2, 5, 7)] == [True, True, True, True, False]
+    assert placed[7].out_of_order  # the field form keeps "Field timeSeries[7]…" in front, still recognised
+    assert placed[7].reason.endswith(ORDER)
+
+
+def test_the_older_resource_grammar_as_google_wrote_it():
+    message = (
+        "One or more TimeSeries could not be written: An internal error occurred.: global{} timeSeries[3]: "
+        "workload.googleapis.com/x{k:v}; Unrecognized region or location.: generic_task{location:mars,job:j} "
+        "timeSeries[4]: custom.googleapis.com/y{}"
+    )
+    placed = parse_partial_failure(message, [13, 3])
+    assert sorted(placed) == [3, 4]
+    assert (placed[3].transient, placed[4].transient) == (True, False)
+    assert placed[4].reason == "Unrecognized region or location."

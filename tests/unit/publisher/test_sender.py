@@ -182,3 +182,23 @@ def test_event_ids_are_unique_across_threads(tmp_path, threads):
     ids = pubsub.events()
     assert len(ids) == len(set(ids)) == threads * 2000
     sender.stop(1)
+
+
+def test_flush_counts_every_message_past_thousands_of_them(tmp_path):
+    pubsub = FakePubSub()
+    buffer, sender = make_sender(tmp_path, pubsub, max_events_per_message=1, max_latency_s=60)
+    buffer.extend(stage_event(i) for i in range(6000))
+    result = sender.flush(30)
+    assert (result.published, result.spooled, result.failed) == (6000, 0, 0)
+    assert sum(len(r) for r in pubsub.requests) == 6000
+    assert sender.stop(1).complete
+
+
+def test_stop_ends_both_threads(tmp_path):
+    before = {t.name for t in threading.enumerate()}
+    buffer, sender = make_sender(tmp_path, FakePubSub())
+    buffer.extend(stage_event(i) for i in range(10))
+    assert sender.stop(2).published == 10
+    assert sender.idle
+    alive = {t.name for t in threading.enumerate() if t.name.startswith("helios-metrics")}
+    assert alive <= before

@@ -1,0 +1,165 @@
+"""The collector's fast tier: every settle and dead-letter path on fake time, with an in-memory
+message source and an in-memory Monitoring client (the integration tests use the real emulators)."""
+
+from __future__ import annotations
+
+import grpc
+
+from contract.settings import Settings
+from contract.wire import decode_message
+from functions.collector import Collector
+from functions.writer import MonitoringWriter
+from tests.unit.functions.fakes import FakeMetricService, FakeSource, StageFailure
+
+S = 1_000_000_000
+NOW = 1_764_000_000 * S - (1_764_000_000 * S) % (60 * S) + 30 * S  # mid-window
+SETTINGS = Settings(project_id="p", collect_budget_seconds=30)
+
+
+class FakeClock:
+    """Wall time fixed at NOW; monotonic time advances by ``step`` on every reading."""
+
+    def __init__(self, step: float = 0.0) -> None:
+        self.t, self.step = 0.0, step
+
+    def monotonic(self) -> float:
+        self.t += self.step
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def collector(source: FakeSource, client: FakeMetricService, clock: FakeClock | None = None) -> Collector:
+    clock = clock or FakeClock()
+    writer = MonitoringWriter(client, "p", clock=clock.monotonic, sleep=clock.sleep)
+    return Collector(SETTINGS, source, writer, "c-test", clock=lambda: NOW, monotonic=clock.monotonic)
+
+
+def stage(stage_name: str, seconds_before_now: float, duration: float = 1.0) -> tuple:
+    return ("s", int(NOW - seconds_before_now * S), stage_name, duration, True, 0, None)
+
+
+def runs(client: FakeMetricService) -> dict[str, int]:
+    """stage_runs points sent and accepted, summed per stage."""
+    out: dict[str, int] = {}
+    for ts in client.written("stage_runs"):
+        out[ts.metric.labels["stage"]] = out.get(ts.metric.labels["stage"], 0) + ts.points[0].value.int64_value
+    return out
+
+
+def reasons(source: FakeSource) -> list[str]:
+    return [attributes["dead_letter_reason"] for _, attributes in source.letters]
+
+
+def test_a_clean_run_writes_acks_and_counts_itself():
+    source, client = FakeSource(), FakeMetricService()
+    source.publish("p1", 0, [stage("a", 10), stage("a", 12), stage("b", 10)])
+    summary = collector(source, client).collect_once()
+    assert (summary.pulled, summary.events, summary.acked, summary.not_acked, summary.dead_lettered) == (1, 3, 1, 0, 0)
+    assert runs(client) == {"a": 2, "b": 1}
+    [own] = client.written("collector_events")
+    assert (own.metric.labels["outcome"], own.points[0].value.int64_value) == ("processed", 3)
+
+
+def test_events_too_old_or_too_far_ahead_are_written_where_possible_and_dead_lettered():
+    source, client = FakeSource(), FakeMetricService()
+    source.publish("p1", 0, [stage("ok", 10), stage("old", 25 * 3600)])
+    source.publish("p2", 0, [stage("ok", 20), stage("ahead", -600)])
+    summary = collector(source, client).collect_once()
+    assert runs(client) == {"ok": 2}
+    assert sorted(reasons(source)) == ["expired", "future"]
+    assert (summary.expired, summary.acked, summary.not_acked) == (2, 2, 0)
+    details = {a["dead_letter_reason"]: a["dead_letter_detail"] for _, a in source.letters}
+    assert details["expired"].startswith("1 events in windows ending more than 24h55m before")
+    assert details["future"].startswith("1 events in windows ending more than 4m30s after")
+    assert all(a["partially_written"] == "true" for _, a in source.letters)
+
+
+def test_points_refused_for_good_are_dead_lettered_as_write_rejected_and_acked():
+    reason = "Value type for metric custom.googleapis.com/helios/stage_runs must be DOUBLE, but is INT64."
+    client = FakeMetricService(
+        rules=[
+            lambda i, ts: (grpc.StatusCode.INVALID_ARGUMENT, reason) if ts.metric.labels.get("stage") == "b" else None
+        ]
+    )
+    source = FakeSource()
+    source.publish("p1", 0, [stage("a", 10)])
+    source.publish("p2", 0, [stage("b", 10)])
+    c = collector(source, client)
+    summary = c.collect_once()
+    assert reasons(source) == ["write_rejected"]
+    [(data, attributes)] = source.letters
+    assert decode_message(data, attributes).producer == "p2"
+    assert reason in attributes["dead_letter_detail"]
+    assert (summary.acked, summary.not_acked, summary.transient_failure) == (2, 0, False)
+    [errors] = client.written("collector_write_errors")
+    assert errors.metric.labels["kind"] == "permanent"
+    source.publish("p2", 0, [stage("b", 10)])  # a redelivered copy is recognised, not dead-lettered again
+    again = c.collect_once()
+    assert (again.duplicates, again.dead_lettered, len(source.letters)) == (1, 0, 1)
+
+
+def test_a_failing_dead_letter_publish_hands_the_message_back_and_a_later_run_sends_it():
+    source, client = FakeSource(dead_letter_down=True), FakeMetricService()
+    source.publish_raw(b"not a message", {"schema": "helios.metrics.v1"})
+    source.publish("p1", 0, [stage("a", 10)])
+    c = collector(source, client)
+    first = c.collect_once()
+    assert first.transient_failure
+    assert (first.acked, first.not_acked, first.dead_lettered) == (1, 1, 0)
+    assert len(source.handed_back) == 1
+    assert source.letters == []
+    source.dead_letter_down = False
+    second = c.collect_once()
+    assert (second.pulled, second.dead_lettered, second.acked, second.transient_failure) == (1, 1, 1, False)
+    assert reasons(source) == ["not_decodable"]
+    assert runs(client) == {"a": 1}
+
+
+def test_a_transient_write_failure_hands_messages_back_and_the_next_run_writes_only_what_is_missing():
+    unavailable = StageFailure("b", grpc.StatusCode.UNAVAILABLE, "The service is currently unavailable.")
+    client = FakeMetricService(rules=[unavailable])
+    source = FakeSource()
+    source.publish("p1", 0, [stage("a", 10), stage("b", 10)])
+    c = collector(source, client, FakeClock(step=0.5))
+    first = c.collect_once(budget_s=10)
+    assert first.transient_failure
+    assert (first.acked, first.not_acked) == (0, 1)
+    assert runs(client) == {"a": 1}
+    unavailable.active = False
+    second = c.collect_once()
+    assert (second.events, second.acked, second.not_acked, second.transient_failure) == (2, 1, 0, False)
+    assert runs(client) == {"a": 1, "b": 1}  # "a" was not written a second time
+
+
+def test_copies_within_a_run_and_across_runs_are_counted_once():
+    source, client = FakeSource(), FakeMetricService()
+    for _ in range(2):
+        source.publish("p1", 7, [stage("a", 10)] * 4)
+    c = collector(source, client)
+    first = c.collect_once()
+    assert (first.events, first.duplicates, first.acked) == (4, 4, 2)
+    source.publish("p1", 7, [stage("a", 10)] * 4)
+    second = c.collect_once()
+    assert (second.events, second.duplicates, second.acked) == (0, 4, 1)
+    assert runs(client) == {"a": 4}
+
+
+def test_a_long_run_extends_the_deadlines_of_the_messages_it_holds():
+    source, client = FakeSource(pull_size=1), FakeMetricService()
+    for batch in range(4):
+        source.publish("p1", batch, [stage("a", 10)])
+    summary = collector(source, client, FakeClock(step=6.0)).collect_once(budget_s=120)
+    assert summary.acked == 4
+    assert any(seconds == 120 for _, seconds in source.extended)
+
+
+def test_a_run_stops_pulling_when_its_budget_is_spent_and_leaves_the_rest_queued():
+    source, client = FakeSource(pull_size=1), FakeMetricService()
+    for batch in range(10):
+        source.publish("p1", batch, [stage("a", 10)])
+    summary = collector(source, client, FakeClock(step=1.0)).collect_once(budget_s=9)
+    assert 0 < summary.pulled < 10
+    assert summary.acked == summary.pulled
+    assert len(source.queue) == 10 - summary.pulled
