@@ -13,9 +13,9 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from google.api import metric_pb2
+from google.api import distribution_pb2, metric_pb2
 from google.api_core import exceptions
 from google.cloud.monitoring_v3.types import metric, metric_service
 from google.protobuf import json_format
@@ -26,6 +26,9 @@ from contract.transient import AMBIGUOUS_CODES, code_name, is_transient_code
 from .aggregate import DistributionValue
 from .timeseries import SeriesPoint, schedule_requests
 from .write_errors import SeriesFailure, parse_partial_failure
+
+if TYPE_CHECKING:
+    from google.cloud.monitoring_v3 import MetricServiceClient
 
 __all__ = ["MonitoringWriter", "WriteReport", "descriptor_for"]
 
@@ -56,7 +59,7 @@ def descriptor_for(spec: MetricSpec, project: str) -> metric_pb2.MetricDescripto
     return json_format.ParseDict(spec.descriptor(project), MD())
 
 
-def _set_buckets(options: Any, buckets: Buckets) -> None:
+def _set_buckets(options: distribution_pb2.Distribution.BucketOptions, buckets: Buckets) -> None:
     if buckets.kind == "exponential":
         options.exponential_buckets.num_finite_buckets = buckets.num_finite_buckets
         options.exponential_buckets.scale = buckets.a
@@ -67,7 +70,7 @@ def _set_buckets(options: Any, buckets: Buckets) -> None:
         options.linear_buckets.width = buckets.b
 
 
-def _time_series(point: SeriesPoint) -> Any:
+def _time_series(point: SeriesPoint) -> Any:  # a raw monitoring.v3 TimeSeries: no static type exists
     ts = _TIME_SERIES()
     ts.metric.type = point.metric_type
     ts.metric.labels.update(point.metric_labels)
@@ -102,7 +105,7 @@ class MonitoringWriter:
 
     def __init__(
         self,
-        client: Any,
+        client: MetricServiceClient,
         project: str,
         timeout_s: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
@@ -197,7 +200,7 @@ class MonitoringWriter:
         return retry, ambiguous
 
 
-def _summary_of(err: exceptions.GoogleAPICallError) -> Any:
+def _summary_of(err: exceptions.GoogleAPICallError) -> Any:  # the raw CreateTimeSeriesSummary, or None
     for detail in err.details or ():
         if hasattr(detail, "Is") and detail.Is(_SUMMARY.DESCRIPTOR):
             summary = _SUMMARY()

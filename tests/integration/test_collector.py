@@ -233,7 +233,7 @@ def test_an_unavailable_monitoring_leaves_messages_unacked_and_the_next_run_writ
     metrics.flush(10)
     stack.monitoring.admin.inject("CreateTimeSeries", "UNAVAILABLE", times=1000)
     collector = stack.collector()
-    failed = collector.collect_once(budget_s=4)
+    failed = collector.collect_once(budget_s=2)
     assert failed.transient_failure
     assert (failed.acked, failed.not_acked, failed.points) == (0, failed.pulled, 0)
     stack.monitoring.admin.clear_faults()
@@ -339,7 +339,7 @@ def test_main_collect_metrics_through_the_functions_framework(stack, monkeypatch
         "GOOGLE_CLOUD_PROJECT": stack.settings.project_id,
         "PUBSUB_EMULATOR_HOST": stack.settings.pubsub_emulator_host,
         "MONITORING_EMULATOR_HOST": stack.settings.monitoring_emulator_host,
-        "HELIOS_COLLECT_BUDGET_SECONDS": "4",
+        "HELIOS_COLLECT_BUDGET_SECONDS": "2",
     }.items():
         monkeypatch.setenv(variable, value)
     metrics = MetricsPublisher(settings=stack.settings)
