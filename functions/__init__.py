@@ -12,7 +12,8 @@ from contract.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .aggregate import AggregatedPoint, AggregationLimits, WindowAggregator
-    from .collector import Collector, RunSummary
+    from .collector import Collector
+    from .decisions import RunSummary
     from .wiring import InstanceCollector, build_collector
 
 __all__ = [
@@ -30,7 +31,7 @@ _HOMES = {
     "AggregationLimits": ".aggregate",
     "WindowAggregator": ".aggregate",
     "Collector": ".collector",
-    "RunSummary": ".collector",
+    "RunSummary": ".decisions",
     "InstanceCollector": ".wiring",
     "build_collector": ".wiring",
 }
