@@ -16,11 +16,13 @@ from dataclasses import dataclass
 
 import grpc
 
+from . import _alert_service, _channel_service, _dashboard_service
 from ._errors import ApiError, to_grpc_status
 from ._faults import Faults
 from ._http import HttpServer
 from ._metric_service import SERVICE as METRIC_SERVICE
 from ._metric_service import Handler, MetricService
+from ._objects import Projects
 from ._raw import Raw
 from ._stats import Stats
 from ._store import Store
@@ -84,7 +86,30 @@ class Emulator:
             max_active_series=config.max_active_series,
         )
         writer = TimeSeriesWriter(self.store, limits, self.faults, self.stats, clock)
-        self._services = {METRIC_SERVICE: MetricService(self.store, writer, clock).handlers()}
+        projects = Projects(self.store, clock)
+        channels: _channel_service.NotificationChannelService | None = None
+        policies = _alert_service.AlertPolicyService(
+            self.store, projects, lambda project, name: channels is not None and channels.exists(project, name), clock
+        )
+        channels = _channel_service.NotificationChannelService(
+            self.store,
+            projects,
+            lambda project, ident: [
+                p.name
+                for p in policies.policies(project)
+                if any(c.endswith(f"/{ident}") for c in p.notification_channels)
+            ],
+            policies.drop_channel,
+            clock,
+        )
+        self.policies, self.channels = policies, channels
+        self.dashboards = _dashboard_service.DashboardsService(self.store, projects)
+        self._services = {
+            METRIC_SERVICE: MetricService(self.store, writer, clock).handlers(),
+            _alert_service.SERVICE: policies.handlers(),
+            _channel_service.SERVICE: channels.handlers(),
+            _dashboard_service.SERVICE: self.dashboards.handlers(),
+        }
         self._http = HttpServer(config.host, config.http_port, self.faults, self.stats)
         self.http_port = self._http.port
         self.port = 0

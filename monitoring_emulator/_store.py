@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS series (
 CREATE TABLE IF NOT EXISTS points (
     series_id INTEGER NOT NULL, end_ns INTEGER NOT NULL, start_ns INTEGER NOT NULL,
     value BLOB NOT NULL, PRIMARY KEY (series_id, end_ns)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS objects (
+    kind TEXT NOT NULL, project TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL,
+    PRIMARY KEY (kind, project, id)) WITHOUT ROWID;
 """
 
 
@@ -105,7 +108,7 @@ class Series:
 
 
 class Store:
-    """Descriptors, series and points."""
+    """Descriptors, series and points; alert policies, channels and dashboards as serialized messages."""
 
     def __init__(self, path: str | None = None) -> None:
         self.lock = threading.RLock()
@@ -219,6 +222,28 @@ class Store:
             (series.id, after_ns, until_ns),
         )
         return cursor.fetchall()
+
+    # --- alert policies, notification channels, dashboards (serialized messages) ------------
+    def put_object(self, kind: str, project: str, ident: str, body: bytes) -> None:
+        self._db.execute("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?)", (kind, project, ident, body))
+
+    def get_object(self, kind: str, project: str, ident: str) -> bytes | None:
+        row = self._db.execute(
+            "SELECT body FROM objects WHERE kind = ? AND project = ? AND id = ?", (kind, project, ident)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def list_objects(self, kind: str, project: str) -> list[tuple[str, bytes]]:
+        rows = self._db.execute(
+            "SELECT id, body FROM objects WHERE kind = ? AND project = ? ORDER BY id", (kind, project)
+        )
+        return [(ident, bytes(body)) for ident, body in rows]
+
+    def delete_object(self, kind: str, project: str, ident: str) -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM objects WHERE kind = ? AND project = ? AND id = ?", (kind, project, ident)
+        )
+        return cursor.rowcount > 0
 
     def series_of(self, project: str, metric_types: Iterable[str]) -> list[Series]:
         found: list[Series] = []

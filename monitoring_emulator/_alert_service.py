@@ -1,0 +1,316 @@
+"""``google.monitoring.v3.AlertPolicyService``: policies validated as the API validates them and
+returned as the server returns them — ids assigned, the project number in every name, defaults
+filled in (``enabled``, a trigger of one series, the documentation's mime type, change records).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from google.cloud.monitoring_v3.types import alert, alert_service, common
+from google.protobuf import empty_pb2
+
+from ._aggregation import spec_from_pb
+from ._errors import invalid_argument
+from ._filters import api_filter
+from ._masks import apply_mask
+from ._objects import Projects, check_user_labels, new_id, page
+from ._raw import Raw
+from ._store import Store
+from ._timeutil import NS_PER_S, duration_ns, set_timestamp
+
+__all__ = ["SERVICE", "AlertPolicyService"]
+
+SERVICE = "google.monitoring.v3.AlertPolicyService"
+KIND = "alert_policy"
+_POLICY = alert.AlertPolicy.pb()
+_CT = common.ComparisonType
+_ALONE = ("condition_monitoring_query_language", "condition_prometheus_query_language", "condition_matched_log")
+_MAX_ALERT_PERIOD_NS = 90_000 * NS_PER_S  # 25 h: the longest alignment period alerting accepts
+_EDITOR = "helios-emulator@localhost"
+
+
+def _check_duration(field: str, value: Raw, minimum_s: int = 0) -> None:
+    ns = duration_ns(value)
+    if ns % (60 * NS_PER_S) or ns < minimum_s * NS_PER_S:
+        seconds = f"{ns / NS_PER_S:g}s"
+        least = f" of at least {minimum_s}s" if minimum_s else ""
+        raise invalid_argument(
+            f'Field {field} had an invalid value of "{seconds}": The duration must be a multiple of 60s{least}.'
+        )
+
+
+def _check_filter(field: str, text: str) -> None:
+    if len(text) > 2048:
+        raise invalid_argument(f"Field {field} had an invalid value: A filter can be at most 2048 characters long.")
+    parsed = api_filter(text, field)
+    for selector in ("metric.type", "resource.type"):
+        if not parsed.pinned_values(selector):
+            raise invalid_argument(
+                f'Field {field} had an invalid value of "{text}": The filter must specify a {selector}.'
+            )
+
+
+def _check_aggregations(field: str, aggregations: Raw) -> int | None:
+    """Each must be valid; returns the alignment period of the first (what a ratio must match)."""
+    period = None
+    for index, aggregation in enumerate(aggregations):
+        spec = spec_from_pb(aggregation, f"{field}[{index}]")
+        if spec is None:
+            continue
+        if spec.period_ns > _MAX_ALERT_PERIOD_NS:
+            raise invalid_argument(
+                f"Field {field}[{index}].alignmentPeriod had an invalid value: Alerting accepts alignment periods "
+                "of at most 90000s."
+            )
+        period = spec.period_ns if period is None else period
+    return period
+
+
+def _check_threshold(field: str, threshold: Raw) -> None:
+    _check_filter(f"{field}.filter", threshold.filter)
+    period = _check_aggregations(f"{field}.aggregations", threshold.aggregations)
+    if threshold.denominator_filter:
+        _check_filter(f"{field}.denominatorFilter", threshold.denominator_filter)
+        other = _check_aggregations(f"{field}.denominatorAggregations", threshold.denominator_aggregations)
+        if other != period:
+            raise invalid_argument(
+                f"Field {field}.denominatorAggregations had an invalid value: The numerator and denominator must "
+                "use the same alignment period."
+            )
+    elif threshold.denominator_aggregations:
+        raise invalid_argument(
+            f"Field {field}.denominatorAggregations had an invalid value: Denominator aggregations require a "
+            "denominator filter."
+        )
+    if threshold.comparison not in (_CT.COMPARISON_GT, _CT.COMPARISON_LT):
+        raise invalid_argument(
+            f'Field {field}.comparison had an invalid value of "{_CT(threshold.comparison).name}": Only '
+            "COMPARISON_GT and COMPARISON_LT are supported."
+        )
+    _check_duration(f"{field}.duration", threshold.duration)
+    _check_trigger(f"{field}.trigger", threshold)
+    if threshold.evaluation_missing_data and duration_ns(threshold.duration) < 60 * NS_PER_S:
+        raise invalid_argument(
+            f"Field {field}.evaluationMissingData had an invalid value: evaluation_missing_data requires a "
+            "duration of at least 60s."
+        )
+
+
+def _check_trigger(field: str, condition: Raw) -> None:
+    trigger = condition.trigger
+    which = trigger.WhichOneof("type")
+    if which == "count" and trigger.count < 0:
+        raise invalid_argument(f"Field {field}.count had an invalid value of {trigger.count}: must be at least 0.")
+    if which == "percent" and not 0 <= trigger.percent <= 100:
+        raise invalid_argument(f"Field {field}.percent had an invalid value of {trigger.percent:g}: must be 0 to 100.")
+
+
+def validate(policy: Raw, channel_exists: Callable[[str], bool]) -> None:
+    """Raise the API's INVALID_ARGUMENT for a policy Google would refuse."""
+    if not policy.display_name or len(policy.display_name) > 512:
+        raise invalid_argument(
+            "Field alertPolicy.displayName had an invalid value: A display name of 1 to 512 characters is required."
+        )
+    conditions = policy.conditions
+    if not 1 <= len(conditions) <= 6:
+        raise invalid_argument(
+            f"Field alertPolicy.conditions had an invalid value: A policy must have between 1 and 6 conditions, "
+            f"but has {len(conditions)}."
+        )
+    for index, condition in enumerate(conditions):
+        field = f"alertPolicy.conditions[{index}]"
+        which = condition.WhichOneof("condition")
+        if which is None:
+            raise invalid_argument(f"Field {field} had an invalid value: The condition has no type.")
+        if not condition.display_name:
+            raise invalid_argument(f"Field {field}.displayName had an invalid value: A display name is required.")
+        if which in _ALONE and len(conditions) > 1:
+            raise invalid_argument(f"Field {field} had an invalid value: A {which} must be the only condition.")
+        if which == "condition_threshold":
+            _check_threshold(f"{field}.conditionThreshold", condition.condition_threshold)
+        elif which == "condition_absent":
+            absent = condition.condition_absent
+            _check_filter(f"{field}.conditionAbsent.filter", absent.filter)
+            _check_aggregations(f"{field}.conditionAbsent.aggregations", absent.aggregations)
+            _check_duration(f"{field}.conditionAbsent.duration", absent.duration, minimum_s=120)
+            _check_trigger(f"{field}.conditionAbsent.trigger", absent)
+    if len(conditions) > 1 and policy.combiner == alert.AlertPolicy.ConditionCombinerType.COMBINE_UNSPECIFIED:
+        raise invalid_argument(
+            "Field alertPolicy.combiner had an invalid value: A combiner is required when a policy has more than "
+            "one condition."
+        )
+    documentation = policy.documentation
+    if documentation.mime_type not in ("", "text/markdown"):
+        raise invalid_argument(
+            f'Field alertPolicy.documentation.mimeType had an invalid value of "{documentation.mime_type}": '
+            'Only "text/markdown" is supported.'
+        )
+    if len(documentation.content) > 8192:
+        raise invalid_argument(
+            "Field alertPolicy.documentation.content had an invalid value: The content can be at most 8192 "
+            "characters long."
+        )
+    check_user_labels(policy.user_labels, "alertPolicy.userLabels")
+    for index, channel in enumerate(policy.notification_channels):
+        if not channel_exists(channel):
+            raise invalid_argument(
+                f'Field alertPolicy.notificationChannels[{index}] had an invalid value of "{channel}": The '
+                "notification channel does not exist."
+            )
+
+
+class AlertPolicyService:
+    """Method name → (handler on raw request, raw request class, raw response class)."""
+
+    def __init__(
+        self,
+        store: Store,
+        projects: Projects,
+        channel_exists: Callable[[str, str], bool],
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self._store, self._projects, self._clock = store, projects, clock
+        self._channel_exists = channel_exists  # (project, channel name) -> bool
+
+    def handlers(self) -> dict[str, tuple[Callable[[Raw], Raw], Any, Any]]:
+        s = alert_service
+        return {
+            "ListAlertPolicies": (self.list, s.ListAlertPoliciesRequest.pb(), s.ListAlertPoliciesResponse.pb()),
+            "GetAlertPolicy": (self.get, s.GetAlertPolicyRequest.pb(), _POLICY),
+            "CreateAlertPolicy": (self.create, s.CreateAlertPolicyRequest.pb(), _POLICY),
+            "UpdateAlertPolicy": (self.update, s.UpdateAlertPolicyRequest.pb(), _POLICY),
+            "DeleteAlertPolicy": (self.delete, s.DeleteAlertPolicyRequest.pb(), empty_pb2.Empty),
+        }
+
+    # --- shared with the notification channel service and the evaluator ---------------------
+    def policies(self, project: str) -> list[Raw]:
+        with self._store.lock:
+            return [_POLICY.FromString(body) for _, body in self._store.list_objects(KIND, project)]
+
+    def drop_channel(self, project: str, channel_id: str) -> None:
+        """A channel deleted with ``force``: the policies naming it no longer do."""
+        with self._store.lock, self._store.transaction():
+            for ident, body in self._store.list_objects(KIND, project):
+                policy = _POLICY.FromString(body)
+                kept = [
+                    c for c in policy.notification_channels if not c.endswith(f"/notificationChannels/{channel_id}")
+                ]
+                if len(kept) != len(policy.notification_channels):
+                    del policy.notification_channels[:]
+                    policy.notification_channels.extend(kept)
+                    self._store.put_object(KIND, project, ident, policy.SerializeToString())
+
+    # --- methods ------------------------------------------------------------------------------
+    def list(self, request: Raw) -> Raw:
+        project = self._projects.parent(request.name)
+        found = self.policies(project)
+        if request.filter:
+            parsed = api_filter(request.filter)
+            found = [p for p in found if parsed.matches(_resolver(p))]
+        chunk, token = page(found, request.page_size, request.page_token, 1000)
+        response = alert_service.ListAlertPoliciesResponse.pb()(next_page_token=token, total_size=len(found))
+        response.alert_policies.extend(chunk)
+        return response
+
+    def get(self, request: Raw) -> Raw:
+        project, ident = self._projects.split(request.name, "alertPolicies", "ALERT_POLICY")
+        with self._store.lock:
+            return _POLICY.FromString(self._projects.load(KIND, project, ident, "alert policy"))
+
+    def create(self, request: Raw) -> Raw:
+        project = self._projects.parent(request.name)
+        policy = _POLICY()
+        policy.CopyFrom(request.alert_policy)
+        if policy.name:
+            raise invalid_argument(
+                f'Field alertPolicy.name had an invalid value of "{policy.name}": The name must not be set when '
+                "creating a policy."
+            )
+        policy.name = self._projects.name(project, "alertPolicies", new_id())
+        self._complete(project, policy, None)
+        return self._save(project, policy)
+
+    def update(self, request: Raw) -> Raw:
+        supplied = request.alert_policy
+        project, ident = self._projects.split(supplied.name, "alertPolicies", "ALERT_POLICY")
+        with self._store.lock:
+            stored = _POLICY.FromString(self._projects.load(KIND, project, ident, "alert policy"))
+            if request.update_mask.paths:
+                policy = _POLICY()
+                policy.CopyFrom(stored)
+                apply_mask(policy, supplied, request.update_mask.paths, "AlertPolicy")
+            else:
+                policy = _POLICY()
+                policy.CopyFrom(supplied)  # an empty mask replaces the whole policy
+            policy.name = stored.name
+            self._complete(project, policy, stored)
+            return self._save(project, policy)
+
+    def delete(self, request: Raw) -> Raw:
+        project, ident = self._projects.split(request.name, "alertPolicies", "ALERT_POLICY")
+        with self._store.lock:
+            self._projects.load(KIND, project, ident, "alert policy")
+            with self._store.transaction():
+                self._store.delete_object(KIND, project, ident)
+        return empty_pb2.Empty()
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _complete(self, project: str, policy: Raw, stored: Raw | None) -> None:
+        """Validate, then fill in what the server fills in."""
+        validate(policy, lambda channel: self._channel_exists(project, channel))
+        known = {c.name for c in stored.conditions} if stored is not None else set()
+        for condition in policy.conditions:
+            if condition.name not in known:  # a new or unnamed condition gets a new id
+                condition.name = f"{policy.name}/conditions/{new_id()}"
+            which = condition.WhichOneof("condition")
+            if which in ("condition_threshold", "condition_absent"):
+                body = getattr(condition, which)
+                if body.trigger.WhichOneof("type") is None:
+                    body.trigger.count = 1
+        if not policy.HasField("enabled"):
+            policy.enabled.value = True
+        if policy.documentation.content and not policy.documentation.mime_type:
+            policy.documentation.mime_type = "text/markdown"
+        channels = [self._numbered(channel) for channel in policy.notification_channels]
+        del policy.notification_channels[:]
+        policy.notification_channels.extend(channels)
+        now = self._clock()
+        if stored is not None:
+            policy.creation_record.CopyFrom(stored.creation_record)
+        else:
+            set_timestamp(policy.creation_record.mutate_time, now)
+            policy.creation_record.mutated_by = _EDITOR
+        set_timestamp(policy.mutation_record.mutate_time, now)
+        policy.mutation_record.mutated_by = _EDITOR
+
+    def _numbered(self, channel: str) -> str:
+        parts = channel.split("/")
+        if len(parts) == 4 and parts[0] == "projects":
+            return self._projects.name(self._projects.remember(parts[1]), parts[2], parts[3])
+        return channel
+
+    def _save(self, project: str, policy: Raw) -> Raw:
+        ident = policy.name.rsplit("/", 1)[1]
+        with self._store.lock, self._store.transaction():
+            self._store.put_object(KIND, project, ident, policy.SerializeToString())
+        return policy
+
+
+def _resolver(policy: Raw) -> Callable[[str], str | None]:
+    """Answer list-filter selectors (``display_name``, ``user_labels.K``, ``name``, ``enabled``) for a policy."""
+
+    def resolve(selector: str) -> str | None:
+        if selector.startswith(("user_labels.", "user_label.")):
+            return policy.user_labels.get(selector.split(".", 1)[1])
+        if selector == "display_name":
+            return str(policy.display_name)
+        if selector == "name":
+            return str(policy.name)
+        if selector == "enabled":
+            return "true" if policy.enabled.value else "false"
+        return None
+
+    return resolve

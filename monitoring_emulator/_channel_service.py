@@ -1,0 +1,350 @@
+"""``google.monitoring.v3.NotificationChannelService``: the channel descriptors of the types Helios
+uses, channels validated against them, and secrets returned obfuscated as Google returns them.
+
+Sensitive labels (Slack's ``auth_token``, PagerDuty's ``service_key``, basic auth's ``password``)
+come back "only partially populated" (the API's words): here as asterisks plus, for values of 16
+characters or more, their last four. The exact mask Google uses is not public; what matters — and
+what this reproduces — is that a reader can never compare a stored secret with a configured one.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.api import label_pb2
+from google.cloud.monitoring_v3.types import notification, notification_service
+from google.protobuf import empty_pb2
+
+from ._errors import ApiError, invalid_argument
+from ._filters import api_filter
+from ._masks import apply_mask
+from ._objects import Projects, check_user_labels, new_id, page
+from ._raw import Raw
+from ._store import Store
+from ._timeutil import NS_PER_S, set_timestamp
+
+__all__ = ["CHANNEL_TYPES", "SERVICE", "NotificationChannelService", "obfuscate"]
+
+SERVICE = "google.monitoring.v3.NotificationChannelService"
+KIND = "notification_channel"
+_CHANNEL = notification.NotificationChannel.pb()
+_DESCRIPTOR = notification.NotificationChannelDescriptor.pb()
+_EDITOR = "helios-emulator@localhost"
+
+
+@dataclass(frozen=True)
+class ChannelType:
+    type: str
+    display_name: str
+    labels: tuple[tuple[str, str], ...]  # (key, description), all required
+    sensitive: tuple[str, ...] = ()
+
+
+CHANNEL_TYPES: Mapping[str, ChannelType] = {
+    t.type: t
+    for t in (
+        ChannelType("email", "Email", (("email_address", "An address to send email."),)),
+        ChannelType("sms", "SMS", (("number", "The phone number, in E.164 format (e.g. +15551234567)."),)),
+        ChannelType(
+            "slack",
+            "Slack",
+            (("channel_name", "The Slack channel, e.g. #alerts."), ("auth_token", "The Slack OAuth token.")),
+            ("auth_token",),
+        ),
+        ChannelType("pagerduty", "PagerDuty", (("service_key", "The PagerDuty integration key."),), ("service_key",)),
+        ChannelType("webhook_tokenauth", "Webhooks", (("url", "The URL to POST incidents to."),)),
+        ChannelType(
+            "webhook_basicauth",
+            "Webhooks with basic auth",
+            (
+                ("url", "The URL to POST incidents to."),
+                ("username", "The basic-auth user."),
+                ("password", "The basic-auth password."),
+            ),
+            ("password",),
+        ),
+    )
+}
+
+
+def obfuscate(value: str) -> str:
+    return "*" * 12 + (value[-4:] if len(value) >= 16 else "")
+
+
+class NotificationChannelService:
+    """Method name → (handler on raw request, raw request class, raw response class)."""
+
+    def __init__(
+        self,
+        store: Store,
+        projects: Projects,
+        channel_users: Callable[[str, str], list[str]],
+        drop_from_policies: Callable[[str, str], None],
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self._store, self._projects, self._clock = store, projects, clock
+        self._users, self._drop = channel_users, drop_from_policies  # (project, channel id) -> policy names
+        self._codes: dict[str, tuple[str, int]] = {}  # channel name -> (verification code, expiry ns)
+
+    def handlers(self) -> dict[str, tuple[Callable[[Raw], Raw], Any, Any]]:
+        s = notification_service
+        return {
+            "ListNotificationChannelDescriptors": (
+                self.list_descriptors,
+                s.ListNotificationChannelDescriptorsRequest.pb(),
+                s.ListNotificationChannelDescriptorsResponse.pb(),
+            ),
+            "GetNotificationChannelDescriptor": (
+                self.get_descriptor,
+                s.GetNotificationChannelDescriptorRequest.pb(),
+                _DESCRIPTOR,
+            ),
+            "ListNotificationChannels": (
+                self.list,
+                s.ListNotificationChannelsRequest.pb(),
+                s.ListNotificationChannelsResponse.pb(),
+            ),
+            "GetNotificationChannel": (self.get, s.GetNotificationChannelRequest.pb(), _CHANNEL),
+            "CreateNotificationChannel": (self.create, s.CreateNotificationChannelRequest.pb(), _CHANNEL),
+            "UpdateNotificationChannel": (self.update, s.UpdateNotificationChannelRequest.pb(), _CHANNEL),
+            "DeleteNotificationChannel": (self.delete, s.DeleteNotificationChannelRequest.pb(), empty_pb2.Empty),
+            "SendNotificationChannelVerificationCode": (
+                self.send_code,
+                s.SendNotificationChannelVerificationCodeRequest.pb(),
+                empty_pb2.Empty,
+            ),
+            "GetNotificationChannelVerificationCode": (
+                self.get_code,
+                s.GetNotificationChannelVerificationCodeRequest.pb(),
+                s.GetNotificationChannelVerificationCodeResponse.pb(),
+            ),
+            "VerifyNotificationChannel": (self.verify, s.VerifyNotificationChannelRequest.pb(), _CHANNEL),
+        }
+
+    # --- shared with the alert policy service and the notifier ------------------------------------
+    def exists(self, project: str, name: str) -> bool:
+        parts = name.split("/")
+        if len(parts) != 4 or parts[0] != "projects" or parts[2] != "notificationChannels":
+            return False
+        if self._projects.remember(parts[1]) != project:
+            return False
+        with self._store.lock:
+            return self._store.get_object(KIND, project, parts[3]) is not None
+
+    def channel(self, project: str, ident: str) -> Raw | None:
+        """The stored channel with its secrets (for the notifier, never for API reads)."""
+        with self._store.lock:
+            body = self._store.get_object(KIND, project, ident)
+        return None if body is None else _CHANNEL.FromString(body)
+
+    # --- descriptors --------------------------------------------------------------------------------
+    def _descriptor(self, project: str, channel_type: ChannelType) -> Raw:
+        descriptor = _DESCRIPTOR(
+            name=self._projects.name(project, "notificationChannelDescriptors", channel_type.type),
+            display_name=channel_type.display_name,
+            description=f"{channel_type.display_name} notifications.",
+        )
+        descriptor.type_ = channel_type.type  # proto-plus names the proto's `type` field `type_`
+        for key, description in channel_type.labels:
+            descriptor.labels.append(
+                label_pb2.LabelDescriptor(key=key, value_type=label_pb2.LabelDescriptor.STRING, description=description)
+            )
+        return descriptor
+
+    def list_descriptors(self, request: Raw) -> Raw:
+        project = self._projects.parent(request.name)
+        chunk, token = page(list(CHANNEL_TYPES.values()), request.page_size, request.page_token, 1000)
+        response = notification_service.ListNotificationChannelDescriptorsResponse.pb()(next_page_token=token)
+        response.channel_descriptors.extend(self._descriptor(project, t) for t in chunk)
+        return response
+
+    def get_descriptor(self, request: Raw) -> Raw:
+        project, type_ = self._projects.split(request.name, "notificationChannelDescriptors", "CHANNEL_DESCRIPTOR")
+        known = CHANNEL_TYPES.get(type_)
+        if known is None:
+            raise ApiError(grpc.StatusCode.NOT_FOUND, f"Requested entity was not found: channel type {type_}.")
+        return self._descriptor(project, known)
+
+    # --- channels --------------------------------------------------------------------------------
+    def list(self, request: Raw) -> Raw:
+        project = self._projects.parent(request.name)
+        with self._store.lock:
+            found = [_CHANNEL.FromString(body) for _, body in self._store.list_objects(KIND, project)]
+        if request.filter:
+            parsed = api_filter(request.filter)
+            found = [c for c in found if parsed.matches(_resolver(c))]
+        chunk, token = page(found, request.page_size, request.page_token, 1000)
+        response = notification_service.ListNotificationChannelsResponse.pb()(
+            next_page_token=token, total_size=len(found)
+        )
+        response.notification_channels.extend(_readable(c) for c in chunk)
+        return response
+
+    def get(self, request: Raw) -> Raw:
+        project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
+        with self._store.lock:
+            return _readable(_CHANNEL.FromString(self._projects.load(KIND, project, ident, "notification channel")))
+
+    def create(self, request: Raw) -> Raw:
+        project = self._projects.parent(request.name)
+        channel = _CHANNEL()
+        channel.CopyFrom(request.notification_channel)
+        if channel.name:
+            raise invalid_argument(
+                f'Field notificationChannel.name had an invalid value of "{channel.name}": The name must not be set '
+                "when creating a channel."
+            )
+        _validate(channel)
+        channel.name = self._projects.name(project, "notificationChannels", new_id())
+        if not channel.HasField("enabled"):
+            channel.enabled.value = True
+        now = self._clock()
+        set_timestamp(channel.creation_record.mutate_time, now)
+        channel.creation_record.mutated_by = _EDITOR
+        return _readable(self._save(project, channel))
+
+    def update(self, request: Raw) -> Raw:
+        supplied = request.notification_channel
+        project, ident = self._projects.split(supplied.name, "notificationChannels", "NOTIFICATION_CHANNEL")
+        with self._store.lock:
+            stored = _CHANNEL.FromString(self._projects.load(KIND, project, ident, "notification channel"))
+            if supplied.verification_status:
+                raise invalid_argument(
+                    "Field notificationChannel.verificationStatus had an invalid value: The verification status "
+                    "cannot be set; use VerifyNotificationChannel."
+                )
+            channel = _CHANNEL()
+            channel.CopyFrom(stored)
+            paths = list(request.update_mask.paths) or [
+                f.name for f in _CHANNEL.DESCRIPTOR.fields if f.name not in ("name", "verification_status")
+            ]
+            apply_mask(channel, supplied, paths, "NotificationChannel")
+            channel.name, channel.verification_status = stored.name, stored.verification_status
+            channel.creation_record.CopyFrom(stored.creation_record)
+            _validate(channel)
+            record = channel.mutation_records.add()
+            set_timestamp(record.mutate_time, self._clock())
+            record.mutated_by = _EDITOR
+            return _readable(self._save(project, channel))
+
+    def delete(self, request: Raw) -> Raw:
+        project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
+        with self._store.lock:
+            self._projects.load(KIND, project, ident, "notification channel")
+            users = self._users(project, ident)
+            if users and not request.force:
+                raise ApiError(
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    f"The notification channel is used by {len(users)} alert policies ({', '.join(users[:3])}); "
+                    "remove it from them first or delete with force=true.",
+                )
+            if users:
+                self._drop(project, ident)
+            with self._store.transaction():
+                self._store.delete_object(KIND, project, ident)
+        return empty_pb2.Empty()
+
+    # --- verification ------------------------------------------------------------------------------
+    def send_code(self, request: Raw) -> Raw:
+        project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
+        with self._store.lock:
+            self._projects.load(KIND, project, ident, "notification channel")
+        self._codes[request.name] = (f"G-{secrets.randbelow(900_000) + 100_000}", self._clock() + 3600 * NS_PER_S)
+        return empty_pb2.Empty()
+
+    def get_code(self, request: Raw) -> Raw:
+        channel = self.get(request)
+        if channel.verification_status != notification.NotificationChannel.VerificationStatus.VERIFIED:
+            raise ApiError(
+                grpc.StatusCode.FAILED_PRECONDITION, "Only a verified channel can issue a verification code."
+            )
+        code = f"G-{secrets.randbelow(900_000) + 100_000}"
+        expiry = self._clock() + 3600 * NS_PER_S
+        self._codes[request.name] = (code, expiry)
+        response = notification_service.GetNotificationChannelVerificationCodeResponse.pb()(code=code)
+        set_timestamp(response.expire_time, expiry)
+        return response
+
+    def verify(self, request: Raw) -> Raw:
+        project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
+        code, expiry = self._codes.get(request.name, ("", 0))
+        if not code or request.code != code or self._clock() > expiry:
+            raise invalid_argument("Field code had an invalid value: The verification code is not valid.")
+        with self._store.lock:
+            channel = _CHANNEL.FromString(self._projects.load(KIND, project, ident, "notification channel"))
+            channel.verification_status = notification.NotificationChannel.VerificationStatus.VERIFIED
+            return _readable(self._save(project, channel))
+
+    def _save(self, project: str, channel: Raw) -> Raw:
+        ident = channel.name.rsplit("/", 1)[1]
+        with self._store.lock, self._store.transaction():
+            self._store.put_object(KIND, project, ident, channel.SerializeToString())
+        return channel
+
+
+def _validate(channel: Raw) -> None:
+    kind = CHANNEL_TYPES.get(channel.type_)
+    if kind is None:
+        raise invalid_argument(
+            f'Field notificationChannel.type had an invalid value of "{channel.type_}": Unknown channel type; '
+            f"one of {', '.join(CHANNEL_TYPES)}."
+        )
+    known = {key for key, _ in kind.labels}
+    for key in channel.labels:
+        if key not in known:
+            raise invalid_argument(
+                f'Field notificationChannel.labels had an invalid value of "{key}": Channels of type {kind.type} '
+                f"have the labels {', '.join(sorted(known))}."
+            )
+    missing = sorted(known - {k for k, v in channel.labels.items() if v})
+    if missing:
+        raise invalid_argument(
+            f"Field notificationChannel.labels had an invalid value: Channels of type {kind.type} require "
+            f"{', '.join(missing)}."
+        )
+    if kind.type == "sms" and not _is_e164(channel.labels["number"]):
+        raise invalid_argument(
+            f'Field notificationChannel.labels.number had an invalid value of "{channel.labels["number"]}": The '
+            "number must be in E.164 format, e.g. +15551234567."
+        )
+    if len(channel.display_name) > 512 or len(channel.description) > 1024:
+        raise invalid_argument(
+            "Field notificationChannel had an invalid value: display_name is at most 512 characters and "
+            "description at most 1024."
+        )
+    check_user_labels(channel.user_labels, "notificationChannel.userLabels")
+
+
+def _is_e164(number: str) -> bool:
+    return number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16
+
+
+def _readable(channel: Raw) -> Raw:
+    """The channel as reads return it: sensitive labels obfuscated."""
+    out = _CHANNEL()
+    out.CopyFrom(channel)
+    kind = CHANNEL_TYPES.get(channel.type_)
+    for key in kind.sensitive if kind else ():
+        if key in out.labels:
+            out.labels[key] = obfuscate(out.labels[key])
+    return out
+
+
+def _resolver(channel: Raw) -> Callable[[str], str | None]:
+    def resolve(selector: str) -> str | None:
+        if selector.startswith(("user_labels.", "user_label.")):
+            return channel.user_labels.get(selector.split(".", 1)[1])
+        if selector.startswith(("labels.", "label.")):
+            return channel.labels.get(selector.split(".", 1)[1])
+        if selector == "type":
+            return str(channel.type_)
+        if selector in ("display_name", "name"):
+            return str(getattr(channel, selector))
+        return None
+
+    return resolve

@@ -1,0 +1,247 @@
+"""AlertPolicyService and NotificationChannelService through the official clients: validation with
+the API's codes, and resources returned the way the server returns them."""
+
+from __future__ import annotations
+
+import pytest
+from google.api_core import exceptions
+from google.cloud import monitoring_v3
+from google.protobuf import field_mask_pb2
+
+from contract import ClientFactory
+from monitoring_emulator._objects import Projects
+
+FILTER = 'metric.type = "custom.googleapis.com/helios/pipeline_runs" AND resource.type = "generic_task"'
+
+
+@pytest.fixture
+def policies(factory: ClientFactory) -> monitoring_v3.AlertPolicyServiceClient:
+    return factory.alert_policy()
+
+
+@pytest.fixture
+def channels(factory: ClientFactory) -> monitoring_v3.NotificationChannelServiceClient:
+    return factory.notification_channel()
+
+
+def threshold(**overrides) -> dict:
+    body = {
+        "filter": FILTER,
+        "comparison": "COMPARISON_GT",
+        "threshold_value": 5,
+        "duration": {"seconds": 120},
+        "aggregations": [
+            {
+                "alignment_period": {"seconds": 300},
+                "per_series_aligner": "ALIGN_SUM",
+                "cross_series_reducer": "REDUCE_SUM",
+            }
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def policy(**overrides) -> monitoring_v3.AlertPolicy:
+    body = {
+        "display_name": "Too many runs",
+        "combiner": "OR",
+        "conditions": [{"display_name": "runs > 5", "condition_threshold": threshold()}],
+        "documentation": {"content": "# Runbook\nCheck the scheduler."},
+        "user_labels": {"managed_by": "helios-setup-infra"},
+    }
+    body.update(overrides)
+    return monitoring_v3.AlertPolicy(body)
+
+
+def rejected(call, *args, **kwargs) -> exceptions.GoogleAPICallError:
+    with pytest.raises(exceptions.GoogleAPICallError) as caught:
+        call(*args, **kwargs)
+    return caught.value
+
+
+def test_a_created_policy_comes_back_as_the_server_returns_it(policies, project_id):
+    created = policies.create_alert_policy(name=f"projects/{project_id}", alert_policy=policy())
+    number = Projects.number_of(project_id)
+    assert created.name.startswith(f"projects/{number}/alertPolicies/")
+    assert created.conditions[0].name.startswith(f"{created.name}/conditions/")
+    assert created.enabled is True  # BoolValue filled in
+    assert created.conditions[0].condition_threshold.trigger.count == 1
+    assert created.documentation.mime_type == "text/markdown"
+    assert created.creation_record.mutate_time.timestamp() > 0
+    assert policies.get_alert_policy(name=created.name) == created
+    by_id = created.name.replace(f"projects/{number}/", f"projects/{project_id}/")
+    assert policies.get_alert_policy(name=by_id) == created  # the id and the number name the same project
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"conditions": []}, "between 1 and 6 conditions"),
+        (
+            {"conditions": [{"display_name": f"c{i}", "condition_threshold": threshold()} for i in range(7)]},
+            "between 1 and 6 conditions, but has 7",
+        ),
+        ({"conditions": [{"display_name": "c", "condition_threshold": threshold(duration={"seconds": 90})}]}, '"90s"'),
+        (
+            {"conditions": [{"display_name": "c", "condition_threshold": threshold(filter='metric.type = "x"')}]},
+            "must specify a resource.type",
+        ),
+        (
+            {"conditions": [{"display_name": "c", "condition_threshold": threshold(comparison="COMPARISON_GE")}]},
+            "Only COMPARISON_GT and COMPARISON_LT",
+        ),
+        (
+            {
+                "combiner": "COMBINE_UNSPECIFIED",
+                "conditions": [{"display_name": f"c{i}", "condition_threshold": threshold()} for i in range(2)],
+            },
+            "A combiner is required",
+        ),
+        (
+            {
+                "conditions": [
+                    {
+                        "display_name": "c",
+                        "condition_threshold": threshold(
+                            aggregations=[{"alignment_period": {"seconds": 30}, "per_series_aligner": "ALIGN_SUM"}]
+                        ),
+                    }
+                ]
+            },
+            "at least 60 seconds",
+        ),
+        (
+            {
+                "conditions": [
+                    {"display_name": "c", "condition_absent": {"filter": FILTER, "duration": {"seconds": 60}}}
+                ]
+            },
+            "of at least 120s",
+        ),
+        ({"notification_channels": ["projects/p/notificationChannels/404"]}, "notification channel does not exist"),
+        ({"user_labels": {"Managed": "x"}}, "Label keys must start with a lower-case letter"),
+    ],
+)
+def test_invalid_policies_are_refused_with_the_field_named(policies, project_id, change, message):
+    error = rejected(policies.create_alert_policy, name=f"projects/{project_id}", alert_policy=policy(**change))
+    assert isinstance(error, exceptions.InvalidArgument)
+    assert message in error.message
+
+
+def test_an_update_mask_sets_listed_fields_resets_absent_ones_and_keeps_the_rest(policies, project_id):
+    created = policies.create_alert_policy(name=f"projects/{project_id}", alert_policy=policy())
+    change = monitoring_v3.AlertPolicy(name=created.name, display_name="Renamed")  # no documentation given
+    updated = policies.update_alert_policy(
+        alert_policy=change, update_mask=field_mask_pb2.FieldMask(paths=["display_name", "documentation"])
+    )
+    assert (updated.name, updated.display_name) == (created.name, "Renamed")
+    assert updated.documentation.content == ""  # listed but absent: reset
+    assert updated.conditions == created.conditions  # not listed: kept, ids and all
+    assert updated.creation_record == created.creation_record
+
+
+def test_an_empty_mask_replaces_the_policy_keeping_named_condition_ids(policies, project_id):
+    created = policies.create_alert_policy(name=f"projects/{project_id}", alert_policy=policy())
+    kept = created.conditions[0]
+    replacement = policy(
+        name=created.name,
+        conditions=[kept, {"display_name": "new", "condition_threshold": threshold(threshold_value=9)}],
+    )
+    updated = policies.update_alert_policy(alert_policy=replacement)
+    assert updated.conditions[0].name == kept.name
+    assert updated.conditions[1].name.startswith(f"{created.name}/conditions/")
+    assert updated.conditions[1].name != kept.name
+
+
+def test_list_filters_on_user_labels_and_delete_removes(policies, project_id):
+    parent = f"projects/{project_id}"
+    mine = policies.create_alert_policy(name=parent, alert_policy=policy())
+    policies.create_alert_policy(name=parent, alert_policy=policy(user_labels={"owner": "someone"}))
+    found = list(
+        policies.list_alert_policies(
+            request={"name": parent, "filter": 'user_labels.managed_by = "helios-setup-infra"'}
+        )
+    )
+    assert [p.name for p in found] == [mine.name]
+    policies.delete_alert_policy(name=mine.name)
+    assert isinstance(rejected(policies.get_alert_policy, name=mine.name), exceptions.NotFound)
+    assert len(list(policies.list_alert_policies(name=parent))) == 1
+
+
+def test_channel_descriptors_list_the_five_kinds_the_seed_names(channels, project_id):
+    found = {
+        d.type_: [label.key for label in d.labels]
+        for d in channels.list_notification_channel_descriptors(name=f"projects/{project_id}")
+    }
+    assert found == {
+        "email": ["email_address"],
+        "sms": ["number"],
+        "slack": ["channel_name", "auth_token"],
+        "pagerduty": ["service_key"],
+        "webhook_tokenauth": ["url"],
+        "webhook_basicauth": ["url", "username", "password"],
+    }
+
+
+def test_secrets_are_obfuscated_on_every_read(channels, project_id):
+    token = "xoxb-0123456789-abcdefghijkl"
+    created = channels.create_notification_channel(
+        name=f"projects/{project_id}",
+        notification_channel={
+            "type_": "slack",
+            "display_name": "Ops",
+            "labels": {"channel_name": "#ops", "auth_token": token},
+        },
+    )
+    assert created.name.startswith(f"projects/{Projects.number_of(project_id)}/notificationChannels/")
+    assert created.enabled is True
+    for read in (created, channels.get_notification_channel(name=created.name)):
+        assert read.labels["channel_name"] == "#ops"
+        assert read.labels["auth_token"] != token
+        assert read.labels["auth_token"].endswith("ijkl")
+        assert token not in str(read)
+
+
+@pytest.mark.parametrize(
+    ("channel", "message"),
+    [
+        ({"type_": "carrier_pigeon", "labels": {}}, "Unknown channel type"),
+        ({"type_": "slack", "labels": {"channel_name": "#ops"}}, "require auth_token"),
+        ({"type_": "email", "labels": {"email_address": "a@b.c", "cc": "x"}}, 'invalid value of "cc"'),
+        ({"type_": "sms", "labels": {"number": "555-1234"}}, "E.164"),
+    ],
+)
+def test_invalid_channels_are_refused(channels, project_id, channel, message):
+    error = rejected(channels.create_notification_channel, name=f"projects/{project_id}", notification_channel=channel)
+    assert isinstance(error, exceptions.InvalidArgument)
+    assert message in error.message
+
+
+def test_a_channel_a_policy_uses_cannot_be_deleted_without_force(channels, policies, project_id):
+    parent = f"projects/{project_id}"
+    email = channels.create_notification_channel(
+        name=parent, notification_channel={"type_": "email", "labels": {"email_address": "ops@example.com"}}
+    )
+    used = policies.create_alert_policy(name=parent, alert_policy=policy(notification_channels=[email.name]))
+    assert list(used.notification_channels) == [email.name]
+    assert isinstance(rejected(channels.delete_notification_channel, name=email.name), exceptions.FailedPrecondition)
+    channels.delete_notification_channel(name=email.name, force=True)
+    assert list(policies.get_alert_policy(name=used.name).notification_channels) == []
+
+
+def test_a_channel_update_changes_only_masked_fields(channels, project_id):
+    created = channels.create_notification_channel(
+        name=f"projects/{project_id}",
+        notification_channel={"type_": "email", "display_name": "Ops", "labels": {"email_address": "a@example.com"}},
+    )
+    updated = channels.update_notification_channel(
+        notification_channel={
+            "name": created.name,
+            "display_name": "Pager",
+            "labels": {"email_address": "b@example.com"},
+        },
+        update_mask=field_mask_pb2.FieldMask(paths=["display_name"]),
+    )
+    assert (updated.display_name, updated.labels["email_address"]) == ("Pager", "a@example.com")
+    assert len(updated.mutation_records) == 1
