@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
-from google.api_core import exceptions
-
 from contract import ClientFactory, Settings
 from tests.helpers import series
 
@@ -39,16 +36,21 @@ def test_monitoring_clients_reach_the_emulator(factory, project_id):
         name=f"projects/{project_id}", time_series=[series(1.0, time.time() - 60)]
     )
     name = f"projects/{project_id}"
-    # Services the emulator does not serve yet answer UNIMPLEMENTED — proof the call reached it, in plain text.
-    with pytest.raises(exceptions.MethodNotImplemented):
-        list(factory.alert_policy().list_alert_policies(name=name, retry=None))
-    with pytest.raises(exceptions.MethodNotImplemented):
-        list(factory.notification_channel().list_notification_channels(name=name, retry=None))
-    with pytest.raises(exceptions.MethodNotImplemented):
-        list(factory.dashboards().list_dashboards(parent=name))
+    assert list(factory.alert_policy().list_alert_policies(name=name, retry=None)) == []
+    channel = factory.notification_channel().create_notification_channel(
+        name=name, notification_channel={"type_": "email", "labels": {"email_address": "ops@example.com"}}
+    )
+    assert list(factory.dashboards().list_dashboards(parent=name)) == []
 
-    async def async_calls() -> int:
-        client = factory.metric_service_async()
-        return len([d async for d in await client.list_metric_descriptors(name=name)])
+    async def async_calls() -> tuple[int, int, int, int]:
+        metrics, policies = factory.metric_service_async(), factory.alert_policy_async()
+        channels, boards = factory.notification_channel_async(), factory.dashboards_async()
+        return (
+            len([d async for d in await metrics.list_metric_descriptors(name=name)]),
+            len([p async for p in await policies.list_alert_policies(name=name)]),
+            len([c async for c in await channels.list_notification_channels(name=name)]),
+            len([b async for b in await boards.list_dashboards(request={"parent": name})]),
+        )
 
-    assert asyncio.run(async_calls()) == 1
+    assert asyncio.run(async_calls()) == (1, 0, 1, 0)
+    assert channel.labels["email_address"] == "ops@example.com"

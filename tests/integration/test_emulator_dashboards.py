@@ -48,7 +48,8 @@ def test_reads_carry_the_servers_defaults_a_new_etag_and_the_project_number(clie
     xy = created.mosaic_layout.tiles[0].widget.xy_chart
     assert xy.data_sets[0].target_axis == dashboards_v1.XyChart.DataSet.TargetAxis.Y1
     assert xy.y_axis.scale == dashboards_v1.XyChart.Axis.Scale.LINEAR
-    assert "chart_options" in xy and "timeshift_duration" in xy
+    assert "chart_options" in xy
+    assert "timeshift_duration" in xy
     assert "secondary_aggregation" in xy.data_sets[0].time_series_query.time_series_filter
     note = created.mosaic_layout.tiles[1].widget.text
     assert note.format_ == dashboards_v1.Text.Format.MARKDOWN
@@ -68,7 +69,8 @@ def test_update_needs_the_current_etag_and_every_write_changes_it(client, projec
     updated = client.update_dashboard(request={"dashboard": edited})
     assert (updated.name, updated.display_name) == (created.name, "Helios (edited)")
     assert updated.etag != created.etag
-    assert isinstance(rejected(client.update_dashboard, request={"dashboard": edited}), exceptions.Aborted)  # stale etag
+    stale = rejected(client.update_dashboard, request={"dashboard": edited})  # its etag is the old one now
+    assert isinstance(stale, exceptions.Aborted)
 
 
 def test_validate_only_stores_nothing(client, project_id):
