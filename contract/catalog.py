@@ -257,6 +257,16 @@ CATALOG: tuple[MetricSpec, ...] = (
         min_value=0.0,
         buckets=DURATION_BUCKETS,
     ),
+    MetricSpec(
+        "pipeline_success_forecast",
+        "DOUBLE",
+        "1",
+        "Predicted probability that the next pipeline run succeeds, 0 to 1, written by the performance analysis.",
+        "Pipeline success forecast",
+        "mean",
+        min_value=0.0,
+        max_value=1.0,
+    ),
 )
 
 _BY_NAME: Mapping[str, MetricSpec] = {m.name: m for m in CATALOG}

@@ -62,7 +62,9 @@ def _check_filter(field: str, query_filter: Raw) -> None:
         )
     if query_filter.HasField("aggregation"):
         spec_from_pb(query_filter.aggregation, f"{field}.aggregation")
-    if query_filter.HasField("secondary_aggregation"):
+    if "secondary_aggregation" in query_filter.DESCRIPTOR.fields_by_name and query_filter.HasField(
+        "secondary_aggregation"
+    ):  # a ratio's parts have none
         spec_from_pb(query_filter.secondary_aggregation, f"{field}.secondaryAggregation")
 
 

@@ -111,7 +111,8 @@ def validate_new(descriptor: metric_pb2.MetricDescriptor) -> None:
 def merge_descriptor(
     existing: metric_pb2.MetricDescriptor, incoming: metric_pb2.MetricDescriptor
 ) -> metric_pb2.MetricDescriptor:
-    """Google's re-create: compatible fields update, labels are added and never removed."""
+    """Google's re-create: compatible fields update (label descriptions too), labels are added and
+    never removed."""
     conflict = existing.metric_kind != incoming.metric_kind or existing.value_type != incoming.value_type
     old_labels = {label.key: label for label in existing.labels}
     for label in incoming.labels:
@@ -135,6 +136,8 @@ def merge_descriptor(
     for label in incoming.labels:
         if label.key not in old_labels:
             merged.labels.append(label)
+        elif label.description:  # a compatible label's description is updated, never its type
+            next(m for m in merged.labels if m.key == label.key).description = label.description
     if len(merged.labels) > MAX_LABELS:
         raise invalid_argument(
             f"The new labels would cause the metric {incoming.type} to have over {MAX_LABELS} labels."

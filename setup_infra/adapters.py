@@ -1,0 +1,223 @@
+"""Thin I/O: read the managed resources of each kind, and create, update or delete one — through
+the clients the factory builds. Bodies travel as the API's dict form; references to other managed
+resources are resolved to their real names just before a call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from google.api import metric_pb2
+from google.api_core import exceptions
+from google.cloud import monitoring_dashboard_v1 as dashboards_v1
+from google.cloud import monitoring_v3
+from google.protobuf import field_mask_pb2, json_format
+from google.pubsub_v1 import types as pubsub_types
+
+from contract.catalog import CATALOG, METRIC_PREFIX
+from contract.clients import ClientFactory
+from contract.settings import Settings
+
+from .model import MANAGED_BY, Resource, ref_target
+
+__all__ = ["Adapters", "canonical", "resolve", "to_dict"]
+
+_PROTO_PLUS: Mapping[str, Any] = {
+    "topic": pubsub_types.Topic,
+    "subscription": pubsub_types.Subscription,
+    "notification_channel": monitoring_v3.NotificationChannel,
+    "alert_policy": monitoring_v3.AlertPolicy,
+    "dashboard": dashboards_v1.Dashboard,
+}
+_MANAGED_FILTER = 'user_labels.managed_by = "{}"'.format(MANAGED_BY["managed_by"])
+
+
+def _raw(kind: str) -> Any:
+    """An empty raw message of the kind's API type."""
+    if kind == "metric_descriptor":
+        return metric_pb2.MetricDescriptor()
+    wrapper = _PROTO_PLUS[kind]
+    return wrapper.pb(wrapper())
+
+
+def to_dict(message: Any) -> dict[str, Any]:
+    """A message (proto-plus or raw) as the API's dict form (snake_case, enum names)."""
+    raw = type(message).pb(message) if hasattr(type(message), "pb") else message
+    return json_format.MessageToDict(raw, preserving_proto_field_name=True)
+
+
+def canonical(resource: Resource) -> Resource:
+    """``resource`` with its body through the API's message type and back: the server's form."""
+    raw = json_format.ParseDict(dict(resource.body), _raw(resource.kind))
+    return Resource(resource.kind, resource.key, to_dict(raw), resource.name, resource.etag)
+
+
+def resolve(value: Any, names: Mapping[tuple[str, str], str]) -> Any:
+    """Replace every reference in ``value`` with the real name (KeyError naming what is missing)."""
+    if isinstance(value, dict):
+        return {k: resolve(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, names) for v in value]
+    if isinstance(value, str):
+        target = ref_target(value)
+        if target is not None:
+            if target not in names:
+                raise KeyError(f"{target[0]} {target[1]} is referenced but does not exist")
+            return names[target]
+    return value
+
+
+def _key_label(body: Mapping[str, Any]) -> str:
+    return str(body.get("user_labels", {}).get("helios_key", ""))
+
+
+class Adapters:
+    """One adapter per kind, over clients built by one factory."""
+
+    def __init__(self, settings: Settings, factory: ClientFactory | None = None) -> None:
+        self.settings = settings
+        self.project = settings.require_project()
+        self._factory = factory or ClientFactory(settings)
+        self._clients: dict[str, Any] = {}
+
+    def _client(self, which: str) -> Any:
+        if which not in self._clients:
+            self._clients[which] = getattr(self._factory, which)()
+        return self._clients[which]
+
+    @property
+    def parent(self) -> str:
+        return f"projects/{self.project}"
+
+    # --- reading --------------------------------------------------------------------------------
+    def read(self, pubsub_names: Mapping[str, Sequence[str]]) -> list[Resource]:
+        """Everything setup_infra manages that exists now (Pub/Sub by the names it would use)."""
+        return [
+            *self._read_pubsub("topic", pubsub_names.get("topic", ())),
+            *self._read_pubsub("subscription", pubsub_names.get("subscription", ())),
+            *self._read_descriptors(),
+            *self._read_labelled("notification_channel"),
+            *self._read_labelled("alert_policy"),
+            *self._read_dashboards(),
+        ]
+
+    def _read_pubsub(self, kind: str, paths: Sequence[str]) -> list[Resource]:
+        found = []
+        for path in paths:
+            try:
+                if kind == "topic":
+                    message = self._client("publisher_api").get_topic(topic=path)
+                else:
+                    message = self._client("subscriber").get_subscription(subscription=path)
+            except exceptions.NotFound:
+                continue
+            found.append(Resource(kind, path.rsplit("/", 1)[1], to_dict(message), path))
+        return found
+
+    def _read_descriptors(self) -> list[Resource]:
+        managed = {spec.type for spec in CATALOG}
+        listed = self._client("metric_service").list_metric_descriptors(
+            request={"name": self.parent, "filter": f'metric.type = starts_with("{METRIC_PREFIX}")'}
+        )
+        return [Resource("metric_descriptor", d.type, to_dict(d), d.name) for d in listed if d.type in managed]
+
+    def _read_labelled(self, kind: str) -> list[Resource]:
+        if kind == "alert_policy":
+            listed = self._client("alert_policy").list_alert_policies(
+                request={"name": self.parent, "filter": _MANAGED_FILTER}
+            )
+        else:
+            listed = self._client("notification_channel").list_notification_channels(
+                request={"name": self.parent, "filter": _MANAGED_FILTER}
+            )
+        found = []
+        for message in listed:
+            body = to_dict(message)
+            if body.get("user_labels", {}).get("managed_by") == MANAGED_BY["managed_by"]:
+                found.append(Resource(kind, _key_label(body) or message.name, body, message.name))
+        return found
+
+    def _read_dashboards(self) -> list[Resource]:
+        found = []
+        for board in self._client("dashboards").list_dashboards(request={"parent": self.parent}):
+            body = to_dict(board)
+            if body.get("labels", {}).get("managed_by") == MANAGED_BY["managed_by"]:
+                found.append(Resource("dashboard", board.name.rsplit("/", 1)[1], body, board.name, board.etag))
+        return found
+
+    # --- writing --------------------------------------------------------------------------------
+    def create(self, kind: str, key: str, body: dict[str, Any]) -> str:
+        """Create one resource; returns its name."""
+        if kind == "topic":
+            return str(self._client("publisher_api").create_topic(request=body).name)
+        if kind == "subscription":
+            return str(self._client("subscriber").create_subscription(request=body).name)
+        if kind == "metric_descriptor":
+            created = self._client("metric_service").create_metric_descriptor(
+                request={"name": self.parent, "metric_descriptor": body}
+            )
+            return str(created.name)
+        if kind == "notification_channel":
+            client = self._client("notification_channel")
+            return str(client.create_notification_channel(name=self.parent, notification_channel=body).name)
+        if kind == "alert_policy":
+            return str(self._client("alert_policy").create_alert_policy(name=self.parent, alert_policy=body).name)
+        client = self._client("dashboards")
+        board = {**body, "name": f"{self.parent}/dashboards/{key}"}
+        client.create_dashboard(request={"parent": self.parent, "dashboard": board, "validate_only": True})
+        return str(client.create_dashboard(request={"parent": self.parent, "dashboard": board}).name)
+
+    def update(self, current: Resource, body: dict[str, Any], fields: Sequence[str]) -> None:
+        """Update ``current`` in place (same name) to ``body``; ``fields``: the top-level fields that differ."""
+        kind, mask = current.kind, field_mask_pb2.FieldMask(paths=list(fields))
+        named = {**body, "name": current.name}
+        if kind == "topic":
+            self._client("publisher_api").update_topic(request={"topic": named, "update_mask": mask})
+        elif kind == "subscription":
+            if "topic" in fields:
+                raise ValueError(f"subscription {current.key} would move to another topic: delete it first")
+            self._client("subscriber").update_subscription(request={"subscription": named, "update_mask": mask})
+        elif kind == "metric_descriptor":
+            self.create(kind, current.key, body)  # Create merges into a compatible descriptor
+        elif kind == "notification_channel":
+            self._client("notification_channel").update_notification_channel(
+                request={"notification_channel": named, "update_mask": mask}
+            )
+        elif kind == "alert_policy":
+            if "conditions" in fields:  # keep each condition's id: the i-th condition stays the i-th
+                ids = [c.get("name", "") for c in current.body.get("conditions", [])]
+                named["conditions"] = [
+                    {**c, "name": ids[i] if i < len(ids) else ""} for i, c in enumerate(body["conditions"])
+                ]
+            self._client("alert_policy").update_alert_policy(request={"alert_policy": named, "update_mask": mask})
+        else:
+            self._update_dashboard(current, named)
+
+    def _update_dashboard(self, current: Resource, board: dict[str, Any]) -> None:
+        client = self._client("dashboards")
+        etag = current.etag
+        for attempt in (1, 2):
+            request = {"dashboard": {**board, "etag": etag}}
+            try:
+                client.update_dashboard(request={**request, "validate_only": True})
+                client.update_dashboard(request=request)
+                return
+            except exceptions.Aborted:  # edited concurrently: read the new etag and try once more
+                if attempt == 2:
+                    raise
+                etag = client.get_dashboard(name=current.name).etag
+
+    def delete(self, current: Resource) -> None:
+        kind = current.kind
+        if kind == "topic":
+            self._client("publisher_api").delete_topic(topic=current.name)
+        elif kind == "subscription":
+            self._client("subscriber").delete_subscription(subscription=current.name)
+        elif kind == "metric_descriptor":
+            self._client("metric_service").delete_metric_descriptor(name=current.name)
+        elif kind == "notification_channel":
+            self._client("notification_channel").delete_notification_channel(name=current.name)
+        elif kind == "alert_policy":
+            self._client("alert_policy").delete_alert_policy(name=current.name)
+        else:
+            self._client("dashboards").delete_dashboard(request={"name": current.name})

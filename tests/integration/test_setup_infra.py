@@ -1,0 +1,185 @@
+"""setup_infra against both emulators: apply from nothing, no drift, hand edits found and undone,
+updates in place, secret rotation seen through fingerprints, and a destroy that spares the rest."""
+
+from __future__ import annotations
+
+import pytest
+from google.cloud import monitoring_dashboard_v1 as dashboards_v1
+from google.cloud import monitoring_v3
+
+from contract import CATALOG, ClientFactory, Settings
+from setup_infra import Infra, load_config
+from setup_infra.__main__ import main
+
+ENV = {
+    "HELIOS_ALERT_EMAIL": "oncall@example.com",
+    "HELIOS_ALERT_SMS": "+15551234567",
+    "HELIOS_SLACK_CHANNEL": "#helios",
+    "HELIOS_SLACK_TOKEN": "xoxb-0000000000-first-token",
+    "HELIOS_PAGERDUTY_SERVICE_KEY": "0123456789abcdef0123456789abcdef",
+    "HELIOS_ALERT_WEBHOOK_URL": "http://127.0.0.1:9/hooks/helios",
+}
+
+
+@pytest.fixture
+def infra_settings(pubsub_emulator, monitoring, project_id) -> Settings:
+    return Settings(
+        project_id=project_id,
+        pubsub_emulator_host=pubsub_emulator.address,
+        monitoring_emulator_host=monitoring.address,
+    )
+
+
+def infra(settings: Settings, env: dict[str, str] | None = None, config_file=None) -> Infra:
+    return Infra(settings, load_config(config_file, env=ENV if env is None else env))
+
+
+def applied(settings: Settings, **kwargs) -> Infra:
+    target = infra(settings, **kwargs)
+    target.apply(target.plan(), report=lambda line: None)
+    return target
+
+
+def test_apply_creates_everything_and_a_second_apply_changes_nothing(infra_settings):
+    target = infra(infra_settings)
+    first = target.plan()
+    kinds = [c.kind for c in first.changes]
+    assert {c.action for c in first.changes} == {"create"}
+    assert kinds.count("notification_channel") == 5
+    assert kinds.count("alert_policy") == 6
+    assert kinds.count("dashboard") == 2
+    assert kinds.count("metric_descriptor") == len(CATALOG) == 15
+    assert (kinds.count("topic"), kinds.count("subscription")) == (2, 2)
+    target.apply(first, report=lambda line: None)
+    again = target.plan()
+    assert again.in_sync, [(c.action, c.kind, c.key, c.detail) for c in again.changes]
+    factory = ClientFactory(infra_settings)
+    policies = list(factory.alert_policy().list_alert_policies(name=f"projects/{infra_settings.project_id}"))
+    assert len(policies) == 6
+    assert all('resource.type = "generic_task"' in p.conditions[0].condition_threshold.filter for p in policies)
+
+
+def test_a_hand_edited_dashboard_shows_in_plan_and_apply_restores_it_under_the_same_name(infra_settings):
+    target = applied(infra_settings)
+    client = ClientFactory(infra_settings).dashboards()
+    (board,) = [
+        b
+        for b in client.list_dashboards(request={"parent": f"projects/{infra_settings.project_id}"})
+        if b.name.endswith("/helios-main")
+    ]
+    edited = dashboards_v1.Dashboard(board)
+    edited.display_name = "Helios (someone's copy)"
+    edited.mosaic_layout.tiles[0].widget.title = "renamed"
+    client.update_dashboard(request={"dashboard": edited})
+    drift = target.plan()
+    assert [(c.action, c.kind, c.key) for c in drift.changes] == [("update", "dashboard", "helios-main")]
+    assert set(drift.changes[0].detail) == {"display_name", "mosaic_layout.tiles[0].widget.title"}
+    target.apply(drift, report=lambda line: None)
+    restored = client.get_dashboard(name=board.name)
+    assert (restored.name, restored.display_name) == (board.name, "Helios")
+    assert target.plan().in_sync
+
+
+def test_changing_a_threshold_updates_that_policy_and_its_chart_in_place(infra_settings, tmp_path):
+    applied(infra_settings)
+    policies = ClientFactory(infra_settings).alert_policy()
+    parent = f"projects/{infra_settings.project_id}"
+    before = {p.user_labels["helios_key"]: p for p in policies.list_alert_policies(name=parent)}
+    config = tmp_path / "infra.toml"
+    config.write_text("[alerts]\nexecution_time_s = 240\n")
+    target = infra(infra_settings, config_file=config)
+    change = target.plan()
+    assert [(c.action, c.key) for c in change.changes] == [
+        ("update", "pipeline-execution-time"),
+        ("update", "helios-main"),  # the execution-time chart draws the threshold too
+    ]
+    assert change.changes[0].detail["conditions[0].condition_threshold.threshold_value"] == (300.0, 240.0)
+    target.apply(change, report=lambda line: None)
+    after = {p.user_labels["helios_key"]: p for p in policies.list_alert_policies(name=parent)}
+    updated = after["pipeline-execution-time"]
+    assert updated.name == before["pipeline-execution-time"].name
+    assert updated.conditions[0].condition_threshold.threshold_value == 240
+    assert updated.conditions[0].name == before["pipeline-execution-time"].conditions[0].name
+    assert target.plan().in_sync
+
+
+def test_a_rotated_secret_shows_as_one_channel_change_and_an_unchanged_one_does_not(infra_settings):
+    applied(infra_settings)
+    assert infra(infra_settings).plan().in_sync  # the obfuscated token read back is not a change
+    rotated = infra(infra_settings, env={**ENV, "HELIOS_SLACK_TOKEN": "xoxb-1111111111-second-token"})
+    change = rotated.plan()
+    assert [(c.action, c.kind, c.key, c.fields) for c in change.changes] == [
+        ("update", "notification_channel", "slack", ("user_labels",))
+    ]
+    rotated.apply(change, report=lambda line: None)
+    assert rotated.plan().in_sync
+
+
+def test_destroy_removes_what_it_manages_and_nothing_else(infra_settings):
+    applied(infra_settings)
+    factory = ClientFactory(infra_settings)
+    parent = f"projects/{infra_settings.project_id}"
+    mine = factory.alert_policy().create_alert_policy(
+        name=parent,
+        alert_policy=monitoring_v3.AlertPolicy(
+            display_name="hand made",
+            combiner="OR",
+            conditions=[
+                {
+                    "display_name": "c",
+                    "condition_absent": {
+                        "filter": 'metric.type = "custom.googleapis.com/other/x" AND resource.type = "global"',
+                        "duration": {"seconds": 300},
+                    },
+                }
+            ],
+        ),
+    )
+    board = factory.dashboards().create_dashboard(
+        parent=parent, dashboard=dashboards_v1.Dashboard(display_name="hand made", mosaic_layout={"columns": 48})
+    )
+    target = infra(infra_settings)
+    target.apply(target.destroy_plan(), report=lambda line: None)
+    assert [p.name for p in factory.alert_policy().list_alert_policies(name=parent)] == [mine.name]
+    assert [b.name for b in factory.dashboards().list_dashboards(request={"parent": parent})] == [board.name]
+    assert list(factory.notification_channel().list_notification_channels(name=parent)) == []
+    assert [c.action for c in target.plan().changes] == ["create"] * (4 + len(CATALOG) + 5 + 6 + 2)
+
+
+def test_the_command_line_exit_codes(infra_settings, monkeypatch, capsys):
+    for variable, value in {
+        **ENV,
+        "GOOGLE_CLOUD_PROJECT": infra_settings.project_id,
+        "PUBSUB_EMULATOR_HOST": infra_settings.pubsub_emulator_host,
+        "MONITORING_EMULATOR_HOST": infra_settings.monitoring_emulator_host,
+    }.items():
+        monkeypatch.setenv(variable, value)
+    assert main(["plan"]) == 2
+    assert main(["apply"]) == 1  # not a terminal and no --yes: nothing is done
+    assert main(["apply", "--yes"]) == 0
+    assert main(["plan", "--json"]) == 0
+    assert '"in_sync": true' in capsys.readouterr().out
+    monkeypatch.setenv("HELIOS_ALERT_SMS", "555-1234")
+    assert main(["plan"]) == 1
+    assert "HELIOS_ALERT_SMS" in capsys.readouterr().err
+
+
+def test_descriptors_the_collector_auto_created_are_completed_not_duplicated(infra_settings):
+    from tests.helpers import series
+
+    client = ClientFactory(infra_settings).metric_service()
+    labels = {"stage": "s", "status": "success"}
+    client.create_time_series(
+        name=f"projects/{infra_settings.project_id}",
+        time_series=[series(3, metric_type="custom.googleapis.com/helios/stage_runs", labels=labels)],
+    )
+    target = infra(infra_settings)
+    updates = [c for c in target.plan().changes if c.action == "update"]
+    assert [(c.kind, c.key) for c in updates] == [("metric_descriptor", "custom.googleapis.com/helios/stage_runs")]
+    target.apply(target.plan(), report=lambda line: None)
+    assert target.plan().in_sync
+    stored = client.get_metric_descriptor(
+        name=f"projects/{infra_settings.project_id}/metricDescriptors/custom.googleapis.com/helios/stage_runs"
+    )
+    assert stored.description == "Number of stage executions."
+    assert [label.description for label in stored.labels] != ["", ""]

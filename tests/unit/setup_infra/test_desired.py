@@ -1,0 +1,136 @@
+"""The desired state against the seed document: every alert with its threshold and severity, every
+panel of both dashboards, on valid layouts."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract import Settings
+from setup_infra.config import load_config
+from setup_infra.desired import desired_state, fingerprint
+
+ENV = {
+    "HELIOS_ALERT_EMAIL": "oncall@example.com",
+    "HELIOS_SLACK_CHANNEL": "#helios",
+    "HELIOS_SLACK_TOKEN": "xoxb-token",
+    "HELIOS_PAGERDUTY_SERVICE_KEY": "pd-key",
+}
+
+
+def state(env=ENV, **settings):
+    return {(r.kind, r.key): r.body for r in desired_state(Settings(project_id="p", **settings), load_config(env=env))}
+
+
+def condition(body):
+    return body["conditions"][0]["condition_threshold"]
+
+
+@pytest.mark.parametrize(
+    ("key", "severity", "metric", "comparison", "threshold"),
+    [
+        ("pipeline-execution-time", "CRITICAL", "pipeline_execution_time", "COMPARISON_GT", 300),
+        ("pipeline-success-rate", "CRITICAL", "pipeline_runs", "COMPARISON_GT", 0.15),  # failures > 15 %
+        ("stage-error-rate", "WARNING", "stage_runs", "COMPARISON_GT", 0.15),
+        ("resource-utilization", "WARNING", "resource_utilization", "COMPARISON_GT", 0.80),
+        ("trends-discovered", "SEVERITY_UNSPECIFIED", "stage_value", "COMPARISON_GT", 0),
+        ("products-published", "SEVERITY_UNSPECIFIED", "stage_runs", "COMPARISON_GT", 0),
+    ],
+)
+def test_each_seed_alert_has_its_threshold_severity_and_a_filter_naming_metric_and_resource(
+    key, severity, metric, comparison, threshold
+):
+    body = state()[("alert_policy", key)]
+    threshold_body = condition(body)
+    assert body["severity"] == severity
+    assert body["user_labels"]["severity"] == {"CRITICAL": "critical", "WARNING": "warning"}.get(severity, "info")
+    assert f'metric.type = "custom.googleapis.com/helios/{metric}"' in threshold_body["filter"]
+    assert 'resource.type = "generic_task"' in threshold_body["filter"]
+    assert (threshold_body["comparison"], threshold_body["threshold_value"]) == (comparison, pytest.approx(threshold))
+    assert int(threshold_body["duration"].rstrip("s")) % 60 == 0
+    assert all(a["cross_series_reducer"] != "REDUCE_NONE" for a in threshold_body["aggregations"])  # across task_id
+    assert body["documentation"]["content"].startswith("## ")
+    assert body["alert_strategy"]["auto_close"].endswith("s")
+
+
+def test_rates_are_ratios_of_counts():
+    for key in ("pipeline-success-rate", "stage-error-rate"):
+        body = condition(state()[("alert_policy", key)])
+        assert 'metric.labels.status = "failure"' in body["filter"]
+        assert "status" not in body["denominator_filter"]
+        assert (
+            body["aggregations"][0]["per_series_aligner"]
+            == body["denominator_aggregations"][0]["per_series_aligner"]
+            == "ALIGN_SUM"
+        )
+
+
+def test_channels_are_routed_by_severity_and_only_when_configured():
+    policies = {key: body for (kind, key), body in state().items() if kind == "alert_policy"}
+    routed = {key: sorted(c.rsplit("/", 1)[1] for c in body["notification_channels"]) for key, body in policies.items()}
+    assert routed["pipeline-execution-time"] == ["email", "pagerduty", "slack"]
+    assert routed["stage-error-rate"] == ["email", "slack"]
+    assert routed["trends-discovered"] == ["slack"]
+    assert {kind for kind, _ in state()} >= {"notification_channel"}
+    assert [key for kind, key in state() if kind == "notification_channel"] == ["email", "slack", "pagerduty"]
+    assert [key for kind, key in state(env={}) if kind == "notification_channel"] == []
+
+
+def test_secrets_are_fingerprinted_not_stored_in_labels_read_back():
+    slack = state()[("notification_channel", "slack")]
+    assert slack["labels"] == {"channel_name": "#helios", "auth_token": "xoxb-token"}
+    assert slack["user_labels"]["secret_fingerprint"] == fingerprint({"auth_token": "xoxb-token"}, "p")
+    assert fingerprint({"auth_token": "a"}, "p") != fingerprint({"auth_token": "b"}, "p")
+    assert fingerprint({"auth_token": "a"}, "p") != fingerprint({"auth_token": "a"}, "other-key")
+
+
+def tiles(board):
+    return board["mosaic_layout"]["tiles"]
+
+
+def test_the_helios_dashboard_has_the_seeds_six_panels():
+    board = state()[("dashboard", "helios-main")]
+    titles = [t["widget"]["title"] for t in tiles(board)]
+    assert titles == [
+        "Pipeline execution time (p50 / p95 / p99)",
+        "Success rate (last 60 min)",
+        "Trend opportunity score",
+        "Audience confidence",
+        "Design generation success",
+        "Publication success",
+    ]
+    execution = tiles(board)[0]["widget"]["xy_chart"]["data_sets"]
+    reducers = [d["time_series_query"]["time_series_filter"]["aggregation"]["cross_series_reducer"] for d in execution]
+    assert reducers == ["REDUCE_PERCENTILE_50", "REDUCE_PERCENTILE_95", "REDUCE_PERCENTILE_99"]
+
+
+def test_the_performance_dashboard_covers_trends_resources_opportunities_predictions_and_collector_health():
+    board = state()[("dashboard", "helios-performance")]
+    widgets = [t["widget"] for t in tiles(board)]
+    text = " ".join(str(w) for w in widgets)
+    for metric in (
+        "stage_duration",
+        "resource_utilization",
+        "pipeline_success_forecast",
+        "collector_lag",
+        "collector_events",
+        "collector_write_errors",
+    ):
+        assert f"custom.googleapis.com/helios/{metric}" in text
+    assert any("incident_list" in w for w in widgets)
+    assert sum("alert_chart" in w for w in widgets) == 2
+
+
+@pytest.mark.parametrize("key", ["helios-main", "helios-performance"])
+def test_layouts_fit_48_columns_without_overlap(key):
+    board = state()[("dashboard", key)]
+    assert board["mosaic_layout"]["columns"] == 48
+    cells = set()
+    for tile in tiles(board):
+        assert tile["x_pos"] + tile["width"] <= 48
+        cells_of_tile = {
+            (x, y)
+            for x in range(tile["x_pos"], tile["x_pos"] + tile["width"])
+            for y in range(tile["y_pos"], tile["y_pos"] + tile["height"])
+        }
+        assert not cells & cells_of_tile
+        cells |= cells_of_tile
