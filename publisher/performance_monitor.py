@@ -85,11 +85,19 @@ class PerformanceMonitor:
             **dataclasses.asdict(stats),
         }
 
-    async def setup_monitoring_infrastructure(self) -> None:
-        raise NotImplementedError(
-            "setup_monitoring_infrastructure delegates to setup_infra (python -m setup_infra apply), "
-            "which is not built yet"
-        )
+    async def setup_monitoring_infrastructure(self, config_path: str | None = None) -> list[str]:
+        """What ``python -m setup_infra apply --yes`` does, for this publisher's project: creates or
+        updates the topics, descriptors, channels, alert policies and dashboards (in a worker
+        thread); returns one line per change made."""
+        from setup_infra import Infra, load_config
+
+        def apply() -> list[str]:
+            infra = Infra(self.publisher.settings, load_config(config_path))
+            done: list[str] = []
+            infra.apply(infra.plan(), report=done.append)
+            return done
+
+        return await asyncio.to_thread(apply)
 
     async def get_performance_summary(self) -> dict[str, Any]:
         raise NotImplementedError("get_performance_summary delegates to functions.analysis, which is not built yet")

@@ -17,6 +17,7 @@ from contract.settings import Settings, SettingsError
 from .config import ConfigError, load_config
 from .engine import Infra
 from .render import plan_json, plan_text
+from .verify import verify
 
 IN_SYNC, ERROR, PENDING = 0, 1, 2
 
@@ -54,10 +55,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(project_id=args.project)
         settings.require_project()
         config = load_config(args.config)
-        if args.command in ("verify", "test-alerts"):
-            print(f"setup_infra {args.command} is not built yet", file=sys.stderr)
+        if args.command == "test-alerts":
+            print("setup_infra test-alerts is not built yet", file=sys.stderr)
             return ERROR
         infra = Infra(settings, config)
+        if args.command == "verify":
+            checks = verify(infra, wait=args.wait)
+            for check in checks:
+                print(check.line)
+            failed = [c.name for c in checks if c.passed is False]
+            if failed:
+                print(f"verify failed: {', '.join(failed)}", file=sys.stderr)
+            return ERROR if failed else IN_SYNC
         planned = infra.destroy_plan() if args.command == "destroy" else infra.plan()
         print(
             plan_json(planned) if args.json else plan_text(planned, args.command if args.command != "plan" else "apply")

@@ -89,6 +89,16 @@ class Adapters:
     def parent(self) -> str:
         return f"projects/{self.project}"
 
+    def metric_client(self) -> monitoring_v3.MetricServiceClient:
+        client: monitoring_v3.MetricServiceClient = self._client("metric_service")
+        return client
+
+    def test_permissions(self, resource: str, permissions: list[str]) -> list[str]:
+        """The ``permissions`` the caller holds on a topic or subscription (Pub/Sub's testIamPermissions)."""
+        client = self._client("publisher_api" if "/topics/" in resource else "subscriber")
+        response = client.test_iam_permissions(request={"resource": resource, "permissions": permissions})
+        return list(response.permissions)
+
     # --- reading --------------------------------------------------------------------------------
     def read(self, pubsub_names: Mapping[str, Sequence[str]]) -> list[Resource]:
         """Everything setup_infra manages that exists now (Pub/Sub by the names it would use)."""

@@ -307,8 +307,6 @@ def test_performance_monitor_keeps_the_seed_call_sites(pubsub, tmp_path):
         )
         flushed = await monitor.flush_metrics()
         health = await monitor.check_health()
-        with pytest.raises(NotImplementedError, match="setup_infra"):
-            await monitor.setup_monitoring_infrastructure()
         with pytest.raises(NotImplementedError, match=r"functions\.analysis"):
             await monitor.analyze_performance()
         with pytest.raises(NotImplementedError, match=r"functions\.analysis"):

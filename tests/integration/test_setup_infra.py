@@ -146,9 +146,10 @@ def test_destroy_removes_what_it_manages_and_nothing_else(infra_settings):
     assert [c.action for c in target.plan().changes] == ["create"] * (4 + len(CATALOG) + 5 + 6 + 2)
 
 
-def test_the_command_line_exit_codes(infra_settings, monkeypatch, capsys):
+def test_the_command_line_exit_codes(infra_settings, monkeypatch, capsys, tmp_path):
     for variable, value in {
         **ENV,
+        "HELIOS_METRICS_SPOOL_DIR": str(tmp_path / "spool"),
         "GOOGLE_CLOUD_PROJECT": infra_settings.project_id,
         "PUBSUB_EMULATOR_HOST": infra_settings.pubsub_emulator_host,
         "MONITORING_EMULATOR_HOST": infra_settings.monitoring_emulator_host,
@@ -159,6 +160,8 @@ def test_the_command_line_exit_codes(infra_settings, monkeypatch, capsys):
     assert main(["apply", "--yes"]) == 0
     assert main(["plan", "--json"]) == 0
     assert '"in_sync": true' in capsys.readouterr().out
+    assert main(["verify"]) == 0
+    assert "PASS probe" in capsys.readouterr().out
     monkeypatch.setenv("HELIOS_ALERT_SMS", "555-1234")
     assert main(["plan"]) == 1
     assert "HELIOS_ALERT_SMS" in capsys.readouterr().err
@@ -183,3 +186,42 @@ def test_descriptors_the_collector_auto_created_are_completed_not_duplicated(inf
     )
     assert stored.description == "Number of stage executions."
     assert [label.description for label in stored.labels] != ["", ""]
+
+
+def test_verify_passes_on_a_provisioned_stack_and_names_what_fails(infra_settings, tmp_path):
+    from setup_infra.verify import verify
+
+    settings = Settings(**{**infra_settings.__dict__, "spool_dir": str(tmp_path / "spool")})
+    target = applied(settings)
+    checks = {c.name: c for c in verify(target)}
+    assert (checks["resources"].passed, checks["probe"].passed, checks["permissions"].passed) == (True, True, None)
+    factory = ClientFactory(settings)
+    factory.dashboards().delete_dashboard(request={"name": f"projects/{settings.project_id}/dashboards/helios-main"})
+    factory.subscriber().delete_subscription(subscription=settings.subscription_path)
+    failed = {c.name: c for c in verify(target)}
+    assert failed["resources"].passed is False
+    assert "dashboard helios-main (missing)" in failed["resources"].detail
+    assert f"subscription {settings.subscription} (missing)" in failed["resources"].detail
+    assert failed["probe"].passed is False
+    assert "NotFound" in failed["probe"].detail
+
+
+def test_the_seed_documents_setup_call_provisions_through_setup_infra(infra_settings, tmp_path, monkeypatch):
+    import asyncio
+
+    from publisher import PerformanceMonitor
+
+    for variable, value in ENV.items():
+        monkeypatch.setenv(variable, value)
+
+    async def seed_usage() -> tuple[list[str], list[str]]:
+        monitor = PerformanceMonitor(settings=infra_settings, spool_dir=tmp_path / "spool")
+        first = await monitor.setup_monitoring_infrastructure()
+        second = await monitor.setup_monitoring_infrastructure()
+        await monitor.close()
+        return first, second
+
+    first, second = asyncio.run(seed_usage())
+    assert "created dashboard helios-main" in first
+    assert len(first) == 4 + len(CATALOG) + 5 + 6 + 2
+    assert second == []

@@ -1,0 +1,79 @@
+"""cloudbuild.yaml as Cloud Build will read it: the step order, every file and substitution it
+names, the entry point in main.py, and a .gcloudignore that uploads the function and nothing else."""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
+
+
+def step_text(step: dict) -> str:
+    return " ".join(str(part) for part in [step.get("entrypoint", ""), *step.get("args", []), *step.get("env", [])])
+
+
+def test_steps_run_in_the_order_a_deploy_needs():
+    ids = [step["id"] for step in BUILD["steps"]]
+    assert ids == ["test", "deploy", "schedule", "secrets", "setup-infra", "dead-letter-iam", "verify"]
+    texts = {step["id"]: step_text(step) for step in BUILD["steps"]}
+    assert "CI=true make test" in texts["test"]
+    assert "setup_infra apply --yes" in texts["setup-infra"]
+    assert "setup_infra verify --wait" in texts["verify"]
+    assert "scheduler jobs update http" in texts["schedule"]
+    assert "scheduler jobs create http" in texts["schedule"]
+    assert "--oidc-service-account-email" in texts["schedule"]
+
+
+def test_the_deploy_step_names_the_entry_point_main_py_defines():
+    (deploy,) = [s for s in BUILD["steps"] if s["id"] == "deploy"]
+    flags = dict(arg.removeprefix("--").split("=", 1) for arg in deploy["args"] if "=" in arg)
+    assert deploy["args"][:3] == ["functions", "deploy", "${_FUNCTION}"]
+    assert "--gen2" in deploy["args"]
+    assert flags["source"] == "."
+    tree = ast.parse((ROOT / "main.py").read_text())
+    functions = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert flags["entry-point"] in functions
+    assert {"runtime", "region", "timeout", "max-instances", "service-account", "set-env-vars"} <= set(flags)
+    assert "GOOGLE_CLOUD_PROJECT=$PROJECT_ID" in flags["set-env-vars"]
+
+
+def test_every_file_and_substitution_the_build_uses_exists():
+    text = (ROOT / "cloudbuild.yaml").read_text()
+    for name in ("requirements.txt", "main.py", "Makefile", "deploy_secrets.sh"):
+        assert (ROOT / name).exists()
+    used = set(re.findall(r"\$\{(_[A-Z_]+)\}", text))
+    assert used <= set(BUILD["substitutions"]), used - set(BUILD["substitutions"])
+    assert set(BUILD["substitutions"]) <= used, set(BUILD["substitutions"]) - used  # none declared for nothing
+    assert all(re.fullmatch(r"_[A-Z_]+", key) for key in BUILD["substitutions"])
+
+
+def ignored(path: str, patterns: list[str]) -> bool:
+    for pattern in patterns:
+        if pattern.endswith("/") and (path + "/").startswith(pattern):
+            return True
+        if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(Path(path).name, pattern):
+            return True
+    return False
+
+
+def test_gcloudignore_uploads_the_function_and_leaves_the_rest():
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".gcloudignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for needed in ("main.py", "requirements.txt", "contract/catalog.py", "functions/collector.py"):
+        assert not ignored(needed, patterns), needed
+    for left_out in (
+        "tests/unit",
+        "benchmarks/collector_bench.py",
+        "monitoring_emulator/_store.py",
+        "setup_infra/engine.py",
+    ):
+        assert ignored(left_out, patterns), left_out
