@@ -25,7 +25,7 @@ from ._errors import ApiError, invalid_argument
 from ._raw import Raw
 from ._timeutil import NS_PER_S
 
-__all__ = ["AggregationSpec", "SeriesData", "aggregate", "lookback_ns", "spec_from_pb"]
+__all__ = ["AggregationSpec", "SeriesData", "aggregate", "applicable", "lookback_ns", "spec_from_pb"]
 
 MD = metric_pb2.MetricDescriptor
 A = common.Aggregation.Aligner
@@ -403,6 +403,17 @@ def _reduce(aligned: list[SeriesData], spec: AggregationSpec, rule: _Rule) -> li
             reduced.points.append((end, entries[0][0] if reduced.kind == MD.DELTA else end, value))
         out.append(reduced)
     return out
+
+
+def applicable(spec: AggregationSpec, kind: int, value_type: int, field_name: str) -> tuple[int, int]:
+    """The kind and value type ``spec`` turns (kind, value_type) into; INVALID_ARGUMENT in the API's
+    words when its aligner or reducer cannot apply (what charts and alert conditions are checked with)."""
+    rule = _check_rule(_ALIGNERS, spec.aligner, kind, value_type, "aligner", field_name)
+    kind, value_type = rule.out_kind(kind), rule.out_type(value_type)
+    if spec.reducer != R.REDUCE_NONE:
+        reducer = _check_rule(_REDUCERS, spec.reducer, kind, value_type, "reducer", field_name)
+        kind, value_type = reducer.out_kind(kind), reducer.out_type(value_type)
+    return kind, value_type
 
 
 def aggregate(

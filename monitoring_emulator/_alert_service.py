@@ -12,9 +12,9 @@ from typing import Any
 from google.cloud.monitoring_v3.types import alert, alert_service, common
 from google.protobuf import empty_pb2
 
-from ._aggregation import spec_from_pb
+from ._aggregation import applicable, spec_from_pb
 from ._errors import invalid_argument
-from ._filters import api_filter
+from ._filters import api_filter, parse_filter
 from ._masks import apply_mask
 from ._objects import Projects, check_user_labels, new_id, page
 from ._raw import Raw
@@ -53,13 +53,20 @@ def _check_filter(field: str, text: str) -> None:
             )
 
 
-def _check_aggregations(field: str, aggregations: Raw) -> int | None:
-    """Each must be valid; returns the alignment period of the first (what a ratio must match)."""
+Describe = Callable[[str], tuple[int, int] | None]
+"""A filter → the (kind, value type) of the metric it names, when its descriptor exists."""
+
+
+def _check_aggregations(field: str, aggregations: Raw, described: tuple[int, int] | None) -> int | None:
+    """Each must be valid, and apply to the metric when its descriptor is known (in order: each
+    works on what the previous one produced); returns the first alignment period (a ratio's must match)."""
     period = None
     for index, aggregation in enumerate(aggregations):
         spec = spec_from_pb(aggregation, f"{field}[{index}]")
         if spec is None:
             continue
+        if described is not None:
+            described = applicable(spec, *described, f"{field}[{index}]")
         if spec.period_ns > _MAX_ALERT_PERIOD_NS:
             raise invalid_argument(
                 f"Field {field}[{index}].alignmentPeriod had an invalid value: Alerting accepts alignment periods "
@@ -69,12 +76,16 @@ def _check_aggregations(field: str, aggregations: Raw) -> int | None:
     return period
 
 
-def _check_threshold(field: str, threshold: Raw) -> None:
+def _check_threshold(field: str, threshold: Raw, describe: Describe) -> None:
     _check_filter(f"{field}.filter", threshold.filter)
-    period = _check_aggregations(f"{field}.aggregations", threshold.aggregations)
+    period = _check_aggregations(f"{field}.aggregations", threshold.aggregations, describe(threshold.filter))
     if threshold.denominator_filter:
         _check_filter(f"{field}.denominatorFilter", threshold.denominator_filter)
-        other = _check_aggregations(f"{field}.denominatorAggregations", threshold.denominator_aggregations)
+        other = _check_aggregations(
+            f"{field}.denominatorAggregations",
+            threshold.denominator_aggregations,
+            describe(threshold.denominator_filter),
+        )
         if other != period:
             raise invalid_argument(
                 f"Field {field}.denominatorAggregations had an invalid value: The numerator and denominator must "
@@ -108,7 +119,7 @@ def _check_trigger(field: str, condition: Raw) -> None:
         raise invalid_argument(f"Field {field}.percent had an invalid value of {trigger.percent:g}: must be 0 to 100.")
 
 
-def validate(policy: Raw, channel_exists: Callable[[str], bool]) -> None:
+def validate(policy: Raw, channel_exists: Callable[[str], bool], describe: Describe) -> None:
     """Raise the API's INVALID_ARGUMENT for a policy Google would refuse."""
     if not policy.display_name or len(policy.display_name) > 512:
         raise invalid_argument(
@@ -130,11 +141,11 @@ def validate(policy: Raw, channel_exists: Callable[[str], bool]) -> None:
         if which in _ALONE and len(conditions) > 1:
             raise invalid_argument(f"Field {field} had an invalid value: A {which} must be the only condition.")
         if which == "condition_threshold":
-            _check_threshold(f"{field}.conditionThreshold", condition.condition_threshold)
+            _check_threshold(f"{field}.conditionThreshold", condition.condition_threshold, describe)
         elif which == "condition_absent":
             absent = condition.condition_absent
             _check_filter(f"{field}.conditionAbsent.filter", absent.filter)
-            _check_aggregations(f"{field}.conditionAbsent.aggregations", absent.aggregations)
+            _check_aggregations(f"{field}.conditionAbsent.aggregations", absent.aggregations, describe(absent.filter))
             _check_duration(f"{field}.conditionAbsent.duration", absent.duration, minimum_s=120)
             _check_trigger(f"{field}.conditionAbsent.trigger", absent)
     if len(conditions) > 1 and policy.combiner == alert.AlertPolicy.ConditionCombinerType.COMBINE_UNSPECIFIED:
@@ -260,7 +271,7 @@ class AlertPolicyService:
     # --- helpers ------------------------------------------------------------------------------
     def _complete(self, project: str, policy: Raw, stored: Raw | None) -> None:
         """Validate, then fill in what the server fills in."""
-        validate(policy, lambda channel: self._channel_exists(project, channel))
+        validate(policy, lambda channel: self._channel_exists(project, channel), describer(self._store, project))
         known = {c.name for c in stored.conditions} if stored is not None else set()
         for condition in policy.conditions:
             if condition.name not in known:  # a new or unnamed condition gets a new id
@@ -297,6 +308,17 @@ class AlertPolicyService:
         with self._store.lock, self._store.transaction():
             self._store.put_object(KIND, project, ident, policy.SerializeToString())
         return policy
+
+
+def describer(store: Store, project: str) -> Describe:
+    """Look up the metric a filter names in the project's descriptors."""
+
+    def describe(text: str) -> tuple[int, int] | None:
+        types = parse_filter(text).pinned_values("metric.type") or frozenset()
+        descriptor = next((store.descriptors.get((project, t)) for t in sorted(types)), None)
+        return None if descriptor is None else (descriptor.metric_kind, descriptor.value_type)
+
+    return describe
 
 
 def _resolver(policy: Raw) -> Callable[[str], str | None]:

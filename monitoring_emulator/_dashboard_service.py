@@ -18,7 +18,8 @@ import grpc
 from google.cloud.monitoring_dashboard_v1.types import dashboard, dashboards_service
 from google.protobuf import empty_pb2
 
-from ._aggregation import spec_from_pb
+from ._aggregation import applicable, spec_from_pb
+from ._alert_service import Describe, describer
 from ._errors import ApiError, invalid_argument
 from ._filters import api_filter
 from ._objects import Projects, new_etag, page
@@ -53,34 +54,37 @@ def _widgets(board: Raw) -> Iterator[tuple[str, Raw]]:
                 yield f"dashboard.{layout}[{r}].widgets[{i}]", widget
 
 
-def _check_filter(field: str, query_filter: Raw) -> None:
+def _check_filter(field: str, query_filter: Raw, describe: Describe) -> None:
     parsed = api_filter(query_filter.filter, f"{field}.filter")
     if not parsed.pinned_values("metric.type"):
         raise invalid_argument(
             f'Field {field}.filter had an invalid value of "{query_filter.filter}": The filter must specify a '
             "metric.type."
         )
-    if query_filter.HasField("aggregation"):
-        spec_from_pb(query_filter.aggregation, f"{field}.aggregation")
-    if "secondary_aggregation" in query_filter.DESCRIPTOR.fields_by_name and query_filter.HasField(
-        "secondary_aggregation"
-    ):  # a ratio's parts have none
-        spec_from_pb(query_filter.secondary_aggregation, f"{field}.secondaryAggregation")
+    described = describe(query_filter.filter)
+    steps = [("aggregation", "aggregation")]
+    if "secondary_aggregation" in query_filter.DESCRIPTOR.fields_by_name:  # a ratio's parts have none
+        steps.append(("secondary_aggregation", "secondaryAggregation"))
+    for attribute, name in steps:
+        if query_filter.HasField(attribute):
+            spec = spec_from_pb(getattr(query_filter, attribute), f"{field}.{name}")
+            if spec is not None and described is not None:  # the aligners must suit the metric
+                described = applicable(spec, *described, f"{field}.{name}")
 
 
-def _check_query(field: str, query: Raw) -> None:
+def _check_query(field: str, query: Raw, describe: Describe) -> None:
     source = query.WhichOneof("source")
     if source is None:
         raise invalid_argument(f"Field {field} had an invalid value: The query has no source.")
     if source == "time_series_filter":
-        _check_filter(f"{field}.timeSeriesFilter", query.time_series_filter)
+        _check_filter(f"{field}.timeSeriesFilter", query.time_series_filter, describe)
     elif source == "time_series_filter_ratio":
         ratio = query.time_series_filter_ratio
-        _check_filter(f"{field}.timeSeriesFilterRatio.numerator", ratio.numerator)
-        _check_filter(f"{field}.timeSeriesFilterRatio.denominator", ratio.denominator)
+        _check_filter(f"{field}.timeSeriesFilterRatio.numerator", ratio.numerator, describe)
+        _check_filter(f"{field}.timeSeriesFilterRatio.denominator", ratio.denominator, describe)
 
 
-def _check_widget(field: str, widget: Raw) -> None:
+def _check_widget(field: str, widget: Raw, describe: Describe) -> None:
     content = widget.WhichOneof("content")
     if content is None:
         raise invalid_argument(f"Field {field} had an invalid value: The widget has no content.")
@@ -89,7 +93,7 @@ def _check_widget(field: str, widget: Raw) -> None:
         if not chart.data_sets:
             raise invalid_argument(f"Field {field}.xyChart.dataSets had an invalid value: A chart needs a data set.")
         for i, data_set in enumerate(chart.data_sets):
-            _check_query(f"{field}.xyChart.dataSets[{i}].timeSeriesQuery", data_set.time_series_query)
+            _check_query(f"{field}.xyChart.dataSets[{i}].timeSeriesQuery", data_set.time_series_query, describe)
         for i, threshold in enumerate(chart.thresholds):
             if threshold.color or threshold.direction:
                 raise invalid_argument(
@@ -98,7 +102,7 @@ def _check_widget(field: str, widget: Raw) -> None:
                 )
     elif content == "scorecard":
         card = widget.scorecard
-        _check_query(f"{field}.scorecard.timeSeriesQuery", card.time_series_query)
+        _check_query(f"{field}.scorecard.timeSeriesQuery", card.time_series_query, describe)
         if card.WhichOneof("data_view") == "spark_chart_view" and (
             card.spark_chart_view.spark_chart_type == _SPARK_UNSPECIFIED
         ):
@@ -114,7 +118,7 @@ def _check_widget(field: str, widget: Raw) -> None:
                 )
     elif content == "time_series_table":
         for i, data_set in enumerate(widget.time_series_table.data_sets):
-            _check_query(f"{field}.timeSeriesTable.dataSets[{i}].timeSeriesQuery", data_set.time_series_query)
+            _check_query(f"{field}.timeSeriesTable.dataSets[{i}].timeSeriesQuery", data_set.time_series_query, describe)
     elif content == "alert_chart" and "/alertPolicies/" not in widget.alert_chart.name:
         raise invalid_argument(
             f'Field {field}.alertChart.name had an invalid value of "{widget.alert_chart.name}": The name must have '
@@ -122,7 +126,7 @@ def _check_widget(field: str, widget: Raw) -> None:
         )
 
 
-def validate(board: Raw) -> None:
+def validate(board: Raw, describe: Describe) -> None:
     """Raise the API's INVALID_ARGUMENT for a dashboard Google would refuse."""
     if not board.display_name:
         raise invalid_argument("Field dashboard.displayName had an invalid value: A display name is required.")
@@ -163,7 +167,7 @@ def validate(board: Raw) -> None:
             f"{len(widgets)}."
         )
     for field, widget in widgets:
-        _check_widget(field, widget)
+        _check_widget(field, widget, describe)
 
 
 def _fill_defaults(board: Raw) -> None:
@@ -277,7 +281,7 @@ class DashboardsService:
 
     def _write(self, project: str, ident: str, board: Raw, validate_only: bool) -> Raw:
         """Validate; fill in the server's defaults and a new etag; store unless ``validate_only``."""
-        validate(board)
+        validate(board, describer(self._store, project))
         _fill_defaults(board)
         board.etag = new_etag()
         if not validate_only:

@@ -245,3 +245,22 @@ def test_a_channel_update_changes_only_masked_fields(channels, project_id):
     )
     assert (updated.display_name, updated.labels["email_address"]) == ("Pager", "a@example.com")
     assert len(updated.mutation_records) == 1
+
+
+def test_aligners_must_suit_the_metric_when_its_descriptor_exists(policies, factory, project_id):
+    factory.metric_service().create_metric_descriptor(
+        name=f"projects/{project_id}",
+        metric_descriptor={
+            "type": "custom.googleapis.com/helios/pipeline_runs",
+            "metric_kind": "GAUGE",
+            "value_type": "INT64",
+        },
+    )
+    rate = threshold(aggregations=[{"alignment_period": {"seconds": 300}, "per_series_aligner": "ALIGN_RATE"}])
+    error = rejected(
+        policies.create_alert_policy,
+        name=f"projects/{project_id}",
+        alert_policy=policy(conditions=[{"display_name": "c", "condition_threshold": rate}]),
+    )
+    assert 'aggregations[0].perSeriesAligner had an invalid value of "ALIGN_RATE"' in error.message
+    assert "kind GAUGE and value type INT64" in error.message

@@ -133,3 +133,23 @@ def test_invalid_dashboards_are_refused(client, project_id, dashboard, message):
     error = rejected(client.create_dashboard, parent=f"projects/{project_id}", dashboard=dashboard)
     assert isinstance(error, exceptions.InvalidArgument)
     assert message in error.message
+
+
+def test_a_percentile_of_a_number_is_refused_once_the_metric_is_known(client, factory, project_id):
+    factory.metric_service().create_metric_descriptor(
+        name=f"projects/{project_id}",
+        metric_descriptor={
+            "type": "custom.googleapis.com/helios/pipeline_runs",
+            "metric_kind": "GAUGE",
+            "value_type": "INT64",
+        },
+    )
+    query = {
+        "time_series_filter": {
+            "filter": QUERY["time_series_filter"]["filter"],
+            "aggregation": {"alignment_period": {"seconds": 60}, "per_series_aligner": "ALIGN_PERCENTILE_99"},
+        }
+    }
+    widget = {"title": "t", "xy_chart": {"data_sets": [{"time_series_query": query}]}}
+    error = rejected(client.create_dashboard, parent=f"projects/{project_id}", dashboard=board(chart(**widget)))
+    assert 'perSeriesAligner had an invalid value of "ALIGN_PERCENTILE_99"' in error.message
