@@ -40,6 +40,12 @@ def _parse(argv: list[str] | None) -> EmulatorConfig:
         default=defaults.max_active_series,
         help="active series per monitored resource (default %(default)s, as Google)",
     )
+    parser.add_argument(
+        "--evaluate-every",
+        type=float,
+        default=defaults.evaluate_every_s,
+        help="seconds between alert evaluations; 0 = only on POST /admin/alerts/evaluate (default %(default)s)",
+    )
     args = parser.parse_args(argv)
     return EmulatorConfig(
         host=args.host,
@@ -48,6 +54,7 @@ def _parse(argv: list[str] | None) -> EmulatorConfig:
         data=args.data,
         min_sampling_period_s=args.min_sampling_period,
         max_active_series=args.max_active_series,
+        evaluate_every_s=args.evaluate_every,
     )
 
 

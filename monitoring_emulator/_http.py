@@ -10,10 +10,14 @@ import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from ._faults import Faults
+from ._timeutil import parse_rfc3339
+
+if TYPE_CHECKING:
+    from ._alerting import AlertEvaluator
 from ._stats import Stats
 
 __all__ = ["HttpServer", "Route"]
@@ -67,6 +71,19 @@ class HttpServer:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="emulator-http", daemon=True)
+
+    def add_alerting(self, evaluator: AlertEvaluator) -> None:
+        """``POST /admin/alerts/evaluate`` (optional ``{"now": RFC 3339}``), ``GET /admin/incidents``,
+        ``GET /admin/notifications``."""
+
+        def evaluate(body: bytes, query: dict[str, list[str]]) -> Response:
+            request = json.loads(body or b"{}")
+            now = request.get("now")
+            return _json(200, evaluator.evaluate(None if now is None else parse_rfc3339(str(now))))
+
+        self.routes[("POST", "/admin/alerts/evaluate")] = evaluate
+        self.routes[("GET", "/admin/incidents")] = lambda body, query: _json(200, evaluator.incidents())
+        self.routes[("GET", "/admin/notifications")] = lambda body, query: _json(200, evaluator.notifications())
 
     def start(self) -> None:
         self._thread.start()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from google.api import metric_pb2
 from google.cloud.monitoring_v3.types import common, metric, metric_service
 
-from ._aggregation import SeriesData, aggregate, lookback_ns, spec_from_pb
+from ._aggregation import AggregationSpec, SeriesData, aggregate, lookback_ns, spec_from_pb
 from ._errors import invalid_argument
-from ._filters import api_filter
+from ._filters import Filter, api_filter
 from ._raw import Raw
 from ._store import Series, Store, key_resolver
 from ._timeutil import format_rfc3339, set_timestamp, timestamp_ns
 
-__all__ = ["list_time_series", "page_bounds", "parse_page_token"]
+__all__ = ["list_time_series", "page_bounds", "parse_page_token", "query_series"]
 
 MD = metric_pb2.MetricDescriptor
 _RESPONSE = metric_service.ListTimeSeriesResponse.pb()
@@ -62,6 +64,34 @@ def _to_pb(data: SeriesData, unit: str, with_points: bool) -> Raw:
     return ts
 
 
+def query_series(
+    store: Store, project: str, query: Filter, specs: Sequence[AggregationSpec], start: int, end: int
+) -> tuple[list[SeriesData], str]:
+    """The series of the one metric ``query`` pins, in (start, end], through ``specs`` in order
+    (each on what the previous produced); and the metric's unit. Shared by ListTimeSeries and the
+    alert evaluator, so alerts measure exactly what charts show."""
+    (metric_type,) = query.pinned_values("metric.type") or ("",)
+    with store.lock:
+        descriptor = store.descriptors.get((project, metric_type))
+        matching = [s for s in store.series_of(project, [metric_type]) if query.matches(key_resolver(s.key))]
+        kind = descriptor.metric_kind if descriptor else (matching[0].kind if matching else MD.GAUGE)
+        value_type = descriptor.value_type if descriptor else (matching[0].value_type if matching else MD.DOUBLE)
+        after = start - lookback_ns(specs[0] if specs else None, kind)
+        data = [_series_data(store, s, after, end) for s in matching]
+    unit = descriptor.unit if descriptor else ""
+    if not specs:
+        data = [d for d in data if any(start < p[0] for p in d.points)]
+        for d in data:
+            d.points = [p for p in d.points if p[0] > start]
+        return data, unit
+    for index, spec in enumerate(specs):
+        if index and not data:
+            break
+        kind, value_type = (data[0].kind, data[0].value_type) if index else (kind, value_type)
+        data = aggregate(data, spec, start, end, kind, value_type, "secondaryAggregation" if index else "aggregation")
+    return data, unit
+
+
 def list_time_series(store: Store, project: str, request: Raw) -> Raw:
     """Answer a raw ``ListTimeSeriesRequest`` with a raw ``ListTimeSeriesResponse``."""
     text = request.filter
@@ -93,23 +123,7 @@ def list_time_series(store: Store, project: str, request: Raw) -> Raw:
         if request.HasField("secondary_aggregation")
         else None
     )
-    (metric_type,) = types
-    with store.lock:
-        descriptor = store.descriptors.get((project, metric_type))
-        matching = [s for s in store.series_of(project, types) if query.matches(key_resolver(s.key))]
-        kind = descriptor.metric_kind if descriptor else (matching[0].kind if matching else MD.GAUGE)
-        value_type = descriptor.value_type if descriptor else (matching[0].value_type if matching else MD.DOUBLE)
-        after = start - lookback_ns(primary, kind)
-        data = [_series_data(store, s, after, end) for s in matching]
-    unit = descriptor.unit if descriptor else ""
-    if primary is not None:
-        data = aggregate(data, primary, start, end, kind, value_type)
-        if secondary is not None and data:
-            data = aggregate(data, secondary, start, end, data[0].kind, data[0].value_type, "secondaryAggregation")
-    else:
-        data = [d for d in data if any(start < p[0] for p in d.points)]
-        for d in data:
-            d.points = [p for p in d.points if p[0] > start]
+    data, unit = query_series(store, project, query, [s for s in (primary, secondary) if s is not None], start, end)
     return _page(data, unit, request)
 
 

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 import grpc
 
 from . import _alert_service, _channel_service, _dashboard_service
+from ._alerting import AlertEvaluator
 from ._errors import ApiError, to_grpc_status
 from ._faults import Faults
 from ._http import HttpServer
 from ._metric_service import SERVICE as METRIC_SERVICE
 from ._metric_service import Handler, MetricService
+from ._notify import Notifier
 from ._objects import Projects
 from ._raw import Raw
 from ._stats import Stats
@@ -44,6 +46,7 @@ class EmulatorConfig:
     data: str | None = None  # SQLite file; None keeps everything in memory
     min_sampling_period_s: float = 5.0  # Google: points of a series at least 5 s apart
     max_active_series: int = 200_000  # Google: per monitored resource (per type for `global`)
+    evaluate_every_s: float = 60.0  # alert evaluation interval; 0 evaluates only on demand
 
 
 def _rpc_handler(method: str, handler: Handler, faults: Faults, stats: Stats) -> grpc.RpcMethodHandler:
@@ -112,6 +115,15 @@ class Emulator:
         }
         self._http = HttpServer(config.host, config.http_port, self.faults, self.stats)
         self.http_port = self._http.port
+        self.notifier = Notifier(clock)
+        self.evaluator = AlertEvaluator(
+            self.store, projects, policies.policies, channels, self.notifier, lambda: self.http_url, clock
+        )
+        self._http.add_alerting(self.evaluator)
+        self._evaluating = threading.Event()
+        self._evaluation_thread = threading.Thread(
+            target=self._evaluate_periodically, name="emulator-alerts", daemon=True
+        )
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -155,8 +167,18 @@ class Emulator:
         if self._failure is not None:
             raise self._failure
         self._http.start()
+        if self.config.evaluate_every_s > 0:
+            self._evaluation_thread.start()
+
+    def _evaluate_periodically(self) -> None:
+        while not self._evaluating.wait(self.config.evaluate_every_s):
+            try:
+                self.evaluator.evaluate()
+            except Exception:  # a bad policy must not stop evaluation of the others next time
+                _log.exception("alert evaluation failed")
 
     def stop(self) -> None:
+        self._evaluating.set()
         if self._loop is not None and self._stopping is not None:
             self._loop.call_soon_threadsafe(self._stopping.set)
         self._thread.join()

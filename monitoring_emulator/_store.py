@@ -239,6 +239,10 @@ class Store:
         )
         return [(ident, bytes(body)) for ident, body in rows]
 
+    def object_projects(self, kind: str) -> list[str]:
+        rows = self._db.execute("SELECT DISTINCT project FROM objects WHERE kind = ? ORDER BY project", (kind,))
+        return [project for (project,) in rows]
+
     def delete_object(self, kind: str, project: str, ident: str) -> bool:
         cursor = self._db.execute(
             "DELETE FROM objects WHERE kind = ? AND project = ? AND id = ?", (kind, project, ident)

@@ -13,6 +13,7 @@ __all__ = [
     "duration_ns",
     "format_rfc3339",
     "format_sampling",
+    "parse_rfc3339",
     "set_timestamp",
     "timestamp_ns",
 ]
@@ -42,6 +43,17 @@ def _datetime(ns: int) -> _dt.datetime:
     seconds, rest = divmod(ns, NS_PER_S)
     base = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
     return base + _dt.timedelta(seconds=seconds, microseconds=rest // 1000)
+
+
+def parse_rfc3339(text: str) -> int:
+    """``2026-12-01T20:00:00Z`` (or with an offset, or fractional seconds) → ns since the epoch."""
+    try:
+        moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as err:
+        raise ValueError(f"not an RFC 3339 time: {text!r}") from err
+    if moment.tzinfo is None:
+        raise ValueError(f"an RFC 3339 time needs a zone (Z or an offset): {text!r}")
+    return int(moment.timestamp()) * NS_PER_S + moment.microsecond * 1000
 
 
 def format_rfc3339(ns: int) -> str:

@@ -1,4 +1,4 @@
-"""A small client for the emulator's HTTP admin API: fault injection and counters."""
+"""A small client for the emulator's HTTP admin API: fault injection, counters, alert evaluation."""
 
 from __future__ import annotations
 
@@ -69,3 +69,15 @@ class EmulatorAdmin:
 
     def reset_stats(self) -> None:
         self._call("POST", "/admin/stats/reset")
+
+    def evaluate(self, now: str | None = None) -> dict[str, Any]:
+        """Evaluate every alert policy at ``now`` (RFC 3339; default the emulator's clock):
+        ``{"at": …, "opened": [incident, …], "closed": [incident, …]}``."""
+        return self._call("POST", "/admin/alerts/evaluate", {} if now is None else {"now": now})
+
+    def incidents(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/admin/incidents")
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Every notification sent (webhooks) or written to the outbox (email, Slack, PagerDuty, SMS)."""
+        return self._call("GET", "/admin/notifications")

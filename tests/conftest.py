@@ -52,7 +52,7 @@ def emulator_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def monitoring_emulator(emulator_dir: Path) -> Iterator[MonitoringEmulatorProcess]:
-    process = start_monitoring_emulator(log_dir=emulator_dir)
+    process = start_monitoring_emulator(log_dir=emulator_dir, extra_args=("--evaluate-every", "0"))  # tests replay time
     yield process
     process.stop()
 
