@@ -85,20 +85,23 @@ class AlertEvaluator:
         return list(self._notifier.sent)
 
     # --- evaluation ------------------------------------------------------------------------------
-    def evaluate(self, now: int | None = None) -> dict[str, Any]:
-        """Evaluate every project's enabled policies at ``now`` (ns; default the clock)."""
+    def evaluate(self, now: int | None = None, project: str | None = None) -> dict[str, Any]:
+        """Evaluate the enabled policies of every project (or of ``project``) at ``now`` (ns; default the clock)."""
         at = self._clock() if now is None else now
         opened: list[dict[str, Any]] = []
         closed: list[dict[str, Any]] = []
         with self._lock:
             live: set[str] = set()
-            for project in self._store.object_projects("alert_policy"):
-                for policy in self._policies(project):
+            projects = self._store.object_projects("alert_policy") if project is None else [project]
+            for owner in projects:
+                for policy in self._policies(owner):
                     if not policy.enabled.value:
                         continue
                     live.add(policy.name)
-                    self._evaluate_policy(project, policy, at, opened, closed)
+                    self._evaluate_policy(owner, policy, at, opened, closed)
             for key, incident in list(self._open.items()):
+                if project is not None and incident["scoping_project_id"] != project:
+                    continue
                 if key[0] not in live:  # deleted or disabled: no incident stays open
                     closed.append(self._close(key, incident, at))
         for incident in opened + closed:
@@ -123,10 +126,12 @@ class AlertEvaluator:
                 if key[:2] != (policy.name, condition.name):
                     continue
                 series = _series_of(key[2])
+                measured = series in outcome.holding or series in outcome.clear or series in outcome.unknown
                 if (
                     series in outcome.clear
-                    or (not active and series not in outcome.unknown)
-                    or now - self._last_seen.get(key, now) >= auto_close
+                    or (series in outcome.holding and not active)  # e.g. too few series for the trigger
+                    or (not measured and outcome.missing_clears)
+                    or now - self._last_seen.get(key, now) >= auto_close  # no data to clear it: auto_close
                 ):
                     closed.append(self._close(key, incident, now))
 

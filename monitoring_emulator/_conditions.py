@@ -45,6 +45,8 @@ class Outcome:
     series_count: int = 0
     fires: bool = False
     metric_type: str = ""
+    missing_clears: bool = False
+    """``evaluation_missing_data: INACTIVE``: a series with no data at all counts as not holding."""
 
 
 def _key(data: SeriesData) -> SeriesKey:
@@ -138,6 +140,7 @@ def _threshold(store: Store, project: str, threshold: Raw, now: int) -> Outcome:
         else:
             outcome.clear.add(key)
     outcome.series_count = len(keys)
+    outcome.missing_clears = missing == _MISSING.EVALUATION_MISSING_DATA_INACTIVE
     return outcome
 
 

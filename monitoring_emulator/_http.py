@@ -73,13 +73,14 @@ class HttpServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name="emulator-http", daemon=True)
 
     def add_alerting(self, evaluator: AlertEvaluator) -> None:
-        """``POST /admin/alerts/evaluate`` (optional ``{"now": RFC 3339}``), ``GET /admin/incidents``,
+        """``POST /admin/alerts/evaluate`` (optional ``{"now": RFC 3339, "project": id}``), ``GET /admin/incidents``,
         ``GET /admin/notifications``."""
 
         def evaluate(body: bytes, query: dict[str, list[str]]) -> Response:
             request = json.loads(body or b"{}")
-            now = request.get("now")
-            return _json(200, evaluator.evaluate(None if now is None else parse_rfc3339(str(now))))
+            now, project = request.get("now"), request.get("project")
+            at = None if now is None else parse_rfc3339(str(now))
+            return _json(200, evaluator.evaluate(at, None if project is None else str(project)))
 
         self.routes[("POST", "/admin/alerts/evaluate")] = evaluate
         self.routes[("GET", "/admin/incidents")] = lambda body, query: _json(200, evaluator.incidents())

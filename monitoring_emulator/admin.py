@@ -70,10 +70,11 @@ class EmulatorAdmin:
     def reset_stats(self) -> None:
         self._call("POST", "/admin/stats/reset")
 
-    def evaluate(self, now: str | None = None) -> dict[str, Any]:
-        """Evaluate every alert policy at ``now`` (RFC 3339; default the emulator's clock):
-        ``{"at": …, "opened": [incident, …], "closed": [incident, …]}``."""
-        return self._call("POST", "/admin/alerts/evaluate", {} if now is None else {"now": now})
+    def evaluate(self, now: str | None = None, project: str | None = None) -> dict[str, Any]:
+        """Evaluate every alert policy (of ``project``, or of all) at ``now`` (RFC 3339; default the
+        emulator's clock): ``{"at": …, "opened": [incident, …], "closed": [incident, …]}``."""
+        body = {k: v for k, v in (("now", now), ("project", project)) if v is not None}
+        return self._call("POST", "/admin/alerts/evaluate", body)
 
     def incidents(self) -> list[dict[str, Any]]:
         return self._call("GET", "/admin/incidents")

@@ -1,12 +1,14 @@
 """``python -m setup_infra plan | apply [--yes] | destroy [--yes] | verify [--wait] | test-alerts SCENARIO``
 
 plan exits 0 when in sync, 2 with changes pending, 1 on an error; apply and destroy show the plan
-and carry it out (asking first unless ``--yes``).
+and carry it out (asking first unless ``--yes``); test-alerts exits 0 when every policy did what
+the scenario expects with the defaults, 2 when one did otherwise (e.g. after a threshold change).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
@@ -14,9 +16,11 @@ from google.api_core import exceptions
 
 from contract.settings import Settings, SettingsError
 
-from .config import ConfigError, load_config
+from .alert_test import run_scenario
+from .config import ConfigError, InfraConfig, load_config
 from .engine import Infra
 from .render import plan_json, plan_text
+from .scenarios import SCENARIOS
 from .verify import verify
 
 IN_SYNC, ERROR, PENDING = 0, 1, 2
@@ -36,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", parents=[common], help="check the provisioned stack end to end")
     verify.add_argument("--wait", action="store_true", help="wait for the deployed collector instead of running one")
     alerts = commands.add_parser("test-alerts", parents=[common], help="replay a scenario against the policies")
-    alerts.add_argument("scenario")
+    alerts.add_argument("scenario", help=f"one of {', '.join(SCENARIOS)}, or all")
     return parser
 
 
@@ -49,15 +53,38 @@ def _confirm(question: str, yes: bool) -> bool:
     return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
 
+def _test_alerts(name: str, config: InfraConfig, as_json: bool) -> int:
+    """Run one scenario (or ``all``); exit 0 when every policy did what the scenario expects."""
+    names = list(SCENARIOS) if name == "all" else [name]
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        print(f"no scenario {unknown[0]!r}; the scenarios are {', '.join(SCENARIOS)} (or all)", file=sys.stderr)
+        return ERROR
+    results = [run_scenario(n, config) for n in names]
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    r.scenario.name: {k: {"opened": o, "closed": c} for k, (o, c) in r.incidents.items()}
+                    for r in results
+                },
+                indent=2,
+            )
+        )
+    else:
+        for result in results:
+            print("\n".join(result.lines()))
+    return IN_SYNC if all(r.matches_expected for r in results) else PENDING
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = Settings.from_env(project_id=args.project)
-        settings.require_project()
         config = load_config(args.config)
         if args.command == "test-alerts":
-            print("setup_infra test-alerts is not built yet", file=sys.stderr)
-            return ERROR
+            return _test_alerts(args.scenario, config, args.json)
+        settings = Settings.from_env(project_id=args.project)
+        settings.require_project()
         infra = Infra(settings, config)
         if args.command == "verify":
             checks = verify(infra, wait=args.wait)

@@ -4,7 +4,7 @@ resources are resolved to their real names just before a call."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from google.api import metric_pb2
@@ -100,16 +100,17 @@ class Adapters:
         return list(response.permissions)
 
     # --- reading --------------------------------------------------------------------------------
-    def read(self, pubsub_names: Mapping[str, Sequence[str]]) -> list[Resource]:
-        """Everything setup_infra manages that exists now (Pub/Sub by the names it would use)."""
-        return [
-            *self._read_pubsub("topic", pubsub_names.get("topic", ())),
-            *self._read_pubsub("subscription", pubsub_names.get("subscription", ())),
-            *self._read_descriptors(),
-            *self._read_labelled("notification_channel"),
-            *self._read_labelled("alert_policy"),
-            *self._read_dashboards(),
-        ]
+    def read(self, pubsub_names: Mapping[str, Sequence[str]], kinds: Collection[str]) -> list[Resource]:
+        """Everything of ``kinds`` setup_infra manages that exists now (Pub/Sub by the names it would use)."""
+        readers = {
+            "topic": lambda: self._read_pubsub("topic", pubsub_names.get("topic", ())),
+            "subscription": lambda: self._read_pubsub("subscription", pubsub_names.get("subscription", ())),
+            "metric_descriptor": self._read_descriptors,
+            "notification_channel": lambda: self._read_labelled("notification_channel"),
+            "alert_policy": lambda: self._read_labelled("alert_policy"),
+            "dashboard": self._read_dashboards,
+        }
+        return [resource for kind, read in readers.items() if kind in kinds for resource in read()]
 
     def _read_pubsub(self, kind: str, paths: Sequence[str]) -> list[Resource]:
         found = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from contract.clients import ClientFactory
 from contract.settings import Settings
@@ -10,7 +10,7 @@ from contract.settings import Settings
 from .adapters import Adapters, canonical, resolve
 from .config import InfraConfig
 from .desired import desired_state
-from .model import Change, Plan, Resource
+from .model import KINDS, Change, Plan, Resource
 from .planner import plan
 
 __all__ = ["Infra"]
@@ -28,14 +28,21 @@ _EMULATOR_NOTE = (
 class Infra:
     """The managed infrastructure of one project: its desired state, what exists, and the way between."""
 
-    def __init__(self, settings: Settings, config: InfraConfig, factory: ClientFactory | None = None) -> None:
-        self.settings, self.config = settings, config
+    def __init__(
+        self,
+        settings: Settings,
+        config: InfraConfig,
+        factory: ClientFactory | None = None,
+        kinds: Collection[str] = KINDS,
+    ) -> None:
+        """``kinds``: manage only these (e.g. policies without Pub/Sub, for ``test-alerts``)."""
+        self.settings, self.config, self.kinds = settings, config, frozenset(kinds)
         self.adapters = Adapters(settings, factory)
         self._ignored = _EMULATOR_IGNORES if settings.pubsub_emulator_host else {}
         self._notes = (_EMULATOR_NOTE,) if settings.pubsub_emulator_host else ()
 
     def desired(self) -> list[Resource]:
-        return [canonical(r) for r in desired_state(self.settings, self.config)]
+        return [canonical(r) for r in desired_state(self.settings, self.config) if r.kind in self.kinds]
 
     def actual(self) -> list[Resource]:
         project = self.settings.require_project()
@@ -46,7 +53,7 @@ class Infra:
                 f"projects/{project}/subscriptions/{self.settings.dead_letter_topic}-sub",
             ],
         }
-        return self.adapters.read(names)
+        return [r for r in self.adapters.read(names, self.kinds) if r.kind in self.kinds]
 
     def plan(self) -> Plan:
         return plan(self.desired(), self.actual(), self._ignored, self._notes)

@@ -22,7 +22,16 @@ from contract.catalog import spec
 from .config import InfraConfig
 from .model import MANAGED_BY, Resource, ref
 
-__all__ = ["metric_filter", "policies", "reduced"]
+__all__ = ["POLICY_KEYS", "metric_filter", "policies", "reduced"]
+
+POLICY_KEYS = (
+    "pipeline-execution-time",
+    "pipeline-success-rate",
+    "stage-error-rate",
+    "resource-utilization",
+    "trends-discovered",
+    "products-published",
+)
 
 _SEVERITY = {"critical": "CRITICAL", "warning": "WARNING", "info": "SEVERITY_UNSPECIFIED"}
 

@@ -109,7 +109,7 @@ def replay(monitoring, project: str, minutes: range, key: str) -> tuple[list[int
         return incident["scoping_project_id"] == project and incident["policy_user_labels"]["helios_key"] == key
 
     for minute in minutes:
-        result = monitoring.admin.evaluate(rfc3339(minute))
+        result = monitoring.admin.evaluate(rfc3339(minute), project)
         opened += [minute for i in result["opened"] if mine(i)]
         closed += [minute for i in result["closed"] if mine(i)]
     return opened, closed
