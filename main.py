@@ -2,7 +2,8 @@
 
 ``collect_metrics`` is an HTTP function for Cloud Scheduler: one collection run, answered with
 its JSON summary — HTTP 500 when a transient failure left messages unacknowledged, so the
-scheduler shows the failed run (the messages come back on the next one).
+scheduler shows the failed run (the messages come back on the next one). ``performance_report``
+answers the performance analysis of the last ``?window=`` as JSON.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import json
 import flask
 import functions_framework
 
-from functions import InstanceCollector
+from functions import InstanceCollector, build_reporter
+from functions.report import parse_window
 
-__all__ = ["collect_metrics"]
+__all__ = ["collect_metrics", "performance_report"]
 
 _instance = InstanceCollector()  # clients are built on the first request, once per instance
 
@@ -24,3 +26,13 @@ def collect_metrics(request: flask.Request) -> tuple[str, int, dict[str, str]]:
     summary = _instance.get().collect_once()
     status = 500 if summary.transient_failure else 200
     return json.dumps(summary.as_dict()), status, {"Content-Type": "application/json"}
+
+
+@functions_framework.http
+def performance_report(request: flask.Request) -> tuple[str, int, dict[str, str]]:
+    """The performance analysis of the last ``?window=`` (default 1h), as JSON."""
+    try:
+        window = parse_window(request.args.get("window", "1h"))
+    except ValueError as err:
+        return json.dumps({"error": str(err)}), 400, {"Content-Type": "application/json"}
+    return json.dumps(build_reporter().analysis(window)), 200, {"Content-Type": "application/json"}

@@ -14,16 +14,19 @@ if TYPE_CHECKING:
     from .aggregate import AggregatedPoint, AggregationLimits, WindowAggregator
     from .collector import Collector
     from .decisions import RunSummary
-    from .wiring import InstanceCollector, build_collector
+    from .report import PerformanceReporter
+    from .wiring import InstanceCollector, build_collector, build_reporter
 
 __all__ = [
     "AggregatedPoint",
     "AggregationLimits",
     "Collector",
     "InstanceCollector",
+    "PerformanceReporter",
     "RunSummary",
     "WindowAggregator",
     "build_collector",
+    "build_reporter",
 ]
 
 _HOMES = {
@@ -34,6 +37,8 @@ _HOMES = {
     "RunSummary": ".decisions",
     "InstanceCollector": ".wiring",
     "build_collector": ".wiring",
+    "build_reporter": ".wiring",
+    "PerformanceReporter": ".report",
 }
 
 

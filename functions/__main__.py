@@ -1,4 +1,5 @@
-"""``python -m functions collect --once | --loop [--interval 30]``: run the collector locally.
+"""``python -m functions collect --once | --loop [--interval 30]``: run the collector locally;
+``python -m functions report [--window 1h] [--json]``: the performance summary and analysis.
 
 Each run prints one JSON line: pulled, events, duplicates, dead_lettered, series, requests, points,
 acked, not_acked (and expired, refused, write_errors, transient_failure).
@@ -13,7 +14,19 @@ import signal
 import sys
 import threading
 
-from .wiring import build_collector
+from .report import parse_window, report_lines
+from .wiring import build_collector, build_reporter
+
+
+def _report(window: str, as_json: bool) -> int:
+    try:
+        seconds = parse_window(window)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    analysis = build_reporter().analysis(seconds)
+    print(json.dumps(analysis, indent=2) if as_json else "\n".join(report_lines(analysis)))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--loop", action="store_true", help="run again every --interval seconds until stopped")
     collect.add_argument("--interval", type=float, default=30.0, help="seconds between runs with --loop")
     collect.add_argument("--budget", type=float, default=None, help="seconds one run may take")
+    report = commands.add_parser("report", help="the performance summary and analysis of the last window")
+    report.add_argument("--window", default="1h", help="e.g. 30m, 1h, 1d (default %(default)s)")
+    report.add_argument("--json", action="store_true", help="the whole analysis as JSON")
     args = parser.parse_args(argv)
+    if args.command == "report":
+        return _report(args.window, args.json)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     collector = build_collector()
     stop = threading.Event()

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .metrics_publisher import MetricsPublisher
 from .options import FlushResult
 
+if TYPE_CHECKING:
+    from functions.report import PerformanceReporter
+
 __all__ = ["PerformanceMonitor"]
+
+_STALE_AFTER_S = 300  # the collector runs every minute: five minutes without a write is a problem
 
 
 def _project_of(config: Any) -> str | None:
@@ -32,6 +37,7 @@ class PerformanceMonitor:
 
     def __init__(self, config: Any = None, *, publisher: MetricsPublisher | None = None, **publisher_args: Any) -> None:
         self.publisher = publisher or MetricsPublisher(project_id=_project_of(config), **publisher_args)
+        self._report: PerformanceReporter | None = None
 
     async def record_pipeline_metric(
         self,
@@ -68,22 +74,60 @@ class PerformanceMonitor:
         return await asyncio.to_thread(self.publisher.flush, timeout)
 
     async def check_health(self, timeout: float = 5.0) -> dict[str, Any]:
-        """The publisher's counters and whether the topic answers; never raises."""
+        """The publisher's buffer and spool, whether the topic answers, whether Monitoring answers
+        and how long ago the collector last wrote; never raises."""
         stats = self.publisher.stats
         try:
             await asyncio.to_thread(self.publisher.check_topic, timeout)
             reachable, error = True, None
         except Exception as err:  # reported, not raised: this is a health check
             reachable, error = False, f"{type(err).__name__}: {err}"
-        status = "healthy" if reachable and not stats.dropped else ("degraded" if reachable else "unhealthy")
+        try:
+            age = await asyncio.to_thread(self._reporter().last_write_age_s, timeout)
+            monitoring, monitoring_error = True, None
+        except Exception as err:  # reported, not raised
+            age, monitoring, monitoring_error = None, False, f"{type(err).__name__}: {err}"
+        stale = age is None or age > _STALE_AFTER_S
+        healthy = reachable and monitoring and not stats.dropped and not stale
+        status = "healthy" if healthy else ("degraded" if reachable else "unhealthy")
         return {
             "status": status,
             "topic": self.publisher.topic_path,
             "pubsub_reachable": reachable,
             "pubsub_error": error,
             "spool_dir": str(self.publisher.spool_dir),
+            "monitoring_reachable": monitoring,
+            "monitoring_error": monitoring_error,
+            "collector_last_write_age_s": age,
+            "open_incidents": None,
+            "open_incidents_note": "Cloud Monitoring has no API that lists incidents: see the console "
+            "(locally, GET /admin/incidents on the emulator)",
             **dataclasses.asdict(stats),
         }
+
+    def _reporter(self) -> PerformanceReporter:
+        from functions.wiring import build_reporter
+
+        if self._report is None:
+            self._report = build_reporter(self.publisher.settings)
+        return self._report
+
+    async def get_performance_summary(self, window: str = "1h") -> dict[str, Any]:
+        """Runs, success rate (Wilson 95 % interval), execution-time p50/p95/p99, per-stage p95 and
+        error rate, throughput per hour and mean scores of the last ``window``, from Monitoring."""
+        from functions.report import parse_window
+
+        seconds = parse_window(window)
+        return await asyncio.to_thread(self._reporter().summary, seconds)
+
+    async def analyze_performance(self, window: str = "1h") -> dict[str, Any]:
+        """The summary plus trends against the previous window (with significance), the next
+        hour's success forecast (written back for the Performance Intelligence dashboard) and
+        optimization triggers with reasons and recommendations."""
+        from functions.report import parse_window
+
+        seconds = parse_window(window)
+        return await asyncio.to_thread(self._reporter().analysis, seconds)
 
     async def setup_monitoring_infrastructure(self, config_path: str | None = None) -> list[str]:
         """What ``python -m setup_infra apply --yes`` does, for this publisher's project: creates or
@@ -98,12 +142,6 @@ class PerformanceMonitor:
             return done
 
         return await asyncio.to_thread(apply)
-
-    async def get_performance_summary(self) -> dict[str, Any]:
-        raise NotImplementedError("get_performance_summary delegates to functions.analysis, which is not built yet")
-
-    async def analyze_performance(self) -> dict[str, Any]:
-        raise NotImplementedError("analyze_performance delegates to functions.analysis, which is not built yet")
 
     async def close(self, timeout: float | None = None) -> FlushResult:
         return await asyncio.to_thread(self.publisher.close, timeout)

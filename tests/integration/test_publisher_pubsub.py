@@ -283,8 +283,9 @@ def test_resource_sampling_records_cpu_and_memory(pubsub, tmp_path):
     assert all(0.0 <= event.value <= 1.0 for event in events)
 
 
-def test_performance_monitor_keeps_the_seed_call_sites(pubsub, tmp_path):
+def test_performance_monitor_keeps_the_seed_call_sites(pubsub, monitoring, tmp_path):
     settings, factory, subscription = pubsub
+    settings = settings.with_overrides(monitoring_emulator_host=monitoring.address)
 
     class SeedConfig:
         google_cloud_project = settings.project_id
@@ -307,23 +308,27 @@ def test_performance_monitor_keeps_the_seed_call_sites(pubsub, tmp_path):
         )
         flushed = await monitor.flush_metrics()
         health = await monitor.check_health()
-        with pytest.raises(NotImplementedError, match=r"functions\.analysis"):
-            await monitor.analyze_performance()
-        with pytest.raises(NotImplementedError, match=r"functions\.analysis"):
-            await monitor.get_performance_summary()
+        summary = await monitor.get_performance_summary("1h")
+        analysis = await monitor.analyze_performance()
         await monitor.close()
-        return {"flushed": flushed.published, **health}
+        return {"flushed": flushed.published, "summary": summary, "analysis": analysis, **health}
 
     outcome = asyncio.run(seed_usage())
     assert outcome["flushed"] == 2
-    assert (outcome["status"], outcome["pubsub_reachable"], outcome["published"]) == ("healthy", True, 2)
+    assert (outcome["pubsub_reachable"], outcome["monitoring_reachable"], outcome["published"]) == (True, True, 2)
+    # no collector has run here: nothing written yet, so the stack is degraded and the summary empty
+    assert (outcome["status"], outcome["collector_last_write_age_s"]) == ("degraded", None)
+    assert (outcome["summary"]["runs"], outcome["analysis"]["forecast"]["next_hour_success_rate"]) == (0, None)
     assert len(drain_events(factory, subscription, 2)) == 2
 
 
 def test_health_reports_an_unreachable_topic(tmp_path):
     async def probe() -> dict:
         monitor = PerformanceMonitor(
-            settings=Settings(project_id="nowhere", pubsub_emulator_host="127.0.0.1:9"), spool_dir=tmp_path
+            settings=Settings(
+                project_id="nowhere", pubsub_emulator_host="127.0.0.1:9", monitoring_emulator_host="127.0.0.1:9"
+            ),
+            spool_dir=tmp_path,
         )
         try:
             return await monitor.check_health(timeout=1)

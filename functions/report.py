@@ -1,0 +1,207 @@
+"""Reading a window of the store's metrics back from Cloud Monitoring, with the catalog's
+reductions across collector instances, for the performance summary and analysis; and writing the
+success forecast back as the catalog's ``pipeline_success_forecast``.
+
+Each figure is one ListTimeSeries over the whole window (the alignment period is the window), so
+counts are sums of every point and distributions are merged exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from google.api_core.retry import Retry
+
+from contract.catalog import spec
+from contract.settings import Settings
+from contract.transient import is_transient
+
+from .analysis import SCORES, AnalysisThresholds, DistributionData, StageData, WindowData, analyze, summarize
+from .timeseries import ResourceIdentity, SeriesPoint
+from .writer import MonitoringWriter
+
+if TYPE_CHECKING:
+    from google.cloud.monitoring_v3 import MetricServiceClient
+
+__all__ = ["PerformanceReporter", "parse_window"]
+
+_FORECAST_WINDOW_S = 6 * 3600
+
+
+def parse_window(text: str) -> int:
+    """``90s``, ``15m``, ``1h``, ``2d`` → seconds (at least 60, as alignment periods must be)."""
+    match = re.fullmatch(r"(\d+)([smhd])", text.strip())
+    if not match:
+        raise ValueError(f"a window is a number and a unit (s, m, h or d), such as 1h; got {text!r}")
+    seconds = int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    if seconds < 60:
+        raise ValueError(f"a window must be at least 60 s, got {text!r}")
+    return seconds
+
+
+def _distribution(value: Any, metric: str) -> DistributionData | None:
+    dist = value.distribution_value
+    if not dist.count:
+        return None
+    buckets = spec(metric).buckets
+    assert buckets is not None  # every distribution metric has bucket options in the catalog
+    has_range = dist.range.max != 0 or dist.range.min != 0
+    return DistributionData(
+        buckets.bounds(),
+        list(dist.bucket_counts),
+        int(dist.count),
+        float(dist.mean),
+        float(dist.sum_of_squared_deviation),
+        float(dist.range.min) if has_range else None,
+        float(dist.range.max) if has_range else None,
+    )
+
+
+class PerformanceReporter:
+    """Summary, analysis and health figures from Monitoring through an injected client."""
+
+    def __init__(self, settings: Settings, client: MetricServiceClient, clock: Callable[[], float] = time.time) -> None:
+        self._settings, self._client, self._clock = settings, client, clock
+        self._project = settings.require_project()
+        self._retry = Retry(predicate=is_transient, initial=0.2, maximum=2.0, timeout=30.0)
+
+    def _query(self, metric: str, start: int, end: int, group_by: tuple[str, ...] = ()) -> list[Any]:
+        reduction = spec(metric).reduction
+        request = {
+            "name": f"projects/{self._project}",
+            "filter": f'metric.type = "{spec(metric).type}" AND resource.type = "generic_task"',
+            "interval": {"start_time": {"seconds": start}, "end_time": {"seconds": end}},
+            "aggregation": {
+                "alignment_period": {"seconds": end - start},
+                "per_series_aligner": reduction.aligner,
+                "cross_series_reducer": reduction.reducer,
+                "group_by_fields": [f"metric.labels.{key}" for key in group_by],
+            },
+        }
+        return list(self._client.list_time_series(request=request, retry=self._retry, timeout=30.0))
+
+    def window(self, start: int, end: int) -> WindowData:
+        """Every figure of the window (start, end] (epoch seconds)."""
+        runs = {
+            ts.metric.labels["status"]: int(ts.points[0].value.int64_value)
+            for ts in self._query("pipeline_runs", start, end, ("status",))
+            if ts.points
+        }
+        execution = next(
+            (
+                _distribution(ts.points[0].value, "pipeline_execution_time")
+                for ts in self._query("pipeline_execution_time", start, end)
+                if ts.points
+            ),
+            None,
+        )
+        durations = {
+            ts.metric.labels["stage"]: _distribution(ts.points[0].value, "stage_duration")
+            for ts in self._query("stage_duration", start, end, ("stage",))
+            if ts.points
+        }
+        stage_runs: dict[str, dict[str, int]] = {}
+        for ts in self._query("stage_runs", start, end, ("stage", "status")):
+            if ts.points:
+                stage_runs.setdefault(ts.metric.labels["stage"], {})[ts.metric.labels["status"]] = int(
+                    ts.points[0].value.int64_value
+                )
+        stages = {
+            name: StageData(durations.get(name), stage_runs.get(name, {}))
+            for name in sorted(set(durations) | set(stage_runs))
+        }
+        scores: dict[str, float | None] = {}
+        for name in SCORES:
+            found = [_distribution(ts.points[0].value, name) for ts in self._query(name, start, end) if ts.points]
+            scores[name] = found[0].mean if found and found[0] is not None else None
+        return WindowData(start, end, runs, execution, stages, scores)
+
+    def summary(self, window_s: int = 3600) -> dict[str, Any]:
+        end = int(self._clock())
+        return summarize(self.window(end - window_s, end))
+
+    def analysis(
+        self, window_s: int = 3600, limits: AnalysisThresholds | None = None, write: bool = True
+    ) -> dict[str, Any]:
+        """Trends against the previous window, the forecast (written back unless ``write`` is
+        False) and optimization triggers."""
+        end = int(self._clock())
+        current = self.window(end - window_s, end)
+        previous = self.window(end - 2 * window_s, end - window_s)
+        recent = self.window(end - _FORECAST_WINDOW_S, end)
+        result = analyze(current, previous, recent, limits)
+        forecast = result["forecast"]["next_hour_success_rate"]
+        result["forecast"]["written"] = bool(write and forecast is not None and self._write_forecast(forecast, end))
+        return result
+
+    def _write_forecast(self, value: float, end_s: int) -> bool:
+        metric = spec("pipeline_success_forecast")
+        labels = ResourceIdentity("analysis", location=self._settings.location).labels(0)
+        point = SeriesPoint(metric.type, {}, labels, end_s * 1_000_000_000, metric.value_type, value, -1, 0)
+        writer = MonitoringWriter(self._client, self._project)
+        report = writer.write([point], time.monotonic() + 10)
+        return bool(report.written)
+
+    def last_write_age_s(self, timeout: float = 5.0) -> float | None:
+        """Seconds since the collector's latest point (its own ``collector_events``), within a day
+        (one attempt, ``timeout`` long: this is a health probe)."""
+        end = int(self._clock())
+        request = {
+            "name": f"projects/{self._project}",
+            "filter": f'metric.type = "{spec("collector_events").type}"',
+            "interval": {"start_time": {"seconds": end - 86400}, "end_time": {"seconds": end + 300}},
+            "view": "FULL",
+        }
+        newest = max(
+            (
+                p.interval.end_time.seconds  # the raw messages: proto-plus returns datetimes here
+                for ts in self._client.list_time_series(request=request, retry=None, timeout=timeout)
+                for p in type(ts).pb(ts).points
+            ),
+            default=None,
+        )
+        return None if newest is None else max(0.0, self._clock() - newest)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} s"
+
+
+def report_lines(analysis: dict[str, Any]) -> list[str]:
+    """The analysis as a person reads it."""
+    summary, forecast = analysis["summary"], analysis["forecast"]
+    rate = summary["success_rate"]
+    low, high = rate["interval_95"]
+    execution = summary["execution_time_s"]
+    lines = [
+        f"last {summary['window']['hours']:g} h: {summary['runs']} runs, {summary['throughput_per_hour']:.1f}/h",
+        f"success rate {_pct(rate['rate'])} (95 % interval {_pct(low)}–{_pct(high)})",
+        "execution time " + ", ".join(f"{p} {_seconds(execution[p])}" for p in ("p50", "p95", "p99")),
+    ]
+    for stage, figures in summary["stages"].items():
+        lines.append(
+            f"  {stage}: {figures['runs']} runs, error rate {_pct(figures['error_rate'])}, "
+            f"p95 {_seconds(figures['p95_duration_s'])}"
+        )
+    lines.append("scores: " + ", ".join(f"{k} {v:.2f}" for k, v in summary["scores"].items() if v is not None))
+    trend = analysis["trends"]["success_rate"]
+    lines.append(
+        f"trend: success rate {trend['change']:+.1%} against the previous window "
+        f"(p = {trend['p_value']:.3f}{', significant' if trend['significant'] else ''})"
+    )
+    f_low, f_high = forecast["interval_95"]
+    lines.append(
+        f"forecast, next hour: success {_pct(forecast['next_hour_success_rate'])} "
+        f"(95 % interval {_pct(f_low)}–{_pct(f_high)}, from {forecast['based_on_runs']} runs)"
+    )
+    triggers = analysis["optimization_triggers"]
+    lines.append(f"optimization triggers: {len(triggers) or 'none'}")
+    lines.extend(f"  [{t['kind']}] {t['subject']}: {t['reason']}. {t['recommendation']}" for t in triggers)
+    return lines

@@ -1,0 +1,113 @@
+"""The statistics behind the performance report, pure: intervals, tests and percentiles that an
+operator can check by hand.
+
+- Success rates come with a 95 % **Wilson score interval** (better than ``p ± 1.96·√(p(1−p)/n)`` for
+  small n and for rates near 0 or 1).
+- A change of success rate between two windows is tested with the **two-proportion z-test**; a
+  change of mean duration with **Welch's t-test** on the windows' counts, means and sums of
+  squared deviations (read off the merged distributions), its p-value from the normal
+  approximation (windows hold tens of runs or more).
+- Percentiles of a distribution interpolate linearly inside the bucket that holds rank ``p·count``,
+  the open-ended buckets closed by the distribution's range — as Cloud Monitoring computes them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["Moments", "merge", "percentile", "proportion_change", "welch", "wilson"]
+
+Z95 = 1.959963984540054
+
+
+def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion; (0, 1) when there is no data."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _two_sided_p(z: float) -> float:
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def proportion_change(s1: float, n1: float, s2: float, n2: float) -> tuple[float, float]:
+    """(p2 − p1, two-sided p-value) of the two-proportion z-test; p-value 1 when it cannot be tested."""
+    if n1 <= 0 or n2 <= 0:
+        return 0.0, 1.0
+    p1, p2 = s1 / n1, s2 / n2
+    pooled = (s1 + s2) / (n1 + n2)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if spread == 0:
+        return p2 - p1, 1.0 if p1 == p2 else 0.0
+    return p2 - p1, _two_sided_p((p2 - p1) / spread)
+
+
+@dataclass(frozen=True)
+class Moments:
+    """What a distribution value says about its samples: count, mean, sum of squared deviations."""
+
+    count: int
+    mean: float
+    ssd: float
+
+    @property
+    def variance(self) -> float:
+        return self.ssd / (self.count - 1) if self.count > 1 else 0.0
+
+
+def welch(before: Moments, after: Moments) -> tuple[float, float]:
+    """(mean after − mean before, two-sided p-value) of Welch's t-test (normal approximation)."""
+    if before.count < 2 or after.count < 2:
+        return after.mean - before.mean, 1.0
+    spread = math.sqrt(before.variance / before.count + after.variance / after.count)
+    difference = after.mean - before.mean
+    if spread == 0:
+        return difference, 1.0 if difference == 0 else 0.0
+    return difference, _two_sided_p(difference / spread)
+
+
+def merge(parts: Sequence[Moments]) -> Moments:
+    """The moments of all samples of ``parts`` together."""
+    count = sum(p.count for p in parts)
+    if count == 0:
+        return Moments(0, 0.0, 0.0)
+    mean = sum(p.count * p.mean for p in parts) / count
+    ssd = sum(p.ssd + p.count * (p.mean - mean) ** 2 for p in parts)
+    return Moments(count, mean, ssd)
+
+
+def percentile(
+    bounds: Sequence[float], counts: Sequence[int], p: float, low: float | None = None, high: float | None = None
+) -> float | None:
+    """The ``p``-th percentile (0–100) of a bucketed distribution: ``bounds`` are the N finite
+    boundaries of N+1 buckets, ``counts`` their counts, ``low``/``high`` the range when known. Linear
+    inside the bucket holding rank ``p/100·count``; the open-ended buckets closed by the range; the
+    result clamped to the range — what a chart's percentile reducer shows."""
+    total = sum(counts)
+    if total <= 0:
+        return None
+    rank, seen = p / 100.0 * total, 0
+    result = math.nan
+    for index, count in enumerate(counts):
+        if count == 0:
+            continue
+        if seen + count >= rank:
+            upper = bounds[index] if index < len(bounds) else math.inf
+            lower = bounds[index - 1] if index > 0 else -math.inf
+            if math.isinf(lower):
+                lower = min(low, upper) if low is not None else upper
+            if math.isinf(upper):
+                upper = max(high, lower) if high is not None else lower
+            result = lower + (upper - lower) * max(0.0, rank - seen) / count
+            break
+        seen += count
+    if low is not None and high is not None:
+        result = min(max(result, low), high)
+    return result

@@ -1,0 +1,162 @@
+"""The performance summary and analysis against Monitoring: every figure compared with a value
+computed here from the same events."""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+import time
+
+import pytest
+
+from contract import ClientFactory, Settings, spec
+from contract.catalog import DURATION_BUCKETS
+from contract.wire import PipelineEvent, StageEvent
+from functions.aggregate import AggregationLimits, WindowAggregator
+from functions.report import PerformanceReporter
+from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
+from functions.writer import MonitoringWriter
+from tests.helpers import minute_floor
+
+S = 1_000_000_000
+END = minute_floor(600)
+BOUNDS = DURATION_BUCKETS.bounds()
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    z, p = 1.959963984540054, k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+def bucket_of(value: float) -> tuple[float, float]:
+    """The bucket a value falls in: where a percentile estimated from buckets must lie."""
+    index = bisect.bisect_right(BOUNDS, value)
+    return (BOUNDS[index - 1] if index else 0.0), (BOUNDS[index] if index < len(BOUNDS) else math.inf)
+
+
+def exact_percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def in_bucket_of_exact(estimate: float, values: list[float], p: float) -> bool:
+    low, high = bucket_of(exact_percentile(values, p))
+    return min(low, min(values)) <= estimate <= max(high, max(values)) and (
+        low <= estimate <= high or estimate in (min(values), max(values))
+    )
+
+
+@pytest.fixture
+def data(monitoring, project_id):
+    """Two hours of runs: the previous hour healthy, the current one with failures and slow stages."""
+    rng = random.Random(7)
+    events, truth = [], {"current": {}, "previous": {}}
+    for hour, window in ((1, "previous"), (0, "current")):
+        start = END - (hour + 1) * 3600
+        failing = 1 if window == "previous" else 6
+        runs = [(i >= failing, rng.uniform(80, 200)) for i in range(40)]
+        trend = [rng.uniform(20, 40) if window == "previous" else rng.uniform(50, 70) for _ in range(40)]
+        publication_failed = 1 if window == "previous" else 10
+        scores = [rng.uniform(0.7, 0.9) for _ in range(40)]
+        publication_scores = [rng.uniform(0.3, 0.7) if window == "current" else 0.9 for _ in range(40)]
+        for i, (success, execution) in enumerate(runs):
+            t = (start + 60 + i * 80) * S
+            events.append(PipelineEvent(t, execution, scores[i], 0.9, 0.8, publication_scores[i], success))
+            events.append(StageEvent(t, "trend_discovery", trend[i], True, 0, None))
+            events.append(StageEvent(t, "publication", 5.0, i >= publication_failed, 0, None))
+        truth[window] = {
+            "succeeded": sum(s for s, _ in runs),
+            "executions": [e for _, e in runs],
+            "trend": trend,
+            "publication_failed": publication_failed,
+            "scores": scores,
+            "publication_scores": publication_scores,
+        }
+    settings = Settings(project_id=project_id, monitoring_emulator_host=monitoring.address)
+    aggregator = WindowAggregator(AggregationLimits(), time.time_ns())
+    aggregator.add_message(events)
+    client = ClientFactory(settings).metric_service()
+    points = to_series_points(aggregator.points(), LaneBook(), ResourceIdentity("c-report"))
+    assert not MonitoringWriter(client, project_id).write(points, time.monotonic() + 30).transient
+    reporter = PerformanceReporter(settings, client, clock=lambda: float(END))
+    return reporter, truth, client, settings
+
+
+def test_the_summary_matches_figures_computed_from_the_events(data):
+    reporter, truth, _, _ = data
+    now = truth["current"]
+    summary = reporter.summary(3600)
+    assert (summary["runs"], summary["succeeded"], summary["failed"]) == (40, now["succeeded"], 40 - now["succeeded"])
+    rate = summary["success_rate"]
+    assert rate["rate"] == pytest.approx(now["succeeded"] / 40)
+    assert rate["interval_95"] == pytest.approx(list(wilson(now["succeeded"], 40)))
+    execution = summary["execution_time_s"]
+    assert execution["mean"] == pytest.approx(sum(now["executions"]) / 40)
+    for p in (50, 95, 99):
+        assert in_bucket_of_exact(execution[f"p{p}"], now["executions"], p), (p, execution)
+    assert summary["throughput_per_hour"] == pytest.approx(40.0)
+    stages = summary["stages"]
+    assert stages["publication"]["error_rate"] == pytest.approx(now["publication_failed"] / 40)
+    assert stages["trend_discovery"]["error_rate"] == 0
+    assert in_bucket_of_exact(stages["trend_discovery"]["p95_duration_s"], now["trend"], 95)
+    assert summary["scores"]["trend_opportunity_score"] == pytest.approx(sum(now["scores"]) / 40)
+    assert summary["scores"]["publication_success"] == pytest.approx(sum(now["publication_scores"]) / 40)
+    assert summary["scores"]["audience_confidence"] == pytest.approx(0.9)
+
+
+def test_the_analysis_finds_the_trends_triggers_and_forecast(data):
+    reporter, truth, client, settings = data
+    analysis = reporter.analysis(3600)
+    now, before = truth["current"], truth["previous"]
+    trend = analysis["trends"]["success_rate"]
+    p1, p2 = before["succeeded"] / 40, now["succeeded"] / 40
+    pooled = (before["succeeded"] + now["succeeded"]) / 80
+    z = (p2 - p1) / math.sqrt(pooled * (1 - pooled) * (2 / 40))
+    assert trend["change"] == pytest.approx(p2 - p1)
+    assert trend["p_value"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)))
+    duration = analysis["trends"]["stages"]["trend_discovery"]["duration_mean_s"]
+    assert duration["change"] == pytest.approx(sum(now["trend"]) / 40 - sum(before["trend"]) / 40)
+    assert duration["significant"]
+    kinds = {(t["kind"], t["subject"]) for t in analysis["optimization_triggers"]}
+    assert kinds == {
+        ("stage_errors", "publication"),
+        ("stage_regression", "trend_discovery"),
+        ("low_score", "publication_success"),
+    }
+    forecast = analysis["forecast"]
+    succeeded = before["succeeded"] + now["succeeded"]
+    assert forecast["next_hour_success_rate"] == pytest.approx(succeeded / 80)
+    assert forecast["interval_95"] == pytest.approx(list(wilson(succeeded, 80)))
+    assert forecast["written"]
+    (written,) = client.list_time_series(
+        request={
+            "name": f"projects/{settings.project_id}",
+            "filter": f'metric.type = "{spec("pipeline_success_forecast").type}"',
+            "interval": {"start_time": {"seconds": END - 60}, "end_time": {"seconds": END}},
+        }
+    )
+    assert written.points[0].value.double_value == pytest.approx(succeeded / 80)
+
+
+def test_the_report_command_and_the_http_function(data, monkeypatch, capsys):
+    from functions_framework import create_app
+
+    from functions.__main__ import main
+
+    _, _, _, settings = data
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", settings.project_id)
+    monkeypatch.setenv("MONITORING_EMULATOR_HOST", settings.monitoring_emulator_host)
+    assert main(["report", "--window", "3h"]) == 0
+    text = capsys.readouterr().out
+    assert "80 runs" in text
+    assert "success rate" in text
+    assert "forecast, next hour" in text
+    assert main(["report", "--window", "soon"]) == 1
+    client = create_app("performance_report", "main.py").test_client()
+    response = client.get("/?window=3h")
+    assert response.status_code == 200
+    assert response.get_json()["summary"]["runs"] == 80
+    assert client.get("/?window=10s").status_code == 400
