@@ -178,3 +178,96 @@ def test_open_and_close_are_notified_on_every_channel(provisioned, monitoring, r
     assert outbox["webhook_tokenauth"]["delivery"] == "posted"
     listed = [i for i in monitoring.admin.incidents() if i["incident_id"] == incident["incident_id"]]
     assert [(i["state"], i["ended_at"]) for i in listed] == [("closed", at(closed[0]))]
+
+
+def hand_made(settings: Settings, **body) -> str:
+    """A policy created with the official client (no setup_infra), returning its name."""
+    from google.cloud import monitoring_v3
+
+    client = ClientFactory(settings).alert_policy()
+    policy = client.create_alert_policy(
+        name=f"projects/{settings.project_id}", alert_policy=monitoring_v3.AlertPolicy({"combiner": "OR", **body})
+    )
+    return policy.name
+
+
+def minutes_of(monitoring, project: str, name: str, minutes: range) -> tuple[list[int], list[int]]:
+    opened, closed = [], []
+    for minute in minutes:
+        result = monitoring.admin.evaluate(rfc3339(minute), project)
+        opened += [minute for i in result["opened"] if i["policy"] == name]
+        closed += [minute for i in result["closed"] if i["policy"] == name]
+    return opened, closed
+
+
+CPU = 'metric.type = "custom.googleapis.com/helios/resource_utilization" AND resource.type = "generic_task"'
+
+
+@pytest.fixture
+def plain(monitoring, project_id) -> Settings:
+    return Settings(project_id=project_id, monitoring_emulator_host=monitoring.address)
+
+
+def test_an_absence_condition_opens_when_a_series_stops_for_its_duration(plain, monitoring):
+    metric = spec("resource_utilization").type
+    for minute in range(1, 11):  # data until minute 10, then nothing
+        write(plain, [series(0.5, at(minute), metric, {"resource": "cpu"}, resource_labels=TASK)])
+    name = hand_made(
+        plain,
+        display_name="collector silent",
+        conditions=[{"display_name": "no data", "condition_absent": {"filter": CPU, "duration": {"seconds": 180}}}],
+    )
+    opened, _ = minutes_of(monitoring, plain.project_id, name, range(1, 20))
+    assert opened == [13]  # the last point ends at 10: no data in (10, 13]
+
+
+def test_a_percent_trigger_needs_that_share_of_series(plain, monitoring):
+    metric = spec("resource_utilization").type
+    for minute in range(1, 8):
+        items = []
+        for task in range(4):
+            hot = task == 0 or (task == 1 and minute >= 4)  # one series hot, a second from minute 4
+            labels = {**TASK, "task_id": f"t-{task}"}
+            items.append(series(0.95 if hot else 0.2, at(minute), metric, {"resource": "cpu"}, resource_labels=labels))
+        write(plain, items)
+    condition = {
+        "filter": CPU,
+        "comparison": "COMPARISON_GT",
+        "threshold_value": 0.8,
+        "duration": {"seconds": 0},
+        "trigger": {"percent": 50},
+        "aggregations": [{"alignment_period": {"seconds": 60}, "per_series_aligner": "ALIGN_MEAN"}],
+    }
+    name = hand_made(
+        plain, display_name="half hot", conditions=[{"display_name": "hot", "condition_threshold": condition}]
+    )
+    opened, _ = minutes_of(monitoring, plain.project_id, name, range(1, 8))
+    assert opened == [4, 4]  # 2 of 4 series from minute 4: one incident per series
+
+
+def test_an_and_combiner_needs_every_condition(plain, monitoring):
+    metric = spec("resource_utilization").type
+    for minute in range(1, 8):
+        write(
+            plain,
+            [
+                series(0.95, at(minute), metric, {"resource": "cpu"}, resource_labels=TASK),
+                series(0.9 if minute >= 5 else 0.1, at(minute), metric, {"resource": "memory"}, resource_labels=TASK),
+            ],
+        )
+
+    def hot(resource: str) -> dict:
+        return {
+            "display_name": resource,
+            "condition_threshold": {
+                "filter": f'{CPU} AND metric.labels.resource = "{resource}"',
+                "comparison": "COMPARISON_GT",
+                "threshold_value": 0.8,
+                "duration": {"seconds": 0},
+                "aggregations": [{"alignment_period": {"seconds": 60}, "per_series_aligner": "ALIGN_MEAN"}],
+            },
+        }
+
+    name = hand_made(plain, display_name="both hot", combiner="AND", conditions=[hot("cpu"), hot("memory")])
+    opened, _ = minutes_of(monitoring, plain.project_id, name, range(1, 8))
+    assert opened == [5, 5]  # cpu is hot from the start, but memory only from minute 5
