@@ -52,11 +52,14 @@ class Projects:
         return str(int.from_bytes(digest[:8], "big") % (9 * 10**11) + 10**11)
 
     def remember(self, project: str) -> str:
-        """The project id for a name's project part (an id, or a number seen before)."""
+        """The project id for a name's project part (an id, or the number of a project the store knows)."""
         with self._lock:
             if not project.isdigit():
                 self._by_number[self.number_of(project)] = project
                 return project
+            if project not in self._by_number:  # e.g. after a restart on the same data file
+                for known in self._store.known_projects():
+                    self._by_number.setdefault(self.number_of(known), known)
             return self._by_number.get(project, project)
 
     def parent(self, name: str, field: str = "name") -> str:

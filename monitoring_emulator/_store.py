@@ -239,6 +239,12 @@ class Store:
         )
         return [(ident, bytes(body)) for ident, body in rows]
 
+    def known_projects(self) -> set[str]:
+        """Every project that owns something here."""
+        with self.lock:
+            found = {project for (project,) in self._db.execute("SELECT DISTINCT project FROM objects")}
+            return found | {project for project, _ in self.descriptors} | {key[0] for key in self.series}
+
     def object_projects(self, kind: str) -> list[str]:
         rows = self._db.execute("SELECT DISTINCT project FROM objects WHERE kind = ? ORDER BY project", (kind,))
         return [project for (project,) in rows]

@@ -246,3 +246,11 @@ class TcpRelay:
     def stop(self) -> None:
         self.close_door()
         self._listener.close()
+
+
+def declare_runs_metric(factory: Any, project: str) -> None:
+    """Create the descriptor of ``pipeline_runs`` (GAUGE INT64), as setup_infra would."""
+    factory.metric_service().create_metric_descriptor(
+        name=f"projects/{project}",
+        metric_descriptor={"type": f"{HELIOS}/pipeline_runs", "metric_kind": "GAUGE", "value_type": "INT64"},
+    )

@@ -10,6 +10,7 @@ from google.protobuf import field_mask_pb2
 
 from contract import ClientFactory
 from monitoring_emulator._objects import Projects
+from tests.helpers import declare_runs_metric
 
 FILTER = 'metric.type = "custom.googleapis.com/helios/pipeline_runs" AND resource.type = "generic_task"'
 
@@ -248,14 +249,7 @@ def test_a_channel_update_changes_only_masked_fields(channels, project_id):
 
 
 def test_aligners_must_suit_the_metric_when_its_descriptor_exists(policies, factory, project_id):
-    factory.metric_service().create_metric_descriptor(
-        name=f"projects/{project_id}",
-        metric_descriptor={
-            "type": "custom.googleapis.com/helios/pipeline_runs",
-            "metric_kind": "GAUGE",
-            "value_type": "INT64",
-        },
-    )
+    declare_runs_metric(factory, project_id)
     rate = threshold(aggregations=[{"alignment_period": {"seconds": 300}, "per_series_aligner": "ALIGN_RATE"}])
     error = rejected(
         policies.create_alert_policy,

@@ -9,6 +9,7 @@ from google.cloud import monitoring_dashboard_v1 as dashboards_v1
 
 from contract import ClientFactory
 from monitoring_emulator._objects import Projects
+from tests.helpers import declare_runs_metric
 
 QUERY = {
     "time_series_filter": {
@@ -136,14 +137,7 @@ def test_invalid_dashboards_are_refused(client, project_id, dashboard, message):
 
 
 def test_a_percentile_of_a_number_is_refused_once_the_metric_is_known(client, factory, project_id):
-    factory.metric_service().create_metric_descriptor(
-        name=f"projects/{project_id}",
-        metric_descriptor={
-            "type": "custom.googleapis.com/helios/pipeline_runs",
-            "metric_kind": "GAUGE",
-            "value_type": "INT64",
-        },
-    )
+    declare_runs_metric(factory, project_id)
     query = {
         "time_series_filter": {
             "filter": QUERY["time_series_filter"]["filter"],

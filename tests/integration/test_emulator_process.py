@@ -47,6 +47,61 @@ def test_a_restart_on_the_same_data_file_keeps_descriptors_points_and_order(tmp_
             )
 
 
+def test_a_restart_keeps_policies_channels_dashboards_and_open_incidents(tmp_path, project_id):
+    from monitoring_emulator.launch import MonitoringEmulatorProcess
+
+    data = tmp_path / "monitoring.sqlite"
+    start = minute_floor(900)
+    flt = f'metric.type = "{HELIOS}/score" AND resource.type = "generic_task"'
+    condition = {
+        "filter": flt,
+        "comparison": "COMPARISON_GT",
+        "threshold_value": 0.5,
+        "aggregations": [{"alignment_period": {"seconds": 60}, "per_series_aligner": "ALIGN_MEAN"}],
+    }
+
+    def factory_for(process: MonitoringEmulatorProcess) -> ClientFactory:
+        return ClientFactory(Settings(project_id=project_id, monitoring_emulator_host=process.address))
+
+    def at(minute: int) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + 60 * minute))
+
+    with start_monitoring_emulator(data=data, log_dir=tmp_path, extra_args=("--evaluate-every", "0")) as first:
+        factory = factory_for(first)
+        channel = factory.notification_channel().create_notification_channel(
+            name=f"projects/{project_id}",
+            notification_channel={"type_": "email", "labels": {"email_address": "a@b.co"}},
+        )
+        policy = factory.alert_policy().create_alert_policy(
+            name=f"projects/{project_id}",
+            alert_policy={
+                "display_name": "hot",
+                "combiner": "OR",
+                "notification_channels": [channel.name],
+                "conditions": [{"display_name": "hot", "condition_threshold": condition}],
+            },
+        )
+        board = factory.dashboards().create_dashboard(
+            parent=f"projects/{project_id}", dashboard={"display_name": "b", "mosaic_layout": {"columns": 48}}
+        )
+        factory.metric_service().create_time_series(
+            name=f"projects/{project_id}", time_series=[series(0.9, start + 60, f"{HELIOS}/score")]
+        )
+        assert len(first.admin.evaluate(at(1), project_id)["opened"]) == 1
+    with start_monitoring_emulator(data=data, log_dir=tmp_path, extra_args=("--evaluate-every", "0")) as second:
+        factory = factory_for(second)
+        assert factory.alert_policy().get_alert_policy(name=policy.name) == policy
+        assert factory.notification_channel().get_notification_channel(name=channel.name).labels == channel.labels
+        assert factory.dashboards().get_dashboard(request={"name": board.name}).etag == board.etag
+        (incident,) = [i for i in second.admin.incidents() if i["scoping_project_id"] == project_id]
+        assert incident["state"] == "open"
+        factory.metric_service().create_time_series(
+            name=f"projects/{project_id}", time_series=[series(0.1, start + 120, f"{HELIOS}/score")]
+        )
+        closed = second.admin.evaluate(at(2), project_id)["closed"]
+        assert [i["incident_id"] for i in closed] == [incident["incident_id"]]
+
+
 def test_injected_call_faults_fail_the_next_calls_then_clear(monitoring, factory, project_id):
     client = factory.metric_service()
     monitoring.admin.inject("CreateTimeSeries", "UNAVAILABLE", times=2)
