@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv test lint typecheck format demo bench emulator clean
+.PHONY: venv test lint typecheck format demo up down browser bench emulator clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,15 +20,30 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-test: lint typecheck
+test: lint typecheck browser
 	$(PY) -m pytest
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-demo: $(STAMP)
+demo: $(STAMP) browser
 	$(PY) demo.py
+
+up: $(STAMP) browser  # the demo's stack, left running: console, emulators, collector
+	$(PY) demo.py --keep-running
+
+down:
+	$(PY) demo.py down
+
+# Debian's chromium for the screenshots and browser tests (a browser a tool downloads by itself cannot
+# run here). Installed when missing and apt is usable; otherwise the demo skips screenshots and, under
+# CI=true, the browser tests fail.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ; } || \
+	  echo "chromium is not installed and could not be: no screenshots or browser tests"
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.emulator_throughput
@@ -39,4 +54,4 @@ emulator: $(STAMP)
 	$(PY) -m monitoring_emulator
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache demo-output

@@ -40,6 +40,7 @@ _SCORES = tuple(
     spec(name)
     for name in ("trend_opportunity_score", "audience_confidence", "design_generation_success", "publication_success")
 )
+_LAG = spec("collector_lag")
 _RUNS, _STAGE_DURATION, _STAGE_RUNS, _STAGE_ERRORS, _STAGE_VALUE = (
     spec(n) for n in ("pipeline_runs", "stage_duration", "stage_runs", "stage_errors", "stage_value")
 )
@@ -383,3 +384,9 @@ class WindowAggregator:
             final = value.total / value.count if isinstance(value, Mean) else value
             out.append(AggregatedPoint(metric, labelled, end, final, ident))
         return out
+
+    def lag_point(self) -> AggregatedPoint | None:
+        """The collector's own ``collector_lag`` for the messages folded so far (how late their
+        events arrived), in the window of now; None when nothing was folded."""
+        self.lag.fold()
+        return AggregatedPoint(_LAG, {}, self.window_end(self._now), self.lag) if self.lag.count else None

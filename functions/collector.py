@@ -105,6 +105,8 @@ class Collector:
         for outcome, amount in own_counts(summary, dead_events):
             aggregator.add_counts("collector_events", (outcome,), end, amount)
         points = aggregator.points()
+        lag = aggregator.lag_point()
+        points += [lag] if lag is not None else []
         self._ensure_descriptors({p.metric for p in points})
         report = self._writer.write(to_series_points(points, self._lanes, self._resource), deadline)
         summary.points, summary.requests = len(report.written), report.requests

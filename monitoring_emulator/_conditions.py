@@ -53,7 +53,8 @@ def _key(data: SeriesData) -> SeriesKey:
     return data.resource_type, tuple(sorted(data.resource_labels.items())), tuple(sorted(data.metric_labels.items()))
 
 
-def _number(value: Raw) -> float:
+def typed_number(value: Raw) -> float:
+    """A TypedValue as a number (a distribution by its mean, a bool as 0 or 1)."""
     which = value.WhichOneof("value")
     if which == "distribution_value":
         return float(value.distribution_value.mean)
@@ -78,7 +79,7 @@ def _measure(store: Store, project: str, text: str, specs: list[AggregationSpec]
     for series in data:
         newest = max(series.points, key=lambda p: p[0], default=None)
         if newest is not None and (not specs or newest[0] == at):
-            values[_key(series)] = _number(newest[2])
+            values[_key(series)] = typed_number(newest[2])
     return values
 
 

@@ -11,13 +11,14 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from ._faults import Faults
 from ._timeutil import parse_rfc3339
 
 if TYPE_CHECKING:
     from ._alerting import AlertEvaluator
+    from ._console import Console
 from ._stats import Stats
 
 __all__ = ["HttpServer", "Route"]
@@ -41,19 +42,30 @@ class HttpServer:
             ("POST", "/admin/faults"): self._add_faults,
             ("DELETE", "/admin/faults"): self._clear_faults,
         }
-        routes = self.routes
+        self.prefixes: dict[str, Route] = {}  # GET routes on a path prefix: the rest comes as query["__path__"]
+        routes, prefixes = self.routes, self.prefixes
+
+        def find(command: str, path: str, query: dict[str, list[str]]) -> Route | None:
+            route = routes.get((command, path))
+            if route is None and command == "GET":
+                for prefix, handler in prefixes.items():
+                    if path.startswith(prefix):
+                        query["__path__"] = [path[len(prefix) :]]
+                        return handler
+            return route
 
         class _Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
-                route = routes.get((self.command, parts.path))
+                query = parse_qs(parts.query)
+                route = find(self.command, parts.path, query)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 if route is None:
                     status, ctype, payload = _json(404, {"error": f"no route {self.command} {parts.path}"})
                 else:
                     try:
-                        status, ctype, payload = route(body, parse_qs(parts.query))
+                        status, ctype, payload = route(body, query)
                     except (ValueError, KeyError, TypeError) as err:
                         status, ctype, payload = _json(400, {"error": str(err)})
                 self.send_response(status)
@@ -85,6 +97,28 @@ class HttpServer:
         self.routes[("POST", "/admin/alerts/evaluate")] = evaluate
         self.routes[("GET", "/admin/incidents")] = lambda body, query: _json(200, evaluator.incidents())
         self.routes[("GET", "/admin/notifications")] = lambda body, query: _json(200, evaluator.notifications())
+
+    def add_console(self, console: Console) -> None:
+        """The console's pages: dashboards, incidents, notifications, explorer."""
+
+        def page(render: Callable[[dict[str, list[str]]], str | None]) -> Route:
+            def serve(body: bytes, query: dict[str, list[str]]) -> Response:
+                text = render(query)
+                if text is None:
+                    return 404, "text/html; charset=utf-8", b"<h1>Not found</h1>"
+                return 200, "text/html; charset=utf-8", text.encode()
+
+            return serve
+
+        def dashboard(query: dict[str, list[str]]) -> str | None:
+            project, _, ident = unquote(query.pop("__path__", [""])[0]).partition("/")
+            return console.dashboard(project, ident, query)
+
+        self.routes[("GET", "/")] = page(console.index)
+        self.routes[("GET", "/incidents")] = page(console.incidents)
+        self.routes[("GET", "/notifications")] = page(console.notifications)
+        self.routes[("GET", "/explorer")] = page(console.explorer)
+        self.prefixes["/dashboards/"] = page(dashboard)
 
     def start(self) -> None:
         self._thread.start()

@@ -18,6 +18,7 @@ import grpc
 
 from . import _alert_service, _channel_service, _dashboard_service
 from ._alerting import AlertEvaluator
+from ._console import Console
 from ._errors import ApiError, to_grpc_status
 from ._faults import Faults
 from ._http import HttpServer
@@ -120,6 +121,7 @@ class Emulator:
             self.store, projects, policies.policies, channels, self.notifier, lambda: self.http_url, clock
         )
         self._http.add_alerting(self.evaluator)
+        self._http.add_console(Console(self.store, self.evaluator, self.dashboards.dashboards, clock))
         self._evaluating = threading.Event()
         self._evaluation_thread = threading.Thread(
             target=self._evaluate_periodically, name="emulator-alerts", daemon=True

@@ -174,3 +174,13 @@ def test_lag_is_measured_from_event_time_to_now():
     agg = WindowAggregator(AggregationLimits(), BASE + 100 * S)
     agg.add_message([stage(40), stage(90)])
     assert (agg.lag.count, agg.lag.mean) == (2, 35.0)
+
+
+def test_the_run_reports_how_late_its_events_arrived():
+    agg = WindowAggregator(AggregationLimits(), NOW)
+    assert agg.lag_point() is None  # nothing folded yet
+    agg.add_message([stage(5), stage(15)])  # 595 s and 585 s before NOW: one message, lag at its mean time
+    lag = agg.lag_point()
+    assert lag is not None
+    assert (lag.metric.name, lag.value.count, lag.value.mean) == ("collector_lag", 2, pytest.approx(590.0))
+    assert lag.window_end_ns == agg.window_end(NOW)

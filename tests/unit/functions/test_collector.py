@@ -163,3 +163,11 @@ def test_a_run_stops_pulling_when_its_budget_is_spent_and_leaves_the_rest_queued
     assert 0 < summary.pulled < 10
     assert summary.acked == summary.pulled
     assert len(source.queue) == 10 - summary.pulled
+
+
+def test_a_run_writes_its_own_lag():
+    source, client = FakeSource(), FakeMetricService()
+    source.publish("p1", 0, [stage("a", 10), stage("a", 30)])
+    collector(source, client).collect_once()
+    [lag] = client.written("collector_lag")
+    assert (lag.points[0].value.distribution_value.count, lag.points[0].value.distribution_value.mean) == (2, 20.0)
