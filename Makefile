@@ -31,7 +31,7 @@ demo: $(STAMP) browser
 	$(PY) demo.py
 
 up: $(STAMP) browser  # the demo's stack, left running: console, emulators, collector
-	$(PY) demo.py --keep-running
+	HELIOS_CONSOLE_PORT=$${HELIOS_CONSOLE_PORT:-8087} $(PY) demo.py --keep-running
 
 down:
 	$(PY) demo.py down
