@@ -188,7 +188,7 @@ def _screenshots(console: str, project: str) -> list[Path]:
                 "--disable-gpu",
                 "--disable-background-networking",
                 "--hide-scrollbars",
-                "--window-size=1280,1500",
+                "--window-size=1280,2300",
                 f"--screenshot={target}",
                 url,
             ],

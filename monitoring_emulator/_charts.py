@@ -4,11 +4,12 @@ a legend, threshold lines — so the console needs no script and fetches nothing
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import time
 from collections.abc import Sequence
 
-__all__ = ["PALETTE", "Line", "line_chart", "nice_ticks", "sparkline"]
+__all__ = ["PALETTE", "Column", "Line", "heatmap", "line_chart", "nice_ticks", "sparkline"]
 
 PALETTE = ("#1a73e8", "#e8710a", "#188038", "#d93025", "#9334e6", "#12b5cb", "#f9ab00", "#5f6368")
 Line = tuple[str, Sequence[tuple[int, float]]]
@@ -145,3 +146,77 @@ def sparkline(points: Sequence[tuple[int, float]], width: int = 160, height: int
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" class="spark">'
         f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.5"/></svg>'
     )
+
+
+Column = tuple[int, Sequence[float], Sequence[int]]
+"""(end time ns, the finite bucket bounds, the bucket counts) of one distribution point."""
+
+
+def heatmap(
+    columns: Sequence[Column], start_ns: int, end_ns: int, unit: str = "", width: int = 560, height: int = 220
+) -> str:
+    """A heatmap of distributions over time: one column per point, one cell per non-empty bucket,
+    darker for more samples; the value axis is logarithmic when the buckets grow exponentially."""
+    left, right, top, bottom = 56, 24, 10, 28
+    plot_w, plot_h = width - left - right, height - top - bottom
+    cells = [
+        (
+            t,
+            bounds[i - 1] if i > 0 else (bounds[0] / 2 if bounds[0] > 0 else bounds[0] - 1),
+            bounds[i] if i < len(bounds) else bounds[-1] * 1.5,
+            count,
+        )
+        for t, bounds, counts in columns
+        for i, count in enumerate(counts)
+        if count and bounds
+    ]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'role="img" class="chart heatmap">',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#dadce0"/>',
+    ]
+    if cells:
+        low = min(c[1] for c in cells if c[1] > 0) if any(c[1] > 0 for c in cells) else 1e-3
+        high = max(c[2] for c in cells)
+        logarithmic = low > 0 and high / low > 100
+
+        def y(v: float) -> float:
+            v = max(v, low)
+            if logarithmic:
+                share = (math.log10(v) - math.log10(low)) / max(math.log10(high) - math.log10(low), 1e-9)
+            else:
+                share = (v - low) / max(high - low, 1e-9)
+            return top + plot_h - share * plot_h
+
+        span = max(end_ns - start_ns, 1)
+        times = sorted({c[0] for c in cells})
+        step = min((b - a for a, b in itertools.pairwise(times)), default=span // 20) or span // 20
+        cell_w = max(1.0, step / span * plot_w)
+        most = max(c[3] for c in cells)
+        for t, lower, upper, count in cells:
+            x = left + (t - start_ns) / span * plot_w - cell_w
+            opacity = 0.15 + 0.85 * count / most
+            tall = max(1.0, y(lower) - y(upper))
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y(upper):.1f}" width="{cell_w:.1f}" height="{tall:.1f}" '
+                f'fill="{PALETTE[0]}" fill-opacity="{opacity:.2f}"/>'
+            )
+        for tick in (low, math.sqrt(low * high) if logarithmic else (low + high) / 2, high):
+            parts.append(
+                f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11" '
+                f'fill="#5f6368">{_label(tick)}</text>'
+            )
+    for i in range(5):
+        t = start_ns + (end_ns - start_ns) * i // 4
+        x_pos = left + (t - start_ns) / max(end_ns - start_ns, 1) * plot_w
+        parts.append(
+            f'<text x="{x_pos:.1f}" y="{height - 8}" text-anchor="middle" font-size="11" fill="#5f6368">'
+            f"{_clock(t, end_ns - start_ns)}</text>"
+        )
+    if unit:
+        parts.append(
+            f'<text x="12" y="{top + plot_h / 2:.1f}" font-size="11" fill="#5f6368" '
+            f'transform="rotate(-90 12 {top + plot_h / 2:.1f})" text-anchor="middle">{html.escape(unit)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

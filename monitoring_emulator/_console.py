@@ -20,8 +20,9 @@ from google.cloud.monitoring_v3.types import alert, common
 
 from ._aggregation import AggregationSpec, spec_from_pb
 from ._alerting import AlertEvaluator
-from ._charts import PALETTE, Line, line_chart, sparkline
+from ._charts import PALETTE, Column, Line, heatmap, line_chart, sparkline
 from ._conditions import typed_number as _number
+from ._distributions import bounds as bucket_bounds
 from ._errors import ApiError
 from ._filters import FilterError, parse_filter
 from ._raw import Raw
@@ -33,6 +34,7 @@ __all__ = ["RANGES", "Console"]
 RANGES = {"1h": 3600, "6h": 6 * 3600, "1d": 86400, "7d": 7 * 86400}
 _NS = 1_000_000_000
 _ROW_PX, _PAGE_PX = 20, 1200
+_HEATMAP = 4  # XyChart.DataSet.PlotType
 _A, _R = common.Aggregation.Aligner, common.Aggregation.Reducer
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;background:#f8f9fa;color:#202124}
@@ -141,7 +143,26 @@ class Console:
         return [], ""
 
     # --- widgets ----------------------------------------------------------------------------------
+    def _heatmap(self, project: str, query: Raw, start: int, end: int, width: int, height: int) -> str:
+        """A HEATMAP data set: the distributions its query returns, bucket by bucket over time."""
+        if query.WhichOneof("source") != "time_series_filter":
+            return '<p class="empty">A heatmap needs a time series filter.</p>'
+        tsf = query.time_series_filter
+        specs = [s for s in (spec_from_pb(tsf.aggregation) if tsf.HasField("aggregation") else None,) if s is not None]
+        data, unit = query_series(self._store, project, parse_filter(tsf.filter), specs, start, end)
+        columns: list[Column] = []
+        for series in data:
+            for t, _, value in series.points:
+                if value.WhichOneof("value") == "distribution_value":
+                    dist = value.distribution_value
+                    columns.append((t, bucket_bounds(dist.bucket_options), list(dist.bucket_counts)))
+        if not columns:
+            return '<p class="empty">No distribution data for this query in the selected range.</p>'
+        return heatmap(columns, start, end, unit, width, height)
+
     def _xy(self, project: str, chart: Raw, start: int, end: int, width: int, height: int) -> str:
+        if chart.data_sets and chart.data_sets[0].plot_type == _HEATMAP:
+            return self._heatmap(project, chart.data_sets[0].time_series_query, start, end, width, height)
         lines: list[Line] = []
         unit = ""
         stacked = False

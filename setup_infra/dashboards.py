@@ -130,6 +130,15 @@ def _performance(config: InfraConfig) -> Resource:
         {"title": "Stage errors (alert)", "alert_chart": {"name": ref("alert_policy", "stage-error-rate")}},
         _chart("Success predictions: forecast success probability", [forecast], "probability", a.success_rate),
         _chart("Collector lag (p95)", [lag], "seconds"),
+        {
+            "title": "Run time distribution (hourly heatmap)",
+            "xy_chart": {
+                "data_sets": [
+                    {"time_series_query": _query("pipeline_execution_time", period_s=3600), "plot_type": "HEATMAP"}
+                ],
+                "y_axis": {"label": "seconds", "scale": "LINEAR"},
+            },
+        },
         _chart("Collector health: dead letters and write errors", [dead, write_errors], "events / points"),
     ]
     return _board(DASHBOARD_IDS[1], f"{config.prefix} — Performance Intelligence", widgets)

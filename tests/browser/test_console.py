@@ -82,7 +82,7 @@ def rendered(browser: str, url: str, name: str) -> str:
     ARTIFACTS.mkdir(exist_ok=True)
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--hide-scrollbars"]
     subprocess.run(
-        [browser, *flags, "--window-size=1280,1600", f"--screenshot={ARTIFACTS / name}", url],
+        [browser, *flags, "--window-size=1280,2300", f"--screenshot={ARTIFACTS / name}", url],
         capture_output=True,
         timeout=120,
         check=False,
@@ -96,7 +96,7 @@ def widgets(dom: str) -> list[str]:
     return re.findall(r'<div class="widget" data-kind="[^"]+">.*?</div>(?=</div>)', dom, re.S)
 
 
-@pytest.mark.parametrize(("key", "count"), [("helios-main", 6), ("helios-performance", 8)])
+@pytest.mark.parametrize(("key", "count"), [("helios-main", 6), ("helios-performance", 9)])
 def test_each_dashboard_renders_every_widget_with_data(browser, day, key, count):
     console, project = day
     dom = rendered(browser, f"{console}/dashboards/{project}/{key}?range=1d", f"dashboard-{key}.png")
