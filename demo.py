@@ -31,7 +31,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from contract import Settings
+from contract import ClientFactory, Settings
 from functions.report import PerformanceReporter, report_lines
 from monitoring_emulator.launch import ManagedProcess, free_port, start_monitoring_emulator, start_pubsub_emulator
 from publisher import MetricsPublisher, PublisherOptions
@@ -243,9 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         _step("a day of the store: pipeline runs recorded through MetricsPublisher")
         clock = [time.time_ns()]
         now_ns = clock[0]
-        metrics = MetricsPublisher(
-            settings=settings, options=PublisherOptions(max_latency_s=0.01), clock=lambda: clock[0]
-        )
+        options = PublisherOptions(max_latency_s=0.01, resource_interval_s=1.0)  # the sampler on, too
+        metrics = MetricsPublisher(settings=settings, options=options, clock=lambda: clock[0])
         day = simulate_day(metrics, clock, now_ns, rng)
         flushed = metrics.flush(30)
         metrics.close()
@@ -280,8 +279,6 @@ def main(argv: list[str] | None = None) -> int:
             f"(schema {receiver.received[0]['version'] if receiver.received else '-'})"
         )
         _step("performance analysis (last 6 hours against the 6 before)")
-        from contract import ClientFactory
-
         reporter = PerformanceReporter(settings, ClientFactory(settings).metric_service())
         for line in report_lines(reporter.analysis(6 * 3600)):
             print(f"   {line}")
