@@ -17,7 +17,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contract.distribution import bucket_percentile
+
 __all__ = ["Moments", "merge", "percentile", "proportion_change", "welch", "wilson"]
+
+percentile = bucket_percentile  # the one definition, shared with the emulator's percentile reducers
 
 Z95 = 1.959963984540054
 
@@ -81,33 +85,3 @@ def merge(parts: Sequence[Moments]) -> Moments:
     mean = sum(p.count * p.mean for p in parts) / count
     ssd = sum(p.ssd + p.count * (p.mean - mean) ** 2 for p in parts)
     return Moments(count, mean, ssd)
-
-
-def percentile(
-    bounds: Sequence[float], counts: Sequence[int], p: float, low: float | None = None, high: float | None = None
-) -> float | None:
-    """The ``p``-th percentile (0–100) of a bucketed distribution: ``bounds`` are the N finite
-    boundaries of N+1 buckets, ``counts`` their counts, ``low``/``high`` the range when known. Linear
-    inside the bucket holding rank ``p/100·count``; the open-ended buckets closed by the range; the
-    result clamped to the range — what a chart's percentile reducer shows."""
-    total = sum(counts)
-    if total <= 0:
-        return None
-    rank, seen = p / 100.0 * total, 0
-    result = math.nan
-    for index, count in enumerate(counts):
-        if count == 0:
-            continue
-        if seen + count >= rank:
-            upper = bounds[index] if index < len(bounds) else math.inf
-            lower = bounds[index - 1] if index > 0 else -math.inf
-            if math.isinf(lower):
-                lower = min(low, upper) if low is not None else upper
-            if math.isinf(upper):
-                upper = max(high, lower) if high is not None else lower
-            result = lower + (upper - lower) * max(0.0, rank - seen) / count
-            break
-        seen += count
-    if low is not None and high is not None:
-        result = min(max(result, low), high)
-    return result

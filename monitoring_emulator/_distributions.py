@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from google.api import distribution_pb2
 
+from contract.distribution import bucket_percentile
+
 __all__ = ["MAX_BUCKETS", "bounds", "merge", "percentile", "validate"]
 
 Distribution = distribution_pb2.Distribution
@@ -164,29 +166,12 @@ def merge(parts: Sequence[Distribution]) -> Distribution:
 
 
 def percentile(dist: Distribution, p: float) -> float | None:
-    """The p-th percentile (0–100) estimated from the buckets; None for an empty distribution."""
+    """The p-th percentile (0–100) estimated from the buckets (``contract.distribution``); None for
+    an empty distribution, the mean when it has no buckets."""
     if dist.count <= 0:
         return None
-    has_range = dist.HasField("range")
     if not dist.bucket_counts:
         return dist.mean
-    edges = bounds(dist.bucket_options)
-    rank = p / 100.0 * dist.count
-    seen = 0
-    result = dist.mean
-    for index, value in enumerate(dist.bucket_counts):
-        if value == 0:
-            continue
-        if seen + value >= rank:
-            upper = edges[index] if index < len(edges) else math.inf
-            lower = edges[index - 1] if index > 0 else -math.inf
-            if math.isinf(lower):
-                lower = min(dist.range.min, upper) if has_range else upper
-            if math.isinf(upper):
-                upper = max(dist.range.max, lower) if has_range else lower
-            result = lower + (upper - lower) * max(0.0, rank - seen) / value
-            break
-        seen += value
-    if has_range:
-        result = min(max(result, dist.range.min), dist.range.max)
-    return result
+    has_range = dist.HasField("range")
+    low, high = (dist.range.min, dist.range.max) if has_range else (None, None)
+    return bucket_percentile(bounds(dist.bucket_options), dist.bucket_counts, p, low, high, dist.mean)
