@@ -46,9 +46,7 @@ browser:
 	  echo "chromium is not installed and could not be: no screenshots or browser tests"
 
 bench: $(STAMP)
-	$(PY) -m benchmarks.emulator_throughput
-	$(PY) -m benchmarks.publisher_bench
-	$(PY) -m benchmarks.collector_bench
+	$(PY) -m benchmarks
 
 emulator: $(STAMP)
 	$(PY) -m monitoring_emulator

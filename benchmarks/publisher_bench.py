@@ -1,13 +1,14 @@
 """The publisher beside the libraries users compare it with, all measured in this one run.
 
-1. Cost of one recording call in the caller's thread (wall and thread-CPU µs, median of 5
-   repeats, gc on): our ``record_stage_metric`` (with the seed's additional_data, background
-   thread live against the Pub/Sub emulator) vs OpenTelemetry SDK ``Histogram.record(v, attributes)``
-   vs prometheus_client ``Histogram.labels(...).observe(v)``.
-2. Sustained events/s into the Pub/Sub emulator, end to end (record → published), vs publishing one
-   message per event with the plain client (its default batching).
-3. Pub/Sub billable bytes per 1,000 events (each request billed max(1 kB, size), rounded up to kB).
-4. Memory during an outage: RSS growth while 500,000 events are recorded with Pub/Sub unreachable.
+1. ``record_stage_us`` / ``record_pipeline_us``: single calls timed alone in the caller's thread
+   (median and p99, 5 repeats pooled, gc on, background thread live against the Pub/Sub
+   emulator) vs prometheus_client and the OpenTelemetry SDK recording the same information, with
+   ``list.append`` of a tuple as the floor.
+2. ``publish_events_per_s``: sustained record → published into the Pub/Sub emulator vs one
+   message per event with the plain client (its default batching); billable bytes per event.
+3. ``publisher_outage_rss_mb``: RSS growth while ten minutes at 10,000 events/s (6,000,000 events,
+   recorded as fast as one thread can) meet an unreachable Pub/Sub, vs the same run into a
+   healthy one; every event must be in memory or the spool.
 
     python -m benchmarks.publisher_bench [--calls 50000] [--events 300000]
 """
@@ -25,7 +26,9 @@ import time
 from collections.abc import Callable
 from concurrent import futures
 from pathlib import Path
+from typing import Any
 
+from benchmarks.results import Row, table
 from contract import ClientFactory, Settings
 from contract.wire import EncodedMessage
 from monitoring_emulator.launch import start_pubsub_emulator
@@ -40,24 +43,6 @@ def _rss_mb() -> float:
     return int(Path("/proc/self/statm").read_text().split()[1]) * _PAGE / 1e6
 
 
-def _per_call(
-    loop: Callable[[list[str]], None], calls: int, between: Callable[[], None] = lambda: None
-) -> tuple[float, float]:
-    """Median wall and thread-CPU µs per call over 5 repeats (one warm-up), gc enabled."""
-    sequence = [STAGES[i % len(STAGES)] for i in range(calls)]
-    loop(sequence[: calls // 10])
-    between()
-    walls, cpus = [], []
-    for _ in range(5):
-        gc.collect()
-        wall, cpu = time.perf_counter(), time.thread_time()
-        loop(sequence)
-        cpus.append((time.thread_time() - cpu) / calls * 1e6)
-        walls.append((time.perf_counter() - wall) / calls * 1e6)
-        between()
-    return statistics.median(walls), statistics.median(cpus)
-
-
 def _billed(size: int) -> int:
     return max(1000, math.ceil(size / 1000) * 1000)
 
@@ -65,8 +50,8 @@ def _billed(size: int) -> int:
 class _CountingPublisher(MetricsPublisher):
     """Instrumentation for this benchmark only: record the size of every Publish request."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.billed = 0
 
     def _publish(self, messages: list[EncodedMessage]) -> None:
@@ -82,68 +67,6 @@ def _setup_topic(factory: ClientFactory, settings: Settings) -> None:
     factory.subscriber().create_subscription(
         name=f"projects/{settings.project_id}/subscriptions/{settings.topic}-sub", topic=settings.topic_path
     )
-
-
-def per_call_costs(address: str, calls: int, work: Path) -> dict[str, tuple[float, float]]:
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult, PeriodicExportingMetricReader
-    from prometheus_client import CollectorRegistry, Histogram
-
-    class DropExporter(MetricExporter):
-        def export(self, metrics_data: object, timeout_millis: float = 10_000, **kwargs: object) -> MetricExportResult:
-            return MetricExportResult.SUCCESS
-
-        def force_flush(self, timeout_millis: float = 10_000) -> bool:
-            return True
-
-        def shutdown(self, timeout_millis: float = 30_000, **kwargs: object) -> None:
-            return None
-
-    results: dict[str, tuple[float, float]] = {}
-    settings = Settings(project_id="bench", pubsub_emulator_host=address, topic="percall")
-    factory = ClientFactory(settings)
-    _setup_topic(factory, settings)
-    ours = MetricsPublisher(settings=settings, spool_dir=work / "spool-percall")
-
-    def record_ours(sequence: list[str]) -> None:
-        record = ours.record_stage_metric
-        for stage in sequence:
-            record(stage, 45.2, True, 0, DATA)
-
-    def record_ours_plain(sequence: list[str]) -> None:
-        record = ours.record_stage_metric
-        for stage in sequence:
-            record(stage, 45.2, True, 0)
-
-    results["ours: record_stage_metric(stage, 45.2, True, 0, additional_data)"] = _per_call(
-        record_ours, calls, lambda: ours.flush(60)
-    )
-    results["ours: record_stage_metric(stage, 45.2, True, 0)"] = _per_call(
-        record_ours_plain, calls, lambda: ours.flush(60)
-    )
-    ours.close(10)
-
-    reader = PeriodicExportingMetricReader(DropExporter(), export_interval_millis=10_000)
-    provider = MeterProvider(metric_readers=[reader])
-    histogram = provider.get_meter("bench").create_histogram("stage_duration", unit="s")
-
-    def record_otel(sequence: list[str]) -> None:
-        record = histogram.record
-        for stage in sequence:
-            record(45.2, attributes={"stage": stage, "status": "success"})
-
-    results["OpenTelemetry SDK Histogram.record(v, attributes)"] = _per_call(record_otel, calls)
-    provider.shutdown()
-
-    prom = Histogram("stage_duration_seconds", "d", ["stage", "status"], registry=CollectorRegistry())
-
-    def record_prom(sequence: list[str]) -> None:
-        labels = prom.labels
-        for stage in sequence:
-            labels(stage=stage, status="success").observe(45.2)
-
-    results["prometheus_client Histogram.labels(...).observe(v)"] = _per_call(record_prom, calls)
-    return results
 
 
 def sustained(address: str, events: int, work: Path) -> tuple[float, float, float, float]:
@@ -170,14 +93,14 @@ def sustained(address: str, events: int, work: Path) -> tuple[float, float, floa
     lock = threading.Lock()
     original = client._gapic_publish  # instrumentation: the size of each Publish request the client sends
 
-    def counting(*args: object, **kwargs: object) -> object:
-        messages = kwargs.get("messages") or []
-        size = len(plain_settings.topic_path) + sum(len(m.data) for m in messages)  # type: ignore[attr-defined]
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        messages: list[Any] = list(kwargs.get("messages") or [])
+        size = len(plain_settings.topic_path) + sum(len(m.data) for m in messages)
         with lock:
             billed[0] += _billed(size)
         return original(*args, **kwargs)
 
-    client._gapic_publish = counting  # type: ignore[method-assign]
+    setattr(client, "_gapic_publish", counting)  # noqa: B010 (instrumenting a private method on purpose)
     plain_events = max(events // 10, 10_000)
     start = time.perf_counter()
     pending = []
@@ -197,55 +120,225 @@ def sustained(address: str, events: int, work: Path) -> tuple[float, float, floa
     return ours_rate, plain_rate, ours_billed, billed[0] / plain_events * 1000
 
 
-def outage_memory(events: int, work: Path) -> tuple[float, int, int]:
-    """RSS growth (MB) while recording ``events`` with Pub/Sub unreachable, events on disk, limit."""
+def outage_memory(events: int, work: Path, address: str | None = None) -> tuple[float, int, int]:
+    """RSS growth (MB) while recording ``events`` as fast as one thread can, and the events kept
+    (in memory or the spool) and lost. Without ``address`` Pub/Sub is unreachable (port 9); with
+    it, the same run into a healthy emulator: the publisher's own footprint, the anchor."""
     options = PublisherOptions(memory_limit_bytes=1_000_000, publish_deadline_s=0.5, publish_timeout_s=0.5)
-    settings = Settings(project_id="bench", pubsub_emulator_host="127.0.0.1:9", topic="outage")
-    metrics = MetricsPublisher(settings=settings, spool_dir=work / "spool-outage", options=options)
+    topic = "healthy" if address else "outage"
+    settings = Settings(project_id="bench", pubsub_emulator_host=address or "127.0.0.1:9", topic=topic)
+    if address:
+        _setup_topic(ClientFactory(settings), settings)
+    metrics = MetricsPublisher(settings=settings, spool_dir=work / f"spool-{topic}", options=options)
     gc.collect()
     before, peak = _rss_mb(), 0.0
     for i in range(events):
         metrics.record_stage_metric(STAGES[i % 5], float(i % 300), True, 0, DATA)
         if i % 10_000 == 0:
             peak = max(peak, _rss_mb())
-            time.sleep(0.001)  # a pipeline records at its own pace; let the thread spill
-    metrics.flush(60)
     peak = max(peak, _rss_mb())
-    spooled = metrics.stats.spooled
+    stats = metrics.stats
+    kept = stats.published + stats.spooled + stats.pending
     metrics.close(5)
-    return peak - before, spooled, options.memory_limit_bytes
+    return peak - before, kept, stats.dropped
+
+
+_Loop = Callable[[list[str], list[int]], None]
+
+
+def _distribution(loop: _Loop, calls: int, between: Callable[[], object] = lambda: None) -> tuple[float, float]:
+    """Median and p99 µs of single calls (each timed alone, 5 repeats pooled, gc on), less the
+    timer's own cost measured the same way."""
+    sequence = [STAGES[i % len(STAGES)] for i in range(calls)]
+    loop(sequence[: calls // 10], [])
+    between()
+    samples: list[int] = []
+    for _ in range(5):
+        gc.collect()
+        loop(sequence, samples)
+        between()
+    empty: list[int] = []
+    _empty_loop(sequence, empty)
+    overhead = statistics.median(empty)
+    samples.sort()
+    return (statistics.median(samples) - overhead) / 1000, (samples[int(0.99 * len(samples))] - overhead) / 1000
+
+
+def _empty_loop(sequence: list[str], out: list[int]) -> None:
+    clock = time.perf_counter_ns
+    for _stage in sequence:
+        began = clock()
+        out.append(clock() - began)
+
+
+def timed_costs(address: str, calls: int, work: Path) -> dict[str, tuple[float, float]]:
+    """(median, p99) µs per call of the stage and pipeline records, ours and the anchors', and the
+    floor: ``list.append`` of a tuple."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+
+    settings = Settings(project_id="bench", pubsub_emulator_host=address, topic="timed")
+    _setup_topic(ClientFactory(settings), settings)
+    ours = MetricsPublisher(settings=settings, spool_dir=work / "spool-timed")
+    clock = time.perf_counter_ns
+    out: dict[str, tuple[float, float]] = {}
+
+    def stage_ours(sequence: list[str], samples: list[int]) -> None:
+        record = ours.record_stage_metric
+        for stage in sequence:
+            began = clock()
+            record(stage, 45.2, True, 0, DATA)
+            samples.append(clock() - began)
+
+    def pipeline_ours(sequence: list[str], samples: list[int]) -> None:
+        record = ours.record_pipeline_metric
+        for _stage in sequence:
+            began = clock()
+            record(120.5, 0.85, 0.92, 0.88, 0.95, True)
+            samples.append(clock() - began)
+
+    out["ours stage"] = _distribution(stage_ours, calls, lambda: ours.flush(60))
+    out["ours pipeline"] = _distribution(pipeline_ours, calls, lambda: ours.flush(60))
+    ours.close(10)
+
+    provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    meter = provider.get_meter("bench")
+    duration = meter.create_histogram("stage_duration", unit="s")
+    scores = [meter.create_histogram(f"score_{i}") for i in range(4)]
+    runs = meter.create_counter("pipeline_runs")
+
+    def stage_otel(sequence: list[str], samples: list[int]) -> None:
+        record = duration.record
+        for stage in sequence:
+            began = clock()
+            record(45.2, attributes={"stage": stage, "status": "success"})
+            samples.append(clock() - began)
+
+    def pipeline_otel(sequence: list[str], samples: list[int]) -> None:
+        """The same information: execution time, four scores, one run counted."""
+        attributes = {"status": "success"}
+        for _stage in sequence:
+            began = clock()
+            duration.record(120.5, attributes=attributes)
+            for histogram, value in zip(scores, (0.85, 0.92, 0.88, 0.95), strict=True):
+                histogram.record(value)
+            runs.add(1, attributes=attributes)
+            samples.append(clock() - began)
+
+    out["otel stage"] = _distribution(stage_otel, calls)
+    out["otel pipeline"] = _distribution(pipeline_otel, calls)
+    provider.shutdown()
+
+    registry = CollectorRegistry()
+    prom = Histogram("stage_duration_seconds", "d", ["stage", "status"], registry=registry)
+    prom_exec = Histogram("pipeline_execution_seconds", "d", ["status"], registry=registry)
+    prom_scores = [Histogram(f"score_{i}", "s", registry=registry) for i in range(4)]
+    prom_runs = Counter("pipeline_runs", "r", ["status"], registry=registry)
+
+    def stage_prom(sequence: list[str], samples: list[int]) -> None:
+        labels = prom.labels
+        for stage in sequence:
+            began = clock()
+            labels(stage=stage, status="success").observe(45.2)
+            samples.append(clock() - began)
+
+    def pipeline_prom(sequence: list[str], samples: list[int]) -> None:
+        for _stage in sequence:
+            began = clock()
+            prom_exec.labels(status="success").observe(120.5)
+            for histogram, value in zip(prom_scores, (0.85, 0.92, 0.88, 0.95), strict=True):
+                histogram.observe(value)
+            prom_runs.labels(status="success").inc()
+            samples.append(clock() - began)
+
+    out["prom stage"] = _distribution(stage_prom, calls)
+    out["prom pipeline"] = _distribution(pipeline_prom, calls)
+
+    floor: list[tuple[object, ...]] = []
+
+    def append(sequence: list[str], samples: list[int]) -> None:
+        add = floor.append
+        for stage in sequence:
+            began = clock()
+            add(("s", stage, 45.2, True, 0, DATA))
+            samples.append(clock() - began)
+        floor.clear()
+
+    out["floor"] = _distribution(append, calls)
+    return out
+
+
+OUTAGE_EVENTS = 6_000_000
+"""Ten minutes at 10,000 events/s, recorded as fast as one thread can (time-compressed)."""
+OUTAGE_SLACK_MB = 16.0
+
+
+def rows(calls: int, events: int, outage_events: int = OUTAGE_EVENTS) -> tuple[list[Row], dict[str, float]]:
+    """The publisher's rows, and the figures the cost model needs."""
+    work = Path(tempfile.mkdtemp(prefix="bench-publisher-"))
+    emulator = start_pubsub_emulator(log_dir=work)
+    try:
+        costs = timed_costs(emulator.address, calls, work)
+        ours_rate, plain_rate, ours_bytes, plain_bytes = sustained(emulator.address, events, work)
+        healthy, _, _ = outage_memory(outage_events, work, emulator.address)
+    finally:
+        emulator.stop()
+    growth, kept, dropped = outage_memory(outage_events, work)
+    floor = costs["floor"]
+    out = []
+    for kind in ("stage", "pipeline"):
+        ours, prom, otel = costs[f"ours {kind}"], costs[f"prom {kind}"], costs[f"otel {kind}"]
+        out.append(
+            Row(
+                f"record_{kind}_us",
+                ours[0],
+                prom[0],
+                "prometheus_client labels().observe()" + (" x6" if kind == "pipeline" else ""),
+                "µs/call (median)",
+                "<= 0.33x prometheus_client and <= 0.12x OpenTelemetry",
+                ours[0] <= 0.33 * prom[0] and ours[0] <= 0.12 * otel[0],
+                f"vs OpenTelemetry {otel[0]:.2f} µs: {ours[0] / otel[0]:.2f}x; p99 ours {ours[1]:.2f}, "
+                f"prom {prom[1]:.2f}, OTel {otel[1]:.2f}; floor list.append {floor[0]:.3f} µs",
+            )
+        )
+    out.append(
+        Row(
+            "publish_events_per_s",
+            ours_rate,
+            plain_rate,
+            "plain client, one message per event",
+            "events/s",
+            ">= 30x",
+            ours_rate >= 30 * plain_rate,
+            f"Pub/Sub billable bytes per 1,000 events: ours {ours_bytes:,.0f}, plain {plain_bytes:,.0f}",
+        )
+    )
+    limit_mb = 1.0
+    out.append(
+        Row(
+            "publisher_outage_rss_mb",
+            growth,
+            healthy,
+            "the same run into a healthy Pub/Sub",
+            "MB RSS growth",
+            f"<= anchor + memory_limit ({limit_mb:.0f} MB) + {OUTAGE_SLACK_MB:.0f} MB, nothing lost",
+            growth <= healthy + limit_mb + OUTAGE_SLACK_MB and kept == outage_events and dropped == 0,
+            f"{outage_events:,} events recorded with Pub/Sub unreachable: {kept:,} kept (memory + spool), "
+            f"{dropped} lost",
+        )
+    )
+    figures = {"ours_bytes_per_event": ours_bytes / 1000, "plain_bytes_per_event": plain_bytes / 1000}
+    return out, figures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=50_000, help="calls per repeat for the per-call costs")
     parser.add_argument("--events", type=int, default=300_000, help="events for the sustained run")
+    parser.add_argument("--outage-events", type=int, default=OUTAGE_EVENTS)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-publisher-"))
-    emulator = start_pubsub_emulator(log_dir=work)
-    try:
-        costs = per_call_costs(emulator.address, args.calls, work)
-        ours_rate, plain_rate, ours_bytes, plain_bytes = sustained(emulator.address, args.events, work)
-    finally:
-        emulator.stop()
-    growth, spooled, limit = outage_memory(500_000, work)
-
-    prom = costs["prometheus_client Histogram.labels(...).observe(v)"][0]
-    otel = costs["OpenTelemetry SDK Histogram.record(v, attributes)"][0]
-    print(f"1. cost per call in the caller's thread (median of 5 x {args.calls} calls, gc on)")
-    print(f"   {'call':64} {'wall µs':>8} {'CPU µs':>8} {'vs prom':>8} {'vs OTel':>8}")
-    for label, (wall, cpu) in costs.items():
-        print(f"   {label:64} {wall:8.2f} {cpu:8.2f} {wall / prom:7.2f}x {wall / otel:7.2f}x")
-    print("   target: ours <= prometheus_client (1.00x) and <= 1/3 of OpenTelemetry (0.33x)")
-    print(f"2. sustained end to end into the Pub/Sub emulator ({args.events} events)")
-    print(
-        f"   ours {ours_rate:10,.0f} events/s   plain client, one message per event {plain_rate:10,.0f} events/s"
-        f"   ratio {ours_rate / plain_rate:.1f}x   (targets: >= 100,000/s and >= 5x)"
-    )
-    print("3. Pub/Sub billable bytes per 1,000 events")
-    print(f"   ours {ours_bytes:10,.0f} B   plain {plain_bytes:10,.0f} B   ratio {plain_bytes / ours_bytes:.0f}x fewer")
-    print("4. memory during an outage (500,000 events recorded, Pub/Sub unreachable)")
-    print(f"   RSS growth {growth:.1f} MB with memory_limit_bytes={limit:,}; {spooled:,} events safe in the spool")
+    print(table(rows(args.calls, args.events, args.outage_events)[0]))
     return 0
 
 

@@ -263,17 +263,24 @@ class Sender:
             self._replay()  # when healthy, or as the probe that finds Pub/Sub back
 
     def pack_one(self) -> None:
-        """Pack one message's worth from the buffer (called by a recording thread that outruns us)."""
+        """Pack one message's worth from the buffer (called by a recording thread that outruns us),
+        and spill past the memory limit from here too: when Pub/Sub is down and the disk is slower
+        than the caller records, the caller slows to the disk's pace instead of memory growing."""
         self._pack(once=True)
+        self._spill_over_limit()
 
     def _pack(self, once: bool = False) -> None:
-        """Drain the buffer into encoded messages at the end of the pending queue."""
+        """Drain the buffer into encoded messages at the end of the pending queue — at most what
+        it held on entry: a recording thread that outruns packing must not keep this loop from
+        returning to the spill that bounds memory."""
         buffer, limit = self._buffer, self._options.max_events_per_message
-        while buffer:
+        budget = len(buffer)
+        while buffer and budget > 0:
             with self._lock:  # the exit path may drain concurrently; numbering must stay unique
                 chunk: list[tuple[Any, ...]] = []
                 while buffer and len(chunk) < limit:
                     chunk.append(buffer.popleft())
+                budget -= len(chunk)
                 first = self.drained
                 self.drained += len(chunk)
                 for message in self._encode(chunk):

@@ -54,6 +54,8 @@ class Spool:
         self.limit_bytes = limit_bytes
         self.directory.mkdir(parents=True, exist_ok=True)
         self.dropped_events = 0
+        self._estimate: int | None = None  # bytes on disk as of the last scan, plus our own puts since
+        self._puts_since_scan = 0
         self._release_dead_claims()
 
     def _release_dead_claims(self) -> None:
@@ -86,6 +88,18 @@ class Spool:
         temporary.rename(self.directory / name)
 
     def _make_room(self, incoming: int) -> None:
+        """Evict the oldest files when the spool would pass its limit. The directory is scanned
+        only when the running estimate says the limit is near, or every 256 puts (other processes
+        may share the spool): a scan per put made a long outage quadratic."""
+        self._puts_since_scan += 1
+        estimate = self._estimate
+        if estimate is None or estimate + incoming > self.limit_bytes or self._puts_since_scan >= 256:
+            estimate = self._scan_and_evict(incoming)
+            self._puts_since_scan = 0
+        self._estimate = estimate + incoming
+
+    def _scan_and_evict(self, incoming: int) -> int:
+        """The spool's bytes after evicting the oldest files until ``incoming`` fits."""
         files = self._files()
         sizes = {p: p.stat().st_size for p in files if p.exists()}
         total = sum(sizes.values())
@@ -103,6 +117,7 @@ class Spool:
                     lost,
                     path.name,
                 )
+        return total
 
     def claim_oldest(self, limit: int) -> list[SpooledMessage]:
         """Take up to ``limit`` oldest messages for replay; other processes skip claimed ones."""

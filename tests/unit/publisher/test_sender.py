@@ -124,6 +124,23 @@ def test_memory_limit_spills_the_oldest_to_the_spool_during_an_outage(tmp_path):
     sender.stop(0.5)
 
 
+def test_a_recording_thread_that_outruns_the_disk_spills_itself(tmp_path):
+    """Pub/Sub down and the caller packing faster than the background thread spills: the caller's
+    own pack spills past the limit, so memory stays bounded at any recording rate."""
+    pubsub = FakePubSub()
+    pubsub.failing = True
+    buffer, sender = make_sender(
+        tmp_path, pubsub, memory_limit_bytes=3000, max_events_per_message=500, max_latency_s=60, compress=False
+    )
+    time.sleep(0.1)  # the thread ran its first (empty) round and now sleeps for a minute
+    buffer.extend(stage_event(i) for i in range(3000))
+    for _ in range(6):
+        sender.pack_one()  # what a record call does when the buffer is over its limit
+    assert sender.pending_events <= 500  # no waiting: the spill happened in this thread
+    assert Spool(tmp_path / "spool", 10**9).backlog()[1] >= 2500
+    sender.stop(0.5)
+
+
 def test_stop_makes_everything_durable_even_when_publishing_hangs(tmp_path):
     release = threading.Event()
 
@@ -154,6 +171,28 @@ def test_the_spool_evicts_oldest_first_past_its_limit(tmp_path):
     spool.release(claimed[0])
     spool.done(claimed[1])
     assert spool.backlog() == (1, 10)
+
+
+def test_the_spool_limit_holds_without_listing_the_directory_on_every_put(tmp_path):
+    """A writer keeps a running estimate of the spool's bytes (a listing per put made long outages
+    quadratic); it scans when the estimate nears the limit, so one writer never passes it, and a
+    writer that opens a spool others filled counts their files on its first put."""
+
+    def message(batch: int) -> EncodedMessage:
+        return EncodedMessage(b"x" * 900, {"producer": "p", "batch": str(batch), "events": "1"}, 1)
+
+    def on_disk() -> int:
+        return sum(path.stat().st_size for path in tmp_path.iterdir())
+
+    writer = Spool(tmp_path, limit_bytes=10_000)
+    for batch in range(30):
+        writer.put(message(batch))
+        assert on_disk() <= 10_000
+    assert writer.dropped_events == 30 - writer.backlog()[0] > 0
+    latecomer = Spool(tmp_path, limit_bytes=10_000)
+    latecomer.put(message(99))
+    assert on_disk() <= 10_000
+    assert latecomer.dropped_events == 1
 
 
 def test_claims_of_dead_processes_are_released(tmp_path):
