@@ -198,6 +198,8 @@ def end_to_end(count: int, work: Path) -> tuple[float, float, dict]:
         started = time.perf_counter()
         drained = _drain_only(settings, factory.subscriber(), 0.5)
         anchor = drained / (time.perf_counter() - started)
+        if drained != count or summary.events != count:
+            raise RuntimeError(f"expected {count} events, collected {summary.events}, drained {drained}")
         return ours, anchor, summary.as_dict()
     finally:
         monitoring.stop()
