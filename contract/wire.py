@@ -234,6 +234,8 @@ def decode_message(data: bytes, attributes: Mapping[str, str]) -> DecodedMessage
         raise _explain(raw, err, "types") from err
     except msgspec.DecodeError as err:
         raise _explain(raw, err, "not_decodable") from err
+    except RecursionError:
+        raise InvalidMessage("not_decodable", "JSON nests too deeply to be an envelope") from None
     if envelope.v != 1:
         raise InvalidMessage("schema", f"envelope version {envelope.v} is not supported (expected 1)")
     if len(envelope.events) > MAX_EVENTS_PER_MESSAGE:
