@@ -73,8 +73,8 @@ class Faults:
             code = grpc.StatusCode[str(spec.get("code", "UNAVAILABLE")).upper()]
         except KeyError as err:
             raise ValueError(f"unknown status code {spec.get('code')!r}") from err
-        if code == grpc.StatusCode.OK:
-            raise ValueError("a fault's code cannot be OK")
+        if code == grpc.StatusCode.OK and (float(spec.get("delay_s", 0.0)) <= 0 or spec.get("series_filter")):
+            raise ValueError("code OK is a slow success: it needs delay_s > 0 and no series_filter")
         times = int(spec.get("times", 1))
         if times < 1:
             raise ValueError("'times' must be at least 1")

@@ -58,8 +58,9 @@ def _rpc_handler(method: str, handler: Handler, faults: Faults, stats: Stats) ->
         fault = faults.take_call_fault(method)
         if fault is not None:
             await asyncio.sleep(fault.delay_s)
+        if fault is not None and fault.code != grpc.StatusCode.OK:
             error = ApiError(fault.code, fault.message)
-        else:
+        else:  # no fault, or a slow success: served after its delay (the client may have given up)
             try:
                 return call(request)
             except ApiError as raised:
