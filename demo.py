@@ -27,13 +27,19 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from contract import ClientFactory, Settings
 from functions.report import PerformanceReporter, report_lines
-from monitoring_emulator.launch import ManagedProcess, free_port, start_monitoring_emulator, start_pubsub_emulator
+from monitoring_emulator.launch import (
+    ManagedProcess,
+    start_function,
+    start_monitoring_emulator,
+    start_pubsub_emulator,
+)
 from publisher import MetricsPublisher, PublisherOptions
 
 PROJECT = "helios-demo"
@@ -134,36 +140,16 @@ def simulate_day(metrics: MetricsPublisher, clock: list[int], now_ns: int, rng: 
 
 
 def _functions_framework(env: dict[str, str], work: Path) -> tuple[ManagedProcess, str]:
-    port = free_port()
-    log = work / "collector.log"
-    with open(log, "ab") as handle:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "functions_framework",
-                "--target",
-                "collect_metrics",
-                "--source",
-                "main.py",
-                "--port",
-                str(port),
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    process, url = start_function(REPO / "main.py", "collect_metrics", env, work / "collector.log")
+    port = urllib.parse.urlsplit(url).port
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
+    while time.monotonic() < deadline and process.process.poll() is None:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            socket.create_connection(("127.0.0.1", port or 0), timeout=1).close()
             break  # listening (any request would run a collection: only connect)
         except OSError:
             time.sleep(0.2)
-    return ManagedProcess(process, log), f"http://127.0.0.1:{port}/"
+    return process, url
 
 
 def _screenshots(console: str, project: str) -> list[Path]:

@@ -29,17 +29,11 @@ from typing import Annotated, Literal
 import pydantic
 from google.cloud import pubsub_v1
 
-from benchmarks.function_bench import stack_env
+from benchmarks._stack import emulator_stack, stack_env
 from benchmarks.results import Row, table
-from contract import ClientFactory, Settings
+from contract import Settings
 from contract.wire import EncodedMessage, decode_message, encode_message
 from functions import AggregationLimits, Collector, WindowAggregator
-from monitoring_emulator.launch import (
-    MonitoringEmulatorProcess,
-    PubSubEmulatorProcess,
-    start_monitoring_emulator,
-    start_pubsub_emulator,
-)
 from publisher import MetricsPublisher, PublisherOptions
 
 REPO = Path(__file__).resolve().parent.parent
@@ -126,34 +120,6 @@ def core(count: int) -> tuple[float, float, int]:
     return statistics.median(ours), statistics.median(anchor), points
 
 
-def _stack(work: Path) -> tuple[PubSubEmulatorProcess, MonitoringEmulatorProcess, Settings]:
-    pubsub = start_pubsub_emulator(log_dir=work)
-    monitoring = start_monitoring_emulator(log_dir=work)
-    settings = Settings(
-        project_id="bench",
-        pubsub_emulator_host=pubsub.address,
-        monitoring_emulator_host=monitoring.address,
-        collect_budget_seconds=300,
-        spool_dir=str(work / "spool"),
-    )
-    factory = ClientFactory(settings)
-    factory.publisher().create_topic(name=settings.topic_path)
-    factory.publisher().create_topic(name=settings.dead_letter_topic_path)
-    factory.subscriber().create_subscription(
-        name=settings.subscription_path, topic=settings.topic_path, ack_deadline_seconds=600
-    )
-    return pubsub, monitoring, settings
-
-
-def _publish(settings: Settings, count: int, stages: int) -> None:
-    metrics = MetricsPublisher(settings=settings, options=PublisherOptions(max_stages=stages))
-    for i in range(count):
-        metrics.record_stage_metric(STAGES[i % stages], 0.1 * (i % 600), True, i % 3, {"k1": i % 40, "k2": 0.5})
-    if metrics.flush(600).failed:
-        raise RuntimeError("publishing the benchmark events failed")
-    metrics.close()
-
-
 def _record(settings: Settings, events: list[tuple]) -> None:
     metrics = MetricsPublisher(settings=settings, options=PublisherOptions(max_stages=len(STAGES)))
     for event in events:
@@ -183,10 +149,8 @@ def _drain_only(settings: Settings, subscriber: pubsub_v1.SubscriberClient, pull
 
 def end_to_end(count: int, work: Path) -> tuple[float, float, dict]:
     """(ours events/s, drain-only events/s, our summary): the same messages from the same subscription."""
-    pubsub, monitoring, settings = _stack(work)
-    try:
+    with emulator_stack(work, collect_budget_seconds=300, spool_dir=str(work / "spool")) as (settings, factory):
         events = _events(count, time.time_ns())
-        factory = ClientFactory(settings)
         _record(settings, events)
         collector = Collector.from_clients(
             settings, factory.subscriber(), factory.publisher_api(), factory.metric_service(), pull_wait_s=0.5
@@ -201,9 +165,6 @@ def end_to_end(count: int, work: Path) -> tuple[float, float, dict]:
         if drained != count or summary.events != count:
             raise RuntimeError(f"expected {count} events, collected {summary.events}, drained {drained}")
         return ours, anchor, summary.as_dict()
-    finally:
-        monitoring.stop()
-        pubsub.stop()
 
 
 _RSS_SCRIPT = textwrap.dedent(
@@ -220,9 +181,12 @@ _RSS_SCRIPT = textwrap.dedent(
 
 
 def peak_rss(count: int, work: Path) -> tuple[float, float, dict]:
-    pubsub, monitoring, settings = _stack(work)
-    try:
-        _publish(settings, count, 200)  # 200 stages x (duration, runs, errors, k1, k2) = 1,000 series
+    with emulator_stack(work, collect_budget_seconds=300, spool_dir=str(work / "spool")) as (settings, _):
+        # 200 stages x (duration, runs, errors, k1, k2) = 1,000 series
+        _record(
+            settings,
+            [("s", 0, STAGES[i % 200], 0.1 * (i % 600), True, i % 3, {"k1": i % 40, "k2": 0.5}) for i in range(count)],
+        )
         env = {**stack_env(settings), "HELIOS_COLLECT_BUDGET_SECONDS": "300"}
         runs = {}
         for mode in ("idle", "run"):
@@ -238,9 +202,6 @@ def peak_rss(count: int, work: Path) -> tuple[float, float, dict]:
                 raise RuntimeError(done.stderr)
             runs[mode] = json.loads(done.stdout.strip().splitlines()[-1])
         return runs["idle"]["rss_mb"], runs["run"]["rss_mb"], runs["run"]["summary"]
-    finally:
-        monitoring.stop()
-        pubsub.stop()
 
 
 def profile_core(count: int, top: int = 12) -> str:

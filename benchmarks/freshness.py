@@ -31,10 +31,10 @@ from pathlib import Path
 from google.cloud.monitoring_v3 import MetricServiceClient
 from google.cloud.monitoring_v3 import types as mtypes
 
-from contract import ClientFactory, Settings
+from benchmarks._stack import emulator_stack
+from contract import Settings
 from contract.catalog import METRIC_PREFIX
 from functions import Collector
-from monitoring_emulator.launch import start_monitoring_emulator, start_pubsub_emulator
 from publisher import MetricsPublisher, PublisherOptions
 
 __all__ = ["freshness", "p95_under_schedule"]
@@ -71,18 +71,7 @@ def _readable(client: MetricServiceClient, settings: Settings, stage: str, deadl
 
 
 def freshness(samples: int, work: Path) -> dict[str, float]:
-    pubsub = start_pubsub_emulator(log_dir=work)
-    monitoring = start_monitoring_emulator(log_dir=work)
-    try:
-        settings = Settings(
-            project_id="bench-fresh",
-            pubsub_emulator_host=pubsub.address,
-            monitoring_emulator_host=monitoring.address,
-        )
-        factory = ClientFactory(settings)
-        factory.publisher().create_topic(name=settings.topic_path)
-        factory.publisher().create_topic(name=settings.dead_letter_topic_path)
-        factory.subscriber().create_subscription(name=settings.subscription_path, topic=settings.topic_path)
+    with emulator_stack(work, "bench-fresh") as (settings, factory):
         metric_service = factory.metric_service()
         collector = Collector.from_clients(  # the production pull_wait_s
             settings, factory.subscriber(), factory.publisher_api(), metric_service
@@ -125,9 +114,6 @@ def freshness(samples: int, work: Path) -> dict[str, float]:
             "write_median_s": statistics.median(write),
             "direct_median_s": statistics.median(direct),
         }
-    finally:
-        monitoring.stop()
-        pubsub.stop()
 
 
 def main() -> int:

@@ -9,55 +9,20 @@ bills once a minute.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from contract import ClientFactory, Settings
-from monitoring_emulator.launch import ManagedProcess, free_port, start_monitoring_emulator, start_pubsub_emulator
+from benchmarks._stack import emulator_stack, stack_env
+from monitoring_emulator.launch import ManagedProcess, start_function
 
-__all__ = ["cold_starts", "stack_env"]
+__all__ = ["cold_starts"]
 
 REPO = Path(__file__).resolve().parent.parent
 _BARE = 'import functions_framework\n\n\n@functions_framework.http\ndef ok(request):\n    return "ok"\n'
-
-
-def stack_env(settings: Settings) -> dict[str, str]:
-    """The environment a deployed function sees, pointed at the emulators."""
-    return {
-        **os.environ,
-        "GOOGLE_CLOUD_PROJECT": settings.project_id or "",
-        "PUBSUB_EMULATOR_HOST": settings.pubsub_emulator_host or "",
-        "MONITORING_EMULATOR_HOST": settings.monitoring_emulator_host or "",
-    }
-
-
-def _spawn(source: Path, target: str, env: dict[str, str], log: Path) -> tuple[ManagedProcess, str]:
-    port = free_port()
-    with open(log, "ab") as handle:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "functions_framework",
-                *("--target", target, "--source", str(source)),
-                "--port",
-                str(port),
-            ],
-            cwd=source.parent,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    return ManagedProcess(process, log), f"http://127.0.0.1:{port}/"
 
 
 def _first_answer(url: str, process: ManagedProcess, deadline_s: float = 60) -> None:
@@ -80,7 +45,7 @@ def _first_answer(url: str, process: ManagedProcess, deadline_s: float = 60) -> 
 
 def _timed(source: Path, target: str, env: dict[str, str], log: Path, warm: int) -> tuple[float, list[float]]:
     started = time.perf_counter()
-    process, url = _spawn(source, target, env, log)
+    process, url = start_function(source, target, env, log)
     try:
         _first_answer(url, process)
         cold = time.perf_counter() - started
@@ -100,18 +65,7 @@ def cold_starts(repeats: int, work: Path) -> dict[str, float]:
     bare = work / "bare" / "main.py"
     bare.parent.mkdir(exist_ok=True)
     bare.write_text(_BARE)
-    pubsub = start_pubsub_emulator(log_dir=work)
-    monitoring = start_monitoring_emulator(log_dir=work)
-    try:
-        settings = Settings(
-            project_id="bench-cold",
-            pubsub_emulator_host=pubsub.address,
-            monitoring_emulator_host=monitoring.address,
-        )
-        factory = ClientFactory(settings)
-        factory.publisher().create_topic(name=settings.topic_path)
-        factory.publisher().create_topic(name=settings.dead_letter_topic_path)
-        factory.subscriber().create_subscription(name=settings.subscription_path, topic=settings.topic_path)
+    with emulator_stack(work, "bench-cold") as (settings, _):
         env = stack_env(settings)
         ours, anchor, warm = [], [], []
         for _ in range(repeats):  # interleaved, so a slow phase of the machine hits both
@@ -124,9 +78,6 @@ def cold_starts(repeats: int, work: Path) -> dict[str, float]:
             "bare_s": statistics.median(anchor),
             "warm_idle_s": statistics.median(warm),
         }
-    finally:
-        monitoring.stop()
-        pubsub.stop()
 
 
 def main() -> int:

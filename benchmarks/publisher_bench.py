@@ -137,6 +137,7 @@ def outage_memory(events: int, work: Path, address: str | None = None) -> tuple[
         if i % 10_000 == 0:
             peak = max(peak, _rss_mb())
     peak = max(peak, _rss_mb())
+    metrics.flush(60)  # settle: a message being spilled is in neither count for a moment
     stats = metrics.stats
     kept = stats.published + stats.spooled + stats.pending
     metrics.close(5)

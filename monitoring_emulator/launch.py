@@ -28,6 +28,7 @@ __all__ = [
     "MonitoringEmulatorProcess",
     "PubSubEmulatorProcess",
     "free_port",
+    "start_function",
     "start_monitoring_emulator",
     "start_pubsub_emulator",
 ]
@@ -176,3 +177,22 @@ def start_pubsub_emulator(
     tail = handle.log_tail()
     handle.stop()
     raise EmulatorUnavailable(f"the Pub/Sub emulator did not start on port {port}:\n{tail}")
+
+
+def start_function(source: Path, target: str, env: dict[str, str], log_path: Path) -> tuple[ManagedProcess, str]:
+    """Serve ``target`` of ``source`` with functions-framework on a free port, as Cloud Run would;
+    returns at once with the process and its URL (the caller decides how to wait: any request
+    may run real work)."""
+    port = free_port()
+    command = [sys.executable, "-m", "functions_framework", "--target", target, "--source", str(source)]
+    with open(log_path, "ab") as handle:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)],
+            cwd=source.parent,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return ManagedProcess(process, log_path), f"http://127.0.0.1:{port}/"

@@ -120,6 +120,31 @@ def pubsub_topic(factory: Any, settings: Any, subscription: str = "test-sub") ->
     return path
 
 
+def collector_resources(
+    factory: Any, settings: Any, ack_deadline_seconds: int = 60, max_delivery_attempts: int | None = None
+) -> str:
+    """What setup_infra creates for the collector — its topic, dead-letter topic and subscription
+    (with the subscription's dead-letter policy when ``max_delivery_attempts`` is given) — plus a
+    subscription on the dead-letter topic to read the letters from; returns that one's path."""
+    publisher, subscriber = factory.publisher(), factory.subscriber()
+    publisher.create_topic(name=settings.topic_path)
+    publisher.create_topic(name=settings.dead_letter_topic_path)
+    subscription: dict[str, Any] = {
+        "name": settings.subscription_path,
+        "topic": settings.topic_path,
+        "ack_deadline_seconds": ack_deadline_seconds,
+    }
+    if max_delivery_attempts is not None:
+        subscription["dead_letter_policy"] = {
+            "dead_letter_topic": settings.dead_letter_topic_path,
+            "max_delivery_attempts": max_delivery_attempts,
+        }
+    subscriber.create_subscription(request=subscription)
+    letters = f"projects/{settings.project_id}/subscriptions/dead-letters"
+    subscriber.create_subscription(name=letters, topic=settings.dead_letter_topic_path)
+    return letters
+
+
 def drain_events(factory: Any, subscription: str, expected: int, timeout: float = 30.0) -> list[tuple[str, Any]]:
     """Pull and ack until ``expected`` events arrived (or ``timeout``); return ``(event id, event)`` pairs."""
     from contract import decode_message

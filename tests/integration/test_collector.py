@@ -19,7 +19,7 @@ from contract.wire import encode_message
 from functions import Collector
 from monitoring_emulator.launch import MonitoringEmulatorProcess, start_monitoring_emulator
 from publisher import MetricsPublisher, PublisherOptions
-from tests.helpers import HELIOS, drain_events, minute_floor, read, totals
+from tests.helpers import HELIOS, collector_resources, drain_events, minute_floor, read, totals
 
 HAPPY_REJECTIONS = ("order", "spacing", "duplicate")
 
@@ -80,13 +80,7 @@ def stack(pubsub_emulator, monitoring_for_collector, project_id, tmp_path) -> St
         spool_dir=str(tmp_path / "spool"),
     )
     factory = ClientFactory(settings)
-    publisher, subscriber = factory.publisher(), factory.subscriber()
-    publisher.create_topic(name=settings.topic_path)
-    publisher.create_topic(name=settings.dead_letter_topic_path)
-    subscriber.create_subscription(name=settings.subscription_path, topic=settings.topic_path, ack_deadline_seconds=60)
-    subscriber.create_subscription(
-        name=f"projects/{project_id}/subscriptions/dead-letters", topic=settings.dead_letter_topic_path
-    )
+    collector_resources(factory, settings)
     yield Stack(settings, factory, monitoring_for_collector)
     monitoring_for_collector.admin.clear_faults()
 

@@ -13,7 +13,7 @@ from contract import ClientFactory, Settings
 from contract.wire import SCHEMA
 from functions import Collector
 from publisher import MetricsPublisher
-from tests.helpers import minute_floor, totals
+from tests.helpers import collector_resources, minute_floor, totals
 
 BAD_MESSAGES = 10_000
 _BOMB = zlib.compress(b"[" * (20 * 1024 * 1024), 9)  # 20 MiB of brackets in ~20 kB
@@ -52,12 +52,7 @@ def test_ten_thousand_bad_messages_do_not_touch_the_good_ones(pubsub_emulator, m
         spool_dir=str(tmp_path / "spool"),
     )
     factory = ClientFactory(settings)
-    topics, subscriber = factory.publisher(), factory.subscriber()
-    topics.create_topic(name=settings.topic_path)
-    topics.create_topic(name=settings.dead_letter_topic_path)
-    subscriber.create_subscription(name=settings.subscription_path, topic=settings.topic_path, ack_deadline_seconds=600)
-    letters_path = f"projects/{project_id}/subscriptions/dead-letters"
-    subscriber.create_subscription(name=letters_path, topic=settings.dead_letter_topic_path)
+    letters_path = collector_resources(factory, settings, ack_deadline_seconds=600)
 
     start = minute_floor(600)
     t_ns = (start + 1) * 1_000_000_000

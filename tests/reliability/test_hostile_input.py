@@ -60,7 +60,7 @@ def refused_cleanly(data: bytes, attributes: dict[str, str]) -> InvalidMessage |
 @FUZZ
 @given(st.binary(max_size=2000), st.sampled_from(["zlib", "identity"]))
 def test_random_bytes_are_refused_with_a_reason(data, encoding):
-    assert refused_cleanly(data, {"schema": SCHEMA, "encoding": encoding}) is not None or data
+    assert refused_cleanly(data, {"schema": SCHEMA, "encoding": encoding}) is not None
 
 
 @FUZZ

@@ -16,7 +16,7 @@ from functions.subscription import Subscription
 from functions.writer import MonitoringWriter
 from monitoring_emulator.launch import MonitoringEmulatorProcess
 from publisher import MetricsPublisher
-from tests.helpers import minute_floor, totals
+from tests.helpers import collector_resources, minute_floor, totals
 
 STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication", "ethics_screening")
 PER_STAGE = 40
@@ -32,11 +32,7 @@ def _stack(pubsub_address: str, monitoring: MonitoringEmulatorProcess, project: 
         collect_budget_seconds=15,
     )
     factory = ClientFactory(settings)
-    factory.publisher().create_topic(name=settings.topic_path)
-    factory.publisher().create_topic(name=settings.dead_letter_topic_path)
-    factory.subscriber().create_subscription(
-        name=settings.subscription_path, topic=settings.topic_path, ack_deadline_seconds=60
-    )
+    collector_resources(factory, settings)
     return settings, factory
 
 

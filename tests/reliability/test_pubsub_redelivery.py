@@ -11,7 +11,7 @@ from contract import ClientFactory, Settings
 from contract.wire import decode_message
 from functions import Collector, RunSummary
 from publisher import MetricsPublisher
-from tests.helpers import minute_floor, totals
+from tests.helpers import collector_resources, minute_floor, totals
 
 EVENTS = 120
 MAX_DELIVERY_ATTEMPTS = 5  # the smallest the API accepts
@@ -25,22 +25,7 @@ def _stack(pubsub_address: str, monitoring_address: str, project: str) -> tuple[
         collect_budget_seconds=1,
     )
     factory = ClientFactory(settings)
-    topics, subscriber = factory.publisher(), factory.subscriber()
-    topics.create_topic(name=settings.topic_path)
-    topics.create_topic(name=settings.dead_letter_topic_path)
-    subscriber.create_subscription(
-        request={
-            "name": settings.subscription_path,
-            "topic": settings.topic_path,
-            "ack_deadline_seconds": 60,
-            "dead_letter_policy": {
-                "dead_letter_topic": settings.dead_letter_topic_path,
-                "max_delivery_attempts": MAX_DELIVERY_ATTEMPTS,
-            },
-        }
-    )
-    letters = f"projects/{project}/subscriptions/dead-letters"
-    subscriber.create_subscription(name=letters, topic=settings.dead_letter_topic_path)
+    letters = collector_resources(factory, settings, max_delivery_attempts=MAX_DELIVERY_ATTEMPTS)
     return settings, factory, letters
 
 
