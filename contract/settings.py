@@ -44,6 +44,10 @@ class Settings:
     spool_dir: str | None = None
     """Where the publisher keeps events Pub/Sub did not take yet (``HELIOS_METRICS_SPOOL_DIR``);
     default ``$XDG_CACHE_HOME/helios-metrics/spool`` (``~/.cache/…``)."""
+    ledger_dir: str | None = None
+    """Where the collector keeps its journal of what it wrote (``HELIOS_LEDGER_DIR``), so that a
+    collector restarted after dying between writing and acknowledging counts nothing twice. Unset:
+    the ledger lives in the instance's memory only (see the README's guarantees)."""
 
     _ENV: ClassVar[dict[str, str]] = {
         "project_id": "GOOGLE_CLOUD_PROJECT",
@@ -56,6 +60,7 @@ class Settings:
         "window_seconds": "HELIOS_WINDOW_SECONDS",
         "collect_budget_seconds": "HELIOS_COLLECT_BUDGET_SECONDS",
         "location": "HELIOS_LOCATION",
+        "ledger_dir": "HELIOS_LEDGER_DIR",
     }
 
     @classmethod
@@ -98,6 +103,13 @@ class Settings:
     @property
     def spool_root(self) -> Path:
         return Path(self.spool_dir) if self.spool_dir else Path.home() / ".cache" / "helios-metrics" / "spool"
+
+    @property
+    def journal_path(self) -> Path | None:
+        """The collector's journal file, one per subscription; None without ``ledger_dir``."""
+        if not self.ledger_dir:
+            return None
+        return Path(self.ledger_dir) / f"{self.require_project()}--{self.subscription}.journal"
 
     @property
     def topic_path(self) -> str:

@@ -11,7 +11,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from google.api_core import exceptions
@@ -19,7 +19,7 @@ from google.api_core import exceptions
 from contract.catalog import MetricSpec, spec
 from contract.settings import Settings
 
-from .aggregate import AggregationLimits, WindowAggregator
+from .aggregate import AggregationLimits, ContributionKey, WindowAggregator
 from .decisions import (
     PulledMessage,
     RunSummary,
@@ -30,9 +30,10 @@ from .decisions import (
     own_counts,
     settle,
 )
+from .journal import IntendedPoint, Intent, Journal, JournalBusy
 from .ledger import Ledger
 from .subscription import MessageSource, Subscription
-from .timeseries import LaneBook, ResourceIdentity, to_series_points
+from .timeseries import LaneBook, ResourceIdentity, SeriesPoint, to_series_points
 from .writer import MonitoringWriter, WriteReport
 
 if TYPE_CHECKING:
@@ -58,13 +59,17 @@ class Collector:
         instance: str | None = None,
         clock: Callable[[], int] = time.time_ns,
         monotonic: Callable[[], float] = time.monotonic,
+        journal: Journal | None = None,
     ) -> None:
         self._settings = settings
         self._source, self._writer = source, writer
         self.instance = instance or f"c-{secrets.token_hex(4)}"
         self._resource = ResourceIdentity(self.instance, location=settings.location)
         self._lanes = LaneBook()
-        self._ledger = Ledger()
+        self._journal = journal
+        self._ledger = Ledger(track_changes=journal is not None)
+        self._recovered = journal is None
+        self._runs = 0
         self._limits = AggregationLimits(window_ns=settings.window_seconds * NS)
         self._clock, self._monotonic = clock, monotonic
         self._run_lock = threading.Lock()
@@ -85,7 +90,7 @@ class Collector:
         """A collector on the generated clients (what :func:`~functions.build_collector` uses)."""
         source = Subscription(settings, subscriber, publisher_api, pull_wait_s)
         writer = MonitoringWriter(metric_client, settings.require_project(), clock=monotonic)
-        return cls(settings, source, writer, instance, clock, monotonic)
+        return cls(settings, source, writer, instance, clock, monotonic, _open_journal(settings))
 
     # --- the run ----------------------------------------------------------------------------
     def collect_once(self, budget_s: float | None = None) -> RunSummary:
@@ -96,6 +101,11 @@ class Collector:
         started = self._monotonic()
         deadline = started + budget_s
         summary = RunSummary()
+        self._runs += 1
+        run = f"{self.instance}/{self._runs}"
+        if not self._recovered and not self._recover():
+            summary.transient_failure = True  # pulling now could count a dead run's messages again
+            return summary
         held = self._pull(started, deadline - min(15.0, budget_s / 3), summary)
         self._keep_alive(held)
         aggregator = WindowAggregator(self._limits, self._clock())
@@ -108,7 +118,10 @@ class Collector:
         lag = aggregator.lag_point()
         points += [lag] if lag is not None else []
         self._ensure_descriptors({p.metric for p in points})
-        report = self._writer.write(to_series_points(points, self._lanes, self._resource), deadline)
+        series_points = to_series_points(points, self._lanes, self._resource)
+        if self._journal is not None:
+            self._journal.intend(_intent(run, live, series_points, aggregator.keys))
+        report = self._writer.write(series_points, deadline)
         summary.points, summary.requests = len(report.written), report.requests
         summary.series = len({p.series for p in report.written})
         summary.write_errors = report.transient_errors + len(report.transient) + len(report.permanent)
@@ -116,9 +129,39 @@ class Collector:
         permanent = {p.contribution: reason for p, reason in report.permanent}
         settle(live, aggregator.keys, written, permanent, self._ledger, summary)
         self._dead_letter([m for m in live if m.dead_letter and m.acknowledge], summary)
+        if self._journal is not None:
+            self._journal.record(run, self._ledger.take_changes())  # durable before any ack
         self._acknowledge(held, summary)
         self._write_own_errors(report, deadline)
         return summary
+
+    def _recover(self) -> bool:
+        """Load the journal; settle the runs that died mid-write by asking Monitoring which of
+        their points exist. False (and nothing pulled) while Monitoring cannot answer."""
+        assert self._journal is not None
+        state = self._journal.load()
+        self._ledger.restore(state.completed, state.partial)
+        for intent in state.open_intents:
+            try:
+                present = self._writer.present(
+                    [(p.metric_type, p.metric_labels, p.task_id, p.end_ns) for p in intent.points]
+                )
+            except exceptions.GoogleAPIError as err:
+                _log.error("cannot read back the points of interrupted run %s (%s); not pulling", intent.run, err)
+                return False
+            for key, indexes in intent.messages.items():
+                landed = [intent.points[i].contribution for i in indexes if i in present]
+                if len(landed) == len(indexes):
+                    self._ledger.complete(key)
+                else:
+                    self._ledger.note_written(key, landed)
+            self._journal.record(intent.run, self._ledger.take_changes())
+            _log.warning(
+                "interrupted run %s: %d of its %d points had been written", intent.run, len(present), len(intent.points)
+            )
+        self._journal.compact_if_large(self._ledger.snapshot(), force=bool(state.open_intents))
+        self._recovered = True
+        return True
 
     def _ensure_descriptors(self, specs: Iterable[MetricSpec]) -> None:
         try:
@@ -130,7 +173,12 @@ class Collector:
         held: list[PulledMessage] = []
         self._extended_at = started
         while self._monotonic() < pull_until:
-            pulled = self._source.pull()
+            try:
+                pulled = self._source.pull()
+            except exceptions.GoogleAPIError as err:  # Pub/Sub down: write and settle what is held
+                _log.error("pull failed (%s); this run settles the %d messages it holds", err, len(held))
+                summary.transient_failure = True
+                break
             if not pulled:
                 break
             held.extend(pulled)
@@ -183,3 +231,31 @@ class Collector:
         self._ensure_descriptors({spec("collector_write_errors")})
         points = to_series_points(aggregator.points(), self._lanes, self._resource)
         self._writer.write(points, max(deadline, self._monotonic() + 5))
+
+
+def _open_journal(settings: Settings) -> Journal | None:
+    path = settings.journal_path
+    if path is None:
+        return None
+    try:
+        return Journal(path)
+    except JournalBusy as err:
+        _log.error("%s: this instance keeps its ledger in memory only", err)
+        return None
+
+
+def _intent(run: str, live: list[PulledMessage], points: list[SeriesPoint], keys: Sequence[ContributionKey]) -> Intent:
+    """What the run is about to write, and which messages each point carries."""
+    index_of = {p.contribution: i for i, p in enumerate(points) if p.contribution >= 0}
+    intended = [
+        IntendedPoint(p.metric_type, p.metric_labels, p.resource_labels["task_id"], p.end_ns, keys[p.contribution])
+        for p in points
+        if p.contribution >= 0
+    ]
+    renumber = {old: new for new, old in enumerate(i for i, p in enumerate(points) if p.contribution >= 0)}
+    messages = {}
+    for message in live:
+        if message.key is None or message.outcome is None:
+            continue
+        messages[message.key] = [renumber[index_of[c]] for c in message.outcome.contributions if c in index_of]
+    return Intent(run, intended, messages)

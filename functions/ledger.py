@@ -1,10 +1,11 @@
-"""What this collector instance has already written, so redelivered messages are counted once.
+"""What this collector has already written, so redelivered messages are counted once.
 
 A message is known by its ``(producer, batch)``: every copy of it — a Pub/Sub redelivery, or a
 batch both published and spooled by a publisher under stress — carries the same one. ``completed``
 remembers messages whose every contribution was written; ``partial`` remembers, for messages a
 transient failure left unacked, which (metric, labels, window) contributions were written already.
-In memory, per instance: a new instance starts empty (see the README's guarantees).
+In memory, per instance; with a :class:`~functions.journal.Journal` the changes of each run are
+also made durable, so a collector restarted after a crash starts where the dead one stopped.
 """
 
 from __future__ import annotations
@@ -15,17 +16,22 @@ from collections.abc import Iterable
 
 from .aggregate import ContributionKey
 
-__all__ = ["Ledger", "MessageKey"]
+__all__ = ["Ledger", "LedgerChanges", "MessageKey"]
 
 MessageKey = tuple[str, int]
+LedgerChanges = tuple[list[MessageKey], dict[MessageKey, set[ContributionKey]]]
+"""Completed keys (in order) and partial notes since the last :meth:`Ledger.take_changes`."""
 
 
 class Ledger:
-    def __init__(self, max_completed: int = 500_000) -> None:
+    def __init__(self, max_completed: int = 500_000, track_changes: bool = False) -> None:
         self._lock = threading.Lock()
         self._completed: OrderedDict[MessageKey, None] = OrderedDict()
         self._partial: dict[MessageKey, set[ContributionKey]] = {}
         self._max = max_completed
+        self._track = track_changes
+        self._new_completed: list[MessageKey] = []
+        self._new_partial: dict[MessageKey, set[ContributionKey]] = {}
 
     def is_completed(self, key: MessageKey) -> bool:
         with self._lock:
@@ -37,12 +43,42 @@ class Ledger:
 
     def complete(self, key: MessageKey) -> None:
         with self._lock:
-            self._partial.pop(key, None)
-            self._completed[key] = None
-            self._completed.move_to_end(key)
-            while len(self._completed) > self._max:
-                self._completed.popitem(last=False)
+            self._complete(key)
+            if self._track:
+                self._new_partial.pop(key, None)
+                self._new_completed.append(key)
+
+    def _complete(self, key: MessageKey) -> None:
+        self._partial.pop(key, None)
+        self._completed[key] = None
+        self._completed.move_to_end(key)
+        while len(self._completed) > self._max:
+            self._completed.popitem(last=False)
 
     def note_written(self, key: MessageKey, contributions: Iterable[ContributionKey]) -> None:
+        contributions = set(contributions)
         with self._lock:
             self._partial.setdefault(key, set()).update(contributions)
+            if self._track and contributions:
+                self._new_partial.setdefault(key, set()).update(contributions)
+
+    def take_changes(self) -> LedgerChanges:
+        """What changed since the last call (only with ``track_changes``), for the journal."""
+        with self._lock:
+            changes = self._new_completed, self._new_partial
+            self._new_completed, self._new_partial = [], {}
+            return changes
+
+    def snapshot(self) -> LedgerChanges:
+        """Everything it holds, oldest completed first (what a compacted journal keeps)."""
+        with self._lock:
+            return list(self._completed), {k: set(v) for k, v in self._partial.items()}
+
+    def restore(self, completed: Iterable[MessageKey], partial: dict[MessageKey, set[ContributionKey]]) -> None:
+        """Load a journal's state (not tracked as changes: it is durable already)."""
+        with self._lock:
+            for key in completed:
+                self._complete(key)
+            for key, contributions in partial.items():
+                if key not in self._completed:
+                    self._partial.setdefault(key, set()).update(contributions)

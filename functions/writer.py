@@ -9,6 +9,7 @@ first time and counts as written — nothing is ever sent twice into a series.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -131,6 +132,33 @@ class MonitoringWriter:
                 )
             self._described.add(spec.type)
 
+    def present(self, points: Sequence[tuple[str, dict[str, str], str, int]]) -> set[int]:
+        """Which of these ``(metric type, metric labels, task_id, end ns)`` points Monitoring holds
+        (indexes). One ListTimeSeries per metric type; a failure raises (the caller retries later)."""
+        wanted: dict[str, dict[tuple[tuple[tuple[str, str], ...], str, int], int]] = {}
+        for index, (metric_type, wanted_labels, task_id, end_ns) in enumerate(points):
+            wanted.setdefault(metric_type, {})[(tuple(sorted(wanted_labels.items())), task_id, end_ns)] = index
+        found: set[int] = set()
+        for metric_type, keys in wanted.items():
+            tasks = sorted({task for _, task, _ in keys})
+            ends = [end for _, _, end in keys]
+            quoted = ", ".join(json.dumps(t) for t in tasks)
+            request = metric_service.ListTimeSeriesRequest(
+                name=f"projects/{self._project}",
+                filter=f'metric.type = "{metric_type}" AND resource.labels.task_id = one_of({quoted})',
+                interval={"start_time": _timestamp(min(ends) - NS), "end_time": _timestamp(max(ends))},
+            )
+            for wrapped in self._client.list_time_series(request=request, timeout=self._timeout):
+                series = metric.TimeSeries.pb(wrapped)
+                labels = tuple(sorted(series.metric.labels.items()))
+                task = series.resource.labels.get("task_id", "")
+                for sample in series.points:
+                    end = sample.interval.end_time
+                    hit = keys.get((labels, task, end.seconds * NS + end.nanos))
+                    if hit is not None:
+                        found.add(hit)
+        return found
+
     def write(self, points: Sequence[SeriesPoint], deadline: float) -> WriteReport:
         """Write everything before ``deadline`` (a ``clock()`` value) if the service allows."""
         report = WriteReport()
@@ -198,6 +226,11 @@ class MonitoringWriter:
                 report.permanent.append((point, failure.reason))
         ambiguous = unexplained > 0 or any(code_name(e.status.code) in AMBIGUOUS_CODES for e in summary.errors)
         return retry, ambiguous
+
+
+def _timestamp(ns: int) -> dict[str, int]:
+    seconds, nanos = divmod(ns, NS)
+    return {"seconds": seconds, "nanos": nanos}
 
 
 def _summary_of(err: exceptions.GoogleAPICallError) -> Any:  # the raw CreateTimeSeriesSummary, or None

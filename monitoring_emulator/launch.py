@@ -63,11 +63,21 @@ class ManagedProcess:
     def pid(self) -> int:
         return self.process.pid
 
-    def log_tail(self, lines: int = 30) -> str:
+    def log_tail(self, lines: int = 30, since: int = 0) -> str:
+        """The last ``lines`` lines of the log, from byte ``since`` on (a restart appends to it)."""
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            with open(self.log_path, "rb") as log:
+                log.seek(since)
+                text = log.read().decode(errors="replace")
         except OSError:
             return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def kill(self) -> None:
+        """SIGKILL the whole group at once, as a crash would; nothing gets to clean up."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM the group, then SIGKILL it if it has not exited within ``timeout`` seconds."""
@@ -152,13 +162,16 @@ def start_monitoring_emulator(
 def start_pubsub_emulator(
     port: int | None = None, log_dir: str | Path | None = None, timeout: float = 90.0
 ) -> PubSubEmulatorProcess:
-    """Run the official emulator (``gcloud beta emulators pubsub start``) on a free port."""
+    """Run the official emulator (``gcloud beta emulators pubsub start``) on a free port, or on
+    ``port`` again after a crash. It keeps nothing across restarts: topics, subscriptions and
+    unacknowledged messages die with it (real Pub/Sub keeps them)."""
     gcloud = shutil.which("gcloud")
     if gcloud is None:
         raise EmulatorUnavailable("gcloud is not installed: the official Pub/Sub emulator cannot run")
     port = port or free_port()
     work_dir = _work_dir(log_dir)
     log_path = work_dir / f"pubsub-emulator-{port}.log"
+    since = log_path.stat().st_size if log_path.exists() else 0  # a restart on the same port appends
     data_dir = tempfile.mkdtemp(prefix="pubsub-data-", dir=work_dir)
     argv = [gcloud, "beta", "emulators", "pubsub", "start", f"--host-port=127.0.0.1:{port}", f"--data-dir={data_dir}"]
     with open(log_path, "ab") as log:
@@ -168,7 +181,7 @@ def start_pubsub_emulator(
     handle = PubSubEmulatorProcess(process, log_path, f"127.0.0.1:{port}")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        log_text = handle.log_tail(200)
+        log_text = handle.log_tail(200, since)
         if "BindException" in log_text or process.poll() is not None:
             break
         if "Server started" in log_text and _port_open("127.0.0.1", port):

@@ -137,6 +137,7 @@ class Sender:
     ) -> None:
         self._buffer, self._options, self._producer = buffer, options, producer
         self._spool, self._sample = spool, sample
+        self._warned_no_spool = False
         self._courier = _Courier(publish)
         self._batch = 0
         self._pending: deque[_Packed] = deque()  # packed, not in flight, oldest first
@@ -348,13 +349,16 @@ class Sender:
             )
 
     def _spill_over_limit(self) -> None:
-        """Keep at most ``memory_limit_bytes`` of packed messages in memory: the oldest go to the spool."""
-        self._spill(self._options.memory_limit_bytes)
+        """Keep at most ``memory_limit_bytes`` of packed messages in memory: the oldest go to the
+        spool, or, when it cannot take them, are dropped and counted (memory stays bounded)."""
+        self._spill(self._options.memory_limit_bytes, forced=True)
 
     def _spill_all(self) -> None:
-        self._spill(0)
+        """A flush is waiting during an outage: make what is pending durable. What the spool
+        cannot take (full disk, read-only, none configured) stays in memory for the next attempt."""
+        self._spill(0, forced=False)
 
-    def _spill(self, keep_bytes: int) -> None:
+    def _spill(self, keep_bytes: int, forced: bool) -> None:
         """Move the oldest pending messages to the spool until at most ``keep_bytes`` stay in memory."""
         with self._lock:
             held = sum(len(p.message.data) for p in self._pending)
@@ -363,21 +367,31 @@ class Sender:
                 if not self._pending:
                     return
                 packed = self._pending.popleft()
-            held -= len(packed.message.data)
-            self._store(packed)
+            if self._store(packed):
+                held -= len(packed.message.data)
+            elif forced:
+                held -= len(packed.message.data)
+                _log.error("over the memory limit with no usable spool: dropping %d metric events", packed.count)
+                self._settle(packed, "dropped")
+            else:
+                with self._lock:
+                    self._pending.appendleft(packed)
+                return
 
-    def _store(self, packed: _Packed) -> None:
+    def _store(self, packed: _Packed) -> bool:
+        """Spool one message; False (logged, not settled) when there is no usable spool."""
         if self._spool is None:
-            _log.error("no spool configured: dropping %d metric events", packed.count)
-            self._settle(packed, "dropped")
-            return
+            if not self._warned_no_spool:
+                _log.error("no usable spool: %d metric events wait in memory for Pub/Sub", packed.count)
+                self._warned_no_spool = True
+            return False
         try:
             self._spool.put(packed.message)
         except OSError as err:
-            _log.error("cannot write the metrics spool (%s): dropping %d events", err, packed.count)
-            self._settle(packed, "dropped")
-            return
+            _log.error("cannot write the metrics spool (%s): %d events wait in memory", err, packed.count)
+            return False
         self._settle(packed, "spooled")
+        return True
 
     def _replay(self) -> None:
         """Publish spooled messages, oldest first, many to a request; on failure release them."""
@@ -410,5 +424,6 @@ class Sender:
         with self._lock:
             stuck = [p for p in self._inflight if not p.settled]
         for packed in stuck:
-            self._store(packed)
-        self._spill_all()
+            if not self._store(packed):
+                self._settle(packed, "dropped")
+        self._spill(0, forced=True)  # the process is ending: what the spool refuses is lost
