@@ -82,6 +82,7 @@ class _Tally:
 class _Packed:
     message: EncodedMessage
     first: int  # index of its first event in this producer's stream
+    at: float = 0.0  # monotonic time it was packed
     settled: bool = False
 
     @property
@@ -138,6 +139,7 @@ class Sender:
         self._buffer, self._options, self._producer = buffer, options, producer
         self._spool, self._sample = spool, sample
         self._warned_no_spool = False
+        self._spool_failures = 0
         self._courier = _Courier(publish)
         self._batch = 0
         self._pending: deque[_Packed] = deque()  # packed, not in flight, oldest first
@@ -259,6 +261,8 @@ class Sender:
         due = self._pending and (now >= self._next_attempt or urgent)
         if due and not self._publish_pending() and (self._flush_waiters > 0 or self._stop):
             self._spill_all()  # someone is waiting: make the events durable now
+        elif not self._healthy:
+            self._spill_older_than(now - self._options.max_unspooled_s)
         self._spill_over_limit()
         if self._spool is not None and not self._stop and (self._healthy or time.monotonic() >= self._next_attempt):
             self._replay()  # when healthy, or as the probe that finds Pub/Sub back
@@ -285,7 +289,7 @@ class Sender:
                 first = self.drained
                 self.drained += len(chunk)
                 for message in self._encode(chunk):
-                    self._pending.append(_Packed(message, first))
+                    self._pending.append(_Packed(message, first, time.monotonic()))
                     first += message.event_count
             if once:
                 return
@@ -358,6 +362,19 @@ class Sender:
         cannot take (full disk, read-only, none configured) stays in memory for the next attempt."""
         self._spill(0, forced=False)
 
+    def _spill_older_than(self, cutoff: float) -> None:
+        """During an outage, nothing stays only in memory for long: a SIGKILL loses at most
+        ``max_unspooled_s`` of events. What the spool cannot take stays in memory."""
+        while True:
+            with self._lock:
+                if not self._pending or self._pending[0].at > cutoff:
+                    return
+                packed = self._pending.popleft()
+            if not self._store(packed):
+                with self._lock:
+                    self._pending.appendleft(packed)
+                return
+
     def _spill(self, keep_bytes: int, forced: bool) -> None:
         """Move the oldest pending messages to the spool until at most ``keep_bytes`` stay in memory."""
         with self._lock:
@@ -388,8 +405,13 @@ class Sender:
         try:
             self._spool.put(packed.message)
         except OSError as err:
-            _log.error("cannot write the metrics spool (%s): %d events wait in memory", err, packed.count)
+            self._spool_failures += 1
+            if self._spool_failures % 100 == 1:  # every round retries: log the first and every 100th
+                _log.error(
+                    "cannot write the metrics spool (%s, %d times): events wait in memory", err, self._spool_failures
+                )
             return False
+        self._spool_failures = 0
         self._settle(packed, "spooled")
         return True
 

@@ -81,11 +81,16 @@ class Spool:
         attrs = message.attributes
         name = f"{time.time_ns():020d}-{attrs['producer']}-{attrs['batch']}-{message.event_count}{_SUFFIX}"
         temporary = self.directory / f".{name}.tmp"
-        with open(temporary, "wb") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.rename(self.directory / name)
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(body)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temporary.rename(self.directory / name)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink()  # a full disk must not keep half-written files
+            raise
 
     def _make_room(self, incoming: int) -> None:
         """Evict the oldest files when the spool would pass its limit. The directory is scanned

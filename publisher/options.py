@@ -26,6 +26,9 @@ class PublisherOptions:
     memory_limit_bytes: int = 64 * 1024 * 1024
     """Packed (compressed) messages kept in memory while Pub/Sub is slow or down — about 5 million
     events; past it the oldest are spilled to the spool."""
+    max_unspooled_s: float = 2.0
+    """While Pub/Sub is failing, the longest a packed message stays in memory only before it is
+    written to the spool — what a SIGKILL (OOM killer, preemption) during an outage can lose."""
     spool_limit_bytes: int = 256 * 1024 * 1024
     """On-disk spool size; past it the oldest spooled messages are dropped, counted and logged."""
     publish_timeout_s: float = 5.0

@@ -124,6 +124,22 @@ def test_memory_limit_spills_the_oldest_to_the_spool_during_an_outage(tmp_path):
     sender.stop(0.5)
 
 
+def test_during_an_outage_nothing_stays_in_memory_only_past_max_unspooled_s(tmp_path):
+    """Well under the memory limit, packed messages still reach the spool within the time bound:
+    a SIGKILL during an outage loses at most that much."""
+    pubsub = FakePubSub()
+    pubsub.failing = True
+    buffer, sender = make_sender(tmp_path, pubsub, max_unspooled_s=0.3, max_backoff_s=60, publish_deadline_s=0.1)
+    buffer.extend(stage_event(i) for i in range(1000))
+    sender.wake()
+    spool = Spool(tmp_path / "spool", 10**9)
+    deadline = time.monotonic() + 10
+    while spool.backlog()[1] < 1000 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert (sender.pending_events, spool.backlog()[1]) == (0, 1000)
+    sender.stop(0.5)
+
+
 def test_a_recording_thread_that_outruns_the_disk_spills_itself(tmp_path):
     """Pub/Sub down and the caller packing faster than the background thread spills: the caller's
     own pack spills past the limit, so memory stays bounded at any recording rate."""
