@@ -44,8 +44,8 @@ __all__ = ["Collector", "RunSummary"]
 
 _log = logging.getLogger("functions.collector")
 NS = 1_000_000_000
-_ACK_EXTENSION_S = 120  # held messages get this much more time, every 20 s of a run
-_EXTEND_EVERY_S = 20.0  # the subscription's own deadline is at least 60 s
+_ACK_EXTENSION_S = 120  # held messages get this much time when pulled, and again every 20 s of a run
+_EXTEND_EVERY_S = 20.0
 
 
 class Collector:
@@ -182,6 +182,8 @@ class Collector:
             if not pulled:
                 break
             held.extend(pulled)
+            # whatever the subscription's ack deadline, this run holds its messages from now on
+            self._source.modify_deadlines([m.ack_id for m in pulled], _ACK_EXTENSION_S)
             self._keep_alive(held)
         summary.pulled = len(held)
         return held

@@ -4,6 +4,7 @@ message source and an in-memory Monitoring client (the integration tests use the
 from __future__ import annotations
 
 import grpc
+from google.api_core import exceptions
 
 from contract.settings import Settings
 from contract.wire import decode_message
@@ -153,6 +154,30 @@ def test_a_long_run_extends_the_deadlines_of_the_messages_it_holds():
     summary = collector(source, client, FakeClock(step=6.0)).collect_once(budget_s=120)
     assert summary.acked == 4
     assert any(seconds == 120 for _, seconds in source.extended)
+
+
+def test_messages_are_held_from_the_pull_on_whatever_the_subscriptions_ack_deadline():
+    source, client = FakeSource(pull_size=2), FakeMetricService()
+    for batch in range(4):
+        source.publish("p1", batch, [stage("a", 10)])
+    collector(source, client).collect_once()
+    assert source.extended[:2] == [(2, 120), (2, 120)]  # each pull's messages, before anything else
+
+
+def test_a_pull_that_fails_mid_run_settles_what_the_run_holds():
+    class Failing(FakeSource):
+        def pull(self):
+            if self.acked or len(self.outstanding) >= 2:
+                raise exceptions.ServiceUnavailable("failed to connect to all addresses")
+            return super().pull()
+
+    source, client = Failing(pull_size=2), FakeMetricService()
+    for batch in range(3):
+        source.publish("p1", batch, [stage("a", 10)] * 2)
+    summary = collector(source, client).collect_once()
+    assert (summary.pulled, summary.events, summary.acked, summary.transient_failure) == (2, 4, 2, True)
+    assert runs(client) == {"a": 4}
+    assert len(source.queue) == 1  # the third message waits in Pub/Sub
 
 
 def test_a_run_stops_pulling_when_its_budget_is_spent_and_leaves_the_rest_queued():
