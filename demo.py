@@ -19,7 +19,6 @@ import json
 import math
 import os
 import random
-import shutil
 import signal
 import socket
 import subprocess
@@ -36,6 +35,8 @@ from contract import ClientFactory, Settings
 from functions.report import PerformanceReporter, report_lines
 from monitoring_emulator.launch import (
     ManagedProcess,
+    chromium,
+    screenshot,
     start_function,
     start_monitoring_emulator,
     start_pubsub_emulator,
@@ -153,8 +154,7 @@ def _functions_framework(env: dict[str, str], work: Path) -> tuple[ManagedProces
 
 
 def _screenshots(console: str, project: str) -> list[Path]:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
+    if chromium() is None:
         print("   chromium is not installed: no screenshots (make browser installs it)")
         return []
     OUTPUT.mkdir(exist_ok=True)
@@ -163,28 +163,7 @@ def _screenshots(console: str, project: str) -> list[Path]:
         "dashboard-performance.png": f"{console}/dashboards/{project}/helios-performance?range=1d",
         "incidents.png": f"{console}/incidents",
     }
-    saved = []
-    for name, url in pages.items():
-        target = OUTPUT / name
-        subprocess.run(
-            [
-                browser,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--hide-scrollbars",
-                "--window-size=1280,2300",
-                f"--screenshot={target}",
-                url,
-            ],
-            capture_output=True,
-            timeout=90,
-            check=False,
-        )
-        if target.exists():
-            saved.append(target)
-    return saved
+    return [OUTPUT / name for name, url in pages.items() if screenshot(url, OUTPUT / name, (1280, 2300))]
 
 
 def main(argv: list[str] | None = None) -> int:

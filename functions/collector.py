@@ -8,6 +8,7 @@ a collector at any instant.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import threading
 import time
@@ -44,7 +45,7 @@ __all__ = ["Collector", "RunSummary"]
 
 _log = logging.getLogger("functions.collector")
 NS = 1_000_000_000
-_ACK_EXTENSION_S = 120  # held messages get this much time when pulled, and again every 20 s of a run
+_HOLD_MARGIN_S = 15  # held messages stay ours until the run's deadline plus this (dead letters, acks)
 _EXTEND_EVERY_S = 20.0
 
 
@@ -74,6 +75,7 @@ class Collector:
         self._clock, self._monotonic = clock, monotonic
         self._run_lock = threading.Lock()
         self._extended_at = 0.0
+        self._deadline = 0.0
 
     @classmethod
     def from_clients(
@@ -99,7 +101,7 @@ class Collector:
 
     def _run(self, budget_s: float) -> RunSummary:
         started = self._monotonic()
-        deadline = started + budget_s
+        deadline = self._deadline = started + budget_s
         summary = RunSummary()
         self._runs += 1
         run = f"{self.instance}/{self._runs}"
@@ -151,7 +153,7 @@ class Collector:
                 return False
             for key, indexes in intent.messages.items():
                 landed = [intent.points[i].contribution for i in indexes if i in present]
-                if len(landed) == len(indexes):
+                if len(landed) == len(indexes) and key not in intent.lettered:
                     self._ledger.complete(key)
                 else:
                     self._ledger.note_written(key, landed)
@@ -182,17 +184,22 @@ class Collector:
             if not pulled:
                 break
             held.extend(pulled)
-            # whatever the subscription's ack deadline, this run holds its messages from now on
-            self._source.modify_deadlines([m.ack_id for m in pulled], _ACK_EXTENSION_S)
+            # whatever the subscription's ack deadline, this run holds its messages from now on —
+            # no longer than it can need them, so a crashed run's messages come back soon
+            self._source.modify_deadlines([m.ack_id for m in pulled], self._hold_seconds())
             self._keep_alive(held)
         summary.pulled = len(held)
         return held
+
+    def _hold_seconds(self) -> int:
+        """Ack deadline that covers the rest of this run (Pub/Sub accepts 10 to 600 s)."""
+        return max(10, min(600, math.ceil(self._deadline - self._monotonic()) + _HOLD_MARGIN_S))
 
     def _keep_alive(self, held: list[PulledMessage]) -> None:
         """Extend the ack deadlines of held messages once 20 s passed since the last extension, so a
         long run is not redelivered under us."""
         if held and self._monotonic() - self._extended_at > _EXTEND_EVERY_S:
-            self._source.modify_deadlines([h.ack_id for h in held], _ACK_EXTENSION_S)
+            self._source.modify_deadlines([h.ack_id for h in held], self._hold_seconds())
             self._extended_at = self._monotonic()
 
     def _dead_letter(self, messages: list[PulledMessage], summary: RunSummary) -> int:
@@ -260,4 +267,5 @@ def _intent(run: str, live: list[PulledMessage], points: list[SeriesPoint], keys
         if message.key is None or message.outcome is None:
             continue
         messages[message.key] = [renumber[index_of[c]] for c in message.outcome.contributions if c in index_of]
-    return Intent(run, intended, messages)
+    lettered = {m.key for m in live if m.key is not None and m.dead_letter}  # its letter may not have gone out
+    return Intent(run, intended, messages, lettered)

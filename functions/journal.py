@@ -52,6 +52,8 @@ class Intent:
     points: list[IntendedPoint]
     messages: dict[MessageKey, list[int]]
     """Each message's points, as indexes into ``points``."""
+    lettered: set[MessageKey] = field(default_factory=set)
+    """Messages that also need a dead letter: their points landing does not complete them."""
 
 
 @dataclass
@@ -97,7 +99,8 @@ class Journal:
                 if "intent" in record:
                     points = [IntendedPoint(p[0], p[1], p[2], int(p[3]), _contribution(p[4])) for p in record["points"]]
                     messages = {_key(m[0]): list(m[1]) for m in record["messages"]}
-                    intents[record["intent"]] = Intent(record["intent"], points, messages)
+                    lettered = {_key(k) for k in record.get("lettered", ())}
+                    intents[record["intent"]] = Intent(record["intent"], points, messages, lettered)
                     continue
                 intents.pop(record.get("done", ""), None)
                 for raw in record.get("completed", ()):
@@ -120,6 +123,7 @@ class Journal:
                     [p.metric_type, p.metric_labels, p.task_id, p.end_ns, list(p.contribution)] for p in intent.points
                 ],
                 "messages": [[list(key), indexes] for key, indexes in intent.messages.items()],
+                "lettered": [list(key) for key in intent.lettered],
             }
         )
 

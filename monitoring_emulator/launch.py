@@ -27,7 +27,9 @@ __all__ = [
     "ManagedProcess",
     "MonitoringEmulatorProcess",
     "PubSubEmulatorProcess",
+    "chromium",
     "free_port",
+    "screenshot",
     "start_function",
     "start_monitoring_emulator",
     "start_pubsub_emulator",
@@ -209,3 +211,23 @@ def start_function(source: Path, target: str, env: dict[str, str], log_path: Pat
             start_new_session=True,
         )
     return ManagedProcess(process, log_path), f"http://127.0.0.1:{port}/"
+
+
+def chromium() -> str | None:
+    """Debian's chromium, if installed (``make browser`` installs it)."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def screenshot(url: str, target: Path, window: tuple[int, int]) -> bool:
+    """Save a PNG of ``url`` (a loopback or file URL) with headless chromium; False without it."""
+    browser = chromium()
+    if browser is None:
+        return False
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--hide-scrollbars"]
+    subprocess.run(
+        [browser, *flags, f"--window-size={window[0]},{window[1]}", f"--screenshot={target}", url],
+        capture_output=True,
+        timeout=90,
+        check=False,
+    )
+    return target.exists()

@@ -8,6 +8,10 @@ from typing import Any
 from google.api import distribution_pb2
 from google.cloud import monitoring_v3
 
+from monitoring_emulator.relay import TcpRelay
+
+__all__ = ["TcpRelay"]  # re-exported: tests import it from here
+
 HELIOS = "custom.googleapis.com/helios"
 TASK = {"location": "us-central1", "namespace": "helios", "job": "collector", "task_id": "t-1"}
 
@@ -193,84 +197,6 @@ def totals(
         which = monitoring_v3.TypedValue.pb(value).WhichOneof("value")
         out[key] = getattr(value, which)
     return out
-
-
-class TcpRelay:
-    """Forwards a loopback port to a target address; ``close_door`` refuses connections and cuts
-    the open ones, ``open_door`` lets traffic through again (possibly to a new target)."""
-
-    def __init__(self, target: str) -> None:
-        import socket
-        import threading
-
-        self.target = target
-        self._listener = socket.socket()
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
-        self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
-        self._open = True
-        self._sockets: list[Any] = []
-        self._lock = threading.Lock()
-        self._listener.listen(64)
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        import socket
-        import threading
-
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            if not self._open:
-                client.close()
-                continue
-            host, port = self.target.rsplit(":", 1)
-            try:
-                upstream = socket.create_connection((host, int(port)), timeout=2)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: Any, sink: Any) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                try:
-                    end.close()
-                except OSError:
-                    pass
-
-    def close_door(self) -> None:
-        import socket
-
-        self._open = False
-        with self._lock:
-            for sock in self._sockets:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            self._sockets.clear()
-
-    def open_door(self, target: str | None = None) -> None:
-        self.target = target or self.target
-        self._open = True
-
-    def stop(self) -> None:
-        self.close_door()
-        self._listener.close()
 
 
 def declare_runs_metric(factory: Any, project: str) -> None:

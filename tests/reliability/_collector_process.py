@@ -65,7 +65,7 @@ def main() -> None:
         pubsub_emulator_host=args.pubsub,
         monitoring_emulator_host=args.monitoring,
         ledger_dir=args.ledger_dir,
-        collect_budget_seconds=10,
+        collect_budget_seconds=4,  # its messages are held 4 + 15 s: a kill's come back soon
     )
     factory = ClientFactory(settings)
     source = _Subscription(settings, factory.subscriber(), factory.publisher_api(), pull_wait_s=0.5)
