@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv test lint typecheck format demo up down browser bench emulator clean
+.PHONY: venv test lint typecheck format demo up down browser bench soak emulator clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,8 +48,11 @@ browser:
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
+soak: $(STAMP) browser  # chromium draws the memory plot
+	$(PY) -m benchmarks.soak
+
 emulator: $(STAMP)
 	$(PY) -m monitoring_emulator
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache demo-output
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache demo-output soak-output

@@ -71,6 +71,9 @@ def main() -> None:
             next_report += 1.0
             print(json.dumps({"t": elapsed, **asdict(metrics.stats)}), flush=True)
         time.sleep(0.02)
+    settle_by = time.monotonic() + 120  # a service keeps running: give the spool time to replay
+    while (metrics.stats.spooled or metrics.stats.pending) and time.monotonic() < settle_by:
+        time.sleep(0.2)
     result = metrics.close(120.0)
     final = {
         "final": True,

@@ -27,6 +27,7 @@ import functools
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -53,6 +54,8 @@ from monitoring_emulator.relay import TcpRelay
 
 REPO = Path(__file__).resolve().parent.parent
 WEEK_HOURS = 7 * 24
+BUDGET_S = 8  # each collector run's budget
+HELD_S = BUDGET_S + 15  # how long a run holds its messages: a killed run's come back after this
 WINDOW_S = 10  # the collector's window, and the schedule: one run per window, as 60 s/60 s in production
 HOSTILE_EXPIRED_EVENTS = 5
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -65,8 +68,8 @@ def _group_rss_mb(pgid: int) -> float | None:
         if not entry.name.isdigit():
             continue
         try:
-            stat = Path(entry.path, "stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid or fields[0] == "Z":  # other groups, and zombies (no memory)
                 continue
             total += int(Path(entry.path, "statm").read_text().split()[1]) * _PAGE
             found = True
@@ -113,7 +116,7 @@ class Soak:
         env.update(
             PUBSUB_EMULATOR_HOST=self.collector_line.address,
             HELIOS_WINDOW_SECONDS=str(WINDOW_S),
-            HELIOS_COLLECT_BUDGET_SECONDS="8",
+            HELIOS_COLLECT_BUDGET_SECONDS=str(BUDGET_S),
             HELIOS_LEDGER_DIR=str(self.work / "ledger"),
         )
         process, url = start_function(REPO / "main.py", "collect_metrics", env, self.work / "function.log")
@@ -269,7 +272,7 @@ class Soak:
                     # drained: nothing pulled twice running, and a killed run's messages are back
                     pulled = summary["pulled"] if summary else 1
                     quiet_runs = quiet_runs + 1 if pulled == 0 else 0
-                    if quiet_runs >= 2 and now - self.last_kill > 75:
+                    if quiet_runs >= 2 and now - self.last_kill > HELD_S + 10:
                         break
                     next_call = now + 2.0  # the week is over: drain quickly
             time.sleep(0.2)
@@ -306,23 +309,34 @@ def _counted(factory: ClientFactory, project: str, start: float, end: float) -> 
     return counted
 
 
-def _letters(factory: ClientFactory, subscription: str) -> list[tuple[str, int, bool]]:
-    """Every dead letter: its reason, the events it carries and whether the soak injected it."""
+def _letters(factory: ClientFactory, subscription: str) -> tuple[list[tuple[str, int, bool]], int]:
+    """Each dead-lettered message once — its reason, its events, whether the soak injected it — and
+    how many letters repeated one (a collector killed after the letter went out but before the ack
+    sends it again when the message comes back: at-least-once, like Pub/Sub's own)."""
     subscriber = factory.subscriber()
-    letters: list[tuple[str, int, bool]] = []
-    while True:
-        response = subscriber.pull(subscription=subscription, max_messages=1000, timeout=10)
+    letters: dict[str, tuple[str, int, bool]] = {}
+    repeats = empty = 0
+    while empty < 3:
+        response = subscriber.pull(subscription=subscription, max_messages=1000, timeout=5)
         if not response.received_messages:
-            return letters
+            empty += 1
+            continue
+        empty = 0
         for received in response.received_messages:
-            attributes = dict(received.message.attributes)
+            message = received.message
+            attributes = dict(message.attributes)
+            original = attributes.get("original_message_id") or message.message_id
+            if original in letters:
+                repeats += 1
+                continue
             reason = attributes.get("dead_letter_reason") or "delivery attempts exhausted (subscription policy)"
             try:
-                events = len(decode_message(received.message.data, attributes).events)
+                events = len(decode_message(message.data, attributes).events)
             except InvalidMessage:
                 events = 0
-            letters.append((reason, events, attributes.get("producer", "").startswith("hostile")))
+            letters[original] = (reason, events, attributes.get("producer", "").startswith("hostile"))
         subscriber.acknowledge(subscription=subscription, ack_ids=[m.ack_id for m in response.received_messages])
+    return list(letters.values()), repeats
 
 
 def _render(samples: list[Sample], out: Path, title: str) -> Path | None:
@@ -341,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out: Path = args.out
     work = out / "work"
+    shutil.rmtree(work, ignore_errors=True)  # a spool or journal left by an earlier soak would replay into this one
     out.mkdir(parents=True, exist_ok=True)
     began = time.time()
     print(f"soak: {args.events:,} events, a simulated week in {args.seconds:.0f} s, with faults", flush=True)
@@ -360,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         final = soak.final or {}
         recorded = {(kind, end // 1_000_000_000): n for kind, end, n in final.get("tally", [])}
         counted = _counted(factory, str(settings.project_id), began - 60, time.time() + 120)
-        letters = _letters(factory, letters_path)
+        letters, repeated_letters = _letters(factory, letters_path)
     books = account(recorded, counted, soak.hostile_events, letters)
     memory = rss_summary(soak.samples)
     summaries = soak.summaries
@@ -371,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         "simulated_days": 7,
         **books.as_dict(),
         "hostile_messages": soak.hostile_messages,
+        "repeated_dead_letters": repeated_letters,
         "duplicates_dropped": sum(s["duplicates"] for s in summaries),
         "collector_runs": len(summaries),
         "collector_calls_cut_by_a_kill": soak.failed_calls,

@@ -133,6 +133,7 @@ class Collector:
         self._dead_letter([m for m in live if m.dead_letter and m.acknowledge], summary)
         if self._journal is not None:
             self._journal.record(run, self._ledger.take_changes())  # durable before any ack
+            self._journal.compact_if_large(self._ledger.snapshot)
         self._acknowledge(held, summary)
         self._write_own_errors(report, deadline)
         return summary
@@ -161,7 +162,7 @@ class Collector:
             _log.warning(
                 "interrupted run %s: %d of its %d points had been written", intent.run, len(present), len(intent.points)
             )
-        self._journal.compact_if_large(self._ledger.snapshot(), force=bool(state.open_intents))
+        self._journal.compact_if_large(self._ledger.snapshot, force=bool(state.open_intents))
         self._recovered = True
         return True
 

@@ -20,7 +20,7 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,7 +30,7 @@ from .ledger import LedgerChanges, MessageKey
 
 __all__ = ["IntendedPoint", "Intent", "Journal", "JournalBusy", "JournalState"]
 
-_COMPACT_AT_BYTES = 16 * 1024 * 1024
+_COMPACT_AT_BYTES = 4 * 1024 * 1024  # or twice the last compacted size, whichever is larger
 
 
 class JournalBusy(RuntimeError):
@@ -82,6 +82,7 @@ class Journal:
             self._lock.close()
             raise JournalBusy(f"{path} is held by another collector") from None
         self._file: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115
+        self._compacted_bytes = 0
 
     # --- reading ----------------------------------------------------------------------------
     def load(self) -> JournalState:
@@ -132,11 +133,12 @@ class Journal:
         completed, partial = changes
         self._append({"done": run, "completed": [list(k) for k in completed], "partial": _partial(partial)})
 
-    def compact_if_large(self, snapshot: LedgerChanges, force: bool = False) -> None:
-        """Rewrite the file as one record of the whole ledger once it has grown past 16 MB."""
-        if not force and self.path.stat().st_size < _COMPACT_AT_BYTES:
+    def compact_if_large(self, snapshot: Callable[[], LedgerChanges], force: bool = False) -> None:
+        """Rewrite the file as one record of the whole ledger once it has grown past 4 MB and
+        twice its last compacted size (on a Cloud Storage volume every fsync uploads the file)."""
+        if not force and self.path.stat().st_size < max(_COMPACT_AT_BYTES, 2 * self._compacted_bytes):
             return
-        completed, partial = snapshot
+        completed, partial = snapshot()
         temporary = self.path.with_name(self.path.name + ".tmp")
         with open(temporary, "w", encoding="utf-8") as handle:
             handle.write(json.dumps({"completed": [list(k) for k in completed], "partial": _partial(partial)}) + "\n")
@@ -144,6 +146,7 @@ class Journal:
             os.fsync(handle.fileno())
         os.replace(temporary, self.path)
         _fsync_directory(self.path.parent)
+        self._compacted_bytes = self.path.stat().st_size
         self._file.close()
         self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
 

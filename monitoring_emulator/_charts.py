@@ -26,11 +26,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     raw = (high - low) / max(count - 1, 1)
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.floor(low / step) * step
-    ticks, value = [], first
-    while value <= high + step * 0.5:
-        ticks.append(round(value, 12))
-        value += step
+    ticks = [round(math.floor(low / step) * step, 12)]
+    while ticks[-1] < high:  # the last tick covers the highest value: nothing is drawn off the chart
+        ticks.append(round(ticks[0] + step * len(ticks), 12))
     return ticks
 
 
@@ -63,7 +61,7 @@ def line_chart(
     stacked: bool = False,
 ) -> str:
     """An SVG line (or stacked area) chart of ``lines`` over [start, end] (UTC times)."""
-    left, right, top, bottom = 56, 24, 10, 28
+    left, right, top, bottom = 56, 40, 10, 28  # room for a centred "01 Dec 00:00" at the right edge
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _, points in lines for _, v in points if math.isfinite(v)]
     values += list(thresholds)
@@ -157,7 +155,7 @@ def heatmap(
 ) -> str:
     """A heatmap of distributions over time: one column per point, one cell per non-empty bucket,
     darker for more samples; the value axis is logarithmic when the buckets grow exponentially."""
-    left, right, top, bottom = 56, 24, 10, 28
+    left, right, top, bottom = 56, 40, 10, 28  # room for a centred "01 Dec 00:00" at the right edge
     plot_w, plot_h = width - left - right, height - top - bottom
     cells = [
         (

@@ -47,7 +47,7 @@ def test_a_torn_last_line_is_ignored_and_compaction_keeps_the_ledger(tmp_path):
     with open(path, "a") as handle:
         handle.write('{"done": "r/2", "completed": [["p9"')  # the crash came mid-append
     assert journal.load().completed == [A, B]
-    journal.compact_if_large(([A, B], {C: {CONTRIBUTION}}), force=True)
+    journal.compact_if_large(lambda: ([A, B], {C: {CONTRIBUTION}}), force=True)
     assert path.read_text().count("\n") == 1
     journal.record("r/3", ([C], {}))
     state = journal.load()
@@ -61,3 +61,23 @@ def test_one_collector_at_a_time(tmp_path):
         Journal(tmp_path / "j.journal")
     first.close()
     Journal(tmp_path / "j.journal").close()  # free again once the holder closed it
+
+
+def test_compaction_waits_for_4_mb_and_twice_the_last_compacted_size(tmp_path, monkeypatch):
+    monkeypatch.setattr("functions.journal._COMPACT_AT_BYTES", 1000)
+    journal = Journal(tmp_path / "j.journal")
+    big = ([("p", i) for i in range(200)], {})  # ~2,300 bytes
+    calls = []
+
+    def snapshot():
+        calls.append(1)
+        return big
+
+    journal.record("r/1", big)
+    journal.compact_if_large(snapshot)  # past 1,000 bytes: compacted
+    size = journal.path.stat().st_size
+    journal.record("r/2", ([("p", 1)], {}))
+    journal.compact_if_large(snapshot)  # below twice the compacted size: left alone
+    assert (len(calls), journal.path.stat().st_size > size) == (1, True)
+    assert journal.load().completed[-1] == ("p", 1)
+    journal.close()
