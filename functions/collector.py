@@ -19,6 +19,7 @@ from google.api_core import exceptions
 
 from contract.catalog import MetricSpec, spec
 from contract.settings import Settings
+from contract.transient import is_transient
 
 from .aggregate import AggregationLimits, ContributionKey, WindowAggregator
 from .decisions import (
@@ -178,9 +179,11 @@ class Collector:
         while self._monotonic() < pull_until:
             try:
                 pulled = self._source.pull()
-            except exceptions.GoogleAPIError as err:  # Pub/Sub down: write and settle what is held
+            except exceptions.GoogleAPIError as err:
+                if not (isinstance(err, exceptions.RetryError) or is_transient(err)):
+                    raise  # a missing subscription or a permission: the run fails with the real cause
                 _log.error("pull failed (%s); this run settles the %d messages it holds", err, len(held))
-                summary.transient_failure = True
+                summary.transient_failure = True  # Pub/Sub down: write and settle what is held
                 break
             if not pulled:
                 break

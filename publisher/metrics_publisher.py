@@ -121,8 +121,10 @@ class MetricsPublisher:
         self._start_lock = threading.Lock()
 
     def _spool_has_backlog(self) -> bool:
+        """Spooled messages, including ones a crashed process had claimed for replay (opening the
+        spool releases those): found by a process that died mid-replay, then by its successor."""
         try:
-            return any(p.name.endswith(".msg") for p in self.spool_dir.iterdir())
+            return any(p.name.endswith(".msg") or ".msg.claimed-" in p.name for p in self.spool_dir.iterdir())
         except OSError:
             return False
 

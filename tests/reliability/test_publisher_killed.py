@@ -74,8 +74,12 @@ def _collect_and_count(settings: Settings, factory: ClientFactory, start: int) -
     collector = Collector.from_clients(
         settings, factory.subscriber(), factory.publisher_api(), factory.metric_service(), pull_wait_s=0.5
     )
-    while collector.collect_once().pulled:
-        pass
+    pulled, deadline = 0, time.monotonic() + 20
+    while time.monotonic() < deadline:  # until something came and a run then finds nothing more
+        got = collector.collect_once().pulled
+        pulled += got
+        if pulled and not got:
+            break
     found = totals(
         factory.metric_service(), settings.project_id, "stage_runs", start - 60, time.time() + 120, ("stage",)
     )

@@ -22,8 +22,11 @@ def test_every_documented_variable_is_read():
         "HELIOS_METRICS_TOPIC": "t",
         "HELIOS_METRICS_SUBSCRIPTION": "s",
         "HELIOS_DEAD_LETTER_TOPIC": "d",
+        "HELIOS_LEDGER_DIR": "/var/lib/helios",
     }
     settings = Settings.from_env(env)
+    assert str(settings.journal_path) == "/var/lib/helios/p--s.journal"
+    assert Settings(project_id="p").journal_path is None
     assert (settings.project_id, settings.pubsub_emulator_host, settings.monitoring_emulator_host) == (
         "p",
         "127.0.0.1:1",
