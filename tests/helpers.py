@@ -8,6 +8,7 @@ from typing import Any
 from google.api import distribution_pb2
 from google.cloud import monitoring_v3
 
+from benchmarks._stack import provision  # the one definition of the collector's resources
 from monitoring_emulator.relay import TcpRelay
 
 __all__ = ["TcpRelay"]  # re-exported: tests import it from here
@@ -130,22 +131,9 @@ def collector_resources(
     """What setup_infra creates for the collector — its topic, dead-letter topic and subscription
     (with the subscription's dead-letter policy when ``max_delivery_attempts`` is given) — plus a
     subscription on the dead-letter topic to read the letters from; returns that one's path."""
-    publisher, subscriber = factory.publisher(), factory.subscriber()
-    publisher.create_topic(name=settings.topic_path)
-    publisher.create_topic(name=settings.dead_letter_topic_path)
-    subscription: dict[str, Any] = {
-        "name": settings.subscription_path,
-        "topic": settings.topic_path,
-        "ack_deadline_seconds": ack_deadline_seconds,
-    }
-    if max_delivery_attempts is not None:
-        subscription["dead_letter_policy"] = {
-            "dead_letter_topic": settings.dead_letter_topic_path,
-            "max_delivery_attempts": max_delivery_attempts,
-        }
-    subscriber.create_subscription(request=subscription)
+    provision(settings, factory, ack_deadline_seconds, max_delivery_attempts)
     letters = f"projects/{settings.project_id}/subscriptions/dead-letters"
-    subscriber.create_subscription(name=letters, topic=settings.dead_letter_topic_path)
+    factory.subscriber().create_subscription(name=letters, topic=settings.dead_letter_topic_path)
     return letters
 
 
