@@ -395,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         "refused": sum(s["refused"] for s in summaries),
         "runs_with_transient_failure": sum(1 for s in summaries if s["transient_failure"]),
         "publisher": {k: v for k, v in final.items() if k not in ("tally", "final")},
+        "publisher_each_second": soak.progress,
         "faults": [f for f in soak.faults if f["fault"] != "hostile messages"],
         "rss_mb": memory,
         "samples": [{"t": s.t, "simulated_hour": s.simulated_hour, **s.rss_mb} for s in soak.samples],
