@@ -61,21 +61,22 @@ HOSTILE_EXPIRED_EVENTS = 5
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _group_rss_mb(pgid: int) -> float | None:
-    """Resident memory of every process in group ``pgid`` (the Pub/Sub emulator is gcloud + java)."""
-    total, found = 0, False
+def _rss_by_group(pgids: set[int]) -> dict[int, float]:
+    """Resident memory (MB) of every process in each of these groups, in one pass over /proc (the
+    Pub/Sub emulator is gcloud + java); a group with no live process is left out."""
+    totals: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) != pgid or fields[0] == "Z":  # other groups, and zombies (no memory)
+            group = int(fields[2])
+            if group not in pgids or fields[0] == "Z":  # other groups, and zombies (no memory)
                 continue
-            total += int(Path(entry.path, "statm").read_text().split()[1]) * _PAGE
-            found = True
+            totals[group] = totals.get(group, 0) + int(Path(entry.path, "statm").read_text().split()[1]) * _PAGE
         except (OSError, ValueError, IndexError):
             continue
-    return total / 1e6 if found else None
+    return {group: total / 1e6 for group, total in totals.items()}
 
 
 @dataclass
@@ -237,11 +238,9 @@ class Soak:
     # --- memory -----------------------------------------------------------------------------
     def _sample_forever(self, groups: Callable[[], dict[str, int]]) -> None:
         while not self._stop.wait(1.0):
-            rss = {}
-            for role, pgid in groups().items():
-                value = _group_rss_mb(pgid)
-                if value is not None:
-                    rss[role] = value
+            roles = groups()
+            found = _rss_by_group(set(roles.values()))
+            rss = {role: found[pgid] for role, pgid in roles.items() if pgid in found}
             self.samples.append(Sample(round(self.elapsed(), 1), round(self.hour(), 2), rss))
 
     # --- the run ----------------------------------------------------------------------------

@@ -258,18 +258,18 @@ def _open_journal(settings: Settings) -> Journal | None:
 
 
 def _intent(run: str, live: list[PulledMessage], points: list[SeriesPoint], keys: Sequence[ContributionKey]) -> Intent:
-    """What the run is about to write, and which messages each point carries."""
-    index_of = {p.contribution: i for i, p in enumerate(points) if p.contribution >= 0}
+    """What the run is about to write (its events' points, not its own counts) and which messages
+    each point carries."""
+    carried = [p for p in points if p.contribution >= 0]
+    index_of = {p.contribution: i for i, p in enumerate(carried)}
     intended = [
         IntendedPoint(p.metric_type, p.metric_labels, p.resource_labels["task_id"], p.end_ns, keys[p.contribution])
-        for p in points
-        if p.contribution >= 0
+        for p in carried
     ]
-    renumber = {old: new for new, old in enumerate(i for i, p in enumerate(points) if p.contribution >= 0)}
-    messages = {}
-    for message in live:
-        if message.key is None or message.outcome is None:
-            continue
-        messages[message.key] = [renumber[index_of[c]] for c in message.outcome.contributions if c in index_of]
+    messages = {
+        m.key: [index_of[c] for c in m.outcome.contributions if c in index_of]
+        for m in live
+        if m.key is not None and m.outcome is not None
+    }
     lettered = {m.key for m in live if m.key is not None and m.dead_letter}  # its letter may not have gone out
     return Intent(run, intended, messages, lettered)

@@ -365,35 +365,31 @@ class Sender:
     def _spill_older_than(self, cutoff: float) -> None:
         """During an outage, nothing stays only in memory for long: a SIGKILL loses at most
         ``max_unspooled_s`` of events. What the spool cannot take stays in memory."""
-        while True:
-            with self._lock:
-                if not self._pending or self._pending[0].at > cutoff:
-                    return
-                packed = self._pending.popleft()
-            if not self._store(packed):
-                with self._lock:
-                    self._pending.appendleft(packed)
-                return
+        self._spill_while(lambda oldest, _held: oldest.at <= cutoff, forced=False)
 
     def _spill(self, keep_bytes: int, forced: bool) -> None:
         """Move the oldest pending messages to the spool until at most ``keep_bytes`` stay in memory."""
+        self._spill_while(lambda _oldest, held: held > keep_bytes, forced)
+
+    def _spill_while(self, more: Callable[[_Packed, int], bool], forced: bool) -> None:
+        """Move the oldest pending message to the spool while ``more(oldest, bytes held)``. What the
+        spool refuses is dropped and counted when ``forced`` (the memory bound, the exit); otherwise
+        it stays in memory, first in line, and spilling stops until the next round."""
         with self._lock:
             held = sum(len(p.message.data) for p in self._pending)
-        while held > keep_bytes:
+        while True:
             with self._lock:
-                if not self._pending:
+                if not self._pending or not more(self._pending[0], held):
                     return
                 packed = self._pending.popleft()
-            if self._store(packed):
-                held -= len(packed.message.data)
-            elif forced:
-                held -= len(packed.message.data)
-                _log.error("over the memory limit with no usable spool: dropping %d metric events", packed.count)
+            if not self._store(packed):
+                if not forced:
+                    with self._lock:
+                        self._pending.appendleft(packed)
+                    return
+                _log.error("no usable spool for what memory may not keep: dropping %d metric events", packed.count)
                 self._settle(packed, "dropped")
-            else:
-                with self._lock:
-                    self._pending.appendleft(packed)
-                return
+            held -= len(packed.message.data)
 
     def _store(self, packed: _Packed) -> bool:
         """Spool one message; False (logged, not settled) when there is no usable spool."""

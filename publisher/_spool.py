@@ -31,6 +31,11 @@ class SpooledMessage:
     message: EncodedMessage
 
 
+def _is_spooled(name: str) -> bool:
+    """A spooled message's file, claimed for replay or not."""
+    return name.endswith(_SUFFIX) or f"{_SUFFIX}.claimed-" in name
+
+
 def _events_in(name: str) -> int:
     try:
         return int(name.split(_SUFFIX)[0].rsplit("-", 1)[1])
@@ -68,9 +73,18 @@ class Spool:
     def _files(self) -> list[Path]:
         return sorted(p for p in self.directory.iterdir() if p.name.endswith(_SUFFIX))
 
+    @staticmethod
+    def has_backlog(directory: Path) -> bool:
+        """Whether ``directory`` holds spooled messages, including ones a crashed process had
+        claimed for replay (opening the spool releases those) — without opening it."""
+        try:
+            return any(_is_spooled(p.name) for p in directory.iterdir())
+        except OSError:
+            return False
+
     def backlog(self) -> tuple[int, int]:
         """``(messages, events)`` in the spool, claimed ones included (all processes sharing it)."""
-        files = [p for p in self.directory.iterdir() if p.name.endswith(_SUFFIX) or f"{_SUFFIX}.claimed-" in p.name]
+        files = [p for p in self.directory.iterdir() if _is_spooled(p.name)]
         return len(files), sum(_events_in(p.name.split(".claimed-")[0]) for p in files)
 
     def put(self, message: EncodedMessage) -> None:

@@ -104,7 +104,7 @@ class MetricsPublisher:
         self._start_new_process()
         _install_process_hooks()
         _LIVE.add(self)
-        if self.options.resource_interval_s or self._spool_has_backlog():
+        if self.options.resource_interval_s or Spool.has_backlog(self.spool_dir):
             self._start_sender()  # sample from now on / replay what an earlier process spooled
 
     def _start_new_process(self) -> None:
@@ -119,14 +119,6 @@ class MetricsPublisher:
         self._spool: Spool | None = None
         self._client: PublisherClient | None = None
         self._start_lock = threading.Lock()
-
-    def _spool_has_backlog(self) -> bool:
-        """Spooled messages, including ones a crashed process had claimed for replay (opening the
-        spool releases those): found by a process that died mid-replay, then by its successor."""
-        try:
-            return any(p.name.endswith(".msg") or ".msg.claimed-" in p.name for p in self.spool_dir.iterdir())
-        except OSError:
-            return False
 
     # --- recording (the caller's thread: validate, append, return) --------------------------
     def record_pipeline_metric(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
 import subprocess
 import time
 import urllib.request
@@ -19,6 +18,7 @@ import demo
 from contract import ClientFactory, Settings
 from functions import Collector
 from functions.report import PerformanceReporter
+from monitoring_emulator.launch import chromium
 from publisher import MetricsPublisher, PublisherOptions
 from setup_infra import Infra, load_config
 from tests.conftest import IN_CI
@@ -28,7 +28,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 @pytest.fixture(scope="module")
 def browser() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    found = chromium()
     if found is None:
         if IN_CI:
             pytest.fail("CI=true requires Debian's chromium for the browser tests (make browser installs it)")
