@@ -3,8 +3,10 @@ policies and dashboards of the Helios store, reconciled from a declarative desir
 
 from setup_infra import Infra, load_config
 infra = Infra(Settings.from_env(), load_config("infra.toml"))
-plan = infra.plan()        # pure planning over what exists
-infra.apply(plan)          # creates, updates in place, deletes only what it manages
+plan = infra.plan()        # pure planning over what exists; unconfigured channels are kept
+infra.apply(plan)          # creates and updates in place; never deletes (each delete: "kept …")
+infra.apply(infra.plan(prune_channels=True), allow_delete=True)   # what `apply --prune-channels --yes` does
+infra.apply(infra.destroy_plan(delete_data=False), allow_delete=True)  # `destroy --yes`: descriptors kept
 """
 
 from .config import ConfigError, InfraConfig, load_config

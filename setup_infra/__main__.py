@@ -1,8 +1,12 @@
-"""``python -m setup_infra plan | apply [--yes] | destroy [--yes] | verify [--wait] | test-alerts SCENARIO``
+"""``python -m setup_infra plan [--prune-channels] | apply [--prune-channels] [--yes] |
+destroy [--delete-data] [--yes] | verify [--wait] | test-alerts SCENARIO``
 
 plan exits 0 when in sync, 2 with changes pending, 1 on an error; apply and destroy show the plan
-and carry it out (asking first unless ``--yes``); test-alerts exits 0 when every policy did what
-the scenario expects with the defaults, 2 when one did otherwise (e.g. after a threshold change).
+and carry it out (asking first unless ``--yes``; without a terminal they refuse). Only they delete,
+and only what the plan showed: a channel not configured in this environment is kept unless
+``--prune-channels``; destroy keeps the metric descriptors and their data unless ``--delete-data``.
+test-alerts exits 0 when every policy did what the scenario expects with the defaults, 2 when one
+did otherwise (e.g. after a threshold change).
 """
 
 from __future__ import annotations
@@ -33,10 +37,24 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--config", help="TOML configuration file (see setup_infra/config.py)")
     common.add_argument("--json", action="store_true", help="machine-readable output")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("plan", parents=[common], help="show what apply would change")
-    for name, what in (("apply", "create and update until in sync"), ("destroy", "delete what setup_infra manages")):
-        command = commands.add_parser(name, parents=[common], help=what)
-        command.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    prune = argparse.ArgumentParser(add_help=False)
+    prune.add_argument(
+        "--prune-channels",
+        action="store_true",
+        help="delete the managed channels this environment does not configure (default: keep them)",
+    )
+    commands.add_parser("plan", parents=[common, prune], help="show what apply would change")
+    yes = argparse.ArgumentParser(add_help=False)
+    yes.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    commands.add_parser("apply", parents=[common, prune, yes], help="create and update until in sync")
+    destroy = commands.add_parser(
+        "destroy", parents=[common, yes], help="delete what setup_infra manages (descriptors only with --delete-data)"
+    )
+    destroy.add_argument(
+        "--delete-data",
+        action="store_true",
+        help="also delete the metric descriptors, and with them every time series of the metrics",
+    )
     verify = commands.add_parser("verify", parents=[common], help="check the provisioned stack end to end")
     verify.add_argument("--wait", action="store_true", help="wait for the deployed collector instead of running one")
     alerts = commands.add_parser("test-alerts", parents=[common], help="replay a scenario against the policies")
@@ -94,15 +112,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             if failed:
                 print(f"verify failed: {', '.join(failed)}", file=sys.stderr)
             return ERROR if failed else IN_SYNC
-        planned = infra.destroy_plan() if args.command == "destroy" else infra.plan()
-        print(
-            plan_json(planned) if args.json else plan_text(planned, args.command if args.command != "plan" else "apply")
-        )
+        if args.command == "destroy":
+            planned, verb = infra.destroy_plan(delete_data=args.delete_data), "destroy"
+            verb += " --delete-data" if args.delete_data else ""
+        else:
+            planned, verb = infra.plan(prune_channels=args.prune_channels), "apply"
+            verb += " --prune-channels" if args.prune_channels else ""
+        print(plan_json(planned) if args.json else plan_text(planned, verb))
         if args.command == "plan":
             return IN_SYNC if planned.in_sync else PENDING
         if planned.in_sync or not _confirm(f"{args.command} these changes?", args.yes):
             return IN_SYNC if planned.in_sync else ERROR
-        infra.apply(planned, report=(lambda line: None) if args.json else print)
+        # confirmed (or --yes): the deletes the user was just shown may go ahead
+        infra.apply(planned, report=(lambda line: None) if args.json else print, allow_delete=True)
         return IN_SYNC
     except (ConfigError, SettingsError) as err:
         print(f"configuration error: {err}", file=sys.stderr)

@@ -93,6 +93,19 @@ class Adapters:
         client: monitoring_v3.MetricServiceClient = self._client("metric_service")
         return client
 
+    def count_series(self, metric_type: str, start_s: int, end_s: int) -> int:
+        """How many time series of ``metric_type`` have points in (start_s, end_s]: ListTimeSeries,
+        HEADERS view (identities only, up to 100,000 a page), every page."""
+        listed = self.metric_client().list_time_series(
+            request={
+                "name": self.parent,
+                "filter": f'metric.type = "{metric_type}"',
+                "interval": {"start_time": {"seconds": start_s}, "end_time": {"seconds": end_s}},
+                "view": monitoring_v3.ListTimeSeriesRequest.TimeSeriesView.HEADERS,
+            }
+        )
+        return sum(1 for _ in listed)
+
     def test_permissions(self, resource: str, permissions: list[str]) -> list[str]:
         """The ``permissions`` the caller holds on a topic or subscription (Pub/Sub's testIamPermissions)."""
         client = self._client("publisher_api" if "/topics/" in resource else "subscriber")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from contract.catalog import CATALOG
 from contract.settings import Settings
@@ -100,14 +100,20 @@ def _channel(config: InfraConfig, channel: ChannelConfig, project: str) -> Resou
     return Resource("notification_channel", channel.kind, body)
 
 
-def desired_state(settings: Settings, config: InfraConfig) -> list[Resource]:
-    """Every resource setup_infra manages, in dependency order."""
+def desired_state(settings: Settings, config: InfraConfig, kept: Sequence[Resource] = ()) -> list[Resource]:
+    """Every resource setup_infra manages, in dependency order.
+
+    ``kept``: managed notification channels that exist but are not configured in this environment,
+    desired as they are (so nothing deletes them) and still routed to by the policies — a shell
+    without the ``HELIOS_ALERT_*`` variables must not silence the alerting another one set up."""
     project = settings.require_project()
     configured = {c.kind for c in config.channels}
+    kept = [r for r in kept if r.kind == "notification_channel" and r.key not in configured]
     return [
         *_pubsub(settings),
         *_descriptors(project),
         *(_channel(config, channel, project) for channel in config.channels),
-        *policies(config, configured),
+        *(Resource(r.kind, r.key, r.body) for r in kept),
+        *policies(config, configured | {r.key for r in kept}),
         *dashboards(config),
     ]

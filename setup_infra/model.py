@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["KINDS", "MANAGED_BY", "Change", "Plan", "Resource", "ref", "ref_target"]
+__all__ = ["KINDS", "MANAGED_BY", "Change", "Plan", "Resource", "brief", "ref", "ref_target"]
 
 KINDS = ("topic", "subscription", "metric_descriptor", "notification_channel", "alert_policy", "dashboard")
 """In dependency order: what is created first comes first (deletes go the other way)."""
@@ -27,6 +28,12 @@ def ref_target(value: str) -> tuple[str, str] | None:
         return None
     kind, _, key = value[len(_REF) :].partition("/")
     return kind, key
+
+
+def brief(value: Any) -> str:
+    """A value as one short line of a plan (JSON, strings quoted, at most 100 characters)."""
+    text = json.dumps(value, sort_keys=True, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 @dataclass(frozen=True)
@@ -57,13 +64,17 @@ class Change:
     actual: Resource | None = None
     detail: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
     """path -> (actual, desired) values, for the readable diff."""
+    consequence: str = ""
+    """What the change destroys beyond the resource itself, shown on its line (e.g. the time
+    series deleting a metric descriptor deletes with it)."""
 
 
 @dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...] = ()
     notes: tuple[str, ...] = ()
-    """What was not compared and why (e.g. fields the Pub/Sub emulator does not keep)."""
+    """What the plan leaves as it is and why: channels not configured here (kept), descriptors a
+    destroy keeps with their data, fields the Pub/Sub emulator cannot update."""
 
     @property
     def in_sync(self) -> bool:

@@ -1,12 +1,16 @@
 """Planning, pure: the desired resources and what exists (both as plain values) in, the creates,
-updates (with the fields that differ) and deletes that make them equal out, in dependency order."""
+updates (with the fields that differ) and deletes that make them equal out, in dependency order.
+
+A field the server at hand cannot update (``frozen``: the Pub/Sub emulator refuses some that real
+Pub/Sub updates) is not part of any change: where it differs, the plan's notes say so, and the
+other fields are still updated."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from .model import KINDS, Change, Plan, Resource
+from .model import KINDS, Change, Plan, Resource, brief
 from .normalize import flatten, normalize
 
 __all__ = ["compared", "plan"]
@@ -17,14 +21,9 @@ def _ids(actual: Iterable[Resource], kind: str) -> dict[str, str]:
     return {r.name.rsplit("/", 1)[-1]: r.key for r in actual if r.kind == kind and r.name}
 
 
-def compared(
-    resource: Resource, channels: Mapping[str, str], policies: Mapping[str, str], ignored: Collection[str] = ()
-) -> dict[str, Any]:
-    """The form of a resource that is compared (normalised, ignored fields removed)."""
-    body = normalize(resource.kind, resource.body, channels, policies)
-    for field in ignored:
-        body.pop(field, None)
-    return body
+def compared(resource: Resource, channels: Mapping[str, str], policies: Mapping[str, str]) -> dict[str, Any]:
+    """The form of a resource that is compared (normalised)."""
+    return normalize(resource.kind, resource.body, channels, policies)
 
 
 def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[tuple[str, ...], dict[str, tuple[Any, Any]]]:
@@ -36,16 +35,31 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[tuple[st
     return top, detail
 
 
+def _frozen_notes(
+    kind: str, key: str, fields: Sequence[str], detail: Mapping[str, tuple[Any, Any]], why: str
+) -> list[str]:
+    notes = []
+    for name in fields:
+        paths = {p: v for p, v in detail.items() if p == name or p.startswith((f"{name}.", f"{name}["))}
+        shown = "; ".join(f"{p} is {brief(before)}, wanted {brief(after)}" for p, (before, after) in paths.items())
+        notes.append(f"{kind} {key}: {name} differs ({shown}) and {why}; left as it is")
+    return notes
+
+
 def plan(
     desired: Sequence[Resource],
     actual: Sequence[Resource],
-    ignored: Mapping[str, Collection[str]] | None = None,
     notes: Sequence[str] = (),
+    frozen: Mapping[str, Collection[str]] | None = None,
+    frozen_reason: str = "the server cannot update it",
 ) -> Plan:
     """What to do so that ``actual`` (managed resources read back) becomes ``desired``.
 
-    ``ignored``: per kind, fields the server at hand does not keep (reported in the plan's notes)."""
-    ignored = ignored or {}
+    ``frozen``: per kind, fields it keeps but cannot update: never in a change; where one differs
+    the plan gets a note "<kind> <key>: <field> differs (…) and <frozen_reason>; left as it is".
+    Everything in ``actual`` that is not desired is deleted: keeping something means desiring it."""
+    frozen = frozen or {}
+    all_notes = list(notes)
     channels, policies = _ids(actual, "notification_channel"), _ids(actual, "alert_policy")
     existing = {(r.kind, r.key): r for r in actual}
     wanted = {(r.kind, r.key) for r in desired}
@@ -56,13 +70,15 @@ def plan(
             if current is None:
                 changes.append(Change("create", kind, resource.key, desired=resource))
                 continue
-            skip = ignored.get(kind, ())
-            fields, detail = _diff(
-                compared(current, channels, policies, skip), compared(resource, channels, policies, skip)
-            )
+            fields, detail = _diff(compared(current, channels, policies), compared(resource, channels, policies))
+            stuck = [f for f in fields if f in frozen.get(kind, ())]
+            if stuck:
+                all_notes += _frozen_notes(kind, resource.key, stuck, detail, frozen_reason)
+                fields = tuple(f for f in fields if f not in stuck)
+                detail = {p: v for p, v in detail.items() if p.split(".", 1)[0].split("[", 1)[0] in fields}
             if fields:
                 changes.append(Change("update", kind, resource.key, fields, resource, current, detail))
     for kind in reversed(KINDS):
         for current in (r for r in actual if r.kind == kind and (kind, r.key) not in wanted):
             changes.append(Change("delete", kind, current.key, actual=current))
-    return Plan(tuple(changes), tuple(notes))
+    return Plan(tuple(changes), tuple(all_notes))

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from .model import Plan
+from .model import Plan, brief
 
 __all__ = ["plan_json", "plan_text"]
 
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 100 else text[:97] + "..."
-
-
 def plan_text(plan: Plan, verb: str = "apply") -> str:
+    """One line per change (with what it destroys beyond itself), its diff, the notes, a summary;
+    ``verb``: the command (and flags) that carries the plan out."""
     lines = []
     for change in plan.changes:
-        lines.append(f"{_SIGN[change.action]} {change.action} {change.kind} {change.key}")
+        consequence = f": {change.consequence}" if change.consequence else ""
+        lines.append(f"{_SIGN[change.action]} {change.action} {change.kind} {change.key}{consequence}")
         for path, (before, after) in change.detail.items():
-            lines.append(f"    {path}: {_short(before)} -> {_short(after)}")
+            lines.append(f"    {path}: {brief(before)} -> {brief(after)}")
     lines.extend(f"note: {note}" for note in plan.notes)
     if plan.in_sync:
         lines.append("In sync: nothing to change.")
@@ -42,6 +39,7 @@ def plan_json(plan: Plan) -> str:
                     "kind": c.kind,
                     "key": c.key,
                     "fields": list(c.fields),
+                    "consequence": c.consequence,
                     "detail": {path: [before, after] for path, (before, after) in c.detail.items()},
                 }
                 for c in plan.changes

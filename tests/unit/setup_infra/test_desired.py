@@ -8,6 +8,7 @@ import pytest
 from contract import Settings
 from setup_infra.config import load_config
 from setup_infra.desired import desired_state, fingerprint
+from setup_infra.model import Resource
 
 ENV = {
     "HELIOS_ALERT_EMAIL": "oncall@example.com",
@@ -134,3 +135,19 @@ def test_layouts_fit_48_columns_without_overlap(key):
         }
         assert not cells & cells_of_tile
         cells |= cells_of_tile
+
+
+def test_a_kept_channel_is_desired_as_it_is_and_still_routed_and_a_configured_one_wins():
+    sms_as_read = {"type_": "sms", "labels": {"number": "+15551234567"}, "name": "projects/p/notificationChannels/7"}
+    email_as_read = {"type_": "email", "labels": {"email_address": "old@example.com"}}
+    kept = [
+        Resource("notification_channel", "sms", sms_as_read, "projects/p/notificationChannels/7"),
+        Resource("notification_channel", "email", email_as_read, "projects/p/notificationChannels/8"),
+    ]
+    resources = {(r.kind, r.key): r.body for r in desired_state(Settings(project_id="p"), load_config(env=ENV), kept)}
+    assert resources[("notification_channel", "sms")] == sms_as_read
+    assert resources[("notification_channel", "email")]["labels"] == {"email_address": "oncall@example.com"}
+    critical = resources[("alert_policy", "pipeline-success-rate")]["notification_channels"]
+    assert sorted(c.rsplit("/", 1)[1] for c in critical) == ["email", "pagerduty", "slack", "sms"]
+    warning = resources[("alert_policy", "stage-error-rate")]["notification_channels"]
+    assert sorted(c.rsplit("/", 1)[1] for c in warning) == ["email", "slack"]  # sms is routed by severity too

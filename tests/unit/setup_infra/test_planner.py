@@ -99,13 +99,54 @@ def test_obfuscated_secrets_are_not_compared_but_their_fingerprint_is():
     assert change.fields == ("user_labels",)
 
 
-def test_ignored_fields_are_not_compared_and_deletes_come_last_in_reverse_order():
-    desired = [Resource("subscription", "s", {"ack_deadline_seconds": 90, "labels": {"managed_by": "x"}})]
+def test_deletes_come_last_in_reverse_dependency_order_and_notes_are_kept():
+    desired = [Resource("subscription", "s", {"ack_deadline_seconds": 90})]
     actual = [
         Resource("subscription", "s", {"ack_deadline_seconds": 90}, "projects/p/subscriptions/s"),
         Resource("notification_channel", "old", {}, "projects/p/notificationChannels/1"),
         Resource("dashboard", "old", {}, "projects/p/dashboards/old"),
     ]
-    result = plan(desired, actual, {"subscription": ("labels",)}, ["note"])
+    result = plan(desired, actual, ["note"])
     assert [(c.action, c.kind) for c in result.changes] == [("delete", "dashboard"), ("delete", "notification_channel")]
     assert result.notes == ("note",)
+
+
+SUBSCRIPTION = {"topic": "projects/p/topics/t", "ack_deadline_seconds": 90, "expiration_policy": {}}
+HAND_MADE = Resource(
+    "subscription",
+    "s",
+    {"topic": "projects/p/topics/t", "ack_deadline_seconds": 10},  # no expiration_policy: the emulator's default
+    "projects/p/subscriptions/s",
+)
+FROZEN = {"subscription": ("expiration_policy", "labels")}
+
+
+def test_a_field_the_server_cannot_update_is_a_note_and_the_other_fields_are_still_updated():
+    result = plan([Resource("subscription", "s", SUBSCRIPTION)], [HAND_MADE], frozen=FROZEN, frozen_reason="it cannot")
+    (change,) = result.changes
+    assert (change.action, change.fields, change.detail) == (
+        "update",
+        ("ack_deadline_seconds",),
+        {"ack_deadline_seconds": (10, 90)},
+    )
+    assert result.notes == (
+        "subscription s: expiration_policy differs (expiration_policy is null, wanted {}) and it cannot; left as it is",
+    )
+
+
+def test_when_only_frozen_fields_differ_the_plan_is_in_sync_with_its_note():
+    desired = Resource("subscription", "s", {**SUBSCRIPTION, "ack_deadline_seconds": 10, "labels": {"managed_by": "x"}})
+    result = plan([desired], [HAND_MADE], frozen=FROZEN)
+    assert result.in_sync
+    assert [note.split(" differs")[0] for note in result.notes] == [
+        "subscription s: expiration_policy",
+        "subscription s: labels",
+    ]
+    assert "labels.managed_by is null, wanted 'x'" in result.notes[1]
+    assert not plan([desired], [HAND_MADE]).in_sync  # without frozen fields both are updated
+
+
+def test_a_desired_resource_is_never_deleted_whatever_it_is():
+    kept = Resource("notification_channel", "sms", {"type_": "sms"}, "projects/p/notificationChannels/1")
+    assert plan([Resource("notification_channel", "sms", kept.body)], [kept]).in_sync
+    assert [c.action for c in plan([], [kept]).changes] == ["delete"]
