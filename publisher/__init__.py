@@ -3,6 +3,7 @@
 from publisher import MetricsPublisher
 metrics = MetricsPublisher()
 metrics.record_stage_metric(stage="trend_discovery", duration=45.2, success=True)
+metrics.record_pipeline_metric(120.5, 0.85, 0.92, 0.88, 0.95)  # failed if a stage of the run failed
 
 A thin facade: names load on first use, so ``import publisher`` pulls in neither the Pub/Sub
 client nor gRPC until a publisher is built. The shared contract (catalog, wire format, settings,
@@ -18,6 +19,7 @@ from contract.lazy import lazy_exports
 if TYPE_CHECKING:
     from contract import Settings, SettingsError
 
+    from ._run_outcome import Run, RunScope
     from .metrics_publisher import MetricsPublisher
     from .options import FlushResult, PublisherOptions, PublisherStats
     from .performance_monitor import PerformanceMonitor
@@ -28,6 +30,8 @@ __all__ = [
     "PerformanceMonitor",
     "PublisherOptions",
     "PublisherStats",
+    "Run",
+    "RunScope",
     "Settings",
     "SettingsError",
 ]
@@ -38,6 +42,8 @@ _HOMES = {
     "PerformanceMonitor": ".performance_monitor",
     "PublisherOptions": ".options",
     "PublisherStats": ".options",
+    "Run": "._run_outcome",
+    "RunScope": "._run_outcome",
     "Settings": "contract",
     "SettingsError": "contract",
 }

@@ -24,8 +24,10 @@ class StageTimer:
     """A context manager (sync and async) and decorator recording one ``record_stage_metric``.
 
     The block's duration is measured with a monotonic clock; an exception marks the stage as
-    failed, counts as one more error, and is re-raised. Inside the block, ``timer.data`` (or
-    ``timer.add(key=value)``) collects additional data and ``timer.error_count`` counts handled errors.
+    failed, counts as one more error, and is re-raised — and so fails the current pipeline run
+    (see ``MetricsPublisher.run``), even when the stage's own metrics were invalid. Inside the
+    block, ``timer.data`` (or ``timer.add(key=value)``) collects additional data and
+    ``timer.error_count`` counts handled errors (which leave the stage, and the run, successful).
     """
 
     def __init__(self, publisher: MetricsPublisher, name: str) -> None:
@@ -58,6 +60,7 @@ class StageTimer:
         except ValueError:
             if not failed:
                 raise
+            self._publisher._runs.stage_failed()  # the stage failed even if its metrics were bad
             _log.exception("stage %s: its metrics were invalid; the stage's own exception follows", self.name)
         return False
 

@@ -26,6 +26,7 @@ from contract.wire import EncodedMessage
 
 from ._callsite import CallSiteGuard, check_fraction, check_seconds, number
 from ._resources import ResourceSampler
+from ._run_outcome import RunScope, RunTracker
 from ._sender import Sender
 from ._spool import Spool
 from ._stage_timer import StageTimer
@@ -74,6 +75,9 @@ class MetricsPublisher:
     Invalid values raise ``ValueError`` naming the field. Events are packed many to a message and
     published by a background thread; while Pub/Sub is unreachable they wait in memory, then in an
     on-disk spool replayed oldest first (also by the next process using the same spool).
+
+    A pipeline metric recorded without ``success`` takes its run's outcome: failed if a stage of
+    the run was recorded with ``success=False`` (see :meth:`run` for which stages belong to a run).
     """
 
     def __init__(
@@ -96,6 +100,7 @@ class MetricsPublisher:
         root = Path(spool_dir) if spool_dir else self.settings.spool_root
         self.spool_dir = root / self.settings.require_project() / self.settings.topic
         self._guard = CallSiteGuard(self.options.max_stages, self.options.max_data_keys)
+        self._runs = RunTracker()
         self._specs: dict[str, MetricSpec] = {}
         self._retry = Retry(
             predicate=is_transient, initial=0.1, maximum=2.0, multiplier=2.0, timeout=self.options.publish_deadline_s
@@ -128,9 +133,14 @@ class MetricsPublisher:
         audience_confidence: float,
         design_generation_success: float,
         publication_success: float,
-        success: bool = True,
+        success: bool | None = None,
     ) -> None:
-        """One pipeline run: total seconds, the four 0..1 quality scores, and whether it succeeded."""
+        """One pipeline run: total seconds, the four 0..1 quality scores, and whether it succeeded.
+
+        Without ``success`` the run failed if one of its stages was recorded with ``success=False``;
+        ``success=True``/``False`` overrides that. Either way this ends the run: the next stage
+        recorded here starts a new one. A call that raises ``ValueError`` changes nothing.
+        """
         record = (
             "p",
             self._now(),
@@ -139,7 +149,7 @@ class MetricsPublisher:
             check_fraction("audience_confidence", audience_confidence),
             check_fraction("design_generation_success", design_generation_success),
             check_fraction("publication_success", publication_success),
-            self._flag(success),
+            self._runs.finish(success),  # last: validation above has passed
         )
         self._append(record)
 
@@ -151,7 +161,8 @@ class MetricsPublisher:
         error_count: int = 0,
         additional_data: dict[str, float] | None = None,
     ) -> None:
-        """One stage execution. ``additional_data`` values must be numbers (e.g. trends_found=12)."""
+        """One stage execution. ``additional_data`` values must be numbers (e.g. trends_found=12).
+        ``success=False`` also fails the current run (see :meth:`run`), even past the stage cap."""
         if duration.__class__ is not float or not 0.0 <= duration < math.inf:
             duration = check_seconds("duration", duration)
         checked: object = success  # typed bool, but callers may pass anything: checked at run time
@@ -161,9 +172,13 @@ class MetricsPublisher:
             raise ValueError(f"error_count must be an int >= 0, got {error_count!r}")
         guard = self._guard
         if stage not in guard.stages and not guard.admit_stage(stage):
+            if success is not True:
+                self._runs.stage_failed()  # the event is refused, the run still failed
             return  # refused by the cardinality cap: counted and logged
         if additional_data:
             additional_data = guard.check_data(stage, additional_data)
+        if success is not True:
+            self._runs.stage_failed()
         self._append(("s", self._now(), stage, duration, success, error_count, additional_data or None))
 
     def record(self, name: str, value: float, **labels: str) -> None:
@@ -194,6 +209,20 @@ class MetricsPublisher:
             stage.add(trends_found=12)
         """
         return StageTimer(self, name)
+
+    def run(self) -> RunScope:
+        """Scope one pipeline run explicitly (a context manager, sync or async, and a decorator)::
+
+        with metrics.run():  # or: async with monitor.run():  /  @metrics.run()
+            with metrics.stage("trend_discovery"):
+                ...
+            metrics.record_pipeline_metric(...)  # no success=: failed if a stage in the block failed
+
+        Without it a run is what one asyncio task (or one thread outside any task) records between
+        pipeline metrics. Use it when a run's stages are recorded in tasks or ``asyncio.to_thread``
+        calls it starts, or to drop a run that ends without its pipeline metric (an exception).
+        """
+        return self._runs.scope()
 
     def validate_stage(self, name: str) -> None:
         self._guard.admit_stage(name)

@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from ._run_outcome import RunScope
 from .metrics_publisher import MetricsPublisher
 from .options import FlushResult
 
@@ -46,8 +47,11 @@ class PerformanceMonitor:
         audience_confidence: float,
         design_generation_success: float,
         publication_success: float,
-        success: bool = True,
+        success: bool | None = None,
     ) -> None:
+        """The document's five arguments. The run's outcome comes from its stages: it failed if one
+        of them was recorded with ``success=False`` since this task's last pipeline metric (or in
+        this ``async with monitor.run():`` block); ``success=`` overrides. This ends the run."""
         self.publisher.record_pipeline_metric(
             execution_time=execution_time,
             trend_opportunity_score=trend_opportunity_score,
@@ -65,9 +69,16 @@ class PerformanceMonitor:
         error_count: int = 0,
         additional_data: dict[str, float] | None = None,
     ) -> None:
+        """One stage execution; ``success=False`` also fails the run this task is recording."""
         self.publisher.record_stage_metric(
             stage=stage, duration=duration, success=success, error_count=error_count, additional_data=additional_data
         )
+
+    def run(self) -> RunScope:
+        """``async with monitor.run():`` scopes one pipeline run explicitly: stages recorded in tasks
+        or ``asyncio.to_thread`` calls started inside the block count for it, and a run that ends
+        without its pipeline metric is dropped at the block's end (see ``MetricsPublisher.run``)."""
+        return self.publisher.run()
 
     async def flush_metrics(self, timeout: float = 10.0) -> FlushResult:
         """Wait (in a worker thread) until everything recorded so far is published or spooled."""
