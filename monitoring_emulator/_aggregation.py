@@ -6,11 +6,20 @@ Only points inside the query interval take part, except that DELTA/RATE on CUMUL
 read one period further back for the value the first delta starts from.
 Statistics use the population standard deviation; numeric percentiles interpolate linearly
 between closest ranks; distribution percentiles come from the buckets (see ``_distributions``).
+
+ALIGN_PERCENT_CHANGE follows the API's definition: ``(current - previous) / previous * 100``, where
+each value is the 10-minute moving mean of the points ``>= 0`` (negative points are missing data),
+``current`` taken at the period's newest point and ``previous`` at the newest point of the period
+before it; 0 when both are 0, infinity when only ``previous`` is. A period without points, or
+without a period before it with points, has no aligned point (it reads one period and ten minutes
+before the interval for that).
 """
 
 from __future__ import annotations
 
+import bisect
 import enum
+import itertools
 import math
 import statistics
 from collections.abc import Callable, Sequence
@@ -25,7 +34,17 @@ from ._errors import ApiError, invalid_argument
 from ._raw import Raw
 from ._timeutil import NS_PER_S
 
-__all__ = ["AggregationSpec", "SeriesData", "aggregate", "applicable", "lookback_ns", "spec_from_pb"]
+__all__ = [
+    "ALIGNERS",
+    "REDUCERS",
+    "AggregationSpec",
+    "SeriesData",
+    "aggregate",
+    "aligner_applies",
+    "applicable",
+    "lookback_ns",
+    "spec_from_pb",
+]
 
 MD = metric_pb2.MetricDescriptor
 A = common.Aggregation.Aligner
@@ -92,7 +111,9 @@ _ALIGNERS: dict[int, _Rule] = {
         a: _Rule(_GAUGE_DELTA, frozenset({MD.DISTRIBUTION}), _const(MD.GAUGE), _const(MD.DOUBLE))
         for a in (A.ALIGN_PERCENTILE_99, A.ALIGN_PERCENTILE_95, A.ALIGN_PERCENTILE_50, A.ALIGN_PERCENTILE_05)
     },
+    A.ALIGN_PERCENT_CHANGE: _Rule(_GAUGE_DELTA, _NUMERIC, _const(MD.GAUGE), _const(MD.DOUBLE)),
 }
+_SMOOTHING_NS = 10 * 60 * NS_PER_S  # ALIGN_PERCENT_CHANGE's moving mean
 _WITH_DIST = _NUMERIC | {MD.DISTRIBUTION}
 _REDUCERS: dict[int, _Rule] = {
     R.REDUCE_MEAN: _Rule(_GAUGE_DELTA, _WITH_DIST, _same, _const(MD.DOUBLE)),
@@ -109,6 +130,20 @@ _REDUCERS: dict[int, _Rule] = {
         for r in (R.REDUCE_PERCENTILE_99, R.REDUCE_PERCENTILE_95, R.REDUCE_PERCENTILE_50, R.REDUCE_PERCENTILE_05)
     },
 }
+
+
+ALIGNERS: tuple[int, ...] = (A.ALIGN_NONE, *sorted(_ALIGNERS))
+"""The aligners the emulator implements (ALIGN_NONE included), in enum order."""
+REDUCERS: tuple[int, ...] = (R.REDUCE_NONE, *sorted(_REDUCERS))
+"""The cross-series reducers the emulator implements (REDUCE_NONE included), in enum order."""
+
+
+def aligner_applies(aligner: int, kind: int, value_type: int) -> bool:
+    """Whether ``aligner`` (an implemented one) accepts a metric of this kind and value type."""
+    if aligner == A.ALIGN_NONE:
+        return True
+    rule = _ALIGNERS.get(aligner)
+    return rule is not None and kind in rule.kinds and value_type in rule.value_types
 
 
 def _name(enum_type: type[enum.IntEnum], value: int) -> str:
@@ -182,6 +217,8 @@ def lookback_ns(spec: AggregationSpec | None, kind: int) -> int:
     """How far before the interval start points must be read for this aggregation."""
     if spec and kind == MD.CUMULATIVE and spec.aligner in (A.ALIGN_DELTA, A.ALIGN_RATE):
         return spec.period_ns
+    if spec and spec.aligner == A.ALIGN_PERCENT_CHANGE:
+        return spec.period_ns + _SMOOTHING_NS
     return 0
 
 
@@ -311,6 +348,37 @@ def _delta(newer: Raw, older: Raw | None, value_type: int) -> Raw:
 
 
 # --- alignment and reduction -------------------------------------------------------------
+def _change(current: float, previous: float) -> float:
+    if previous == 0:
+        return 0.0 if current == 0 else math.inf
+    return (current - previous) / previous * 100
+
+
+def _percent_change(series: SeriesData, aligned: SeriesData, period: int, start: int, end: int) -> SeriesData:
+    """ALIGN_PERCENT_CHANGE as the API defines it (see the module's docstring)."""
+    usable = sorted((t, _number(v)) for t, _, v in series.points if _number(v) >= 0)  # oldest first
+    times = [t for t, _ in usable]
+    sums = [0.0, *itertools.accumulate(v for _, v in usable)]
+
+    def moving_mean(at: int) -> float:  # ``at`` is a point's time: the window holds at least that point
+        low, high = bisect.bisect_right(times, at - _SMOOTHING_NS), bisect.bisect_right(times, at)
+        return (sums[high] - sums[low]) / (high - low)
+
+    def newest_in(low: int, high: int) -> int | None:
+        index = bisect.bisect_right(times, high) - 1
+        return times[index] if index >= 0 and times[index] > low else None
+
+    bucket_end = end
+    while bucket_end > start:
+        current_at = newest_in(max(bucket_end - period, start), bucket_end)
+        previous_at = newest_in(bucket_end - 2 * period, bucket_end - period)
+        if current_at is not None and previous_at is not None:
+            change = _change(moving_mean(current_at), moving_mean(previous_at))
+            aligned.points.append((bucket_end, bucket_end, _typed(MD.DOUBLE, change)))
+        bucket_end -= period
+    return aligned
+
+
 def _bucket_index(end: int, interval_end: int, period: int) -> int:
     return (interval_end - end) // period
 
@@ -318,6 +386,16 @@ def _bucket_index(end: int, interval_end: int, period: int) -> int:
 def _align(series: SeriesData, spec: AggregationSpec, rule: _Rule, start: int, end: int) -> SeriesData:
     out_kind, out_type = rule.out_kind(series.kind), rule.out_type(series.value_type)
     period = spec.period_ns
+    if spec.aligner == A.ALIGN_PERCENT_CHANGE:
+        empty = SeriesData(
+            series.metric_type,
+            dict(series.metric_labels),
+            series.resource_type,
+            dict(series.resource_labels),
+            out_kind,
+            out_type,
+        )
+        return _percent_change(series, empty, period, start, end)
     buckets: dict[int, list[tuple[int, int, Raw]]] = {}
     for point in series.points:
         if start < point[0] <= end:

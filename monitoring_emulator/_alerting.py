@@ -45,6 +45,11 @@ def _series_of(text: str) -> SeriesKey:
     return resource_type, tuple((k, v) for k, v in resource_labels), tuple((k, v) for k, v in metric_labels)
 
 
+def _braced(labels: dict[str, str]) -> str:
+    """Labels as Google's incident texts write them: ``{project_id=p, task_id=t}``."""
+    return "{" + ", ".join(f"{k}={v}" for k, v in labels.items()) + "}"
+
+
 def _number_text(value: float | None) -> str:
     return "" if value is None else f"{value:.6g}"
 
@@ -152,10 +157,13 @@ class AlertEvaluator:
         resource_display = (
             RESOURCE_TYPES[resource_type].display_name if resource_type in RESOURCE_TYPES else resource_type
         )
-        resource_name = f"{project} {resource_display} labels {resource_labels}"
+        resource_name = f"{project} {resource_display} labels {_braced(resource_labels)}"
         comparison = "above" if condition.condition_threshold.comparison in (1, 2) else "below"
-        summary = f"{outcome.metric_type} for {resource_name} with metric labels {metric_labels} " + (
-            f"is {comparison} the threshold of {_number_text(threshold)} with a value of {_number_text(value)}."
+        descriptor = self._store.descriptors.get((project, outcome.metric_type))
+        metric_display = (descriptor.display_name if descriptor else "") or outcome.metric_type.rsplit("/", 1)[-1]
+        summary = f"{metric_display} for {resource_name} with metric labels {_braced(metric_labels)} " + (
+            f"is {comparison} the threshold of {threshold:.3f}"
+            + ("." if value is None else f" with a value of {value:.3f}.")
             if threshold is not None
             else "is absent."
         )
@@ -176,7 +184,7 @@ class AlertEvaluator:
             "resource": {"type": resource_type, "labels": resource_labels},
             "metric": {
                 "type": outcome.metric_type,
-                "displayName": outcome.metric_type.rsplit("/", 1)[-1],
+                "displayName": metric_display,
                 "labels": metric_labels,
             },
             "metadata": {"system_labels": {}, "user_labels": {}},

@@ -15,19 +15,23 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from google.api import metric_pb2
 from google.cloud.monitoring_dashboard_v1.types import dashboard as dashboard_types
 from google.cloud.monitoring_v3.types import alert, common
 
-from ._aggregation import AggregationSpec, spec_from_pb
+from ._aggregation import ALIGNERS, REDUCERS, AggregationSpec, aligner_applies, spec_from_pb
 from ._alerting import AlertEvaluator
 from ._charts import PALETTE, Column, Line, heatmap, line_chart, sparkline
 from ._conditions import typed_number as _number
 from ._distributions import bounds as bucket_bounds
 from ._errors import ApiError
 from ._filters import FilterError, parse_filter
+from ._markdown import markdown_html
+from ._notify import statement
 from ._raw import Raw
 from ._reads import query_series
 from ._store import Store
+from .breach import reading
 
 __all__ = ["RANGES", "Console"]
 
@@ -36,6 +40,7 @@ _NS = 1_000_000_000
 _ROW_PX, _PAGE_PX = 20, 1200
 _HEATMAP = 4  # XyChart.DataSet.PlotType
 _A, _R = common.Aggregation.Aligner, common.Aggregation.Reducer
+_MD = metric_pb2.MetricDescriptor
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;background:#f8f9fa;color:#202124}
 header{background:#fff;border-bottom:1px solid #dadce0;padding:10px 24px;display:flex;gap:24px;align-items:center}
@@ -47,7 +52,9 @@ height:10px;margin-right:4px;border-radius:2px}.score{font-size:34px;font-weight
 .yellow{color:#f29900}table{border-collapse:collapse;background:#fff;font-size:13px;width:100%}
 td,th{border:1px solid #dadce0;padding:4px 8px;text-align:left;vertical-align:top}.open{color:#d93025;font-weight:600}
 .closed{color:#188038}.ranges a{margin-right:8px}.empty{color:#5f6368;font-size:13px}form label{margin-right:12px}
-pre{white-space:pre-wrap;font-size:12px;margin:0}
+pre{white-space:pre-wrap;font-size:12px;margin:0}h2.section{margin:18px 0 6px}.measured-line{font-size:16px}
+.doc h3,.doc h4,.doc h5{margin:6px 0}.doc p,.doc ol,.doc ul{margin:6px 0;font-size:14px}
+.facts th{width:1%;white-space:nowrap}
 """
 
 
@@ -73,16 +80,48 @@ def _legend(lines: Sequence[Line]) -> str:
     return f'<div class="legend">{"".join(spans)}</div>' if spans else ""
 
 
-def _when(seconds: int | None) -> str:
-    return time.strftime("%d %b %H:%M", time.gmtime(seconds)) if seconds else ""
+def _when(at: int | None, seconds: bool = False) -> str:
+    return time.strftime("%d %b %Y %H:%M:%S" if seconds else "%d %b %H:%M", time.gmtime(at)) if at else ""
+
+
+def _as_text(value: object, indent: str = "") -> list[str]:
+    """A message as the lines a person reads: ``key: value``, nested values indented, text as
+    text (its line breaks and characters as they are, not JSON-escaped)."""
+    if isinstance(value, Mapping):
+        lines: list[str] = []
+        for key, item in value.items():
+            if isinstance(item, Mapping | list) and item:
+                lines += [f"{indent}{key}:", *_as_text(item, indent + "  ")]
+            elif isinstance(item, str) and "\n" in item:
+                lines += [f"{indent}{key}:", *(f"{indent}  {part}" for part in item.splitlines())]
+            else:
+                lines.append(f"{indent}{key}: {item if isinstance(item, str) else json.dumps(item)}")
+        return lines
+    if isinstance(value, list):
+        lines = []
+        for item in value:
+            nested = _as_text(item, indent + "  ")
+            lines += [f"{indent}- {nested[0].strip()}", *nested[1:]] if nested else [f"{indent}-"]
+        return lines
+    return [f"{indent}{value if isinstance(value, str) else json.dumps(value)}"]
 
 
 def _delivered(notification: Mapping[str, Any]) -> str:
-    """What the outbox holds for a notification, or how its webhook delivery went."""
+    """What the outbox holds for a notification, or how its webhook delivery went, as text."""
     shown = notification.get("message") or {
         k: notification[k] for k in ("url", "status", "attempts", "error", "reason") if k in notification
     }
-    return json.dumps(shown, indent=1)[:600]
+    return "\n".join(_as_text(shown))
+
+
+def _incident_href(incident: Mapping[str, Any]) -> str:
+    return f"/incidents/{quote(str(incident['incident_id']), safe='')}"
+
+
+def _typed_labels(thing: Mapping[str, Any]) -> str:
+    """A metric or monitored resource: ``type (key=value, …)``."""
+    labels = ", ".join(f"{k}={v}" for k, v in sorted(thing.get("labels", {}).items()))
+    return f"{thing.get('type', '')} ({labels})" if labels else str(thing.get("type", ""))
 
 
 def _fill(template: str, labels: Mapping[str, str]) -> str:
@@ -194,15 +233,15 @@ class Console:
         if not incidents:
             return '<p class="empty">No incidents.</p>'
         rows = "".join(
-            f'<tr><td class="{_e(i["state"])}">{_e(i["state"])}</td><td>{_e(i["policy_name"])}</td>'
+            f'<tr><td class="{_e(i["state"])}">{_e(i["state"])}</td>'
+            f'<td><a href="{_e(_incident_href(i))}">{_e(i["policy_name"])}</a></td>'
             f"<td>{_e(i['condition_name'])}</td><td>{_e(_when(i['started_at']))}</td>"
-            f"<td>{_e(time.strftime('%d %b %H:%M', time.gmtime(i['ended_at'])) if i['ended_at'] else '')}</td>"
-            f"<td>{_e(i['observed_value'])}</td><td>{_e(i['threshold_value'])}</td></tr>"
+            f"<td>{_e(_when(i['ended_at']))}</td><td>{_e(reading(i))}</td></tr>"
             for i in sorted(incidents, key=lambda i: -i["started_at"])
         )
         return (
             "<table><tr><th>state</th><th>policy</th><th>condition</th><th>started (UTC)</th><th>ended</th>"
-            f"<th>observed</th><th>threshold</th></tr>{rows}</table>"
+            f"<th>observed vs threshold</th></tr>{rows}</table>"
         )
 
     def _alert_chart(self, project: str, name: str, start: int, end: int, width: int, height: int) -> str:
@@ -319,31 +358,95 @@ class Console:
     def incidents(self, query: Mapping[str, list[str]]) -> str:
         return _page("Incidents", self._incident_rows(self._evaluator.incidents()))
 
+    def _notification_rows(self, sent: list[dict[str, Any]], with_incident: bool = True) -> str:
+        incident = "<th>incident</th>" if with_incident else ""
+        rows = "".join(
+            f"<tr><td>{_e(time.strftime('%d %b %H:%M:%S', time.gmtime(n['at'])))}</td><td>{_e(n['type'])}</td>"
+            + (
+                f'<td><a href="{_e(_incident_href(n))}">{_e(n["incident_id"])}</a></td>'
+                if with_incident and n.get("incident_id")
+                else ("<td></td>" if with_incident else "")
+            )
+            + f"<td>{_e(n['state'])}</td><td>{_e(n['delivery'])}</td><td><pre>{_e(_delivered(n))}</pre></td></tr>"
+            for n in sent
+        )
+        return (
+            f"<table><tr><th>at (UTC)</th><th>channel</th>{incident}<th>incident state</th><th>delivery</th>"
+            f"<th>message</th></tr>{rows}</table>"
+        )
+
     def notifications(self, query: Mapping[str, list[str]]) -> str:
         sent = list(reversed(self._evaluator.notifications()))
         if not sent:
             return _page("Notifications", '<p class="empty">No notifications yet.</p>')
-        rows = "".join(
-            f"<tr><td>{_e(time.strftime('%d %b %H:%M:%S', time.gmtime(n['at'])))}</td><td>{_e(n['type'])}</td>"
-            f"<td>{_e(n['state'])}</td><td>{_e(n['delivery'])}</td>"
-            f"<td><pre>{_e(_delivered(n))}</pre></td></tr>"
-            for n in sent
+        return _page("Notifications", self._notification_rows(sent))
+
+    def incident(self, ident: str) -> str | None:
+        """One incident: what breached, when, on which series, its runbook and its notifications —
+        the page the ``url`` of every notification points at."""
+        found = next((i for i in self._evaluator.incidents() if i["incident_id"] == ident), None)
+        if found is None:
+            return None
+        measured = reading(found)
+        resource, metric = found.get("resource", {}), found.get("metric", {})
+        ended = found.get("ended_at")
+        facts = [
+            ("state", f'<span class="{_e(found["state"])}">{_e(found["state"])}</span>'),
+            ("severity", _e(found.get("severity", ""))),
+            ("policy", _e(found["policy_name"])),
+            ("condition", _e(found["condition_name"])),
+            ("observed vs threshold", f'<strong class="measured">{_e(measured)}</strong>'),
+            ("started (UTC)", _e(_when(found["started_at"], seconds=True))),
+            ("ended (UTC)", _e(_when(ended, seconds=True)) if ended else "still open"),
+            ("resource", _e(_typed_labels(resource))),
+            ("metric", _e(_typed_labels(metric))),
+            ("summary (as Google words it)", _e(found.get("summary", ""))),
+            ("incident id", _e(found["incident_id"])),
+        ]
+        table = '<table class="facts">' + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in facts) + "</table>"
+        end = (ended or self._clock() // _NS) * _NS
+        start = found["started_at"] * _NS - 3600 * _NS
+        chart = self._alert_chart(
+            found["scoping_project_id"], found.get("policy", ""), start, end + 10 * 60 * _NS, 1100, 260
         )
-        return _page(
-            "Notifications",
-            "<table><tr><th>at (UTC)</th><th>channel</th><th>incident</th><th>delivery</th><th>message</th></tr>"
-            f"{rows}</table>",
+        documentation = found.get("documentation") or {}
+        doc_html = markdown_html(str(documentation.get("content", ""))) or '<p class="empty">No documentation.</p>'
+        subject = documentation.get("subject")
+        sent = [n for n in reversed(self._evaluator.notifications()) if n.get("incident_id") == ident]
+        notified = (
+            self._notification_rows(sent, with_incident=False)
+            if sent
+            else '<p class="empty">No notifications for this incident.</p>'
         )
+        body = (
+            f'<p class="measured-line">{_e(statement(found))}</p>{table}'
+            f'<h2 class="section">The condition around the incident</h2><div class="tile">{chart}</div>'
+            f'<h2 class="section">Documentation{": " + _e(subject) if subject else ""}</h2>'
+            f'<div class="tile doc">{doc_html}</div>'
+            f'<h2 class="section">Notifications</h2>{notified}'
+            '<p><a href="/incidents">All incidents</a></p>'
+        )
+        return _page(f"Incident: {found['policy_name']}", body)
 
     def explorer(self, query: Mapping[str, list[str]]) -> str:
+        """Any metric with a filter, an aligner and a reducer the emulator implements; opens on a
+        query that works (the first metric, with an aligner its value type accepts)."""
+
         def arg(name: str, default: str = "") -> str:
-            return query.get(name, [default])[0]
+            return query.get(name, [default])[0].strip() or default
 
         projects = sorted(self._store.known_projects())
-        project = arg("project", projects[0] if projects else "")
+        described = sorted({p for p, _ in self._store.descriptors})
+        project = arg("project", described[0] if described else (projects[0] if projects else ""))
         metrics = sorted(t for p, t in self._store.descriptors if p == project)
         metric = arg("metric", metrics[0] if metrics else "")
-        aligner, reducer = arg("aligner", "ALIGN_MEAN"), arg("reducer", "REDUCE_NONE")
+        descriptor = self._store.descriptors.get((project, metric))
+        kind, value_type = (descriptor.metric_kind, descriptor.value_type) if descriptor else (None, None)
+        aligners = [
+            _A(a).name for a in ALIGNERS if kind is None or value_type is None or aligner_applies(a, kind, value_type)
+        ]
+        aligner = arg("aligner", _default_aligner(value_type))
+        reducer = arg("reducer", "REDUCE_NONE")
         group_by, extra, period = arg("group_by"), arg("filter"), arg("period", "300")
         chosen, start, end = self._range(query)
 
@@ -355,25 +458,28 @@ class Console:
             '<form method="get" action="/explorer">'
             + select("project", projects, project)
             + select("metric", metrics, metric)
-            + select("aligner", [a for a in _A.__members__ if a != "ALIGN_INTERPOLATE"], aligner)
-            + select("reducer", list(_R.__members__), reducer)
+            + select("aligner", aligners, aligner)
+            + select("reducer", [_R(r).name for r in REDUCERS], reducer)
             + f'<label>group by <input name="group_by" value="{_e(group_by)}" '
             + 'placeholder="metric.labels.stage"></label>'
-            + f'<label>filter <input name="filter" value="{_e(extra)}" size="30"></label>'
-            + f'<label>period (s) <input name="period" value="{_e(period)}" size="5"></label>'
+            + f'<label>filter <input name="filter" value="{_e(extra)}" size="30" '
+            + 'placeholder="metric.labels.status = &quot;failure&quot;"></label>'
+            + f'<label>period (s) <input name="period" value="{_e(period)}" size="5" inputmode="numeric"></label>'
             + select("range", list(RANGES), chosen)
             + "<button>Plot</button></form>"
         )
         if not metric:
             return _page("Metric explorer", form + '<p class="empty">No metrics yet.</p>', refresh_s=None)
-        text = f'metric.type = "{metric}"' + (f" AND ({extra})" if extra else "")
         try:
-            aggregation = common.Aggregation.pb()(
-                per_series_aligner=_A.__members__[aligner].value, cross_series_reducer=_R.__members__[reducer].value
-            )
-            aggregation.alignment_period.seconds = max(60, int(period or 300))
-            aggregation.group_by_fields.extend(g.strip() for g in group_by.split(",") if g.strip())
-            spec = spec_from_pb(aggregation)
+            aggregation = _explorer_aggregation(aligner, reducer, period, group_by)
+            if metric not in metrics:
+                raise ValueError(f"metric: project {project!r} has no metric {metric!r}")
+            try:
+                parse_filter(extra)  # alone, so a position is a position in what was typed
+            except FilterError as err:
+                raise FilterError(f"filter: {err}") from None
+            text = f'metric.type = "{metric}"' + (f" AND ({extra})" if extra else "")
+            spec = spec_from_pb(aggregation) if aggregation is not None else None
             data, unit = query_series(self._store, project, parse_filter(text), [spec] if spec else [], start, end)
             lines = [
                 (
@@ -382,16 +488,54 @@ class Console:
                 )
                 for s in data
             ]
+            if aggregation is not None and aggregation.per_series_aligner == _A.ALIGN_PERCENT_CHANGE:
+                unit = "% change"
             chart = (
                 line_chart(lines, start, end, unit, (), 1100, 320) + _legend(lines)
                 if any(p for _, p in lines)
-                else '<p class="empty">No data.</p>'
+                else '<p class="empty">No data for this query in the selected range.</p>'
             )
-        except (ApiError, FilterError, KeyError, ValueError) as err:
-            chart = f'<p class="empty">The query fails: {_e(err)}</p>'
+        except (ApiError, FilterError, ValueError) as err:
+            chart = f'<p class="empty error">The query fails: {_e(err)}</p>'
         link = "/explorer?" + urlencode({"project": project, "metric": metric})
         return _page(
             "Metric explorer",
             f'{form}<div class="tile" id="plot">{chart}</div><p><a href="{_e(link)}">reset</a></p>',
             refresh_s=None,
         )
+
+
+def _default_aligner(value_type: int | None) -> str:
+    """An aligner every metric of this value type accepts, so the explorer opens on a valid query."""
+    defaults: dict[int, str] = {
+        _MD.DISTRIBUTION: "ALIGN_PERCENTILE_50",
+        _MD.BOOL: "ALIGN_FRACTION_TRUE",
+        _MD.STRING: "ALIGN_NONE",
+    }
+    return defaults.get(value_type or _MD.DOUBLE, "ALIGN_MEAN")
+
+
+def _explorer_aggregation(aligner: str, reducer: str, period: str, group_by: str) -> Any:
+    """The explorer's form as an Aggregation (None: raw points), each field checked with a message
+    that names it."""
+    aligners, reducers = _A.__members__, _R.__members__
+    if aligner not in aligners or aligners[aligner] not in ALIGNERS:
+        raise ValueError(f"aligner: {aligner!r} is not one the emulator implements")
+    if reducer not in reducers or reducers[reducer] not in REDUCERS:
+        raise ValueError(f"reducer: {reducer!r} is not one the emulator implements")
+    if not period.isdigit():
+        raise ValueError(f"period: a whole number of seconds, at least 60, is needed; got {period!r}")
+    seconds = int(period)
+    if seconds < 60:
+        raise ValueError(f"period: alignment periods are at least 60 seconds; got {seconds}")
+    fields = [g.strip() for g in group_by.split(",") if g.strip()]
+    if aligners[aligner] == _A.ALIGN_NONE and reducers[reducer] == _R.REDUCE_NONE:
+        if fields:
+            raise ValueError("group by: grouping needs an aligner and a reducer")
+        return None
+    aggregation = common.Aggregation.pb()(
+        per_series_aligner=aligners[aligner].value, cross_series_reducer=reducers[reducer].value
+    )
+    aggregation.alignment_period.seconds = seconds
+    aggregation.group_by_fields.extend(fields)
+    return aggregation

@@ -50,6 +50,10 @@ class _Token:
     text: str
     pos: int
 
+    @property
+    def shown(self) -> str:
+        return "the end of the filter" if self.kind == "end" else repr(self.text)
+
 
 def _tokenize(text: str) -> list[_Token]:
     tokens: list[_Token] = []
@@ -59,7 +63,8 @@ def _tokenize(text: str) -> list[_Token]:
             break
         match = _TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            raise FilterError(f"unexpected character {text[pos:].lstrip()[:1]!r} at position {pos}")
+            at = len(text) - len(text[pos:].lstrip())  # the character itself, not the spaces before it
+            raise FilterError(f"unexpected character {text[at]!r} at position {at}")
         kind = match.lastgroup or "word"
         raw = match.group(kind)
         if kind == "string":
@@ -109,13 +114,13 @@ class _Parser:
     def expect(self, text: str) -> None:
         token = self.take()
         if token.text != text or token.kind not in ("op", "word"):
-            raise FilterError(f"expected {text!r} at position {token.pos}, found {token.text or 'end'!r}")
+            raise FilterError(f"expected {text!r} at position {token.pos}, found {token.shown}")
 
     def parse(self) -> object:
         node = self.expr()
         token = self.peek()
         if token.kind != "end":
-            raise FilterError(f"unexpected {token.text!r} at position {token.pos}")
+            raise FilterError(f"unexpected {token.shown} at position {token.pos}")
         return node
 
     def expr(self) -> object:
@@ -155,7 +160,7 @@ class _Parser:
     def comparison(self) -> _Cmp:
         token = self.take()
         if token.kind != "word" or token.text in ("AND", "OR", "NOT"):
-            raise FilterError(f"expected a selector at position {token.pos}, found {token.text or 'end'!r}")
+            raise FilterError(f"expected a selector at position {token.pos}, found {token.shown}")
         selector = _normalise_selector(token.text)
         op = self.take()
         if op.kind != "op" or op.text not in _COMPARATORS:
@@ -164,7 +169,7 @@ class _Parser:
         if value.kind == "string":
             return _Cmp(selector, op.text, None, (value.text,))
         if value.kind != "word":
-            raise FilterError(f"expected a value at position {value.pos}, found {value.text or 'end'!r}")
+            raise FilterError(f"expected a value at position {value.pos}, found {value.shown}")
         if self.peek().kind == "op" and self.peek().text == "(":
             if value.text not in _FUNCTIONS:
                 raise FilterError(f"unknown function {value.text!r} at position {value.pos}")
@@ -187,7 +192,7 @@ class _Parser:
     def string_arg(self) -> str:
         token = self.take()
         if token.kind not in ("string", "word"):
-            raise FilterError(f"expected a string at position {token.pos}")
+            raise FilterError(f"expected a string at position {token.pos}, found {token.shown}")
         return token.text
 
 

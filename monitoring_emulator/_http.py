@@ -99,7 +99,7 @@ class HttpServer:
         self.routes[("GET", "/admin/notifications")] = lambda body, query: _json(200, evaluator.notifications())
 
     def add_console(self, console: Console) -> None:
-        """The console's pages: dashboards, incidents, notifications, explorer."""
+        """The console's pages: dashboards, incidents (the list and one incident), notifications, explorer."""
 
         def page(render: Callable[[dict[str, list[str]]], str | None]) -> Route:
             def serve(body: bytes, query: dict[str, list[str]]) -> Response:
@@ -114,11 +114,15 @@ class HttpServer:
             project, _, ident = unquote(query.pop("__path__", [""])[0]).partition("/")
             return console.dashboard(project, ident, query)
 
+        def incident(query: dict[str, list[str]]) -> str | None:
+            return console.incident(unquote(query.pop("__path__", [""])[0]))
+
         self.routes[("GET", "/")] = page(console.index)
         self.routes[("GET", "/incidents")] = page(console.incidents)
         self.routes[("GET", "/notifications")] = page(console.notifications)
         self.routes[("GET", "/explorer")] = page(console.explorer)
         self.prefixes["/dashboards/"] = page(dashboard)
+        self.prefixes["/incidents/"] = page(incident)  # the url every notification of an incident carries
 
     def start(self) -> None:
         self._thread.start()

@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["Notifier", "incident_payload", "render"]
+from .breach import reading
+
+__all__ = ["Notifier", "incident_payload", "render", "statement"]
 
 _ATTEMPTS, _TIMEOUT_S = 3, 2.0
 
@@ -29,18 +31,59 @@ def _headline(incident: Mapping[str, Any]) -> str:
     return f"[{state.upper()}] {incident['policy_name']}: {incident['condition_name']}"
 
 
+def statement(incident: Mapping[str, Any]) -> str:
+    """The breach in words a person reads: "pipeline success rate < 85%: 66.7 % < 85 %" (and, once
+    closed, what it opened at)."""
+    measured = reading(incident)
+    if incident["state"] == "open":
+        return f"{incident['condition_name']}: {measured}"
+    return f"{incident['condition_name']}: back within its threshold (it opened at {measured})"
+
+
+def _labelled(thing: Mapping[str, Any]) -> str:
+    """``type (key=value, …)``: a metric or monitored resource on one line."""
+    labels = ", ".join(f"{k}={v}" for k, v in sorted(thing.get("labels", {}).items()))
+    return f"{thing.get('type', '')} ({labels})" if labels else str(thing.get("type", ""))
+
+
+def _when(seconds: int | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds)) if seconds else ""
+
+
 def render(channel_type: str, labels: Mapping[str, str], incident: Mapping[str, Any]) -> dict[str, Any]:
-    """What the service behind a non-webhook channel would receive for this incident."""
-    summary = incident["summary"]
+    """What the service behind a non-webhook channel would receive for this incident: the breach
+    as :func:`statement` words it (a ratio as percentages), never the bare numbers the webhook carries."""
+    measured = reading(incident)
     if channel_type == "email":
-        body = "\n\n".join([summary, incident["documentation"].get("content", ""), f"View incident: {incident['url']}"])
-        return {"to": labels.get("email_address", ""), "subject": _headline(incident), "body": body}
+        times = f"Started {_when(incident['started_at'])}" + (
+            f", ended {_when(incident['ended_at'])}" if incident.get("ended_at") else ""
+        )
+        metric, resource = incident.get("metric", {}), incident.get("resource", {})
+        parts = [
+            statement(incident),
+            f"{times}. Severity: {incident['severity']}.",
+            f"Metric: {_labelled(metric)}\nResource: {_labelled(resource)}",
+            incident["documentation"].get("content", ""),
+            f"View incident: {incident['url']}",
+        ]
+        return {
+            "to": labels.get("email_address", ""),
+            "subject": _headline(incident),
+            "body": "\n\n".join(p for p in parts if p),
+        }
     if channel_type == "slack":
         color = "danger" if incident["state"] == "open" else "good"
         return {
             "channel": labels.get("channel_name", ""),
             "text": _headline(incident),
-            "attachments": [{"color": color, "text": summary, "title_link": incident["url"]}],
+            "attachments": [
+                {
+                    "color": color,
+                    "title": incident["condition_name"],
+                    "title_link": incident["url"],
+                    "text": statement(incident),
+                }
+            ],
         }
     if channel_type == "pagerduty":
         return {
@@ -48,18 +91,19 @@ def render(channel_type: str, labels: Mapping[str, str], incident: Mapping[str, 
             "event_action": "trigger" if incident["state"] == "open" else "resolve",
             "dedup_key": incident["incident_id"],
             "payload": {
-                "summary": _headline(incident),
+                "summary": f"{_headline(incident)} — {measured}",
                 "severity": {"CRITICAL": "critical", "ERROR": "error", "WARNING": "warning"}.get(
                     incident["severity"], "info"
                 ),
                 "source": incident["resource_name"],
-                "custom_details": {
-                    "observed_value": incident["observed_value"],
-                    "threshold": incident["threshold_value"],
-                },
+                "custom_details": {"observed": measured.observed, "threshold": measured.threshold},
             },
+            "links": [{"href": incident["url"], "text": "View incident"}],
         }
-    text = f"{_headline(incident)} observed {incident['observed_value']} (threshold {incident['threshold_value']})"
+    state = "OPENED" if incident["state"] == "open" else "CLOSED"
+    text = f"[{state}] {incident['policy_name']}: " + (
+        str(measured) if incident["state"] == "open" else f"back within its threshold (opened at {measured})"
+    )
     return {"to": labels.get("number", ""), "body": text[:160]}
 
 

@@ -66,6 +66,24 @@ def test_syntax_errors_say_where(text, error):
 
 
 @pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("metric.labels.stage =", "expected a value at position 21, found the end of the filter"),
+        ('metric.type = "a"   $', "unexpected character '$' at position 20"),  # the character, not the spaces
+        ('metric.type = "a")', "unexpected ')' at position 17"),
+        ('(metric.type = "a" x', "expected a comparison after 'x' at position 20"),
+        ('metric.type = "a" AND OR', "expected a selector at position 22, found 'OR'"),
+    ],
+)
+def test_a_position_is_an_index_into_the_filter_as_written(text, message):
+    with pytest.raises(FilterError) as caught:
+        parse_filter(text)
+    assert str(caught.value) == message
+    position = int(message.split("position ")[1].split(",")[0])
+    assert position <= len(text)
+
+
+@pytest.mark.parametrize(
     ("text", "types"),
     [
         ('metric.type = "a"', {"a"}),
