@@ -35,14 +35,18 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[tuple[st
     return top, detail
 
 
+def _value(value: Any) -> str:
+    return "unset" if value is None else brief(value)
+
+
 def _frozen_notes(
     kind: str, key: str, fields: Sequence[str], detail: Mapping[str, tuple[Any, Any]], why: str
 ) -> list[str]:
     notes = []
     for name in fields:
         paths = {p: v for p, v in detail.items() if p == name or p.startswith((f"{name}.", f"{name}["))}
-        shown = "; ".join(f"{p} is {brief(before)}, wanted {brief(after)}" for p, (before, after) in paths.items())
-        notes.append(f"{kind} {key}: {name} differs ({shown}) and {why}; left as it is")
+        shown = "; ".join(f"{p} is {_value(before)}, wanted {_value(after)}" for p, (before, after) in paths.items())
+        notes.append(f"{kind} {key}: field {name} differs ({shown}) and {why}; left as it is")
     return notes
 
 
@@ -56,7 +60,7 @@ def plan(
     """What to do so that ``actual`` (managed resources read back) becomes ``desired``.
 
     ``frozen``: per kind, fields it keeps but cannot update: never in a change; where one differs
-    the plan gets a note "<kind> <key>: <field> differs (…) and <frozen_reason>; left as it is".
+    the plan gets a note "<kind> <key>: field <field> differs (…) and <frozen_reason>; left as it is".
     Everything in ``actual`` that is not desired is deleted: keeping something means desiring it."""
     frozen = frozen or {}
     all_notes = list(notes)

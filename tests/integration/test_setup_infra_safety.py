@@ -240,17 +240,20 @@ def test_apply_adopts_a_hand_made_subscription_on_the_pubsub_emulator_and_says_w
     sub = infra_settings.subscription
     assert f"~ update subscription {sub}" in out
     assert (
-        f"note: subscription {sub}: expiration_policy differs (expiration_policy is null, wanted {{}}) and the "
+        f"note: subscription {sub}: field expiration_policy differs (expiration_policy is unset, wanted {{}}) and the "
         "Pub/Sub emulator cannot update it (on a real project apply updates it); left as it is"
     ) in out
-    assert f"note: subscription {sub}: labels differs (labels.managed_by is null, wanted 'helios-setup-infra')" in out
-    assert f"note: topic {infra_settings.topic}: labels differs" in out
+    assert (
+        f"note: subscription {sub}: field labels differs (labels.managed_by is unset, wanted 'helios-setup-infra')"
+        in out
+    )
+    assert f"note: topic {infra_settings.topic}: field labels differs" in out
     stored = factory.subscriber().get_subscription(subscription=infra_settings.subscription_path)
     assert stored.ack_deadline_seconds == ACK_DEADLINE_S  # the fields it can update are updated
     assert stored.dead_letter_policy.dead_letter_topic == infra_settings.dead_letter_topic_path
     assert stored.dead_letter_policy.max_delivery_attempts == MAX_DELIVERY_ATTEMPTS
     assert main(["plan"]) == 0  # in sync, with the same notes
-    assert f"note: subscription {sub}: expiration_policy differs" in capsys.readouterr().out
+    assert f"note: subscription {sub}: field expiration_policy differs" in capsys.readouterr().out
 
     assert main(["destroy", "--yes"]) == 0  # what it did not make (no managed_by label) it does not delete
     out = capsys.readouterr().out

@@ -130,7 +130,8 @@ def test_a_field_the_server_cannot_update_is_a_note_and_the_other_fields_are_sti
         {"ack_deadline_seconds": (10, 90)},
     )
     assert result.notes == (
-        "subscription s: expiration_policy differs (expiration_policy is null, wanted {}) and it cannot; left as it is",
+        "subscription s: field expiration_policy differs (expiration_policy is unset, wanted {}) "
+        "and it cannot; left as it is",
     )
 
 
@@ -139,10 +140,10 @@ def test_when_only_frozen_fields_differ_the_plan_is_in_sync_with_its_note():
     result = plan([desired], [HAND_MADE], frozen=FROZEN)
     assert result.in_sync
     assert [note.split(" differs")[0] for note in result.notes] == [
-        "subscription s: expiration_policy",
-        "subscription s: labels",
+        "subscription s: field expiration_policy",
+        "subscription s: field labels",
     ]
-    assert "labels.managed_by is null, wanted 'x'" in result.notes[1]
+    assert "labels.managed_by is unset, wanted 'x'" in result.notes[1]
     assert not plan([desired], [HAND_MADE]).in_sync  # without frozen fields both are updated
 
 
