@@ -7,16 +7,30 @@ and nothing writes to it.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-__all__ = ["Settings", "SettingsError"]
+__all__ = ["Settings", "SettingsError", "check_host_port"]
 
 
 class SettingsError(ValueError):
     """A required setting is missing or malformed; the message names the variable to set."""
+
+
+_HOST_PORT = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?):(\d{1,5})")
+
+
+def check_host_port(variable: str, value: str) -> str:
+    """``value`` if it is ``host:port`` as gRPC takes it (no scheme, no path), else a SettingsError
+    naming the variable: a malformed address would otherwise surface as a 30-second gRPC timeout."""
+    match = _HOST_PORT.fullmatch(value)
+    if match is None or not 1 <= int(match.group(1)) <= 65535:
+        hint = " (no scheme: drop the http://)" if "://" in value else ""
+        raise SettingsError(f"{variable} must be host:port, e.g. 127.0.0.1:8085{hint}; got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,10 @@ class Settings:
         return cls(**values)
 
     def __post_init__(self) -> None:
+        for name in ("pubsub_emulator_host", "monitoring_emulator_host"):
+            value = getattr(self, name)
+            if value:
+                check_host_port(self._ENV[name], value)
         if not 10 <= self.window_seconds <= 240:  # a window's point lies at its end: <= 5 min ahead
             raise SettingsError(f"HELIOS_WINDOW_SECONDS must be between 10 and 240, got {self.window_seconds}")
 
@@ -97,7 +115,7 @@ class Settings:
 
     def require_project(self) -> str:
         if not self.project_id:
-            raise SettingsError("no Google Cloud project: pass project_id=... or set GOOGLE_CLOUD_PROJECT")
+            raise SettingsError("no Google Cloud project: set GOOGLE_CLOUD_PROJECT (or pass the project explicitly)")
         return self.project_id
 
     @property

@@ -129,24 +129,36 @@ class PerformanceMonitor:
         from functions.report import parse_window
 
         seconds = parse_window(window)
-        return await asyncio.to_thread(self._reporter().summary, seconds)
+        return await asyncio.to_thread(lambda: self._checked_reporter().summary(seconds))
 
     async def analyze_performance(self, window: str = "1h") -> dict[str, Any]:
         """The summary plus trends against the previous window (with significance), the next
-        hour's success forecast (written back for the Performance Intelligence dashboard) and
-        optimization triggers with reasons and recommendations."""
+        hour's success forecast and optimization triggers with reasons and recommendations. Reads
+        only: writing the forecast metric is the scheduled report's job."""
         from functions.report import parse_window
 
         seconds = parse_window(window)
-        return await asyncio.to_thread(self._reporter().analysis, seconds)
+        return await asyncio.to_thread(lambda: self._checked_reporter().analysis(seconds))
+
+    def _checked_reporter(self) -> PerformanceReporter:
+        """The reporter, once Monitoring was seen to answer within a few seconds: a wrong address
+        raises PreflightError with one line instead of a 30-second gRPC timeout."""
+        from contract.preflight import require_services
+
+        require_services(self.publisher.settings, "monitoring")
+        return self._reporter()
 
     async def setup_monitoring_infrastructure(self, config_path: str | None = None) -> list[str]:
         """What ``python -m setup_infra apply --yes`` does, for this publisher's project: creates or
         updates the topics, descriptors, channels, alert policies and dashboards (in a worker
-        thread); returns one line per change made."""
+        thread); returns one line per change made. It never deletes: a channel this environment
+        does not configure is kept (deleting is ``python -m setup_infra apply --prune-channels``
+        at a terminal). Unreachable services or a missing project raise one line first."""
+        from contract.preflight import require_services
         from setup_infra import Infra, load_config
 
         def apply() -> list[str]:
+            require_services(self.publisher.settings, "pubsub", "monitoring")
             infra = Infra(self.publisher.settings, load_config(config_path))
             done: list[str] = []
             infra.apply(infra.plan(), report=done.append)

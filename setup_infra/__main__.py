@@ -16,9 +16,9 @@ import json
 import sys
 from collections.abc import Sequence
 
-from google.api_core import exceptions
-
-from contract.settings import Settings, SettingsError
+from contract.cli import run_command
+from contract.preflight import require_services
+from contract.settings import Settings
 
 from .alert_test import run_scenario
 from .config import ConfigError, InfraConfig, load_config
@@ -97,41 +97,42 @@ def _test_alerts(name: str, config: InfraConfig, as_json: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        config = load_config(args.config)
-        if args.command == "test-alerts":
-            return _test_alerts(args.scenario, config, args.json)
-        settings = Settings.from_env(project_id=args.project)
-        settings.require_project()
-        infra = Infra(settings, config)
-        if args.command == "verify":
-            checks = verify(infra, wait=args.wait)
-            for check in checks:
-                print(check.line)
-            failed = [c.name for c in checks if c.passed is False]
-            if failed:
-                print(f"verify failed: {', '.join(failed)}", file=sys.stderr)
-            return ERROR if failed else IN_SYNC
-        if args.command == "destroy":
-            planned, verb = infra.destroy_plan(delete_data=args.delete_data), "destroy"
-            verb += " --delete-data" if args.delete_data else ""
-        else:
-            planned, verb = infra.plan(prune_channels=args.prune_channels), "apply"
-            verb += " --prune-channels" if args.prune_channels else ""
-        print(plan_json(planned) if args.json else plan_text(planned, verb))
-        if args.command == "plan":
-            return IN_SYNC if planned.in_sync else PENDING
-        if planned.in_sync or not _confirm(f"{args.command} these changes?", args.yes):
-            return IN_SYNC if planned.in_sync else ERROR
-        # confirmed (or --yes): the deletes the user was just shown may go ahead
-        infra.apply(planned, report=(lambda line: None) if args.json else print, allow_delete=True)
-        return IN_SYNC
-    except (ConfigError, SettingsError) as err:
-        print(f"configuration error: {err}", file=sys.stderr)
-        return ERROR
-    except (exceptions.GoogleAPICallError, KeyError, ValueError) as err:
+    try:  # a setting, an address or an API refusal: one line (contract.cli); a bad reference: below
+        return run_command(lambda: _run(args), config_errors=(ConfigError,))
+    except (KeyError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.command == "test-alerts":
+        return _test_alerts(args.scenario, config, args.json)
+    settings = Settings.from_env(project_id=args.project)
+    require_services(settings, "pubsub", "monitoring")  # seconds, not a silent 10-minute retry
+    infra = Infra(settings, config)
+    if args.command == "verify":
+        checks = verify(infra, wait=args.wait)
+        for check in checks:
+            print(check.line)
+        failed = [c.name for c in checks if c.passed is False]
+        if failed:
+            print(f"verify failed: {', '.join(failed)}", file=sys.stderr)
+        return ERROR if failed else IN_SYNC
+    if args.command == "destroy":
+        planned, verb = infra.destroy_plan(delete_data=args.delete_data), "destroy"
+        verb += " --delete-data" if args.delete_data else ""
+    else:
+        planned, verb = infra.plan(prune_channels=args.prune_channels), "apply"
+        verb += " --prune-channels" if args.prune_channels else ""
+    print(plan_json(planned) if args.json else plan_text(planned, verb))
+    if args.command == "plan":
+        return IN_SYNC if planned.in_sync else PENDING
+    if planned.in_sync or not _confirm(f"{args.command} these changes?", args.yes):
+        return IN_SYNC if planned.in_sync else ERROR
+    # confirmed (or --yes): the deletes the user was just shown may go ahead
+    infra.apply(planned, report=(lambda line: None) if args.json else print, allow_delete=True)
+    return IN_SYNC
 
 
 if __name__ == "__main__":

@@ -167,8 +167,8 @@ PIPELINE_FIELDS = [
 
 
 def _valid(field: str, value: object) -> bool:
-    if field == "success":
-        return value is True or value is False
+    if field == "success":  # None: the pipeline metric's default, its run's stages decide
+        return value is None or value is True or value is False
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return False
     return value >= 0 and (field == "execution_time" or value <= 1)

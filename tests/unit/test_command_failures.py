@@ -1,0 +1,73 @@
+"""Misconfigurations become one line naming the variable: host formats, and the CLI's last line."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract import Settings, SettingsError
+from contract.cli import failure_line, run_command
+from contract.preflight import PreflightError
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1:8085", "localhost:1", "[::1]:8086", "emulator.internal:65535"])
+def test_emulator_addresses_in_host_port_form_are_taken(value):
+    settings = Settings.from_env({"PUBSUB_EMULATOR_HOST": value, "MONITORING_EMULATOR_HOST": value})
+    assert (settings.pubsub_emulator_host, settings.monitoring_emulator_host) == (value, value)
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("http://127.0.0.1:42537", "drop the http://"),
+        ("localhost", "host:port"),
+        ("127.0.0.1:99999", "host:port"),
+        ("127.0.0.1:", "host:port"),
+        ("127.0.0.1:8086/", "host:port"),
+    ],
+)
+@pytest.mark.parametrize("variable", ["PUBSUB_EMULATOR_HOST", "MONITORING_EMULATOR_HOST"])
+def test_a_malformed_emulator_address_names_the_variable_and_the_value(variable, value, hint):
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({variable: value})
+    message = str(raised.value)
+    assert message.startswith(f"{variable} must be host:port")
+    assert hint in message
+    assert repr(value) in message
+    assert "\n" not in message
+
+
+def test_expected_failures_are_one_line_and_bugs_keep_their_traceback(capsys):
+    def missing_project() -> int:
+        Settings.from_env({}).require_project()
+        return 0
+
+    assert run_command(missing_project) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("configuration error: no Google Cloud project")
+
+    def unreachable() -> int:
+        raise PreflightError("PUBSUB_EMULATOR_HOST=127.0.0.1:9: nothing listens there")
+
+    assert run_command(unreachable) == 1
+    assert capsys.readouterr().err == "error: PUBSUB_EMULATOR_HOST=127.0.0.1:9: nothing listens there\n"
+
+    def bug() -> int:
+        raise ZeroDivisionError("a bug")
+
+    with pytest.raises(ZeroDivisionError):
+        run_command(bug)
+
+
+def test_google_refusals_are_one_line_with_what_to_do():
+    from google.api_core import exceptions
+
+    line = failure_line(exceptions.NotFound("Resource not found (resource=helios-metrics-collector).\nmore"))
+    assert line is not None
+    assert "\n" not in line
+    assert line.startswith("error: 404 Resource not found (resource=helios-metrics-collector). more")
+    assert "setup_infra apply" in line
+    retry = failure_line(exceptions.RetryError("Timeout of 600.0s exceeded", exceptions.ServiceUnavailable("down")))
+    assert retry == "error: gave up retrying: 503 down"
+    assert failure_line(ValueError("not ours")) is None
+    assert failure_line(ValueError("ours"), (ValueError,)) == "configuration error: ours"
