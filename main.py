@@ -3,22 +3,25 @@
 ``collect_metrics`` is an HTTP function for Cloud Scheduler: one collection run, answered with
 its JSON summary — HTTP 500 when a transient failure left messages unacknowledged, so the
 scheduler shows the failed run (the messages come back on the next one). ``performance_report``
-answers the performance analysis of the last ``?window=`` as JSON.
+answers the performance analysis of the last ``?window=`` as JSON, reading only; with
+``?write_forecast=true`` (the scheduled forecast job) it also writes the success forecast.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 
 import flask
 import functions_framework
 
 from functions import InstanceCollector, build_reporter
-from functions.report import parse_window
+from functions.report import http_report
 
 __all__ = ["collect_metrics", "performance_report"]
 
 _instance = InstanceCollector()  # clients are built on the first request, once per instance
+_reporter = functools.cache(build_reporter)  # likewise: built by the first report request, then reused
 
 
 @functions_framework.http
@@ -30,9 +33,6 @@ def collect_metrics(request: flask.Request) -> tuple[str, int, dict[str, str]]:
 
 @functions_framework.http
 def performance_report(request: flask.Request) -> tuple[str, int, dict[str, str]]:
-    """The performance analysis of the last ``?window=`` (default 1h), as JSON."""
-    try:
-        window = parse_window(request.args.get("window", "1h"))
-    except ValueError as err:
-        return json.dumps({"error": str(err)}), 400, {"Content-Type": "application/json"}
-    return json.dumps(build_reporter().analysis(window)), 200, {"Content-Type": "application/json"}
+    """The analysis of the last ``?window=`` (default 1h); ``?write_forecast=true`` also writes the forecast."""
+    body, status = http_report(_reporter(), request.args)
+    return json.dumps(body), status, {"Content-Type": "application/json"}

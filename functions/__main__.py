@@ -1,5 +1,7 @@
 """``python -m functions collect --once | --loop [--interval 30]``: run the collector locally;
-``python -m functions report [--window 1h] [--json]``: the performance summary and analysis.
+``python -m functions report [--window 1h] [--json] [--write-forecast]``: the performance summary and
+analysis, read only; ``--write-forecast`` also writes the success forecast the Performance
+Intelligence dashboard charts (what the scheduled forecast job does).
 
 Each run prints one JSON line: pulled, events, duplicates, dead_lettered, series, requests, points,
 acked, not_acked (and expired, refused, write_errors, transient_failure).
@@ -18,14 +20,18 @@ from .report import parse_window, report_lines
 from .wiring import build_collector, build_reporter
 
 
-def _report(window: str, as_json: bool) -> int:
+def _report(window: str, as_json: bool, write_forecast: bool) -> int:
     try:
         seconds = parse_window(window)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    analysis = build_reporter().analysis(seconds)
+    analysis = build_reporter().analysis(seconds, write=write_forecast)
     print(json.dumps(analysis, indent=2) if as_json else "\n".join(report_lines(analysis)))
+    refused = analysis["forecast"].get("write_error")
+    if refused:
+        print(f"error: the forecast was not written: {refused}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -41,9 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     report = commands.add_parser("report", help="the performance summary and analysis of the last window")
     report.add_argument("--window", default="1h", help="e.g. 30m, 1h, 1d (default %(default)s)")
     report.add_argument("--json", action="store_true", help="the whole analysis as JSON")
+    report.add_argument(
+        "--write-forecast",
+        action="store_true",
+        help="also write the success forecast to Cloud Monitoring (pipeline_success_forecast); without it, only reads",
+    )
     args = parser.parse_args(argv)
     if args.command == "report":
-        return _report(args.window, args.json)
+        return _report(args.window, args.json, args.write_forecast)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     collector = build_collector()
     stop = threading.Event()

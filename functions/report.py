@@ -1,6 +1,9 @@
 """Reading a window of the store's metrics back from Cloud Monitoring, with the catalog's
-reductions across collector instances, for the performance summary and analysis; and writing the
-success forecast back as the catalog's ``pipeline_success_forecast``.
+reductions across collector instances, for the performance summary and analysis; and, only when
+asked (``report --write-forecast``, ``performance_report?write_forecast=true`` — the scheduled
+forecast job), writing the success forecast back as the catalog's ``pipeline_success_forecast``.
+A report that only reads can run as often as anyone likes: two writes into the forecast's series
+within Cloud Monitoring's 5 s sampling period are refused.
 
 Each figure is one ListTimeSeries over the whole window (the alignment period is the window), so
 counts are sums of every point and distributions are merged exactly.
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from google.api_core.retry import Retry
@@ -26,7 +29,7 @@ from .writer import MonitoringWriter
 if TYPE_CHECKING:
     from google.cloud.monitoring_v3 import MetricServiceClient
 
-__all__ = ["PerformanceReporter", "parse_window"]
+__all__ = ["PerformanceReporter", "http_report", "parse_flag", "parse_window"]
 
 _FORECAST_WINDOW_S = 6 * 3600
 
@@ -40,6 +43,16 @@ def parse_window(text: str) -> int:
     if seconds < 60:
         raise ValueError(f"a window must be at least 60 s, got {text!r}")
     return seconds
+
+
+def parse_flag(text: str, field: str) -> bool:
+    """``true``/``false`` (or 1/0, yes/no), as a query parameter gives it; ValueError naming ``field``."""
+    value = text.strip().lower()
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no", ""):
+        return False
+    raise ValueError(f"{field} is true or false, got {text!r}")
 
 
 def _distribution(value: Any, metric: str) -> DistributionData | None:
@@ -124,26 +137,35 @@ class PerformanceReporter:
         return summarize(self.window(end - window_s, end))
 
     def analysis(
-        self, window_s: int = 3600, limits: AnalysisThresholds | None = None, write: bool = True
+        self, window_s: int = 3600, limits: AnalysisThresholds | None = None, write: bool = False
     ) -> dict[str, Any]:
-        """Trends against the previous window, the forecast (written back unless ``write`` is
-        False) and optimization triggers."""
+        """Trends against the previous window, the forecast and optimization triggers — read only,
+        unless ``write``: then the forecast is also written back as ``pipeline_success_forecast``
+        (``forecast.written``; ``forecast.write_error`` says why a write was refused)."""
         end = int(self._clock())
         current = self.window(end - window_s, end)
         previous = self.window(end - 2 * window_s, end - window_s)
         recent = self.window(end - _FORECAST_WINDOW_S, end)
         result = analyze(current, previous, recent, limits)
-        forecast = result["forecast"]["next_hour_success_rate"]
-        result["forecast"]["written"] = bool(write and forecast is not None and self._write_forecast(forecast, end))
+        forecast = result["forecast"]
+        forecast["written"] = False
+        if write and forecast["next_hour_success_rate"] is not None:
+            error = self._write_forecast(forecast["next_hour_success_rate"], end)
+            forecast["written"] = error is None
+            if error is not None:
+                forecast["write_error"] = error
         return result
 
-    def _write_forecast(self, value: float, end_s: int) -> bool:
+    def _write_forecast(self, value: float, end_s: int) -> str | None:
+        """Write the forecast's point at ``end_s``; None when written, else why not."""
         metric = spec("pipeline_success_forecast")
         labels = ResourceIdentity("analysis", location=self._settings.location).labels(0)
         point = SeriesPoint(metric.type, {}, labels, end_s * 1_000_000_000, metric.value_type, value, -1, 0)
         writer = MonitoringWriter(self._client, self._project)
         report = writer.write([point], time.monotonic() + 10)
-        return bool(report.written)
+        if report.written:
+            return None
+        return next((reason for _, reason in report.permanent + report.transient), "not written")
 
     def last_write_age_s(self, timeout: float = 5.0) -> float | None:
         """Seconds since the collector's latest point (its own ``collector_events``), within a day
@@ -164,6 +186,19 @@ class PerformanceReporter:
             default=None,
         )
         return None if newest is None else max(0.0, self._clock() - newest)
+
+
+def http_report(reporter: PerformanceReporter, args: Mapping[str, str]) -> tuple[dict[str, Any], int]:
+    """The ``performance_report`` function's answer to ``?window=1h&write_forecast=false``: the
+    analysis and 200; 400 naming the bad parameter; 500 when a forecast asked to be written was
+    not (so the scheduler shows the failed run)."""
+    try:
+        window = parse_window(args.get("window", "1h"))
+        write = parse_flag(args.get("write_forecast", "false"), "write_forecast")
+    except ValueError as err:
+        return {"error": str(err)}, 400
+    analysis = reporter.analysis(window, write=write)
+    return analysis, 500 if "write_error" in analysis["forecast"] else 200
 
 
 def _pct(value: float | None) -> str:
@@ -200,6 +235,7 @@ def report_lines(analysis: dict[str, Any]) -> list[str]:
     lines.append(
         f"forecast, next hour: success {_pct(forecast['next_hour_success_rate'])} "
         f"(95 % interval {_pct(f_low)}–{_pct(f_high)}, from {forecast['based_on_runs']} runs)"
+        + (", written to Cloud Monitoring" if forecast.get("written") else "")
     )
     triggers = analysis["optimization_triggers"]
     lines.append(f"optimization triggers: {len(triggers) or 'none'}")

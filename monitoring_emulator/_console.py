@@ -271,6 +271,7 @@ class Console:
             )
             totals = {t: _number(v) for s in denominator for t, _, v in s.points}
             lines = [(label, [(t, v / totals[t]) for t, v in points if totals.get(t)]) for label, points in lines]
+            unit = "share"  # numerator over denominator: what the threshold is compared with
         chart = (
             line_chart(lines, start, end, unit, [threshold.threshold_value], width, height)
             if any(p for _, p in lines)

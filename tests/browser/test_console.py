@@ -1,10 +1,14 @@
 """The console in headless Chromium (Debian's): both dashboards render every widget with data from
-a day the demo's simulation produced (collected, evaluated and analysed as in production), the
-incidents page lists the incidents, the explorer plots a chosen metric — and no page asks for
-anything outside loopback. Screenshots are kept in ``test-artifacts/``."""
+a day the demo's simulation produced (collected, evaluated and analysed as in production, the
+forecast written as the scheduled job writes it), the incidents page lists the incidents with
+their shares, the link a notification carries opens that incident's page, the explorer opens on a
+working query and plots a chosen metric — and no page asks for anything outside loopback.
+Screenshots are kept in ``test-artifacts/``."""
 
 from __future__ import annotations
 
+import html
+import json
 import random
 import re
 import subprocess
@@ -18,6 +22,7 @@ import demo
 from contract import ClientFactory, Settings
 from functions import Collector
 from functions.report import PerformanceReporter
+from monitoring_emulator.breach import reading
 from monitoring_emulator.launch import chromium
 from publisher import MetricsPublisher, PublisherOptions
 from setup_infra import Infra, load_config
@@ -46,7 +51,7 @@ def day(pubsub_emulator, monitoring_emulator, tmp_path_factory):
         monitoring_emulator_host=monitoring_emulator.address,
         spool_dir=str(tmp_path_factory.mktemp("spool")),
     )
-    infra = Infra(settings, load_config(env={}))
+    infra = Infra(settings, load_config(env={"HELIOS_ALERT_EMAIL": "oncall@example.com"}))  # outbox only
     infra.apply(infra.plan(), report=lambda line: None)
     clock = [time.time_ns()]
     now = clock[0]
@@ -68,7 +73,7 @@ def day(pubsub_emulator, monitoring_emulator, tmp_path_factory):
         pass
     monitoring_emulator.admin.clear_faults()
     monitoring_emulator.admin.evaluate(project=project)
-    PerformanceReporter(settings, factory.metric_service()).analysis(6 * 3600)
+    PerformanceReporter(settings, factory.metric_service()).analysis(6 * 3600, write=True)
     return monitoring_emulator.http_url, project
 
 
@@ -108,11 +113,54 @@ def test_each_dashboard_renders_every_widget_with_data(browser, day, key, count)
         assert "<svg" in widget or "<table" in widget, widget[:300]
 
 
+def success_rate_incident(day) -> dict:
+    console, project = day
+    found = [
+        i
+        for i in json.loads(fetch(f"{console}/admin/incidents"))
+        if i["scoping_project_id"] == project and i["policy_user_labels"].get("helios_key") == "pipeline-success-rate"
+    ]
+    assert found, "the simulated day opens the success-rate alert"
+    return found[0]
+
+
 def test_the_incidents_page_lists_the_days_incidents(browser, day):
     console, _ = day
     dom = rendered(browser, f"{console}/incidents", "incidents.png")
     assert "Helios: pipeline execution time &gt; 300 s" in dom
     assert "Helios: pipeline success rate &lt; 85%" in dom
+    incident = success_rate_incident(day)
+    shares = str(reading(incident))  # e.g. "66.7 % < 85 %": a share against its threshold
+    assert re.fullmatch(r"\d+(\.\d+)? % [<>]=? \d+(\.\d+)? %", shares), shares
+    assert html.escape(shares) in dom
+    assert f'href="/incidents/{incident["incident_id"]}"' in dom
+
+
+def test_the_link_in_a_notification_opens_that_incidents_page(browser, day):
+    console, _ = day
+    incident = success_rate_incident(day)
+    emails = [
+        n["message"]
+        for n in json.loads(fetch(f"{console}/admin/notifications"))
+        if n["incident_id"] == incident["incident_id"] and n["type"] == "email"
+    ]
+    link = emails[0]["body"].splitlines()[-1].removeprefix("View incident: ")
+    assert link == incident["url"]
+    dom = rendered(browser, link, "incident.png")
+    assert "Incident: Helios: pipeline success rate &lt; 85%" in dom
+    assert html.escape(str(reading(incident))) in dom
+    assert "<h4>Pipeline runs are failing</h4>" in dom  # the runbook, rendered
+    assert "<svg" in dom.split("The condition around the incident", 1)[1]
+    assert "<td>email</td>" in dom
+
+
+def test_the_explorer_opens_on_a_query_that_works(browser, day):
+    console, project = day
+    dom = rendered(browser, f"{console}/explorer?project={project}", "explorer-default.png")
+    plot = dom.split('id="plot"', 1)[1]
+    assert "The query fails" not in plot
+    assert "<svg" in plot
+    assert "The query fails" not in fetch(f"{console}/explorer")
 
 
 def test_the_explorer_plots_a_chosen_metric(browser, day):
@@ -136,6 +184,7 @@ def test_no_page_refers_to_anything_outside_loopback(day):
         "/incidents",
         "/notifications",
         "/explorer",
+        f"/incidents/{success_rate_incident(day)['incident_id']}",
     ):
         page = fetch(console + path)
         for reference in re.findall(r'(?:src|href|action)="([^"]*)"', page):

@@ -130,15 +130,38 @@ def test_the_analysis_finds_the_trends_triggers_and_forecast(data):
     succeeded = before["succeeded"] + now["succeeded"]
     assert forecast["next_hour_success_rate"] == pytest.approx(succeeded / 80)
     assert forecast["interval_95"] == pytest.approx(list(wilson(succeeded, 80)))
-    assert forecast["written"]
-    (written,) = client.list_time_series(
+    assert not forecast["written"]  # an analysis reads; writing is asked for
+    assert forecast_points(client, settings.project_id) == []
+    written = reporter.analysis(3600, write=True)["forecast"]
+    assert written["written"]
+    assert forecast_points(client, settings.project_id) == [pytest.approx(succeeded / 80)]
+
+
+def forecast_points(client, project: str) -> list[float]:
+    """Every forecast value written in the last day, whoever wrote it."""
+    found = client.list_time_series(
         request={
-            "name": f"projects/{settings.project_id}",
+            "name": f"projects/{project}",
             "filter": f'metric.type = "{spec("pipeline_success_forecast").type}"',
-            "interval": {"start_time": {"seconds": END - 60}, "end_time": {"seconds": END}},
+            "interval": {
+                "start_time": {"seconds": int(time.time()) - 86400},
+                "end_time": {"seconds": int(time.time())},
+            },
         }
     )
-    assert written.points[0].value.double_value == pytest.approx(succeeded / 80)
+    return [p.value.double_value for ts in found for p in ts.points]
+
+
+def test_a_forecast_write_monitoring_refuses_says_why_and_fails_the_scheduled_call(data):
+    reporter, _, client, settings = data
+    from functions.report import http_report
+
+    assert http_report(reporter, {"window": "1h", "write_forecast": "true"})[1] == 200
+    body, status = http_report(reporter, {"window": "1h", "write_forecast": "true"})  # the same instant again
+    assert status == 500
+    assert not body["forecast"]["written"]
+    assert "Points must be written in order" in body["forecast"]["write_error"]
+    assert len(forecast_points(client, settings.project_id)) == 1
 
 
 def test_the_report_command_and_the_http_function(data, monkeypatch, capsys):
@@ -146,7 +169,7 @@ def test_the_report_command_and_the_http_function(data, monkeypatch, capsys):
 
     from functions.__main__ import main
 
-    _, _, _, settings = data
+    _, _, client, settings = data
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", settings.project_id)
     monkeypatch.setenv("MONITORING_EMULATOR_HOST", settings.monitoring_emulator_host)
     assert main(["report", "--window", "3h"]) == 0
@@ -154,9 +177,33 @@ def test_the_report_command_and_the_http_function(data, monkeypatch, capsys):
     assert "80 runs" in text
     assert "success rate" in text
     assert "forecast, next hour" in text
+    assert "written" not in text
     assert main(["report", "--window", "soon"]) == 1
-    client = create_app("performance_report", "main.py").test_client()
-    response = client.get("/?window=3h")
+    app = create_app("performance_report", "main.py").test_client()
+    response = app.get("/?window=3h")
     assert response.status_code == 200
     assert response.get_json()["summary"]["runs"] == 80
-    assert client.get("/?window=10s").status_code == 400
+    assert response.get_json()["forecast"]["written"] is False
+    assert app.get("/?window=10s").status_code == 400
+    refused = app.get("/?write_forecast=maybe")
+    assert (refused.status_code, refused.get_json()) == (400, {"error": "write_forecast is true or false, got 'maybe'"})
+    assert forecast_points(client, settings.project_id) == []  # every report so far only read
+    written = app.get("/?window=3h&write_forecast=true")
+    assert (written.status_code, written.get_json()["forecast"]["written"]) == (200, True)
+    assert len(forecast_points(client, settings.project_id)) == 1
+
+
+def test_two_reports_in_a_row_both_succeed_and_write_nothing_until_asked(data, monkeypatch, capsys):
+    from functions.__main__ import main
+
+    _, _, client, settings = data
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", settings.project_id)
+    monkeypatch.setenv("MONITORING_EMULATOR_HOST", settings.monitoring_emulator_host)
+    assert main(["report", "--window", "1h"]) == 0
+    assert main(["report", "--window", "1h", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert forecast_points(client, settings.project_id) == []
+    assert main(["report", "--window", "1h", "--write-forecast"]) == 0
+    assert "written to Cloud Monitoring" in capsys.readouterr().out
+    assert len(forecast_points(client, settings.project_id)) == 1

@@ -8,6 +8,7 @@ import fnmatch
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +21,17 @@ def step_text(step: dict) -> str:
 
 def test_steps_run_in_the_order_a_deploy_needs():
     ids = [step["id"] for step in BUILD["steps"]]
-    assert ids == ["test", "deploy", "schedule", "secrets", "setup-infra", "dead-letter-iam", "verify"]
+    assert ids == [
+        "test",
+        "deploy",
+        "deploy-report",
+        "schedule",
+        "secrets",
+        "setup-infra",
+        "dead-letter-iam",
+        "schedule-forecast",  # after setup-infra: the forecast's descriptor exists before its first point
+        "verify",
+    ]
     texts = {step["id"]: step_text(step) for step in BUILD["steps"]}
     assert "CI=true make test" in texts["test"]
     assert "setup_infra apply --yes" in texts["setup-infra"]
@@ -30,17 +41,35 @@ def test_steps_run_in_the_order_a_deploy_needs():
     assert "--oidc-service-account-email" in texts["schedule"]
 
 
-def test_the_deploy_step_names_the_entry_point_main_py_defines():
-    (deploy,) = [s for s in BUILD["steps"] if s["id"] == "deploy"]
+@pytest.mark.parametrize(
+    ("step_id", "name", "entry_point"),
+    [("deploy", "${_FUNCTION}", "collect_metrics"), ("deploy-report", "${_FUNCTION}-report", "performance_report")],
+)
+def test_each_deploy_step_names_an_entry_point_main_py_defines(step_id, name, entry_point):
+    (deploy,) = [s for s in BUILD["steps"] if s["id"] == step_id]
     flags = dict(arg.removeprefix("--").split("=", 1) for arg in deploy["args"] if "=" in arg)
-    assert deploy["args"][:3] == ["functions", "deploy", "${_FUNCTION}"]
+    assert deploy["args"][:3] == ["functions", "deploy", name]
     assert "--gen2" in deploy["args"]
+    assert "--no-allow-unauthenticated" in deploy["args"]
     assert flags["source"] == "."
     tree = ast.parse((ROOT / "main.py").read_text())
     functions = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
-    assert flags["entry-point"] in functions
+    assert flags["entry-point"] == entry_point
+    assert entry_point in functions
     assert {"runtime", "region", "timeout", "max-instances", "service-account", "set-env-vars"} <= set(flags)
     assert "GOOGLE_CLOUD_PROJECT=$PROJECT_ID" in flags["set-env-vars"]
+
+
+def test_the_forecast_is_written_on_a_schedule_by_the_report_function_and_nothing_else():
+    texts = {step["id"]: step_text(step) for step in BUILD["steps"]}
+    forecast = texts["schedule-forecast"]
+    assert "scheduler jobs update http ${_FUNCTION}-forecast" in forecast
+    assert "scheduler jobs create http ${_FUNCTION}-forecast" in forecast
+    assert '--uri="$$URL?write_forecast=true"' in forecast
+    assert "functions describe ${_FUNCTION}-report" in forecast
+    assert "--oidc-service-account-email" in forecast
+    assert BUILD["substitutions"]["_FORECAST_SCHEDULE"] == "*/5 * * * *"
+    assert not any("write_forecast" in text for step, text in texts.items() if step != "schedule-forecast")
 
 
 def test_every_file_and_substitution_the_build_uses_exists():
