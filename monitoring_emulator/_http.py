@@ -28,7 +28,8 @@ Route = Callable[[bytes, dict[str, list[str]]], Response]
 
 
 def _json(status: int, payload: Any) -> Response:
-    return status, "application/json", json.dumps(payload, sort_keys=True).encode()
+    """JSON as UTF-8 text: a message's "→" reads as "→", not as an escape."""
+    return status, "application/json; charset=utf-8", json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
 
 
 class HttpServer:

@@ -13,6 +13,7 @@ import pytest
 from google.api import distribution_pb2
 
 from contract import ClientFactory, Settings, spec
+from monitoring_emulator.breach import reading
 from setup_infra import Infra, load_config
 from tests.helpers import minute_floor, series
 
@@ -126,7 +127,7 @@ def test_slow_runs_open_the_critical_alert_after_its_duration_and_close_it_when_
     assert (opened, closed) == ([7], [12])
 
 
-def test_a_ratio_is_failures_over_runs_in_the_window_not_a_mean_of_rates(provisioned, monitoring):
+def test_the_success_rate_is_a_share_of_runs_in_the_window_not_a_mean_of_rates(provisioned, monitoring):
     metric = spec("pipeline_runs").type
     for minute in range(1, 31):
         failures, successes = (10, 10) if minute in (11, 12, 13) else (1, 19)  # 20 runs a minute
@@ -136,11 +137,24 @@ def test_a_ratio_is_failures_over_runs_in_the_window_not_a_mean_of_rates(provisi
         if successes:
             items.append(series(successes, at(minute), metric, {"status": "success"}, resource_labels=TASK))
         write(provisioned, items)
-    # failures / runs over 10 minutes: (10 + 9k) / 200 with k bad minutes in the window, above 15 % only
+    # successes / runs over 10 minutes: (190 - 9k) / 200 with k bad minutes in the window, below 85 % only
     # for k = 3, at minutes 13..20; held for 2 minutes first: opens at 15, closes at 21. Minutes 25..27
-    # (13 failures in 146 runs: 9 %) stay quiet, where a mean of per-minute rates (24 %) would fire.
+    # stay quiet (at 27: 133 successes in 146 runs, 91 %), where a mean of per-minute rates (66.5 %) would fire.
     opened, closed = replay(monitoring, provisioned.project_id, range(1, 31), "pipeline-success-rate")
     assert (opened, closed) == ([15], [21])
+    (incident,) = [
+        i
+        for i in monitoring.admin.incidents()
+        if i["scoping_project_id"] == provisioned.project_id
+        and i["policy_user_labels"]["helios_key"] == "pipeline-success-rate"
+    ]
+    assert str(reading(incident)) == "81.5 % < 85 %"  # 163 of the 200 runs of minutes 6..15 succeeded
+    sms = [
+        n["message"]["body"]
+        for n in monitoring.admin.notifications()
+        if n["incident_id"] == incident["incident_id"] and n["type"] == "sms" and n["state"] == "open"
+    ]
+    assert sms == ["[OPENED] Helios: pipeline success rate < 85%: 81.5 % < 85 %"]
 
 
 def test_open_and_close_are_notified_on_every_channel(provisioned, monitoring, receiver):

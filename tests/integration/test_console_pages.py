@@ -178,6 +178,9 @@ def test_the_outbox_page_shows_message_bodies_as_text(incident, monitoring):
     assert "\\u2192" not in page
     assert "\\n" not in page
     assert f'href="/incidents/{incident["incident_id"]}"' in page
+    _, admin = fetch(f"{monitoring.http_url}/admin/notifications")  # the stored record, as JSON text
+    assert "Helios dashboard → success rate." in admin
+    assert "\\u2192" not in admin
 
 
 def plot_of(page: str) -> str:
