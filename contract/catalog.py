@@ -247,6 +247,16 @@ CATALOG: tuple[MetricSpec, ...] = (
         min_value=0,
     ),
     MetricSpec(
+        "collector_runs",
+        "INT64",
+        "1",
+        "The collector's heartbeat: 1 at the end of every collection run it completed, also when it pulled "
+        "nothing. Its absence means the collector has stopped.",
+        "Collector runs",
+        "count",
+        min_value=0,
+    ),
+    MetricSpec(
         "collector_lag",
         "DISTRIBUTION",
         "s",

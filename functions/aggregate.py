@@ -4,6 +4,12 @@ No I/O, no clock, no environment: the caller passes the time. Event time decides
 (``[start, start + window)``, aligned to the epoch), so late, replayed or back-dated events land
 where they happened. State grows with the number of series and windows, not with events.
 
+Counts of runs (``pipeline_runs``, ``stage_runs``) come in pairs: in every window where a series had
+runs, the other status gets a zero-valued point, so a share of runs (successes over all, failures
+over all) exists whenever there were runs — a window with no failures measures 0 % failures instead
+of having no failure point at all, and an incident on that share can close. A zero adds nothing to
+any sum, so it belongs to no message: it is never journaled and never holds an acknowledgement.
+
 The per-event loop is the collector's hot path (targets: 300,000 events/s with decoding, on one
 core). Events of one kind, stage and window share a *cell* holding references to all the
 accumulators they feed, so an event costs one dict lookup plus the arithmetic.
@@ -27,6 +33,7 @@ __all__ = [
     "DistributionValue",
     "MessageOutcome",
     "WindowAggregator",
+    "paired_zeros",
 ]
 
 NS = 1_000_000_000
@@ -35,6 +42,7 @@ ContributionKey = tuple[str, tuple[str, ...], int]
 
 _Value = int | float | DistributionValue | Mean  # what a contribution accumulates into
 _STATUS = ("failure", "success")  # indexed by the bool
+_OTHER_STATUS = {"failure": "success", "success": "failure"}
 _PIPELINE = spec("pipeline_execution_time")
 _SCORES = tuple(
     spec(name)
@@ -44,6 +52,7 @@ _LAG = spec("collector_lag")
 _RUNS, _STAGE_DURATION, _STAGE_RUNS, _STAGE_ERRORS, _STAGE_VALUE = (
     spec(n) for n in ("pipeline_runs", "stage_duration", "stage_runs", "stage_errors", "stage_value")
 )
+_PAIRED = frozenset({_RUNS.name, _STAGE_RUNS.name})  # counts of runs by status: written in pairs
 
 
 @dataclass(frozen=True)
@@ -383,10 +392,25 @@ class WindowAggregator:
             labelled = dict(zip(metric.label_keys, labels, strict=True))
             final = value.total / value.count if isinstance(value, Mean) else value
             out.append(AggregatedPoint(metric, labelled, end, final, ident))
-        return out
+        return out + paired_zeros(out)
 
     def lag_point(self) -> AggregatedPoint | None:
         """The collector's own ``collector_lag`` for the messages folded so far (how late their
         events arrived), in the window of now; None when nothing was folded."""
         self.lag.fold()
         return AggregatedPoint(_LAG, {}, self.window_end(self._now), self.lag) if self.lag.count else None
+
+
+def paired_zeros(points: Sequence[AggregatedPoint]) -> list[AggregatedPoint]:
+    """For each run count among ``points`` whose other status has no point in the same window (same
+    stage), a zero point of that other status; they carry no contribution (``ident`` -1)."""
+    counted = [p for p in points if p.metric.name in _PAIRED]
+    present = {(p.metric.name, tuple(p.labels.items()), p.window_end_ns) for p in counted}
+    zeros: list[AggregatedPoint] = []
+    for point in counted:
+        other = {**point.labels, "status": _OTHER_STATUS[point.labels["status"]]}
+        key = (point.metric.name, tuple(other.items()), point.window_end_ns)
+        if key not in present:
+            present.add(key)
+            zeros.append(AggregatedPoint(point.metric, other, point.window_end_ns, 0))
+    return zeros

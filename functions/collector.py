@@ -1,4 +1,6 @@
-"""One collection run: pull until drained, decode, dedupe, aggregate, write, dead-letter, ack.
+"""One collection run: pull until drained, decode, dedupe, aggregate, write, dead-letter, ack —
+then, for a run whose pulls ended normally, a heartbeat (``collector_runs``): its absence is how
+an operator learns that the collector stopped, which no other alert can tell from a quiet day.
 
 Orchestration only: the decisions are in ``decisions`` (pure), the Pub/Sub calls in
 ``subscription``, the Monitoring calls in ``writer``. Both clocks are injected, so a test can run
@@ -35,7 +37,7 @@ from .decisions import (
 from .journal import IntendedPoint, Intent, Journal, JournalBusy
 from .ledger import Ledger
 from .subscription import MessageSource, Subscription
-from .timeseries import LaneBook, ResourceIdentity, SeriesPoint, to_series_points
+from .timeseries import LaneBook, ResourceIdentity, SeriesPoint, heartbeat, to_series_points
 from .writer import MonitoringWriter, WriteReport
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ _log = logging.getLogger("functions.collector")
 NS = 1_000_000_000
 _HOLD_MARGIN_S = 15  # held messages stay ours until the run's deadline plus this (dead letters, acks)
 _EXTEND_EVERY_S = 20.0
+_OWN_WRITE_S = 5.0  # the run's own points (heartbeat, write errors) are retried this long at most
 
 
 class Collector:
@@ -109,7 +112,7 @@ class Collector:
         if not self._recovered and not self._recover():
             summary.transient_failure = True  # pulling now could count a dead run's messages again
             return summary
-        held = self._pull(started, deadline - min(15.0, budget_s / 3), summary)
+        held, drained = self._pull(started, deadline - min(15.0, budget_s / 3), summary)
         self._keep_alive(held)
         aggregator = WindowAggregator(self._limits, self._clock())
         live = fold(held, aggregator, self._ledger, self._limits, summary)
@@ -136,7 +139,7 @@ class Collector:
             self._journal.record(run, self._ledger.take_changes())  # durable before any ack
             self._journal.compact_if_large(self._ledger.snapshot)
         self._acknowledge(held, summary)
-        self._write_own_errors(report, deadline)
+        summary.heartbeat = self._write_own(report, deadline, beat=drained)
         return summary
 
     def _recover(self) -> bool:
@@ -170,12 +173,15 @@ class Collector:
     def _ensure_descriptors(self, specs: Iterable[MetricSpec]) -> None:
         try:
             self._writer.ensure_descriptors(specs)
-        except exceptions.GoogleAPICallError as err:  # writes auto-create them; setup_infra fixes the rest
+        except exceptions.GoogleAPIError as err:  # writes auto-create them; setup_infra fixes the rest
             _log.warning("could not create metric descriptors (%s); writing anyway", err)
 
-    def _pull(self, started: float, pull_until: float, summary: RunSummary) -> list[PulledMessage]:
+    def _pull(self, started: float, pull_until: float, summary: RunSummary) -> tuple[list[PulledMessage], bool]:
+        """The messages this run holds, and whether the pulls ended normally (subscription drained
+        or budget spent) rather than on a Pub/Sub failure."""
         held: list[PulledMessage] = []
         self._extended_at = started
+        drained = True
         while self._monotonic() < pull_until:
             try:
                 pulled = self._source.pull()
@@ -184,6 +190,7 @@ class Collector:
                     raise  # a missing subscription or a permission: the run fails with the real cause
                 _log.error("pull failed (%s); this run settles the %d messages it holds", err, len(held))
                 summary.transient_failure = True  # Pub/Sub down: write and settle what is held
+                drained = False
                 break
             if not pulled:
                 break
@@ -193,7 +200,7 @@ class Collector:
             self._source.modify_deadlines([m.ack_id for m in pulled], self._hold_seconds())
             self._keep_alive(held)
         summary.pulled = len(held)
-        return held
+        return held, drained
 
     def _hold_seconds(self) -> int:
         """Ack deadline that covers the rest of this run (Pub/Sub accepts 10 to 600 s)."""
@@ -229,11 +236,12 @@ class Collector:
         summary.not_acked = len(ack_ids) - summary.acked + len(back)
         self._source.modify_deadlines(back, 0)  # deliverable again now, not at the ack deadline
 
-    def _write_own_errors(self, report: WriteReport, deadline: float) -> None:
-        """This run's write errors as a point of ``collector_write_errors`` (best effort)."""
+    def _write_own(self, report: WriteReport, deadline: float, beat: bool) -> bool:
+        """Best effort, in one request: this run's write errors as a point of
+        ``collector_write_errors`` and, for a run that completed, the heartbeat (``collector_runs``).
+        Retried only until the run's deadline or 5 s from now, whichever is later; a failure is
+        logged and never fails the run (the next run beats again). True when the heartbeat landed."""
         transient = report.transient_errors + len(report.transient)
-        if not transient and not report.permanent:
-            return
         now = self._clock()
         aggregator = WindowAggregator(self._limits, now)
         end = aggregator.window_end(now)
@@ -241,9 +249,20 @@ class Collector:
             aggregator.add_counts("collector_write_errors", ("transient",), end, transient)
         if report.permanent:
             aggregator.add_counts("collector_write_errors", ("permanent",), end, len(report.permanent))
-        self._ensure_descriptors({spec("collector_write_errors")})
         points = to_series_points(aggregator.points(), self._lanes, self._resource)
-        self._writer.write(points, max(deadline, self._monotonic() + 5))
+        beat_point = heartbeat(now, self._lanes, self._resource) if beat else None
+        points += [beat_point] if beat_point is not None else []
+        if not points:
+            return False
+        self._ensure_descriptors({spec(point.metric_type) for point in points})
+        try:
+            own = self._writer.write(points, max(deadline, self._monotonic() + _OWN_WRITE_S))
+        except exceptions.GoogleAPIError as err:  # the writer sorts call errors; nothing else may fail the run
+            _log.error("could not write the run's own metrics (%s)", err)
+            return False
+        for point, reason in own.transient + own.permanent:
+            _log.error("the run's own point %s was not written: %s", point.metric_type, reason)
+        return any(point is beat_point for point in own.written)
 
 
 def _open_journal(settings: Settings) -> Journal | None:

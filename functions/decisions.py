@@ -55,6 +55,8 @@ class RunSummary:
     refused: int = 0
     write_errors: int = 0
     transient_failure: bool = False
+    heartbeat: bool = False
+    """The run completed (its pulls ended normally) and sent its heartbeat (best effort)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

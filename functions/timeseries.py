@@ -8,6 +8,11 @@ trip "Points must be written in order" or the 5-second sampling limit. When a wi
 was already written on lane 0 (the rest of a partial window in the next run, a late or replayed
 event), its point goes to the lowest lane where it is still in order. Charts and alerts therefore
 reduce across ``task_id`` (ALIGN_SUM/REDUCE_SUM for counts, ALIGN_SUM+REDUCE_SUM on distributions).
+
+The heartbeat (``collector_runs``, 1 per completed run) is the one point not at a window's end: it
+is stamped with the instant the run completed, and goes through the same lanes — a run ending
+less than 5 s after the previous one beats on the next lane, so no heartbeat is ever refused as
+too frequent or out of order, and none waits for the next run.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contract.catalog import spec
+
 from .aggregate import AggregatedPoint, DistributionValue
 
-__all__ = ["LaneBook", "ResourceIdentity", "SeriesPoint", "schedule_requests", "to_series_points"]
+__all__ = ["LaneBook", "ResourceIdentity", "SeriesPoint", "heartbeat", "schedule_requests", "to_series_points"]
 
 NS = 1_000_000_000
+_HEARTBEAT = spec("collector_runs")
 SeriesId = tuple[str, tuple[tuple[str, str], ...]]  # metric type, sorted metric labels
 
 
@@ -97,6 +105,13 @@ def to_series_points(
             )
         )
     return mapped
+
+
+def heartbeat(completed_ns: int, lanes: LaneBook, resource: ResourceIdentity) -> SeriesPoint:
+    """The heartbeat of a run that completed at ``completed_ns``: ``collector_runs`` = 1, on the
+    lowest lane where it is in order and at least 5 s after that lane's previous point."""
+    (point,) = to_series_points([AggregatedPoint(_HEARTBEAT, {}, completed_ns, 1)], lanes, resource)
+    return point
 
 
 def schedule_requests(points: Sequence[SeriesPoint], max_series: int = 200) -> list[list[SeriesPoint]]:

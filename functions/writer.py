@@ -117,17 +117,20 @@ class MonitoringWriter:
         self._described: set[str] = set()
 
     def ensure_descriptors(self, specs: Iterable[MetricSpec]) -> None:
-        """Create the catalog's descriptors this instance has not seen yet (Get first, Create on NOT_FOUND)."""
+        """Create the catalog's descriptors this instance has not seen yet (Get first, Create on
+        NOT_FOUND). One attempt each, never the client's retries: a write creates a missing
+        descriptor anyway, so this must not hold a run up while Monitoring is unavailable."""
         for spec in specs:
             if spec.type in self._described:
                 continue
             name = f"projects/{self._project}/metricDescriptors/{spec.type}"
             try:
-                self._client.get_metric_descriptor(name=name, timeout=self._timeout)
+                self._client.get_metric_descriptor(name=name, retry=None, timeout=self._timeout)
             except exceptions.NotFound:
                 self._client.create_metric_descriptor(
                     name=f"projects/{self._project}",
                     metric_descriptor=descriptor_for(spec, self._project),
+                    retry=None,
                     timeout=self._timeout,
                 )
             self._described.add(spec.type)

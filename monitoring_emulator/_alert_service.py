@@ -13,6 +13,7 @@ from google.cloud.monitoring_v3.types import alert, alert_service, common
 from google.protobuf import empty_pb2
 
 from ._aggregation import applicable, spec_from_pb
+from ._descriptors import BUILTIN_METRICS
 from ._errors import invalid_argument
 from ._filters import api_filter, parse_filter
 from ._masks import apply_mask
@@ -29,16 +30,22 @@ _POLICY = alert.AlertPolicy.pb()
 _CT = common.ComparisonType
 _ALONE = ("condition_monitoring_query_language", "condition_prometheus_query_language", "condition_matched_log")
 _MAX_ALERT_PERIOD_NS = 90_000 * NS_PER_S  # 25 h: the longest alignment period alerting accepts
+_MIN_ABSENCE_S, _MAX_ABSENCE_S = 120, 84_600  # an absence condition: 2 minutes to 23.5 hours
 _EDITOR = "helios-emulator@localhost"
 
 
-def _check_duration(field: str, value: Raw, minimum_s: int = 0) -> None:
+def _check_duration(field: str, value: Raw, minimum_s: int = 0, maximum_s: int | None = None) -> None:
+    """Whole minutes within bounds; an absence's (which has a ``maximum_s``) ignores its nanos, as
+    the API documents for MetricAbsence."""
     ns = duration_ns(value)
-    if ns % (60 * NS_PER_S) or ns < minimum_s * NS_PER_S:
+    if maximum_s is not None:
+        ns -= ns % NS_PER_S
+    if ns % (60 * NS_PER_S) or ns < minimum_s * NS_PER_S or (maximum_s is not None and ns > maximum_s * NS_PER_S):
         seconds = f"{ns / NS_PER_S:g}s"
         least = f" of at least {minimum_s}s" if minimum_s else ""
+        most = f" and at most {maximum_s}s" if maximum_s is not None else ""
         raise invalid_argument(
-            f'Field {field} had an invalid value of "{seconds}": The duration must be a multiple of 60s{least}.'
+            f'Field {field} had an invalid value of "{seconds}": The duration must be a multiple of 60s{least}{most}.'
         )
 
 
@@ -146,7 +153,7 @@ def validate(policy: Raw, channel_exists: Callable[[str], bool], describe: Descr
             absent = condition.condition_absent
             _check_filter(f"{field}.conditionAbsent.filter", absent.filter)
             _check_aggregations(f"{field}.conditionAbsent.aggregations", absent.aggregations, describe(absent.filter))
-            _check_duration(f"{field}.conditionAbsent.duration", absent.duration, minimum_s=120)
+            _check_duration(f"{field}.conditionAbsent.duration", absent.duration, _MIN_ABSENCE_S, _MAX_ABSENCE_S)
             _check_trigger(f"{field}.conditionAbsent.trigger", absent)
     if len(conditions) > 1 and policy.combiner == alert.AlertPolicy.ConditionCombinerType.COMBINE_UNSPECIFIED:
         raise invalid_argument(
@@ -314,9 +321,12 @@ def describer(store: Store, project: str) -> Describe:
     """Look up the metric a filter names in the project's descriptors."""
 
     def describe(text: str) -> tuple[int, int] | None:
-        types = parse_filter(text).pinned_values("metric.type") or frozenset()
-        descriptor = next((store.descriptors.get((project, t)) for t in sorted(types)), None)
-        return None if descriptor is None else (descriptor.metric_kind, descriptor.value_type)
+        types = sorted(parse_filter(text).pinned_values("metric.type") or ())
+        descriptor = next((store.descriptors.get((project, t)) for t in types), None)
+        if descriptor is not None:
+            return descriptor.metric_kind, descriptor.value_type
+        builtin = next((BUILTIN_METRICS[t] for t in types if t in BUILTIN_METRICS), None)
+        return None if builtin is None else builtin[:2]
 
     return describe
 

@@ -10,6 +10,7 @@ from google.api import label_pb2, metric_pb2
 from ._errors import ApiError, invalid_argument
 
 __all__ = [
+    "BUILTIN_METRICS",
     "LABEL_KEY",
     "MAX_LABELS",
     "USER_PREFIXES",
@@ -27,6 +28,15 @@ USER_PREFIXES = ("custom.googleapis.com/", "external.googleapis.com/", "workload
 LABEL_KEY = re.compile(r"[a-z][a-z0-9_]{0,99}")
 MAX_LABELS = 30
 _TYPE_PATH = re.compile(r"[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")  # OpenCensus writes …/grpc.io/client/…
+
+
+BUILTIN_METRICS: dict[str, tuple[int, int, str]] = {
+    # Google's own metrics that our alert policies name: type -> (kind, value type, unit). Nobody
+    # writes them here (they are not user metrics), so nothing ever fires on them locally; knowing
+    # their kind lets a policy's aggregations be checked as Google checks them.
+    "pubsub.googleapis.com/subscription/oldest_unacked_message_age": (MD.GAUGE, MD.INT64, "s"),
+    "pubsub.googleapis.com/subscription/num_undelivered_messages": (MD.GAUGE, MD.INT64, "1"),
+}
 
 
 def kind_name(kind: int) -> str:

@@ -1,7 +1,8 @@
 """Monitored resource types: which exist, which accept custom metrics, and their labels.
 
 Sources: monitoring_api.md §2 (generic_task/generic_node/global writable; cloud_run_revision and
-cloud_function known but not writable; label sets from the OpenTelemetry resource mapping).
+cloud_function known but not writable; label sets from the OpenTelemetry resource mapping);
+Google's list of monitored resource types (pubsub_subscription, pubsub_topic: Pub/Sub's own).
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ _TYPES = (
     ResourceType(
         "k8s_service", "Kubernetes Service", ("location", "cluster_name", "namespace_name", "service_name"), False
     ),
+    # Pub/Sub's own resources: its built-in metrics live there (alert policies may name them), and
+    # nobody else may write to them
+    ResourceType("pubsub_subscription", "Cloud Pub/Sub Subscription", ("subscription_id",), False),
+    ResourceType("pubsub_topic", "Cloud Pub/Sub Topic", ("topic_id",), False),
 )
 
 RESOURCE_TYPES: Mapping[str, ResourceType] = {t.type: t for t in _TYPES}

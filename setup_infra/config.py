@@ -12,6 +12,10 @@ critical_duration_s = 0       # how long a condition must hold before it opens a
 warning_duration_s = 300
 info_duration_s = 0
 auto_close_s = 604800         # open incidents close after this long without data (info: 1800)
+collector_silence_s = 600     # critical: no completed collector run (heartbeat) for this long
+pipeline_silence_s = 3600     # critical: no pipeline run recorded for this long
+backlog_age_s = 600           # critical, Google Cloud only: oldest unacked message of the
+                              # collector's subscription older than this
 
 [channels]                    # each channel also from the environment; the environment wins
 email = "oncall@example.com"  # HELIOS_ALERT_EMAIL
@@ -46,6 +50,8 @@ CHANNEL_KINDS = ("email", "sms", "slack", "pagerduty", "webhook")
 SEVERITIES = ("critical", "warning", "info")
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_ABSENCE_S = (120, 84_600)  # Cloud Monitoring's bounds for an absence condition: 2 minutes to 23.5 hours
+_RETENTION_S = 7 * 24 * 3600  # the subscription keeps messages 7 days: no older one can be waiting
 
 
 class ConfigError(ValueError):
@@ -64,6 +70,14 @@ class AlertSettings:
     info_duration_s: int = 0
     auto_close_s: int = 7 * 24 * 3600
     info_auto_close_s: int = 1800
+    collector_silence_s: int = 600
+    """The collector runs every minute: ten missed runs in a row is an outage, not a slow start or
+    a blip of Pub/Sub (whose failed runs the next ones make up for)."""
+    pipeline_silence_s: int = 3600
+    """The store records a run about every 12 minutes: an hour without one is five missed runs."""
+    backlog_age_s: int = 600
+    """A healthy collector acknowledges within a minute or two of publication; ten minutes means
+    it is not draining, whatever its own metrics say (Pub/Sub measures this, not the collector)."""
 
 
 @dataclass(frozen=True)
@@ -114,10 +128,12 @@ def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
         "rate_window_s": (60, 90_000),
         "auto_close_s": (1800, 7 * 24 * 3600),
         "info_auto_close_s": (1800, 7 * 24 * 3600),
+        "backlog_age_s": (60, _RETENTION_S),
     }
     for name, value in raw.items():
-        if name.endswith("duration_s"):
-            seconds = _number("alerts", name, value, 0, 86_400)
+        if name.endswith(("duration_s", "silence_s")):
+            low, high = _ABSENCE_S if name.endswith("silence_s") else (0, 86_400)
+            seconds = _number("alerts", name, value, low, high)
             if seconds % 60:
                 raise ConfigError(f"alerts.{name} must be a whole number of minutes (a multiple of 60), got {value!r}")
             value = int(seconds)

@@ -1,6 +1,7 @@
 """The two dashboards, pure: "Helios" (the seed's six panels) and "Helios — Performance
 Intelligence" (stage trends, resources, optimization opportunities, success predictions, collector
-health). Mosaic layouts of 48 columns, every chart reducing across the collector's ``task_id``.
+health: its completed runs — the heartbeat "collector has not completed a run" watches — dead
+letters and write errors). Mosaic layouts of 48 columns, every chart reducing across the collector's ``task_id``.
 
 Distributions are merged with ALIGN_SUM and then read with a percentile or mean reducer, so the
 percentiles are those of all runs, whichever collector instance wrote them.
@@ -108,6 +109,7 @@ def _performance(config: InfraConfig) -> Resource:
     lag = _line(_query("collector_lag", reducer="REDUCE_PERCENTILE_95"), "p95")
     dead = _line(_query("collector_events", outcome="dead_lettered"), "dead-lettered events")
     write_errors = _line(_query("collector_write_errors", by=("kind",)), "${metric.labels.kind}")
+    heartbeats = _line(_query("collector_runs"), "completed runs")
     opportunities = {
         "title": "Optimization opportunities: open incidents",
         "incident_list": {
@@ -139,7 +141,11 @@ def _performance(config: InfraConfig) -> Resource:
                 "y_axis": {"label": "seconds", "scale": "LINEAR"},
             },
         },
-        _chart("Collector health: dead letters and write errors", [dead, write_errors], "events / points"),
+        _chart(
+            "Collector health: completed runs, dead letters and write errors",
+            [heartbeats, dead, write_errors],
+            "runs / events / points",
+        ),
     ]
     return _board(DASHBOARD_IDS[1], f"{config.prefix} — Performance Intelligence", widgets)
 

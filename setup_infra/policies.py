@@ -1,11 +1,25 @@
-"""The seed document's alert policies, pure: filters naming metric and resource type, aggregations
-that reduce across the collector's ``task_id`` (the catalog's reduction), whole-minute durations,
-a markdown runbook, ``auto_close``, and channels routed by severity.
+"""The alert policies, pure: filters naming metric and resource type, aggregations that reduce
+across the collector's ``task_id`` (the catalog's reduction), whole-minute durations, a markdown
+runbook, ``auto_close``, and channels routed by severity.
 
-Rates are ratios of counts (``denominator_filter``), never means of per-window rates. Both rate
-alerts count *failures* over all runs: a ratio needs a numerator series, and a window with no
-successes at all has none — so "success rate below 85 %" is written as "failure rate above 15 %",
-which fires on a burst of failures where the success ratio would stay silent.
+Rates are ratios of counts (``denominator_filter``), never means of per-window rates. A ratio
+needs a numerator series, so the collector writes ``pipeline_runs`` and ``stage_runs`` in pairs:
+in every window with runs, the status that had none gets a zero point. A share of runs therefore
+exists whenever there were runs, and each rate is written as what operators read: the success rate
+is the *success* share below ``success_rate`` (an incident shows 0.667 against 0.85, not a failure
+share of 0.333 against 0.15), and it still fires on a window of nothing but failures (0 successes
+is a measured 0 %). The stage error rate is the failure share above ``error_rate``; when failures
+stop it measures 0 % and its incident closes, instead of waiting on missing data for ``auto_close``.
+
+Silence pages too. A ratio with no runs and a threshold with no points never fire, so three
+policies watch for silence itself: the collector's own heartbeat (``collector_runs``, written at the
+end of every completed run) absent for ``collector_silence_s``; ``pipeline_runs`` absent for
+``pipeline_silence_s``, reduced to one series across ``task_id`` *and* ``status`` so that the
+failure series falling quiet on a healthy day is not an absence; and, on Google Cloud, Pub/Sub's
+own ``subscription/oldest_unacked_message_age`` of the collector's subscription above
+``backlog_age_s`` — a witness that needs nothing of ours to be alive (the emulators have no data for
+it: it is created everywhere and fires only on Google Cloud). Absence durations stay within
+Google's bounds for them: 2 minutes to 23.5 hours.
 
 Cloud Monitoring's severities are CRITICAL, ERROR and WARNING: there is no INFO. Info policies
 therefore carry no severity and the user label ``severity=info`` (so do the others, with their
@@ -18,11 +32,12 @@ from collections.abc import Collection
 from typing import Any
 
 from contract.catalog import spec
+from contract.settings import Settings
 
 from .config import InfraConfig
 from .model import MANAGED_BY, Resource, ref
 
-__all__ = ["POLICY_KEYS", "metric_filter", "policies", "reduced"]
+__all__ = ["BACKLOG_METRIC", "GOOGLE_ONLY_KEYS", "POLICY_KEYS", "metric_filter", "policies", "reduced"]
 
 POLICY_KEYS = (
     "pipeline-execution-time",
@@ -31,7 +46,14 @@ POLICY_KEYS = (
     "resource-utilization",
     "trends-discovered",
     "products-published",
+    "collector-dead",
+    "pipeline-stopped",
+    "subscription-backlog",
 )
+GOOGLE_ONLY_KEYS = ("subscription-backlog",)
+"""Policies on Google's built-in metrics: created everywhere, but only Google Cloud has their data."""
+BACKLOG_METRIC = "pubsub.googleapis.com/subscription/oldest_unacked_message_age"
+_DEFAULT_SUBSCRIPTION = Settings.subscription  # the dataclass field's default, read without any environment
 
 _SEVERITY = {"critical": "CRITICAL", "warning": "WARNING", "info": "SEVERITY_UNSPECIFIED"}
 
@@ -52,6 +74,32 @@ def reduced(metric: str, period_s: int, reducer: str | None = None, group_by: tu
         "cross_series_reducer": reducer or reduction.reducer,
         "group_by_fields": [f"metric.labels.{key}" for key in group_by],
     }
+
+
+def _span(seconds: int) -> str:
+    """600 → "10 min", 3600 → "1 h", 5400 → "1 h 30 min", 90 → "90 s"."""
+    if seconds % 60:
+        return f"{seconds:g} s"
+    hours, minutes = divmod(seconds // 60, 60)
+    return " ".join(part for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if part)
+
+
+def _absence(filter_: str, aggregations: list[dict[str, Any]], duration_s: int) -> dict[str, Any]:
+    return {
+        "condition_absent": {
+            "filter": filter_,
+            "aggregations": aggregations,
+            "duration": f"{duration_s}s",
+            "trigger": {"count": 1},
+        }
+    }
+
+
+def _backlog_filter(subscription: str) -> str:
+    return (
+        f'metric.type = "{BACKLOG_METRIC}" AND resource.type = "pubsub_subscription" '
+        f'AND resource.labels.subscription_id = "{subscription}"'
+    )
 
 
 def _runbook(title: str, what: str, steps: list[str]) -> str:
@@ -108,11 +156,17 @@ def _threshold(
     return {"condition_threshold": body}
 
 
-def policies(config: InfraConfig, configured: Collection[str]) -> list[Resource]:
-    """The six policies of the seed document (two critical, two warning, two info)."""
+def policies(
+    config: InfraConfig, configured: Collection[str], subscription: str = _DEFAULT_SUBSCRIPTION
+) -> list[Resource]:
+    """The six policies of the seed document (two critical, two warning, two info), then the three
+    that page on silence (critical). ``subscription``: the collector's (``Settings.subscription``)."""
+    return _seed_policies(config, configured) + _silence_policies(config, configured, subscription)
+
+
+def _seed_policies(config: InfraConfig, configured: Collection[str]) -> list[Resource]:
     a = config.alerts
     window, five = a.rate_window_s, 300
-    failure_share = round(1 - a.success_rate, 6)
     return [
         _policy(
             config,
@@ -144,17 +198,17 @@ def policies(config: InfraConfig, configured: Collection[str]) -> list[Resource]
             "critical",
             f"pipeline success rate < {a.success_rate:.0%}",
             _threshold(
-                metric_filter("pipeline_runs", status="failure"),
+                metric_filter("pipeline_runs", status="success"),
                 [reduced("pipeline_runs", window)],
-                "COMPARISON_GT",
-                failure_share,
+                "COMPARISON_LT",
+                a.success_rate,
                 a.critical_duration_s,
                 (metric_filter("pipeline_runs"), [reduced("pipeline_runs", window)]),
             ),
             _runbook(
                 "Pipeline runs are failing",
-                f"More than {failure_share:.0%} of pipeline runs in the last {window // 60} minutes failed "
-                f"(success rate below {a.success_rate:.0%}).",
+                f"Fewer than {a.success_rate:.0%} of the pipeline runs of the last {window // 60} minutes "
+                "succeeded (successful runs / all runs).",
                 [
                     "Find the failing stage: Helios dashboard → success rate; Performance Intelligence → stage errors.",
                     "Read that stage's logs for the first error of the burst.",
@@ -178,7 +232,8 @@ def policies(config: InfraConfig, configured: Collection[str]) -> list[Resource]
             ),
             _runbook(
                 "Stages are failing more often",
-                f"More than {a.error_rate:.0%} of stage executions in the last {window // 60} minutes failed.",
+                f"More than {a.error_rate:.0%} of stage executions in the last {window // 60} minutes failed "
+                "(failed stage runs / all stage runs). It closes once the share is back under the threshold.",
                 [
                     "Group the stage_runs chart by stage to see which one fails.",
                     "Retries usually hide transient errors: look for a dependency that is down or throttling.",
@@ -236,5 +291,89 @@ def policies(config: InfraConfig, configured: Collection[str]) -> list[Resource]
                 a.info_duration_s,
             ),
             _runbook("Products published", "The publication stage published products in the last 5 minutes.", []),
+        ),
+    ]
+
+
+def _silence_policies(config: InfraConfig, configured: Collection[str], subscription: str) -> list[Resource]:
+    a = config.alerts
+    collector, pipeline, backlog = _span(a.collector_silence_s), _span(a.pipeline_silence_s), _span(a.backlog_age_s)
+    return [
+        _policy(
+            config,
+            configured,
+            "collector-dead",
+            "critical",
+            f"collector has not completed a run for {collector}",
+            _absence(metric_filter("collector_runs"), [reduced("collector_runs", 60)], a.collector_silence_s),
+            _runbook(
+                "The metrics collector has stopped",
+                f"No collection run completed in the last {collector}: every run ends with a heartbeat "
+                "(`collector_runs`, reduced across instances), and none arrived. Until it runs again no "
+                "metric reaches Monitoring, so every other alert is blind.",
+                [
+                    "Read the collector's logs (the Cloud Function `helios-metrics-collector`): a missing "
+                    "subscription or a revoked role fails every run with its cause.",
+                    "Check that the Cloud Scheduler job that invokes it is enabled and its last attempts succeeded.",
+                    "Run `python -m functions collect --once` with the production settings: its JSON line says "
+                    '`"heartbeat": true` when a run completes.',
+                    "Nothing is lost meanwhile: events wait in the subscription (7 days) and are counted once "
+                    "when the collector runs again.",
+                ],
+            ),
+        ),
+        _policy(
+            config,
+            configured,
+            "pipeline-stopped",
+            "critical",
+            f"no pipeline run recorded for {pipeline}",
+            _absence(metric_filter("pipeline_runs"), [reduced("pipeline_runs", 60)], a.pipeline_silence_s),
+            _runbook(
+                "The store's pipeline has stopped",
+                f"No pipeline run, successful or failed, was recorded in the last {pipeline} "
+                "(`pipeline_runs` of every status, reduced to one series).",
+                [
+                    "If *collector has not completed a run* is open too, runs may be recorded but not "
+                    "collected: fix the collector first.",
+                    "Check the pipeline's scheduler and the logs of its last run.",
+                    "Check that the pipeline can publish: the publisher logs why Pub/Sub refuses events and "
+                    "spools them to disk meanwhile.",
+                ],
+            ),
+        ),
+        _policy(
+            config,
+            configured,
+            "subscription-backlog",
+            "critical",
+            f"metrics waiting more than {backlog} in {subscription}",
+            _threshold(
+                _backlog_filter(subscription),
+                [
+                    {
+                        "alignment_period": "60s",
+                        "per_series_aligner": "ALIGN_MAX",
+                        "cross_series_reducer": "REDUCE_MAX",
+                        "group_by_fields": [],
+                    }
+                ],
+                "COMPARISON_GT",
+                a.backlog_age_s,
+                a.critical_duration_s,
+            ),
+            _runbook(
+                "The collector is not draining its subscription",
+                f"Pub/Sub reports that the oldest unacknowledged message of `{subscription}` is older than "
+                f"{backlog}: the collector is stopped, failing, or cannot keep up. Pub/Sub measures this "
+                "itself, so it pages even when nothing of ours is alive (Google Cloud only).",
+                [
+                    "If *collector has not completed a run* is open too, start there.",
+                    "Otherwise runs complete but do not acknowledge: look at the collector's write errors "
+                    "(Performance Intelligence → collector health); messages go back to Pub/Sub while "
+                    "Monitoring refuses their points.",
+                    "Messages are kept 7 days; after 10 deliveries one goes to the dead-letter topic.",
+                ],
+            ),
         ),
     ]

@@ -5,18 +5,28 @@ hand in each scenario's note. Change a threshold and run one to see what the ale
 
 Minute ``m``'s events happen 30 s into it, so their points end at minute ``m``; evaluation runs
 at every minute of the scenario.
+
+The collector is part of every scenario: it completes a run every minute (its heartbeat is written
+30 s into the minute, as a run started by the one-minute schedule ends), unless the scenario says
+otherwise — a scenario whose collector never ran would not be the day it describes, and one whose
+collector stopped would page "collector has not completed a run" on top of what it tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SCENARIOS", "Scenario"]
+__all__ = ["SCENARIOS", "Scenario", "every_minute"]
 
 EventAt = tuple[int, tuple[Any, ...]]
 """(minute, a wire-format event tuple without its time: ``("p", …)``, ``("s", …)``, ``("m", …)``)."""
+
+
+def every_minute(minutes: int) -> list[int]:
+    """A collector that completes a run in every minute of the scenario."""
+    return list(range(1, minutes + 1))
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,9 @@ class Scenario:
     expected: Mapping[str, tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=dict)
     """policy key -> (minutes it opens, minutes it closes) with the default configuration; every
     other policy stays quiet."""
+    heartbeats: Callable[[int], Sequence[int]] = every_minute
+    """The minutes in which the collector completes a run (its heartbeat lands 30 s into the
+    minute), given the scenario's length. Not events: the collector writes them itself."""
 
 
 def _run(execution_time: float, success: bool = True) -> tuple[Any, ...]:
@@ -77,6 +90,35 @@ def _publications() -> list[EventAt]:
     return [(m, _stage("publication")) for m in (15, 40)]
 
 
+_COLLECTOR_STOPS = 20  # collector-dead: the last minute the collector completes a run
+_LAST_PIPELINE_RUN = 85  # pipeline-stopped: runs at minutes 1, 13, …, 85, then none
+
+
+def _every_twelve_minutes(until: int) -> range:
+    """The store's real volume: a run every 12 minutes (minutes 1, 13, 25, …)."""
+    return range(1, until + 1, 12)
+
+
+def _one_stage_failure() -> list[EventAt]:
+    return [(m, _stage("design_generation", success=m != 61)) for m in _every_twelve_minutes(140)]
+
+
+def _all_runs_fail() -> list[EventAt]:
+    return [(m, _run(100.0, success=False)) for m in _every_twelve_minutes(60)]
+
+
+def _until_the_collector_stops() -> list[EventAt]:
+    return [(m, _run(100.0)) for m in range(1, _COLLECTOR_STOPS + 1)]
+
+
+def _collector_until_it_stops(minutes: int) -> list[int]:
+    return list(range(1, _COLLECTOR_STOPS + 1))
+
+
+def _twelve_minutes_apart() -> list[EventAt]:
+    return [(m, _run(100.0)) for m in _every_twelve_minutes(_LAST_PIPELINE_RUN)]
+
+
 SCENARIOS: Mapping[str, Scenario] = {
     s.name: s
     for s in (
@@ -90,8 +132,9 @@ SCENARIOS: Mapping[str, Scenario] = {
         ),
         Scenario(
             "failure-burst",
-            "20 runs a minute, 1 failing; every run fails in minutes 61-70. Failures over the last hour exceed "
-            "15 % (180 of 1,200) once 7 burst minutes are in it: from minute 67 to 123. Open at 67, closed at 124.",
+            "20 runs a minute, 1 failing; every run fails in minutes 61-70. Successes over the last hour fall "
+            "below 85 % (1,020 of 1,200) once 7 burst minutes are in it: from minute 67 to 123. Open at 67, "
+            "closed at 124.",
             130,
             _failure_burst,
             {"pipeline-success-rate": ((67,), (124,))},
@@ -123,13 +166,53 @@ SCENARIOS: Mapping[str, Scenario] = {
         ),
         Scenario(
             "products-published",
-            "Publication succeeds at minutes 15 and 40, and nothing is written in between (the collector writes "
-            "no zero counts): the info incident opens at 15 and, with no data to clear it, auto-closes 30 minutes "
-            "after the last publication was in the window (minute 44): at 74.",
+            "Publication succeeds at minutes 15 and 40, and nothing is written in between (a zero count is "
+            "written only beside a count of the other status, in a window that had runs): the info incident "
+            "opens at 15 and, with no data to clear it, auto-closes 30 minutes after the last publication was "
+            "in the window (minute 44): at 74.",
             80,
             _publications,
             {"products-published": ((15,), (74,))},
         ),
         Scenario("quiet-day", "A healthy hour, one 100 s run a minute: nothing fires.", 60, _quiet, {}),
+        Scenario(
+            "one-stage-failure",
+            "The store's real volume: design generation runs every 12 minutes (minutes 1, 13, …, 133) and fails "
+            "once, at minute 61. Every hour holds 5 stage runs, so that failure is 20 % of them (over 15 %) "
+            "from minute 61 to 120; held for the 5-minute warning window: open at 66. At minute 121 the "
+            "failure leaves the hour and the measured share is 0 %: closed at 121.",
+            140,
+            _one_stage_failure,
+            {"stage-error-rate": ((66,), (121,))},
+        ),
+        Scenario(
+            "all-runs-fail",
+            "A pipeline whose every run fails from the first one on, one run every 12 minutes: the success "
+            "share of the hour is 0 % from minute 1 (no run succeeded: a measured 0, not missing data). "
+            "Critical, no retest window: open at 1, still open at the end (minute 60).",
+            60,
+            _all_runs_fail,
+            {"pipeline-success-rate": ((1,), ())},
+        ),
+        Scenario(
+            "collector-dead",
+            f"One 100 s run a minute; the collector completes a run every minute until minute {_COLLECTOR_STOPS}, "
+            "then stops: no heartbeat and nothing written after it. Its last heartbeat (minute 20, 30 s in) "
+            "leaves the 10-minute absence window at minute 30: open at 30, still open at the end (minute 40).",
+            40,
+            _until_the_collector_stops,
+            {"collector-dead": ((_COLLECTOR_STOPS + 10,), ())},
+            _collector_until_it_stops,
+        ),
+        Scenario(
+            "pipeline-stopped",
+            f"The store's real volume: one 100 s run every 12 minutes (minutes 1, 13, …, {_LAST_PIPELINE_RUN}), "
+            "then none, while the collector runs every minute. Quiet while runs continue; the last run's "
+            "point (minute 85) leaves the 1-hour absence window at minute 145: open at 145, still open at the "
+            "end (minute 160).",
+            160,
+            _twelve_minutes_apart,
+            {"pipeline-stopped": ((_LAST_PIPELINE_RUN + 60,), ())},
+        ),
     )
 }

@@ -92,12 +92,14 @@ class FakeMetricService:
         self.latest[series_key(ts)] = self._end(ts)
         self.accepted.append(ts)
 
-    def get_metric_descriptor(self, name: str, timeout: float | None = None) -> Any:
+    def get_metric_descriptor(self, name: str, retry: Any = None, timeout: float | None = None) -> Any:
         if name not in self.descriptors:
             raise exceptions.NotFound(f"Could not find descriptor for metric '{name}'.")
         return self.descriptors[name]
 
-    def create_metric_descriptor(self, name: str, metric_descriptor: Any, timeout: float | None = None) -> Any:
+    def create_metric_descriptor(
+        self, name: str, metric_descriptor: Any, retry: Any = None, timeout: float | None = None
+    ) -> Any:
         self.descriptors[metric_descriptor.name] = metric_descriptor
         return metric_descriptor
 

@@ -56,6 +56,7 @@ def test_stage_events_by_window_status_and_key():
         ("stage_runs", ("trend_discovery", "failure"), 60): 1,
         ("stage_duration", ("trend_discovery", "success"), 120): (1, 4.0, 4.0, 4.0),
         ("stage_runs", ("trend_discovery", "success"), 120): 1,
+        ("stage_runs", ("trend_discovery", "failure"), 120): 0,  # the pair's zero: no failed run in [60, 120)
         ("stage_errors", ("trend_discovery",), 120): 2,
         ("stage_value", ("trend_discovery", "k"), 120): 30.0,
     }
@@ -167,7 +168,7 @@ def test_message_outcomes_list_every_point_they_touch():
     assert len(first.contributions) == 3
     assert first.contributions < second.contributions
     assert len(second.contributions) == 6
-    assert len(agg.points()) == 6
+    assert len(agg.points()) == 6 + 2  # and the zero count of failed runs beside each window's successes
 
 
 def test_lag_is_measured_from_event_time_to_now():
@@ -184,3 +185,47 @@ def test_the_run_reports_how_late_its_events_arrived():
     assert lag is not None
     assert (lag.metric.name, lag.value.count, lag.value.mean) == ("collector_lag", 2, pytest.approx(590.0))
     assert lag.window_end_ns == agg.window_end(NOW)
+
+
+def test_runs_are_written_in_pairs_a_zero_beside_each_count_whose_other_status_had_none():
+    agg = WindowAggregator(AggregationLimits(), NOW)
+    agg.add_message(
+        [
+            PipelineEvent(BASE + 1 * S, 100.0, 0.5, 0.5, 0.5, 0.5, True),
+            PipelineEvent(BASE + 61 * S, 100.0, 0.5, 0.5, 0.5, 0.5, False),
+            PipelineEvent(BASE + 62 * S, 100.0, 0.5, 0.5, 0.5, 0.5, True),
+            stage(5, name="a"),
+            stage(6, name="b", success=False),
+        ]
+    )
+    got = values(agg)
+    runs = {key: value for key, value in got.items() if key[0] in ("pipeline_runs", "stage_runs")}
+    assert runs == {
+        ("pipeline_runs", ("success",), 60): 1,
+        ("pipeline_runs", ("failure",), 60): 0,
+        ("pipeline_runs", ("success",), 120): 1,
+        ("pipeline_runs", ("failure",), 120): 1,  # both had runs: no zero
+        ("stage_runs", ("a", "success"), 60): 1,
+        ("stage_runs", ("a", "failure"), 60): 0,
+        ("stage_runs", ("b", "failure"), 60): 1,
+        ("stage_runs", ("b", "success"), 60): 0,
+    }
+    # only counts of runs are paired: no zero duration, error count or execution time is made up
+    assert ("pipeline_execution_time", ("failure",), 60) not in got
+    assert ("stage_duration", ("a", "failure"), 60) not in got
+
+
+def test_a_zero_belongs_to_no_message_so_it_never_holds_an_acknowledgement():
+    agg = WindowAggregator(AggregationLimits(), NOW)
+    outcome = agg.add_message([stage(1)])
+    zeros = [p for p in agg.points() if p.value == 0 and p.metric.name == "stage_runs"]
+    assert [(p.labels, p.ident) for p in zeros] == [({"stage": "trend_discovery", "status": "failure"}, -1)]
+    assert all(ident >= 0 for ident in outcome.contributions)  # what the message waits on: its own points
+
+
+def test_a_count_already_written_gets_no_new_zero():
+    """A redelivered message whose runs count landed before: that earlier run wrote its pair."""
+    agg = WindowAggregator(AggregationLimits(), NOW)
+    skip = {("stage_runs", ("trend_discovery", "success"), BASE + 60 * S)}
+    agg.add_message([stage(1)], skip=skip)
+    assert [p for p in agg.points() if p.metric.name == "stage_runs"] == []

@@ -199,3 +199,147 @@ def test_a_run_writes_its_own_lag():
     collector(source, client).collect_once()
     [lag] = client.written("collector_lag")
     assert (lag.points[0].value.distribution_value.count, lag.points[0].value.distribution_value.mean) == (2, 20.0)
+
+
+# --- the heartbeat ------------------------------------------------------------------------------
+def beats(client: FakeMetricService) -> list[tuple[str, int, int]]:
+    """Heartbeats Monitoring accepted: (task_id, end ns, value)."""
+    return [
+        (ts.resource.labels["task_id"], ts.points[0].interval.end_time.ToNanoseconds(), ts.points[0].value.int64_value)
+        for ts in client.written("collector_runs")
+    ]
+
+
+def test_every_completed_run_beats_once_also_when_it_pulled_nothing():
+    source, client = FakeSource(), FakeMetricService()
+    c = collector(source, client)
+    idle = c.collect_once()
+    assert (idle.pulled, idle.points, idle.heartbeat) == (0, 0, True)
+    assert beats(client) == [("c-test", NOW, 1)]  # stamped when the run completed, not at a window's end
+    source.publish("p1", 0, [stage("a", 10)])
+    busy = c.collect_once()
+    assert (busy.acked, busy.heartbeat) == (1, True)
+    assert len(beats(client)) == 2
+    assert client.requests[-1] == [ts for ts in client.requests[-1] if ts.metric.type.endswith("/collector_runs")]
+    assert all(not ts.metric.type.endswith("/collector_runs") for ts in client.requests[-2])  # after the data
+
+
+def test_runs_less_than_5_s_apart_beat_on_lanes_so_none_is_refused_as_too_frequent():
+    source, client = FakeSource(), FakeMetricService()  # the fake refuses a point not newer than its series'
+    c = collector(source, client)  # its wall clock stands still: every run ends at NOW
+    assert all(c.collect_once().heartbeat for _ in range(3))
+    assert beats(client) == [("c-test", NOW, 1), ("c-test-1", NOW, 1), ("c-test-2", NOW, 1)]
+
+
+def test_a_run_whose_pull_failed_does_not_beat():
+    class Down(FakeSource):
+        def pull(self):
+            raise exceptions.ServiceUnavailable("failed to connect to all addresses")
+
+    client = FakeMetricService()
+    summary = collector(Down(), client).collect_once()
+    assert (summary.transient_failure, summary.heartbeat) == (True, False)
+    assert beats(client) == []
+
+
+def test_a_run_that_fails_does_not_beat():
+    class Revoked(FakeSource):
+        def pull(self):
+            raise exceptions.PermissionDenied("User not authorized to perform this action.")
+
+    client = FakeMetricService()
+    c = collector(Revoked(), client)
+    try:
+        c.collect_once()
+    except exceptions.PermissionDenied:
+        pass
+    else:
+        raise AssertionError("the run should fail with its cause")
+    assert beats(client) == []
+
+
+def test_a_heartbeat_monitoring_keeps_refusing_is_given_up_within_seconds_and_the_run_stands():
+    unavailable = lambda i, ts: (  # noqa: E731
+        (grpc.StatusCode.UNAVAILABLE, "The service is currently unavailable.")
+        if ts.metric.type.endswith("/collector_runs")
+        else None
+    )
+    source, client, clock = FakeSource(), FakeMetricService(rules=[unavailable]), FakeClock()
+    source.publish("p1", 0, [stage("a", 10)])
+    c = collector(source, client, clock)
+    summary = c.collect_once(budget_s=0.5)  # the run's deadline passes first: 5 s is the heartbeat's bound
+    assert (summary.acked, summary.not_acked, summary.transient_failure, summary.heartbeat) == (1, 0, False, False)
+    attempts = sum(1 for request in client.requests for ts in request if ts.metric.type.endswith("/collector_runs"))
+    assert 1 < attempts <= 6  # retried with backoff for at most 5 s of the fake clock, then given up
+    assert clock.t <= 0.5 + 5 + 5  # never more than the bound plus one last pause
+    client.rules.clear()
+    assert c.collect_once().heartbeat  # the next run beats again
+
+
+def test_a_heartbeat_refused_for_good_is_sent_once_and_never_fails_the_run():
+    refused = lambda i, ts: (  # noqa: E731
+        (grpc.StatusCode.PERMISSION_DENIED, "Permission monitoring.timeSeries.create denied.")
+        if ts.metric.type.endswith("/collector_runs")
+        else None
+    )
+    client = FakeMetricService(rules=[refused])
+    summary = collector(FakeSource(), client).collect_once()
+    assert summary.heartbeat is False
+    assert sum(1 for r in client.requests for ts in r if ts.metric.type.endswith("/collector_runs")) == 1
+
+
+def test_a_failed_call_for_the_heartbeat_is_logged_not_raised():
+    client = FakeMetricService(call_failures=[grpc.StatusCode.INVALID_ARGUMENT])
+    summary = collector(FakeSource(), client).collect_once()  # the only call of an idle run: the heartbeat
+    assert (summary.heartbeat, summary.transient_failure) == (False, False)
+
+
+# --- zero points --------------------------------------------------------------------------------
+def test_each_window_with_runs_gets_a_zero_for_the_status_without_any():
+    source, client = FakeSource(), FakeMetricService()
+    source.publish("p1", 0, [stage("a", 10), ("s", int(NOW - 10 * S), "b", 1.0, False, 1, None)])
+    collector(source, client).collect_once()
+    written = {
+        (ts.metric.labels["stage"], ts.metric.labels["status"]): ts.points[0].value.int64_value
+        for ts in client.written("stage_runs")
+    }
+    assert written == {("a", "success"): 1, ("a", "failure"): 0, ("b", "failure"): 1, ("b", "success"): 0}
+
+
+def test_a_zero_monitoring_refuses_holds_no_message_back_and_counts_stay_exact():
+    zero_unavailable = StageFailure("a", grpc.StatusCode.UNAVAILABLE, "The service is currently unavailable.")
+    original = zero_unavailable.__call__
+
+    def only_failure_series(index, ts):
+        return original(index, ts) if ts.metric.labels.get("status") == "failure" else None
+
+    client = FakeMetricService(rules=[only_failure_series])
+    source = FakeSource()
+    source.publish("p1", 0, [stage("a", 10)] * 3)
+    summary = collector(source, client, FakeClock(step=0.5)).collect_once(budget_s=5)
+    assert (summary.acked, summary.not_acked, summary.transient_failure) == (1, 0, False)  # counted, settled
+    assert runs(client) == {"a": 3}
+    assert source.queue == []  # nothing comes back to be counted again
+
+
+def test_the_journal_intends_the_messages_points_not_their_zeros_nor_the_heartbeat(tmp_path):
+    from functions.journal import Journal
+
+    source, client = FakeSource(), FakeMetricService()
+    source.publish("p1", 0, [stage("a", 10)])
+    clock = FakeClock()
+    writer = MonitoringWriter(client, "p", clock=clock.monotonic, sleep=clock.sleep)
+    journal = Journal(tmp_path / "ledger.journal")
+    c = Collector(SETTINGS, source, writer, "c-test", clock=lambda: NOW, monotonic=clock.monotonic, journal=journal)
+    assert c.collect_once().heartbeat
+    journal.close()
+    import json
+
+    [intent] = [r for r in map(json.loads, (tmp_path / "ledger.journal").read_text().splitlines()) if "intent" in r]
+    intended = {(p[0].rsplit("/", 1)[1], p[1].get("status", "")) for p in intent["points"]}
+    assert ("stage_runs", "success") in intended
+    assert ("stage_runs", "failure") not in intended  # the zero: written, but nobody's contribution
+    assert not any(metric == "collector_runs" for metric, _ in intended)
+    assert ("stage_runs", "failure") in {
+        (ts.metric.type.rsplit("/", 1)[1], ts.metric.labels["status"]) for ts in client.written("stage_runs")
+    }

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from contract.catalog import spec
 from functions.aggregate import AggregatedPoint
-from functions.timeseries import LaneBook, ResourceIdentity, schedule_requests, to_series_points
+from functions.timeseries import LaneBook, ResourceIdentity, heartbeat, schedule_requests, to_series_points
 
 S = 1_000_000_000
 SERIES = ("custom.googleapis.com/helios/stage_runs", (("stage", "a"), ("status", "success")))
@@ -58,3 +58,34 @@ def test_scheduling_reaches_the_minimum_number_of_requests():
         assert len({p.series for p in request}) == len(request) <= 200
     long_ends = [p.end_ns for request in requests for p in request if p.metric_labels["stage"] == "long"]
     assert long_ends == sorted(long_ends)
+
+
+def test_a_heartbeat_is_one_run_at_the_instant_the_run_completed():
+    beat = heartbeat(1_000 * S + 123, LaneBook(), ResourceIdentity("c-x"))
+    assert (beat.metric_type, beat.metric_labels, beat.value_type, beat.value) == (
+        "custom.googleapis.com/helios/collector_runs",
+        {},
+        "INT64",
+        1,
+    )
+    assert (beat.end_ns, beat.lane, beat.contribution) == (1_000 * S + 123, 0, -1)  # nobody's contribution
+    assert beat.resource_labels["task_id"] == "c-x"
+
+
+def test_heartbeats_of_runs_closer_than_5_s_take_the_next_lane_never_too_soon_on_one_series():
+    lanes, resource = LaneBook(), ResourceIdentity("c-x")
+    ends = [0, 2, 4.9, 5, 9.95, 60, 60, 61]  # seconds: runs that end in quick succession, then a minute later
+    beats = [heartbeat(int(t * S), lanes, resource) for t in ends]
+    assert [b.lane for b in beats] == [0, 1, 2, 0, 1, 0, 1, 2]
+    last: dict[int, int] = {}
+    for beat in beats:  # every series: in order and at least 5 s apart, as Monitoring requires
+        assert beat.end_ns - last.get(beat.lane, -10 * S) >= 5 * S
+        last[beat.lane] = beat.end_ns
+    assert {b.resource_labels["task_id"] for b in beats} == {"c-x", "c-x-1", "c-x-2"}
+
+
+def test_a_clock_that_steps_back_never_writes_a_heartbeat_out_of_order():
+    lanes, resource = LaneBook(), ResourceIdentity("c-x")
+    assert heartbeat(100 * S, lanes, resource).lane == 0
+    assert heartbeat(50 * S, lanes, resource).lane == 1  # older than lane 0's point: a lane of its own
+    assert heartbeat(106 * S, lanes, resource).lane == 0

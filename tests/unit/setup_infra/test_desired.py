@@ -30,7 +30,7 @@ def condition(body):
     ("key", "severity", "metric", "comparison", "threshold"),
     [
         ("pipeline-execution-time", "CRITICAL", "pipeline_execution_time", "COMPARISON_GT", 300),
-        ("pipeline-success-rate", "CRITICAL", "pipeline_runs", "COMPARISON_GT", 0.15),  # failures > 15 %
+        ("pipeline-success-rate", "CRITICAL", "pipeline_runs", "COMPARISON_LT", 0.85),  # successes < 85 %
         ("stage-error-rate", "WARNING", "stage_runs", "COMPARISON_GT", 0.15),
         ("resource-utilization", "WARNING", "resource_utilization", "COMPARISON_GT", 0.80),
         ("trends-discovered", "SEVERITY_UNSPECIFIED", "stage_value", "COMPARISON_GT", 0),
@@ -53,10 +53,10 @@ def test_each_seed_alert_has_its_threshold_severity_and_a_filter_naming_metric_a
     assert body["alert_strategy"]["auto_close"].endswith("s")
 
 
-def test_rates_are_ratios_of_counts():
-    for key in ("pipeline-success-rate", "stage-error-rate"):
+def test_rates_are_ratios_of_counts_stated_as_operators_read_them():
+    for key, status in (("pipeline-success-rate", "success"), ("stage-error-rate", "failure")):
         body = condition(state()[("alert_policy", key)])
-        assert 'metric.labels.status = "failure"' in body["filter"]
+        assert f'metric.labels.status = "{status}"' in body["filter"]
         assert "status" not in body["denominator_filter"]
         assert (
             body["aggregations"][0]["per_series_aligner"]
@@ -115,6 +115,7 @@ def test_the_performance_dashboard_covers_trends_resources_opportunities_predict
         "collector_lag",
         "collector_events",
         "collector_write_errors",
+        "collector_runs",
     ):
         assert f"custom.googleapis.com/helios/{metric}" in text
     assert any("incident_list" in w for w in widgets)
