@@ -16,17 +16,22 @@ import signal
 import sys
 import threading
 
+from contract import ClientFactory, Settings
+from contract.cli import run_command
+from contract.preflight import PreflightError, require_services
+
 from .report import parse_window, report_lines
 from .wiring import build_collector, build_reporter
 
 
-def _report(window: str, as_json: bool, write_forecast: bool) -> int:
+def _report(settings: Settings, window: str, as_json: bool, write_forecast: bool) -> int:
     try:
         seconds = parse_window(window)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    analysis = build_reporter().analysis(seconds, write=write_forecast)
+    require_services(settings, "monitoring")
+    analysis = build_reporter(settings).analysis(seconds, write=write_forecast)
     print(json.dumps(analysis, indent=2) if as_json else "\n".join(report_lines(analysis)))
     refused = analysis["forecast"].get("write_error")
     if refused:
@@ -35,7 +40,40 @@ def _report(window: str, as_json: bool, write_forecast: bool) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _require_subscription(settings: Settings) -> None:
+    """Name the subscription when it does not exist (the pull's own NOT_FOUND does not). A role
+    without ``pubsub.subscriptions.get`` (roles/pubsub.subscriber has none) leaves it to the pull."""
+    from google.api_core import exceptions
+
+    try:
+        ClientFactory(settings).subscriber().get_subscription(subscription=settings.subscription_path, timeout=10)
+    except exceptions.PermissionDenied:
+        return
+    except exceptions.NotFound:
+        raise PreflightError(
+            f"the subscription {settings.subscription_path} does not exist (HELIOS_METRICS_SUBSCRIPTION="
+            f"{settings.subscription}): `python -m setup_infra apply` creates it"
+        ) from None
+
+
+def _collect(settings: Settings, once: bool, interval: float, budget: float | None) -> int:
+    require_services(settings, "pubsub", "monitoring")
+    _require_subscription(settings)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    collector = build_collector(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    while True:
+        summary = collector.collect_once(budget)
+        print(json.dumps(summary.as_dict()), flush=True)
+        if once:
+            return 1 if summary.transient_failure else 0
+        if stop.wait(interval):
+            return 0
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m functions", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     collect = commands.add_parser("collect", help="drain the subscription into Cloud Monitoring")
@@ -52,21 +90,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also write the success forecast to Cloud Monitoring (pipeline_success_forecast); without it, only reads",
     )
-    args = parser.parse_args(argv)
-    if args.command == "report":
-        return _report(args.window, args.json, args.write_forecast)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    collector = build_collector()
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    while True:
-        summary = collector.collect_once(args.budget)
-        print(json.dumps(summary.as_dict()), flush=True)
-        if args.once:
-            return 1 if summary.transient_failure else 0
-        if stop.wait(args.interval):
-            return 0
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Exit 0, or 1 with one line on stderr for a setting, an address or an API refusal."""
+    args = _parser().parse_args(argv)
+
+    def run() -> int:
+        settings = Settings.from_env()
+        if args.command == "report":
+            return _report(settings, args.window, args.json, args.write_forecast)
+        return _collect(settings, args.once, args.interval, args.budget)
+
+    return run_command(run)
 
 
 if __name__ == "__main__":
