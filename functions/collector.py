@@ -139,7 +139,7 @@ class Collector:
             self._journal.record(run, self._ledger.take_changes())  # durable before any ack
             self._journal.compact_if_large(self._ledger.snapshot)
         self._acknowledge(held, summary)
-        summary.heartbeat = self._write_own(report, deadline, beat=drained)
+        summary.heartbeat = self._write_own(report, beat=drained)
         return summary
 
     def _recover(self) -> bool:
@@ -236,11 +236,11 @@ class Collector:
         summary.not_acked = len(ack_ids) - summary.acked + len(back)
         self._source.modify_deadlines(back, 0)  # deliverable again now, not at the ack deadline
 
-    def _write_own(self, report: WriteReport, deadline: float, beat: bool) -> bool:
+    def _write_own(self, report: WriteReport, beat: bool) -> bool:
         """Best effort, in one request: this run's write errors as a point of
         ``collector_write_errors`` and, for a run that completed, the heartbeat (``collector_runs``).
-        Retried only until the run's deadline or 5 s from now, whichever is later; a failure is
-        logged and never fails the run (the next run beats again). True when the heartbeat landed."""
+        Retried for 5 s at most, whatever is left of the run's budget: a failure is logged and never
+        fails or holds up the run (the next run beats again). True when the heartbeat landed."""
         transient = report.transient_errors + len(report.transient)
         now = self._clock()
         aggregator = WindowAggregator(self._limits, now)
@@ -256,7 +256,7 @@ class Collector:
             return False
         self._ensure_descriptors({spec(point.metric_type) for point in points})
         try:
-            own = self._writer.write(points, max(deadline, self._monotonic() + _OWN_WRITE_S))
+            own = self._writer.write(points, self._monotonic() + _OWN_WRITE_S)
         except exceptions.GoogleAPIError as err:  # the writer sorts call errors; nothing else may fail the run
             _log.error("could not write the run's own metrics (%s)", err)
             return False
