@@ -30,8 +30,16 @@ format: $(STAMP)
 demo: $(STAMP) browser
 	$(PY) demo.py
 
-up: $(STAMP) browser  # the demo's stack, left running: console, emulators, collector
-	HELIOS_CONSOLE_PORT=$${HELIOS_CONSOLE_PORT:-8087} $(PY) demo.py --keep-running
+# make up: the production stack, locally, left running (make down stops it). Each setting can be
+# changed on the command line, e.g. make up CONSOLE_PORT=9087 COLLECT_EVERY=30 SEED=0
+PUBSUB_PORT     ?= 8085
+MONITORING_PORT ?= 8086
+CONSOLE_PORT    ?= $(or $(HELIOS_CONSOLE_PORT),8087)
+COLLECT_EVERY   ?= 60
+SEED            ?= 1
+
+up: $(STAMP)
+	$(PY) demo.py up --pubsub-port $(PUBSUB_PORT) --monitoring-port $(MONITORING_PORT) --console-port $(CONSOLE_PORT) --interval $(COLLECT_EVERY)$(if $(filter 0 no false,$(SEED)), --no-seed)
 
 down:
 	$(PY) demo.py down

@@ -1,46 +1,58 @@
 """``make demo``: a day of the Helios store on the local emulators, end to end, then everything
-stopped again (``make up`` keeps the stack running instead).
+stopped again — no process and no temporary directory left, also when it fails (in one line).
 
 1. the official Pub/Sub emulator and the Monitoring emulator with its console start;
 2. ``python -m setup_infra apply --yes`` provisions topics, descriptors, five channels (the webhook
-   one points at a receiver the demo runs), six alert policies and two dashboards;
+   one points at a receiver the demo runs), the alert policies and two dashboards;
 3. a day of pipeline runs is recorded through ``MetricsPublisher`` — plausible stage durations,
    occasional failures, resource samples, then a run slower than 5 minutes and a burst of failures
    in the last hour — time-compressed, with event times spread over the past 24 h;
 4. the collector runs as in production: functions-framework serving ``main.py``, called on a schedule;
 5. alerts are evaluated; the incidents, the notifications and the performance analysis are printed;
 6. screenshots of both dashboards and the incidents page are saved under ``demo-output/``.
+
+``demo.py up`` (``make up``) starts the same stack to keep — ``monitoring_emulator.stack`` — and
+records the simulated day into it (``--no-seed`` to start empty); ``demo.py down`` (``make down``)
+stops it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from google.api_core import exceptions as google_exceptions
 
 from contract import ClientFactory, Settings
 from functions.report import PerformanceReporter, report_lines
+from monitoring_emulator import stack
 from monitoring_emulator.launch import (
+    EmulatorUnavailable,
     ManagedProcess,
     chromium,
+    port_in_use,
     screenshot,
     start_function,
     start_monitoring_emulator,
     start_pubsub_emulator,
+    wait_listening,
 )
+from monitoring_emulator.webhook_receiver import WebhookReceiver
 from publisher import MetricsPublisher, PublisherOptions
 
 PROJECT = "helios-demo"
@@ -52,33 +64,11 @@ STAGES = {
 }
 REPO = Path(__file__).resolve().parent
 OUTPUT = REPO / "demo-output"
-STACK = REPO / ".helios-stack"  # what make up left running, for make down
 NS = 1_000_000_000
 
 
-class _Receiver:
-    """The webhook endpoint the demo's webhook channel points at (loopback)."""
-
-    def __init__(self) -> None:
-        received: list[dict[str, object]] = []
-        self.received = received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/helios-alerts"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+class DemoFailed(Exception):
+    """A step of the demo failed; the message is the one line the user sees."""
 
 
 def _step(text: str) -> None:
@@ -140,17 +130,35 @@ def simulate_day(metrics: MetricsPublisher, clock: list[int], now_ns: int, rng: 
     return {"runs": runs + 1, "failed": failures}
 
 
-def _functions_framework(env: dict[str, str], work: Path) -> tuple[ManagedProcess, str]:
+def _functions_framework(env: dict[str, str], work: Path, stop_later: contextlib.ExitStack) -> str:
+    """The collector as deployed, listening (any request would run a collection: only connect)."""
     process, url = start_function(REPO / "main.py", "collect_metrics", env, work / "collector.log")
-    port = urllib.parse.urlsplit(url).port
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.process.poll() is None:
+    stop_later.callback(process.stop)
+    port = urllib.parse.urlsplit(url).port or 0
+    if not wait_listening(process, port, timeout=60):
+        raise DemoFailed(f"the collector (functions-framework) did not start: {_last_line(process)}")
+    return url
+
+
+def _last_line(process: ManagedProcess) -> str:
+    lines = [line for line in process.log_tail(20).splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no output"
+
+
+def _collect(url: str) -> dict[str, Any]:
+    """One scheduled call of the collector: its JSON summary (HTTP 500 also carries one)."""
+    request = urllib.request.Request(url, data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            summary: dict[str, Any] = json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        with err:
+            body = err.read()
         try:
-            socket.create_connection(("127.0.0.1", port or 0), timeout=1).close()
-            break  # listening (any request would run a collection: only connect)
-        except OSError:
-            time.sleep(0.2)
-    return process, url
+            summary = json.loads(body)
+        except ValueError:
+            raise DemoFailed(f"the collector answered HTTP {err.code}: {body[:200]!r}") from None
+    return summary
 
 
 def _screenshots(console: str, project: str) -> list[Path]:
@@ -166,21 +174,30 @@ def _screenshots(console: str, project: str) -> list[Path]:
     return [OUTPUT / name for name, url in pages.items() if screenshot(url, OUTPUT / name, (1280, 2300))]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--keep-running", action="store_true", help="leave the stack running (make up)")
-    args = parser.parse_args(argv)
+def run_demo(console_port: int = 0) -> int:
+    """The demo: everything it starts is stopped, and its directory removed, however it ends."""
+    if console_port and port_in_use(console_port):
+        raise DemoFailed(
+            f"port {console_port} (console) is already in use: choose another with --console-port <port>, "
+            "or 0 for any free one"
+        )
     started = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="helios-demo-"))
     rng = random.Random(20261201)
-    _step("starting the Pub/Sub emulator and the Monitoring emulator")
-    pubsub = start_pubsub_emulator(log_dir=work)
-    monitoring = start_monitoring_emulator(
-        log_dir=work, http_port=int(os.environ.get("HELIOS_CONSOLE_PORT", "0")), extra_args=("--evaluate-every", "60")
-    )
-    receiver = _Receiver()
-    collector: ManagedProcess | None = None
-    try:
+    # the ExitStack closes first: processes stop before their directory goes
+    with tempfile.TemporaryDirectory(prefix="helios-demo-") as tmp, contextlib.ExitStack() as stop_later:
+        work = Path(tmp)
+        stop_later.callback(print, "stopped everything the demo started")
+        _step("starting the Pub/Sub emulator and the Monitoring emulator")
+        pubsub = start_pubsub_emulator(log_dir=work, on_spawn=lambda process: stop_later.callback(process.stop))
+        monitoring = start_monitoring_emulator(
+            log_dir=work,
+            http_port=console_port,
+            extra_args=("--evaluate-every", "60"),
+            on_spawn=lambda process: stop_later.callback(process.stop),
+        )
+        received: list[dict[str, Any]] = []
+        receiver = WebhookReceiver(received.append)
+        stop_later.callback(receiver.stop)
         print(f"   Pub/Sub {pubsub.address} · Monitoring {monitoring.address} · console {monitoring.http_url}")
         env = {
             **os.environ,
@@ -188,22 +205,17 @@ def main(argv: list[str] | None = None) -> int:
             "PUBSUB_EMULATOR_HOST": pubsub.address,
             "MONITORING_EMULATOR_HOST": monitoring.address,
             "HELIOS_METRICS_SPOOL_DIR": str(work / "spool"),
-            "HELIOS_ALERT_EMAIL": "oncall@helios.example",
-            "HELIOS_ALERT_SMS": "+15551234567",
-            "HELIOS_SLACK_CHANNEL": "#helios-alerts",
-            "HELIOS_SLACK_TOKEN": "xoxb-demo-token-0000000000",
-            "HELIOS_PAGERDUTY_SERVICE_KEY": "demo0000000000000000000000000000",
-            "HELIOS_ALERT_WEBHOOK_URL": receiver.url,
+            **stack.local_channels(receiver.url),
             "HELIOS_COLLECT_BUDGET_SECONDS": "20",
         }
         _step("python -m setup_infra apply --yes")
         applied = subprocess.run(
             [sys.executable, "-m", "setup_infra", "apply", "--yes"], cwd=REPO, env=env, capture_output=True, text=True
         )
-        print("   " + (applied.stdout.strip().splitlines() or ["?"])[-1])
         if applied.returncode:
-            print(applied.stderr, file=sys.stderr)
-            return 1
+            lines = (applied.stderr.strip() or applied.stdout.strip() or "no output").splitlines()
+            raise DemoFailed(f"python -m setup_infra apply --yes failed: {lines[-1].strip()}")
+        print("   " + (applied.stdout.strip().splitlines() or ["?"])[-1])
         settings = Settings.from_env(env)
         _step("a day of the store: pipeline runs recorded through MetricsPublisher")
         clock = [time.time_ns()]
@@ -215,13 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         metrics.close()
         print(f"   {day['runs']} runs ({day['failed']} failed), {flushed.published} events published to Pub/Sub")
         _step("the collector, as deployed: functions-framework serving main.py, called every few seconds")
-        collector, url = _functions_framework(env, work)
-        pulled_total = 0
+        url = _functions_framework(env, work, stop_later)
         for call in range(1, 11):
-            request = urllib.request.Request(url, data=b"", method="POST")
-            with urllib.request.urlopen(request, timeout=120) as response:
-                summary = json.loads(response.read())
-            pulled_total += summary["pulled"]
+            summary = _collect(url)
             print(
                 f"   run {call}: pulled {summary['pulled']} messages, {summary['events']} events, "
                 f"{summary['points']} points in {summary['requests']} requests"
@@ -240,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         sent = monitoring.admin.notifications()
         print(f"   {len(sent)} notifications: " + ", ".join(sorted({f"{n['type']}:{n['delivery']}" for n in sent})))
         print(
-            f"   the webhook receiver got {len(receiver.received)} incident payloads "
-            f"(schema {receiver.received[0]['version'] if receiver.received else '-'})"
+            f"   the webhook receiver got {len(received)} incident payloads "
+            f"(schema {received[0].get('version', '-') if received else '-'})"
         )
         _step("performance analysis (last 6 hours against the 6 before)")
         reporter = PerformanceReporter(settings, ClientFactory(settings).metric_service())
@@ -251,35 +259,92 @@ def main(argv: list[str] | None = None) -> int:
         for path in _screenshots(monitoring.http_url, PROJECT):
             print(f"   {path.relative_to(REPO)}")
         print(f"\nconsole: {monitoring.http_url}   ({time.monotonic() - started:.0f} s)")
-        if args.keep_running:
-            pids = [pubsub.pid, monitoring.pid, collector.pid]
-            STACK.write_text(json.dumps({"pids": pids, "console": monitoring.http_url}))
-            print("the stack keeps running (alerts are evaluated every minute): make down stops it")
-        return 0
-    finally:
-        if not args.keep_running:
-            if collector is not None:
-                collector.stop()
-            receiver.stop()
-            monitoring.stop()
-            pubsub.stop()
-            print("emulators stopped")
-
-
-def down() -> int:
-    """``make down``: stop what ``make up`` left running (each process group, by its recorded id)."""
-    if not STACK.exists():
-        print("nothing is running (no .helios-stack)")
-        return 0
-    for pid in json.loads(STACK.read_text())["pids"]:
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    STACK.unlink()
-    print("stopped")
     return 0
 
 
+def seed(record: stack.StackRecord, state_dir: Path) -> None:
+    """Record the demo's simulated day into a running stack, then run its collector once (as
+    ``gcloud scheduler jobs run`` would) so the console shows the day at once: the instance runs
+    one collection at a time, so when this call returns, a scheduled run it queued behind has
+    finished too."""
+    settings = Settings(
+        project_id=record.project,
+        pubsub_emulator_host=record.endpoints["pubsub"],
+        monitoring_emulator_host=record.endpoints["monitoring"],
+    )
+    clock = [time.time_ns()]
+    options = PublisherOptions(max_latency_s=0.01)
+    metrics = MetricsPublisher(
+        settings=settings, options=options, clock=lambda: clock[0], spool_dir=state_dir / "spool"
+    )
+    try:
+        day = simulate_day(metrics, clock, clock[0], random.Random(20261201))
+        flushed = metrics.flush(30)
+    finally:
+        metrics.close()
+    _collect(record.endpoints["collector"])  # runs are serialized: when it returns, the day is written
+    print(
+        f"seeded a simulated day: {day['runs']} runs ({day['failed']} failed), {flushed.published} events, "
+        "collected into Monitoring"
+    )
+
+
+def up(args: argparse.Namespace) -> int:
+    """``make up``: the stack (or the one already up), seeded with the simulated day when new."""
+    started = time.monotonic()
+    config = stack.config_from(args)
+    result = stack.up(config)
+    if result.started and not args.no_seed:
+        try:
+            seed(result.record, Path(config.state_dir))
+        except (DemoFailed, OSError, google_exceptions.GoogleAPIError) as err:
+            print(f"the stack is up, but seeding the simulated day failed: {_flat(err)}", file=sys.stderr)
+        except KeyboardInterrupt:
+            print("seeding interrupted: the stack stays up", file=sys.stderr)
+    stack.print_up(result, config.state_dir, time.monotonic() - started)
+    return 0
+
+
+def _flat(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the demo as Ctrl-C does: through the clean-up
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command")
+    demo = commands.add_parser("demo", help="the demo, then everything stopped (the default)")
+    demo.add_argument("--console-port", type=int, default=0, help="console port (default any free one)")
+    start = commands.add_parser("up", help="start the local stack and leave it running (make up)")
+    stack.add_up_arguments(start, stack.StackConfig(state_dir=str(stack.DEFAULT_STATE_DIR)))
+    start.add_argument("--no-seed", action="store_true", help="start empty: do not record the simulated day")
+    stop = commands.add_parser("down", help="stop the local stack (make down)")
+    stop.add_argument("--state", default=str(stack.DEFAULT_STATE_DIR), help="the stack's directory")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if args.command == "up":
+            return up(args)
+        if args.command == "down":
+            stack.print_down(stack.down(args.state))
+            return 0
+        return run_demo(getattr(args, "console_port", 0))
+    except (DemoFailed, EmulatorUnavailable, stack.StackError) as err:
+        print(f"error: {_flat(err)}", file=sys.stderr)
+    except (OSError, subprocess.SubprocessError, google_exceptions.GoogleAPIError) as err:
+        print(f"error: {type(err).__name__}: {_flat(err)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted: everything started was stopped", file=sys.stderr)
+        return 130
+    return 1
+
+
 if __name__ == "__main__":
-    sys.exit(down() if sys.argv[1:] == ["down"] else main())
+    sys.exit(main())

@@ -2,7 +2,10 @@
 
 Each child runs in its own process group and is stopped by signalling the whole group: killing
 the ``gcloud`` wrapper alone would leave the Pub/Sub emulator's Java child listening
-(feasibility.md §7.8). Ports default to free ones chosen at start.
+(feasibility.md §7.8). Ports default to free ones chosen at start. ``on_spawn`` hands the caller
+each child the moment it exists, before its readiness wait, so a long-lived stack can record it
+(and a failed start can be cleaned up). A working directory made here (no ``log_dir``) is removed
+when its process stops.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .admin import EmulatorAdmin
@@ -29,23 +33,54 @@ __all__ = [
     "PubSubEmulatorProcess",
     "chromium",
     "free_port",
+    "port_in_use",
     "screenshot",
     "start_function",
     "start_monitoring_emulator",
     "start_pubsub_emulator",
+    "wait_listening",
 ]
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class EmulatorUnavailable(RuntimeError):
-    """The emulator cannot run on this machine (e.g. no ``gcloud``), or did not come up."""
+    """The emulator cannot run on this machine (e.g. no ``gcloud``), or did not come up. The
+    message is one line (the cause, and where the log is when it outlives the attempt);
+    ``log_tail`` keeps the log's last lines for whoever wants more."""
+
+    def __init__(self, message: str, log_tail: str = "") -> None:
+        super().__init__(message)
+        self.log_tail = log_tail
 
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something listens on ``port``: a bind fails. SO_REUSEADDR so that a socket of a
+    recently stopped server in TIME_WAIT does not count; no SO_REUSEPORT, so that a gRPC server
+    (which sets it) does count — gRPC would otherwise share the port without a word."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def _cause(log_text: str) -> str:
+    """The line of a log that says why a process failed: the last exception or error line, else
+    the last line."""
+    lines = [line.strip() for line in log_text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if "Exception" in line or "Error" in line or "error:" in line:
+            return line
+    return lines[-1] if lines else "(no output)"
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -55,11 +90,13 @@ def _port_open(host: str, port: int) -> bool:
 
 
 class ManagedProcess:
-    """A child process in its own session; :meth:`stop` ends its whole process group."""
+    """A child process in its own session; :meth:`stop` ends its whole process group (and removes
+    ``owned_dir``, a working directory made for it alone)."""
 
-    def __init__(self, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], log_path: Path, owned_dir: Path | None = None) -> None:
         self.process = process
         self.log_path = log_path
+        self.owned_dir = owned_dir
 
     @property
     def pid(self) -> int:
@@ -96,6 +133,8 @@ class ManagedProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         if self.process.stdout:
             self.process.stdout.close()
+        if self.owned_dir is not None:
+            shutil.rmtree(self.owned_dir, ignore_errors=True)
         return self.process.returncode
 
     def __enter__(self) -> ManagedProcess:
@@ -106,23 +145,40 @@ class ManagedProcess:
 
 
 class MonitoringEmulatorProcess(ManagedProcess):
-    def __init__(self, process: subprocess.Popen[bytes], log_path: Path, address: str, http_url: str) -> None:
-        super().__init__(process, log_path)
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        log_path: Path,
+        address: str,
+        http_url: str,
+        owned_dir: Path | None = None,
+    ) -> None:
+        super().__init__(process, log_path, owned_dir)
         self.address = address
         self.http_url = http_url
         self.admin = EmulatorAdmin(http_url)
 
 
 class PubSubEmulatorProcess(ManagedProcess):
-    def __init__(self, process: subprocess.Popen[bytes], log_path: Path, address: str) -> None:
-        super().__init__(process, log_path)
+    def __init__(
+        self, process: subprocess.Popen[bytes], log_path: Path, address: str, owned_dir: Path | None = None
+    ) -> None:
+        super().__init__(process, log_path, owned_dir)
         self.address = address
 
 
-def _work_dir(log_dir: str | Path | None) -> Path:
-    directory = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="helios-emulators-"))
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+def _work_dir(log_dir: str | Path | None) -> tuple[Path, Path | None]:
+    """The directory for a child's log and data, and that directory again when it is ours to remove."""
+    if log_dir:
+        directory = Path(log_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory, None
+    made = Path(tempfile.mkdtemp(prefix="helios-emulators-"))
+    return made, made
+
+
+def _log_hint(log_path: Path, owned_dir: Path | None) -> str:
+    return "" if owned_dir is not None else f" (log: {log_path})"
 
 
 def start_monitoring_emulator(
@@ -132,17 +188,22 @@ def start_monitoring_emulator(
     extra_args: tuple[str, ...] = (),
     log_dir: str | Path | None = None,
     timeout: float = 30.0,
+    on_spawn: Callable[[ManagedProcess], object] | None = None,
 ) -> MonitoringEmulatorProcess:
     """Run ``python -m monitoring_emulator`` and wait for its ready line."""
     argv = [sys.executable, "-m", "monitoring_emulator", "--port", str(port), "--http-port", str(http_port)]
     if data:
         argv += ["--data", str(data)]
     argv += list(extra_args)
-    log_path = _work_dir(log_dir) / "monitoring-emulator.log"
+    work_dir, owned_dir = _work_dir(log_dir)
+    log_path = work_dir / "monitoring-emulator.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             argv, cwd=_REPO_ROOT, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
         )
+    handle = ManagedProcess(process, log_path, owned_dir)
+    if on_spawn is not None:
+        on_spawn(handle)
     deadline = time.monotonic() + timeout
     assert process.stdout is not None
     while time.monotonic() < deadline:
@@ -153,25 +214,33 @@ def start_monitoring_emulator(
                 break
             ready = json.loads(line)
             if ready.get("event") == "ready":
-                return MonitoringEmulatorProcess(process, log_path, ready["grpc"], ready["http"])
+                return MonitoringEmulatorProcess(process, log_path, ready["grpc"], ready["http"], owned_dir)
         if process.poll() is not None:
             break
-    handle = ManagedProcess(process, log_path)
+    hint = _log_hint(log_path, owned_dir)
+    tail = handle.log_tail()
     handle.stop()
-    raise EmulatorUnavailable(f"the Monitoring emulator did not start:\n{handle.log_tail()}")
+    cause = _cause(tail) if tail else f"no ready line within {timeout:.0f} s"
+    raise EmulatorUnavailable(f"the Monitoring emulator did not start: {cause}{hint}", tail)
 
 
 def start_pubsub_emulator(
-    port: int | None = None, log_dir: str | Path | None = None, timeout: float = 90.0
+    port: int | None = None,
+    log_dir: str | Path | None = None,
+    timeout: float = 90.0,
+    on_spawn: Callable[[ManagedProcess], object] | None = None,
 ) -> PubSubEmulatorProcess:
     """Run the official emulator (``gcloud beta emulators pubsub start``) on a free port, or on
     ``port`` again after a crash. It keeps nothing across restarts: topics, subscriptions and
     unacknowledged messages die with it (real Pub/Sub keeps them)."""
     gcloud = shutil.which("gcloud")
     if gcloud is None:
-        raise EmulatorUnavailable("gcloud is not installed: the official Pub/Sub emulator cannot run")
+        raise EmulatorUnavailable(
+            "gcloud is not installed: the official Pub/Sub emulator cannot run "
+            "(install the Google Cloud SDK, then: gcloud components install beta pubsub-emulator)"
+        )
     port = port or free_port()
-    work_dir = _work_dir(log_dir)
+    work_dir, owned_dir = _work_dir(log_dir)
     log_path = work_dir / f"pubsub-emulator-{port}.log"
     since = log_path.stat().st_size if log_path.exists() else 0  # a restart on the same port appends
     data_dir = tempfile.mkdtemp(prefix="pubsub-data-", dir=work_dir)
@@ -180,7 +249,9 @@ def start_pubsub_emulator(
         process = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
-    handle = PubSubEmulatorProcess(process, log_path, f"127.0.0.1:{port}")
+    handle = PubSubEmulatorProcess(process, log_path, f"127.0.0.1:{port}", owned_dir)
+    if on_spawn is not None:
+        on_spawn(handle)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         log_text = handle.log_tail(200, since)
@@ -189,20 +260,29 @@ def start_pubsub_emulator(
         if "Server started" in log_text and _port_open("127.0.0.1", port):
             return handle
         time.sleep(0.1)
-    tail = handle.log_tail()
+    hint = _log_hint(log_path, owned_dir)
+    tail = handle.log_tail(200, since)
     handle.stop()
-    raise EmulatorUnavailable(f"the Pub/Sub emulator did not start on port {port}:\n{tail}")
+    if "BindException" in tail:
+        cause = f"port {port} is already in use"
+    elif process.returncode not in (None, 0) or tail:
+        cause = _cause(tail)
+    else:
+        cause = f"not ready within {timeout:.0f} s"
+    raise EmulatorUnavailable(f"the Pub/Sub emulator did not start on port {port}: {cause}{hint}", tail)
 
 
-def start_function(source: Path, target: str, env: dict[str, str], log_path: Path) -> tuple[ManagedProcess, str]:
-    """Serve ``target`` of ``source`` with functions-framework on a free port, as Cloud Run would;
-    returns at once with the process and its URL (the caller decides how to wait: any request
-    may run real work)."""
-    port = free_port()
+def start_function(
+    source: Path, target: str, env: dict[str, str], log_path: Path, port: int = 0
+) -> tuple[ManagedProcess, str]:
+    """Serve ``target`` of ``source`` with functions-framework on ``port`` (default a free one), as
+    Cloud Run would; returns at once with the process and its URL (the caller decides how to wait:
+    any request may run real work)."""
+    port = port or free_port()
     command = [sys.executable, "-m", "functions_framework", "--target", target, "--source", str(source)]
     with open(log_path, "ab") as handle:
         process = subprocess.Popen(
-            [*command, "--port", str(port)],
+            [*command, "--host", "127.0.0.1", "--port", str(port)],  # loopback only, not every interface
             cwd=source.parent,
             env=env,
             stdout=handle,
@@ -211,6 +291,17 @@ def start_function(source: Path, target: str, env: dict[str, str], log_path: Pat
             start_new_session=True,
         )
     return ManagedProcess(process, log_path), f"http://127.0.0.1:{port}/"
+
+
+def wait_listening(process: ManagedProcess, port: int, timeout: float = 60.0) -> bool:
+    """Wait until ``process`` accepts connections on ``port`` (connect only: a request to a
+    function may run real work); False if it exited or the time ran out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.process.poll() is None:
+        if _port_open("127.0.0.1", port):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def chromium() -> str | None:

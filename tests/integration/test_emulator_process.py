@@ -194,3 +194,29 @@ def test_concurrent_clients_commit_whole_requests(monitoring, project_id):
     found = read(client_for(monitoring, project_id), project_id, f"{HELIOS}/test_metric", t - 1, t + 60)
     assert len(found) == 200
     assert all(len(ts.points) == 10 for ts in found)
+
+
+def test_a_directory_made_for_the_emulator_goes_with_it_and_its_ports_read_as_taken():
+    from monitoring_emulator.launch import port_in_use
+
+    emulator = start_monitoring_emulator()  # no log_dir: a directory of its own
+    grpc_port = int(emulator.address.rsplit(":", 1)[1])
+    assert emulator.owned_dir is not None
+    assert emulator.owned_dir.is_dir()
+    assert port_in_use(grpc_port)  # a gRPC server shares its port with anyone who sets SO_REUSEPORT
+    emulator.stop()
+    assert not emulator.owned_dir.exists()
+    assert not port_in_use(grpc_port)
+
+
+def test_an_emulator_that_cannot_start_says_why_in_one_line(tmp_path):
+    from monitoring_emulator.launch import EmulatorUnavailable
+
+    with pytest.raises(EmulatorUnavailable) as caught:
+        start_monitoring_emulator(log_dir=tmp_path, extra_args=("--evaluate-every", "soon"))
+    log = tmp_path / "monitoring-emulator.log"
+    assert str(caught.value) == (
+        "the Monitoring emulator did not start: python -m monitoring_emulator: error: argument --evaluate-every: "
+        f"invalid float value: 'soon' (log: {log})"
+    )
+    assert "usage:" in caught.value.log_tail
