@@ -114,6 +114,6 @@ def desired_state(settings: Settings, config: InfraConfig, kept: Sequence[Resour
         *_descriptors(project),
         *(_channel(config, channel, project) for channel in config.channels),
         *(Resource(r.kind, r.key, r.body) for r in kept),
-        *policies(config, configured | {r.key for r in kept}),
+        *policies(config, configured | {r.key for r in kept}, settings.subscription),
         *dashboards(config),
     ]

@@ -136,7 +136,11 @@ def test_a_known_event_set_is_written_exactly(stack):
     assert summary.requests == 1  # every series fits one request: the minimum
     client, project = stack.factory.metric_service(), stack.settings.project_id
     span = (started - 120, time.time() + 120)
-    assert totals(client, project, "stage_runs", *span, ("stage", "status")) == expected["runs"]
+    # runs come in pairs: a stage with no failure in the window gets a zero failure point
+    assert totals(client, project, "stage_runs", *span, ("stage", "status")) == {
+        **expected["runs"],
+        ("trend_discovery", "failure"): 0,
+    }
     assert totals(client, project, "stage_errors", *span, ("stage",)) == expected["errors"]
     durations = totals(client, project, "stage_duration", *span, ("stage", "status"))
     for key, values in expected["durations"].items():
@@ -252,9 +256,9 @@ def test_a_partial_failure_retries_only_the_failed_series(stack):
     after = admin.stats()
     calls = after["calls"]["CreateTimeSeries"] - before["calls"]["CreateTimeSeries"]
     received = after["series_received"] - before["series_received"]
-    # the data request, its retry, and the run's own write-errors point afterwards
+    # the data request, its retry, and the run's own points afterwards (write-error count and heartbeat)
     assert calls == 3
-    assert received == summary.points + 1 + 1  # all series, then only the failed one, then the error count
+    assert received == summary.points + 1 + 2  # all series, then only the failed one, then the run's own two
     assert (summary.acked, summary.not_acked, summary.transient_failure) == (summary.pulled, 0, False)
     runs = stack.totals("stage_runs", started, ("stage",))
     assert runs == {("a_stage",): 1, ("b_stage",): 1, ("c_stage",): 1}
@@ -319,7 +323,7 @@ def test_a_day_of_back_dated_events_is_written_in_window_order(stack):
         f"{HELIOS}/stage_runs",
         start / 1e9 - 60,
         now / 1e9 + 120,
-        'metric.labels.stage = "backfill"',
+        'metric.labels.stage = "backfill" AND metric.labels.status = "success"',
     )
     assert len(series.points) == 144
     ends = [p.interval.end_time.timestamp() for p in series.points]

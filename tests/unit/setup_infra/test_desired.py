@@ -152,3 +152,10 @@ def test_a_kept_channel_is_desired_as_it_is_and_still_routed_and_a_configured_on
     assert sorted(c.rsplit("/", 1)[1] for c in critical) == ["email", "pagerduty", "slack", "sms"]
     warning = resources[("alert_policy", "stage-error-rate")]["notification_channels"]
     assert sorted(c.rsplit("/", 1)[1] for c in warning) == ["email", "slack"]  # sms is routed by severity too
+
+
+def test_the_backlog_policy_watches_the_configured_subscription():
+    default = condition(state()[("alert_policy", "subscription-backlog")])["filter"]
+    renamed = condition(state(subscription="store-metrics")[("alert_policy", "subscription-backlog")])["filter"]
+    assert 'resource.labels.subscription_id = "helios-metrics-collector"' in default
+    assert 'resource.labels.subscription_id = "store-metrics"' in renamed
