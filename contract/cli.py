@@ -18,7 +18,7 @@ __all__ = ["failure_line", "run_command"]
 
 _HINTS = {
     "NotFound": "does it exist? `python -m setup_infra apply` creates what the collector needs",
-    "PermissionDenied": "the caller lacks a role: see Roles under Deploying in the README",
+    "PermissionDenied": "the caller lacks a role: see docs/deploying.md (Roles)",
     "Unauthenticated": "credentials were refused: run `gcloud auth application-default login`",
 }
 
