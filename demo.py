@@ -41,6 +41,7 @@ from google.api_core import exceptions as google_exceptions
 from contract import ClientFactory, Settings
 from functions.report import PerformanceReporter, report_lines
 from monitoring_emulator import stack
+from monitoring_emulator.breach import reading
 from monitoring_emulator.launch import (
     EmulatorUnavailable,
     ManagedProcess,
@@ -115,8 +116,7 @@ def simulate_day(metrics: MetricsPublisher, clock: list[int], now_ns: int, rng: 
             audience_confidence=min(1.0, max(0.0, rng.gauss(0.86, 0.05))),
             design_generation_success=min(1.0, max(0.0, rng.gauss(0.9, 0.05))),
             publication_success=0.0 if failed_stage == "publication" else min(1.0, max(0.0, rng.gauss(0.93, 0.04))),
-            success=failed_stage is None,
-        )
+        )  # the document's five arguments: the run failed if one of its stages did (no success=)
         for minute in range(0, 12, 5):
             clock[0] = t + minute * 60 * NS
             metrics.record("resource_utilization", min(1.0, max(0.0, rng.gauss(0.45, 0.1))), resource="cpu")
@@ -126,7 +126,7 @@ def simulate_day(metrics: MetricsPublisher, clock: list[int], now_ns: int, rng: 
         if (index + 1) % 12 == 0:
             _progress(index + 1, total, "runs recorded")
     clock[0] = now_ns - 2 * 60 * NS  # the slow run: 7 minutes, two minutes ago
-    metrics.record_pipeline_metric(420.0, 0.7, 0.8, 0.85, 0.9, True)
+    metrics.record_pipeline_metric(420.0, 0.7, 0.8, 0.85, 0.9)
     return {"runs": runs + 1, "failed": failures}
 
 
@@ -239,11 +239,8 @@ def run_demo(console_port: int = 0) -> int:
             time.sleep(1)
         _step("alert evaluation")
         result = monitoring.admin.evaluate(project=PROJECT)
-        for incident in result["opened"]:
-            print(
-                f"   OPENED {incident['policy_name']} — observed {incident['observed_value']} "
-                f"(threshold {incident['threshold_value']})"
-            )
+        for incident in result["opened"]:  # as operators read it: a ratio as "66.7 % < 85 %"
+            print(f"   OPENED {incident['policy_name']} — observed {reading(incident)}")
         time.sleep(0.5)
         sent = monitoring.admin.notifications()
         print(f"   {len(sent)} notifications: " + ", ".join(sorted({f"{n['type']}:{n['delivery']}" for n in sent})))
@@ -251,10 +248,13 @@ def run_demo(console_port: int = 0) -> int:
             f"   the webhook receiver got {len(received)} incident payloads "
             f"(schema {received[0].get('version', '-') if received else '-'})"
         )
-        _step("performance analysis (last 6 hours against the 6 before)")
+        _step("performance analysis (last 6 hours against the 6 before), its forecast written as the forecast job does")
         reporter = PerformanceReporter(settings, ClientFactory(settings).metric_service())
-        for line in report_lines(reporter.analysis(6 * 3600)):
+        analysis = reporter.analysis(6 * 3600, write=True)  # the Performance Intelligence dashboard charts it
+        for line in report_lines(analysis):
             print(f"   {line}")
+        if "write_error" in analysis["forecast"]:
+            print(f"   the forecast was not written: {analysis['forecast']['write_error']}")
         _step("screenshots")
         for path in _screenshots(monitoring.http_url, PROJECT):
             print(f"   {path.relative_to(REPO)}")
@@ -263,10 +263,10 @@ def run_demo(console_port: int = 0) -> int:
 
 
 def seed(record: stack.StackRecord, state_dir: Path) -> None:
-    """Record the demo's simulated day into a running stack, then run its collector once (as
-    ``gcloud scheduler jobs run`` would) so the console shows the day at once: the instance runs
-    one collection at a time, so when this call returns, a scheduled run it queued behind has
-    finished too."""
+    """Record the demo's simulated day into a running stack, then run its collector once and its
+    forecast job once (as ``gcloud scheduler jobs run`` would) so the console shows the day and the
+    forecast at once: the instance runs one collection at a time, so when the collector's call
+    returns, a scheduled run it queued behind has finished too."""
     settings = Settings(
         project_id=record.project,
         pubsub_emulator_host=record.endpoints["pubsub"],
@@ -285,8 +285,29 @@ def seed(record: stack.StackRecord, state_dir: Path) -> None:
     _collect(record.endpoints["collector"])  # runs are serialized: when it returns, the day is written
     print(
         f"seeded a simulated day: {day['runs']} runs ({day['failed']} failed), {flushed.published} events, "
-        "collected into Monitoring"
+        f"collected into Monitoring; {_write_forecast(record.endpoints['report'])}"
     )
+
+
+def _write_forecast(url: str) -> str:
+    """One call of the forecast job (``performance_report?write_forecast=true``): what it did, or
+    why not (the day is seeded either way, and the job runs again every 5 minutes)."""
+    request = urllib.request.Request(url + "?write_forecast=true", data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            body = response.read()
+    except urllib.error.HTTPError as err:
+        with err:
+            body = err.read()
+    except OSError as err:
+        return f"forecast not written: {_flat(err)}"
+    try:
+        forecast = json.loads(body)["forecast"]
+    except (ValueError, KeyError, TypeError):
+        return f"forecast not written: the report function answered {body[:200]!r}"
+    if forecast.get("written"):
+        return f"forecast written ({forecast['next_hour_success_rate']:.1%} for the next hour)"
+    return f"forecast not written: {forecast.get('write_error', 'no run in the last 6 h')}"
 
 
 def up(args: argparse.Namespace) -> int:

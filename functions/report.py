@@ -168,12 +168,14 @@ class PerformanceReporter:
         return next((reason for _, reason in report.permanent + report.transient), "not written")
 
     def last_write_age_s(self, timeout: float = 5.0) -> float | None:
-        """Seconds since the collector's latest point (its own ``collector_events``), within a day
-        (one attempt, ``timeout`` long: this is a health probe)."""
+        """Seconds since the collector last completed a run, within a day: the newest point of its
+        heartbeat (``collector_runs``, written at the end of every completed run, also one that
+        pulled nothing — an idle collector is a healthy one), across every instance and lane.
+        One attempt, ``timeout`` long: this is a health probe."""
         end = int(self._clock())
         request = {
             "name": f"projects/{self._project}",
-            "filter": f'metric.type = "{spec("collector_events").type}"',
+            "filter": f'metric.type = "{spec("collector_runs").type}"',
             "interval": {"start_time": {"seconds": end - 86400}, "end_time": {"seconds": end + 300}},
             "view": "FULL",
         }

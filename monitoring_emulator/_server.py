@@ -3,12 +3,19 @@
 The gRPC side is a ``grpc.aio`` server whose handlers run on one event-loop thread: the work is
 CPU-bound Python, and with thread-pool workers four concurrent writers cost 35% more CPU per
 request in GIL hand-offs than one loop serving them in turn (benchmarks/emulator_throughput.py).
+
+gRPC sets SO_REUSEPORT by default, so a second emulator on a taken gRPC port would start and
+silently share it (each connection answered by one of the two, with different data). The server
+is created with ``grpc.so_reuseport`` off, and a taken port (gRPC or HTTP) fails the start with a
+:class:`ListenError` whose message is the one line to show.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -32,7 +39,7 @@ from ._store import Store
 from ._timeutil import NS_PER_S
 from ._writes import TimeSeriesWriter, WriteLimits
 
-__all__ = ["Emulator", "EmulatorConfig"]
+__all__ = ["Emulator", "EmulatorConfig", "ListenError"]
 
 _log = logging.getLogger("monitoring_emulator")
 
@@ -48,6 +55,33 @@ class EmulatorConfig:
     min_sampling_period_s: float = 5.0  # Google: points of a series at least 5 s apart
     max_active_series: int = 200_000  # Google: per monitored resource (per type for `global`)
     evaluate_every_s: float = 60.0  # alert evaluation interval; 0 evaluates only on demand
+
+
+class ListenError(OSError):
+    """A port the emulator must listen on cannot be had; the message is one line naming the
+    address, the flag that chose it and what to do."""
+
+
+def _cannot_listen(host: str, port: int, what: str, flag: str, reason: str | None) -> ListenError:
+    if reason is None:
+        return ListenError(
+            f"cannot listen on {host}:{port} ({what}): the port is already in use — stop what listens there, "
+            f"or choose another port with {flag} <port> ({flag} 0: any free one)",
+        )
+    return ListenError(f"cannot listen on {host}:{port} ({what}, {flag}): {reason}")
+
+
+def _check_free(host: str, port: int, what: str, flag: str) -> None:
+    """Bind ``host:port`` as gRPC will (SO_REUSEADDR, no SO_REUSEPORT) and let go, so a taken port
+    is reported by us in one line rather than by gRPC's core in a log line and a RuntimeError."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as err:
+        in_use = err.errno == errno.EADDRINUSE
+        raise _cannot_listen(host, port, what, flag, None if in_use else (err.strerror or str(err))) from None
 
 
 def _rpc_handler(method: str, handler: Handler, faults: Faults, stats: Stats) -> grpc.RpcMethodHandler:
@@ -115,7 +149,14 @@ class Emulator:
             _channel_service.SERVICE: channels.handlers(),
             _dashboard_service.SERVICE: self.dashboards.handlers(),
         }
-        self._http = HttpServer(config.host, config.http_port, self.faults, self.stats)
+        try:
+            self._http = HttpServer(config.host, config.http_port, self.faults, self.stats)
+        except OSError as err:
+            self.store.close()
+            reason = None if err.errno == errno.EADDRINUSE else (err.strerror or str(err))
+            raise _cannot_listen(
+                config.host, config.http_port, "console and admin API", "--http-port", reason
+            ) from None
         self.http_port = self._http.port
         self.notifier = Notifier(clock)
         self.evaluator = AlertEvaluator(
@@ -151,13 +192,20 @@ class Emulator:
             self._ready.set()
 
     async def _serve(self) -> None:
-        server = grpc.aio.server(options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)])
+        host, port = self.config.host, self.config.port
+        if port:
+            _check_free(host, port, "gRPC API", "--port")
+        options = [("grpc.max_receive_message_length", 64 * 1024 * 1024), ("grpc.so_reuseport", 0)]
+        server = grpc.aio.server(options=options)
         for service, handlers in self._services.items():
             table = {name: _rpc_handler(name, h, self.faults, self.stats) for name, h in handlers.items()}
             server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(service, table)])
-        self.port = server.add_insecure_port(f"{self.config.host}:{self.config.port}")
+        try:
+            self.port = server.add_insecure_port(f"{host}:{port}")
+        except RuntimeError:  # taken between the check and here, or an address gRPC cannot bind
+            self.port = 0
         if self.port == 0:
-            raise OSError(f"cannot listen on {self.config.host}:{self.config.port}")
+            raise _cannot_listen(host, port, "gRPC API", "--port", None if port else "gRPC could not bind it")
         await server.start()
         self._loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
         self._ready.set()
@@ -168,6 +216,7 @@ class Emulator:
         self._thread.start()
         self._ready.wait()
         if self._failure is not None:
+            self.store.close()
             raise self._failure
         self._http.start()
         if self.config.evaluate_every_s > 0:

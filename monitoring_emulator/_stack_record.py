@@ -43,8 +43,9 @@ class StackRecord:
     project: str = ""
     interval_s: float = 60.0
     evaluate_every_s: float = 60.0
+    forecast_every_s: float = 300.0
     started_at: float = field(default_factory=time.time)
-    endpoints: dict[str, str] = field(default_factory=dict)  # console, pubsub, monitoring, collector, receiver
+    endpoints: dict[str, str] = field(default_factory=dict)  # console, pubsub, monitoring, collector, report, receiver
     processes: list[ProcessEntry] = field(default_factory=list)
 
     @classmethod

@@ -1,13 +1,17 @@
 """The local stack's supervisor: one process, in its own session, that owns the running stack.
 
 It starts the official Pub/Sub emulator, the Monitoring emulator (console, alerts evaluated every
-minute) and the collector as deployed (functions-framework serving ``main.collect_metrics``),
-provisions them with ``python -m setup_infra apply --yes``, then stays up as the two things
-Google would otherwise provide: Cloud Scheduler (a POST to the collector every ``interval_s``)
-and the operator's webhook endpoint the webhook channel points at. Each process is written to
-the stack record the moment it exists. A collector that exits is started again on its port, as
-Cloud Run would; an emulator that exits takes its data with it, so the supervisor then stops the
-stack and says why in the record. SIGTERM stops everything it started.
+minute) and the two functions as deployed (functions-framework serving ``main.collect_metrics``
+and ``main.performance_report``), provisions them with ``python -m setup_infra apply --yes``, then
+stays up as the things Google would otherwise provide: Cloud Scheduler's two jobs (a POST to the
+collector every ``interval_s``, the first at once; a POST to the report function with
+``?write_forecast=true`` every ``forecast_every_s``, the first after one period as a cron schedule
+would — cloudbuild.yaml's forecast job) and the operator's webhook endpoint the webhook channel
+points at. Each call's outcome is one line in ``supervisor.log``; a failed call is logged and the
+job goes on. Each process is written to the stack record the moment it exists. A function that
+exits is started again on its port, as Cloud Run would; an emulator that exits takes its data with
+it, so the supervisor then stops the stack and says why in the record. SIGTERM stops everything
+it started.
 
 Run by ``monitoring_emulator.stack`` as ``python -m monitoring_emulator._stack_supervisor CONFIG_JSON``.
 """
@@ -25,6 +29,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
@@ -52,7 +57,9 @@ LABELS = {
     "pubsub": "Pub/Sub emulator (gcloud + java)",
     "monitoring": "Monitoring emulator",
     "collector": "collector (functions-framework, main.collect_metrics)",
+    "report": "report function (functions-framework, main.performance_report)",
 }
+_FUNCTIONS = {"collector": "collect_metrics", "report": "performance_report"}  # role -> main.py entry point
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class StackConfig:
     console_port: int = 8087
     interval_s: float = 60.0
     evaluate_every_s: float = 60.0
+    forecast_every_s: float = 300.0  # cloudbuild.yaml's _FORECAST_SCHEDULE: every 5 minutes
     setup_config: str | None = None  # python -m setup_infra apply --config FILE
     start_timeout_s: float = 180.0
 
@@ -96,14 +104,45 @@ class _Stopped(Exception):
     """SIGTERM/SIGINT arrived while the stack was still starting."""
 
 
-class _Scheduler:
-    """Cloud Scheduler's part: POST to the collector every ``interval_s`` (the first at once),
-    one call at a time; a call that overruns its slot delays the next, as an attempt deadline would."""
+def collection_outcome(status: int, body: bytes) -> str:
+    """A collector call as one log line: its JSON summary is one line already."""
+    return f"HTTP {status} {body.decode(errors='replace').strip()}"
 
-    def __init__(self, url: str, interval_s: float, timeout_s: float) -> None:
-        self.url, self.interval_s, self.timeout_s = url, interval_s, timeout_s
+
+def forecast_outcome(status: int, body: bytes) -> str:
+    """A forecast job call as one log line: what was written, or why not (not the whole analysis)."""
+    try:
+        forecast = json.loads(body)["forecast"]
+        rate, runs = forecast["next_hour_success_rate"], forecast["based_on_runs"]
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {status} {' '.join(body.decode(errors='replace').split())[:300]}"
+    if forecast.get("written"):
+        return (
+            f"HTTP {status}, wrote the forecast {rate:.1%} (from {runs} run{'' if runs == 1 else 's'} of the last 6 h)"
+        )
+    if "write_error" in forecast:
+        return f"HTTP {status}, the forecast was not written: {forecast['write_error']}"
+    return f"HTTP {status}, nothing to write: no pipeline run in the last 6 h"
+
+
+class _Job:
+    """One Cloud Scheduler job: POST to ``url`` every ``interval_s``, the first ``first_after_s``
+    after the start; one call at a time, and a call that overruns its slot delays the next, as an
+    attempt deadline would. Every call is one line in the log; nothing a call meets stops the job."""
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        interval_s: float,
+        timeout_s: float,
+        outcome: Callable[[int, bytes], str],
+        first_after_s: float = 0.0,
+    ) -> None:
+        self.name, self.url, self.interval_s, self.timeout_s = name, url, interval_s, timeout_s
+        self._outcome, self._first_after_s = outcome, first_after_s
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"scheduler-{name}", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -112,11 +151,13 @@ class _Scheduler:
         self._stop.set()
 
     def _run(self) -> None:
-        next_at = time.monotonic()
-        while not self._stop.is_set():
-            self._call()
+        next_at = time.monotonic() + self._first_after_s
+        while not self._stop.wait(max(0.0, next_at - time.monotonic())):
+            try:
+                self._call()
+            except Exception:  # a bug in the job, not the stack's end: logged, and the next call comes
+                _log.exception("scheduled %s: the call failed unexpectedly", self.name)
             next_at = max(next_at + self.interval_s, time.monotonic())
-            self._stop.wait(next_at - time.monotonic())
 
     def _call(self) -> None:
         request = urllib.request.Request(self.url, data=b"", method="POST")
@@ -127,9 +168,9 @@ class _Scheduler:
             with err:
                 status, body = err.code, err.read()
         except OSError as err:
-            _log.warning("scheduled collection failed: %s", err)
+            _log.warning("scheduled %s failed: %s", self.name, err)
             return
-        _log.info("scheduled collection: HTTP %s %s", status, body.decode(errors="replace").strip())
+        _log.info("scheduled %s: %s", self.name, self._outcome(status, body))
 
 
 class Supervisor:
@@ -138,15 +179,18 @@ class Supervisor:
         self.state = Path(config.state_dir)
         self.record_path = self.state / RECORD_NAME
         self.record = StackRecord(
-            project=config.project, interval_s=config.interval_s, evaluate_every_s=config.evaluate_every_s
+            project=config.project,
+            interval_s=config.interval_s,
+            evaluate_every_s=config.evaluate_every_s,
+            forecast_every_s=config.forecast_every_s,
         )
         self.children: dict[str, ManagedProcess] = {}
         self._starting = True
         self._stop = threading.Event()
         self._receiver: WebhookReceiver | None = None
-        self._scheduler: _Scheduler | None = None
+        self._jobs: list[_Job] = []
         self._env: dict[str, str] = {}
-        self._collector_port = 0
+        self._ports = dict.fromkeys(_FUNCTIONS, 0)  # a function restarted keeps its port
 
     # -- the record -------------------------------------------------------------------------------
     def _recorded(self, role: str, process: ManagedProcess) -> None:
@@ -176,8 +220,20 @@ class Supervisor:
         except Exception as err:  # a bug: the traceback goes to the log, one line to the record
             _log.exception("the stack did not start")
             return self._fail(f"{type(err).__name__}: {err} (see {self.state / 'supervisor.log'})")
-        self._scheduler = _Scheduler(self.record.endpoints["collector"], self.config.interval_s, self._call_timeout())
-        self._scheduler.start()
+        endpoints, timeout = self.record.endpoints, self._call_timeout()
+        self._jobs = [
+            _Job("collection", endpoints["collector"], self.config.interval_s, timeout, collection_outcome),
+            _Job(
+                "forecast",
+                endpoints["report"] + "?write_forecast=true",
+                self.config.forecast_every_s,
+                timeout,
+                forecast_outcome,
+                first_after_s=self.config.forecast_every_s,
+            ),
+        ]
+        for job in self._jobs:
+            job.start()
         _log.info("ready: %s", json.dumps(self.record.endpoints))
         failure = self._watch()
         self._shutdown()
@@ -215,23 +271,24 @@ class Supervisor:
             "MONITORING_EMULATOR_HOST": monitoring.address,
             **local_channels(self._receiver.url),
         }
-        self._start_collector()  # it imports while setup_infra provisions
+        for role in _FUNCTIONS:  # they import while setup_infra provisions
+            self._start_function(role)
         self._provision()
-        port = self._collector_port
-        if not wait_listening(self.children["collector"], port, timeout=60):
-            log = self.children["collector"].log_path
-            raise _StartFailed(f"the collector (functions-framework) did not start on port {port} (log: {log})")
+        for role in _FUNCTIONS:
+            port = self._ports[role]
+            if not wait_listening(self.children[role], port, timeout=60):
+                log = self.children[role].log_path
+                raise _StartFailed(f"the {LABELS[role]} did not start on port {port} (log: {log})")
         self.record.phase = "ready"
         self.record.save(self.record_path)
         self._starting = False
 
-    def _start_collector(self) -> None:
-        process, url = start_function(
-            _REPO / "main.py", "collect_metrics", self._env, self.state / "collector.log", self._collector_port
-        )
-        self._collector_port = urllib.parse.urlsplit(url).port or 0
-        self.record.endpoints["collector"] = url
-        self._recorded("collector", process)
+    def _start_function(self, role: str) -> None:
+        log = self.state / f"{role}.log"
+        process, url = start_function(_REPO / "main.py", _FUNCTIONS[role], self._env, log, self._ports[role])
+        self._ports[role] = urllib.parse.urlsplit(url).port or 0
+        self.record.endpoints[role] = url
+        self._recorded(role, process)
 
     def _provision(self) -> None:
         argv = [sys.executable, "-m", "setup_infra", "apply", "--yes"]
@@ -261,25 +318,26 @@ class Supervisor:
 
     # -- running ------------------------------------------------------------------------------------
     def _watch(self) -> str | None:
-        """Until SIGTERM: restart a collector that exited; an emulator that exited ends the stack."""
+        """Until SIGTERM: restart a function that exited; an emulator that exited ends the stack."""
         while not self._stop.wait(1.0):
             for role in ("pubsub", "monitoring"):
                 code = self.children[role].process.poll()
                 if code is not None:
                     return f"the {LABELS[role]} exited (status {code}): make up starts a new stack"
-            code = self.children["collector"].process.poll()
-            if code is not None:
-                _log.warning("the collector exited (status %s): starting it again on its port", code)
-                self.children["collector"].stop()
-                self._start_collector()
+            for role in _FUNCTIONS:
+                code = self.children[role].process.poll()
+                if code is not None:
+                    _log.warning("the %s exited (status %s): starting it again on its port", LABELS[role], code)
+                    self.children[role].stop()
+                    self._start_function(role)
         return None
 
     def _shutdown(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.stop()
+        for job in self._jobs:
+            job.stop()
         if self._receiver is not None:
             self._receiver.stop()
-        for role in ("collector", "monitoring", "pubsub"):
+        for role in ("report", "collector", "monitoring", "pubsub"):
             process = self.children.get(role)
             if process is not None:
                 process.stop()

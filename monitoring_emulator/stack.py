@@ -2,12 +2,14 @@
 
 ``up`` starts a supervisor in its own session (see ``_stack_supervisor``): the official Pub/Sub
 emulator, the Monitoring emulator with its console (alerts evaluated every minute), the collector
-as deployed (functions-framework serving ``main.collect_metrics``, provisioned by
-``python -m setup_infra apply --yes``) called on a schedule as Cloud Scheduler would, and the
-webhook receiver the webhook channel points at. It waits until the stack is ready, prints its
-addresses and the lines to paste into a shell, and returns; the stack keeps running. Run again, it
-says the stack is already up and starts nothing. ``down`` stops every process group the stack
-record names — also those of a start that failed or a supervisor that died.
+and the report function as deployed (functions-framework serving ``main.collect_metrics`` and
+``main.performance_report``, provisioned by ``python -m setup_infra apply --yes``), each called on
+a schedule as production's two Cloud Scheduler jobs do — the collector every minute, the report
+with ``?write_forecast=true`` every 5 minutes — and the webhook receiver the webhook channel
+points at. It waits until the stack is ready, prints its addresses and the lines to paste into a
+shell, and returns; the stack keeps running. Run again, it says the stack is already up and
+starts nothing. ``down`` stops every process group the stack record names — also those of a start
+that failed or a supervisor that died.
 
 The record and the logs live in one directory (``.helios-stack/`` in the checkout by default);
 commands on the same directory take turns (a lock). A port the stack needs that is taken fails the
@@ -50,6 +52,7 @@ __all__ = [
 _REPO = Path(__file__).resolve().parent.parent
 DEFAULT_STATE_DIR = _REPO / ".helios-stack"
 _LOCK_WAIT_S = 240.0
+_MIN_FORECAST_EVERY_S = 5.0  # the forecast is one series: two points within 5 s, and the second is refused
 # how a user chooses another port: the make variable, and the flag of the commands behind it
 _PORT_CHOICE = {
     "Pub/Sub": ("PUBSUB_PORT", "--pubsub-port"),
@@ -285,12 +288,15 @@ def describe(record: StackRecord, state_dir: str | os.PathLike[str]) -> list[str
     """What is running where, and the environment lines."""
     endpoints = record.endpoints
     every, evaluated = f"{record.interval_s:g} s", f"{record.evaluate_every_s:g} s"
+    forecast = f"{record.forecast_every_s:g} s"
     return [
         f"  console     {endpoints.get('console', '?')}",
         f"  Pub/Sub     {endpoints.get('pubsub', '?')}  (the official emulator)",
         f"  Monitoring  {endpoints.get('monitoring', '?')}  (gRPC; alerts evaluated every {evaluated})",
         f"  collector   {endpoints.get('collector', '?')}  (functions-framework serving main.collect_metrics, "
         f"called every {every} as Cloud Scheduler would)",
+        f"  report      {endpoints.get('report', '?')}  (functions-framework serving main.performance_report: "
+        f"?window=1h; called with ?write_forecast=true every {forecast} as the forecast job would)",
         f"  webhook     {endpoints.get('receiver', '?')}  (the webhook channel's receiver; what it gets is appended "
         f"to {Path(state_dir) / 'webhooks.jsonl'})",
         f"  project     {record.project}",
@@ -321,12 +327,23 @@ def add_up_arguments(parser: argparse.ArgumentParser, defaults: StackConfig) -> 
     parser.add_argument(
         "--evaluate-every", type=float, default=defaults.evaluate_every_s, help="seconds between alert evaluations"
     )
+    parser.add_argument(
+        "--forecast-every",
+        type=float,
+        default=defaults.forecast_every_s,
+        help="seconds between forecast writes (performance_report?write_forecast=true; default %(default)s)",
+    )
     parser.add_argument("--config", default=None, help="setup_infra's --config FILE (default: its built-in config)")
 
 
 def config_from(args: argparse.Namespace) -> StackConfig:
     if args.interval <= 0:
         raise StackError(f"--interval must be a positive number of seconds, not {args.interval:g}")
+    if args.forecast_every < _MIN_FORECAST_EVERY_S:
+        raise StackError(
+            f"--forecast-every must be at least {_MIN_FORECAST_EVERY_S:g} seconds (Cloud Monitoring takes one point "
+            f"per series every 5 s at most), not {args.forecast_every:g}"
+        )
     return StackConfig(
         state_dir=str(Path(args.state).resolve()),
         project=args.project,
@@ -335,6 +352,7 @@ def config_from(args: argparse.Namespace) -> StackConfig:
         console_port=args.console_port,
         interval_s=args.interval,
         evaluate_every_s=args.evaluate_every,
+        forecast_every_s=args.forecast_every,
         setup_config=args.config,
     )
 

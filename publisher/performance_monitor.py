@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = ["PerformanceMonitor"]
 
-_STALE_AFTER_S = 300  # the collector runs every minute: five minutes without a write is a problem
+# the collector runs every minute and beats (collector_runs) at the end of each run, also an idle
+# one: five minutes without a beat is a problem (the critical page follows at 10 minutes)
+_STALE_AFTER_S = 300
 
 
 def _project_of(config: Any) -> str | None:
@@ -86,7 +88,9 @@ class PerformanceMonitor:
 
     async def check_health(self, timeout: float = 5.0) -> dict[str, Any]:
         """The publisher's buffer and spool, whether the topic answers, whether Monitoring answers
-        and how long ago the collector last wrote; never raises."""
+        and how long ago the collector last completed a run (``collector_last_write_age_s``: its
+        heartbeat, written by every completed run, also one with nothing to pull — so an idle,
+        working stack is healthy); never raises."""
         stats = self.publisher.stats
         try:
             await asyncio.to_thread(self.publisher.check_topic, timeout)

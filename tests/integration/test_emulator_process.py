@@ -220,3 +220,52 @@ def test_an_emulator_that_cannot_start_says_why_in_one_line(tmp_path):
         f"invalid float value: 'soon' (log: {log})"
     )
     assert "usage:" in caught.value.log_tail
+
+
+@pytest.mark.parametrize("taken", ["gRPC", "HTTP"])
+def test_a_second_emulator_on_a_taken_port_fails_in_one_line_and_the_first_keeps_its_port(taken, tmp_path, project_id):
+    """gRPC sets SO_REUSEPORT by default: a second emulator on the first one's gRPC port would start
+    and share the port, answering some connections with its own, empty, data."""
+    import subprocess
+    import sys
+
+    from monitoring_emulator.launch import EmulatorUnavailable
+
+    with start_monitoring_emulator(log_dir=tmp_path / "first") as first:
+        grpc_port, http_port = int(first.address.rsplit(":", 1)[1]), int(first.http_url.rsplit(":", 1)[1])
+        port, flag, what = {
+            "gRPC": (grpc_port, "--port", "gRPC API"),
+            "HTTP": (http_port, "--http-port", "console and admin API"),
+        }[taken]
+        expected = (
+            f"cannot listen on 127.0.0.1:{port} ({what}): the port is already in use — stop what listens there, "
+            f"or choose another port with {flag} <port> ({flag} 0: any free one)"
+        )
+        ports = {"port": grpc_port, "http_port": 0} if taken == "gRPC" else {"port": 0, "http_port": http_port}
+        second_log = tmp_path / "second"
+        try:
+            second = start_monitoring_emulator(log_dir=second_log, **ports)
+        except EmulatorUnavailable as err:
+            refused = err
+        else:
+            second.stop()
+            pytest.fail(f"a second emulator started on the taken {taken} port {port}")
+        (line,) = str(refused).splitlines()
+        assert line.startswith("the Monitoring emulator did not start: ")
+        assert expected in line
+        assert line.endswith(f"(log: {second_log / 'monitoring-emulator.log'})")
+
+        # the process itself: exit status 1, the reason on its last line of stderr, nothing on stdout
+        argv = [sys.executable, "-m", "monitoring_emulator", "--port", str(ports["port"])]
+        argv += ["--http-port", str(ports["http_port"]), "--evaluate-every", "0"]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stdout) == (1, "")
+        assert expected in done.stderr.strip().splitlines()[-1]
+
+        # the first emulator alone answers on its port: what it stores is what every new channel reads
+        t = minute_floor(600)
+        client_for(first, project_id).create_time_series(
+            name=f"projects/{project_id}", time_series=[series(1.0, t, f"{HELIOS}/score")]
+        )
+        for _ in range(5):
+            assert len(read(client_for(first, project_id), project_id, f"{HELIOS}/score", t - 1, t + 60)) == 1

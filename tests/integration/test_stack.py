@@ -38,7 +38,7 @@ def stack(*args: str, timeout: float = 200) -> subprocess.CompletedProcess[str]:
 
 
 def up(state: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return stack("up", "--state", str(state), *FREE_PORTS, "--interval", "2", *extra)
+    return stack("up", "--state", str(state), *FREE_PORTS, "--interval", "2", "--forecast-every", "5", *extra)
 
 
 def record(state: Path) -> dict:
@@ -116,9 +116,12 @@ def test_up_runs_the_production_stack_until_down(state, tmp_path):
 
     # an event recorded with the printed environment reaches Monitoring with nothing else run
     settings = Settings.from_env(env)
-    metrics = MetricsPublisher(settings=settings, spool_dir=tmp_path / "spool")
+    clock = [time.time_ns()]
+    metrics = MetricsPublisher(settings=settings, spool_dir=tmp_path / "spool", clock=lambda: clock[0])
     metrics.record_pipeline_metric(420.0, 0.8, 0.9, 0.9, 0.95, success=True)  # slower than the 300 s policy
-    assert metrics.flush(10).published == 1
+    clock[0] -= 1800 * 1_000_000_000  # and one half an hour ago, whose window has ended: the forecast's
+    metrics.record_pipeline_metric(100.0, 0.8, 0.9, 0.9, 0.95, success=True)
+    assert metrics.flush(10).published == 2
     metrics.close()
     client = ClientFactory(settings).metric_service()
     deadline = time.monotonic() + 120
@@ -130,6 +133,19 @@ def test_up_runs_the_production_stack_until_down(state, tmp_path):
     runs = {ts.metric.labels["status"]: ts.points[0].value.int64_value for ts in found}
     assert runs.get("success") == 1
     assert runs.get("failure", 0) == 0
+
+    # the forecast job calls the report function with ?write_forecast=true, as production's second
+    # scheduler job does: the forecast of those successful runs is written, and each call is logged
+    log = state / "supervisor.log"
+    forecast: list = []
+    deadline = time.monotonic() + 60
+    while not forecast and time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = time.time()
+        forecast = read(client, settings.project_id, f"{HELIOS}/pipeline_success_forecast", now - 600, now + 60)
+    assert [p.value.double_value for ts in forecast for p in ts.points][:1] == [1.0]
+    assert "scheduled forecast: HTTP 200, wrote the forecast 100.0% (from " in log.read_text()
+    assert "Traceback" not in log.read_text()
 
     # the webhook channel's receiver is still up after `up` returned: the incident reaches it (evaluated
     # a little ahead: a point may be stamped with the end of its collection window)
@@ -152,7 +168,8 @@ def test_up_runs_the_production_stack_until_down(state, tmp_path):
     assert len(processes_mentioning(f'_stack_supervisor {{"state_dir": "{state}')) == 1
 
     roles = {entry["role"]: entry["pid"] for entry in before}
-    assert set(roles) == {"supervisor", "pubsub", "monitoring", "collector"}
+    assert set(roles) == {"supervisor", "pubsub", "monitoring", "collector", "report"}
+    assert record(state)["endpoints"]["report"] in started.stdout
     assert any("java" in command for _, command in group(roles["pubsub"]))  # the emulator itself
     addresses = endpoints(state)
 
@@ -206,27 +223,28 @@ def test_a_start_that_fails_midway_leaves_nothing_running(state, tmp_path):
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: python -m setup_infra apply --yes failed: ")
     assert "missing.toml" in line
-    assert set(seen) == {"supervisor", "pubsub", "monitoring", "collector"}  # it failed with all of them up
+    assert set(seen) == {"supervisor", "pubsub", "monitoring", "collector", "report"}  # it failed with all up
     assert {role: group(pid) for role, pid in seen.items()} == {role: [] for role in seen}
     assert not (state / "stack.json").exists()
 
 
 def test_down_stops_what_a_dead_supervisor_left_and_up_replaces_a_broken_stack(state):
     assert up(state).returncode == 0
-    crashed = {entry["role"]: entry["pid"] for entry in record(state)["processes"]}["collector"]
-    os.killpg(crashed, signal.SIGKILL)  # the collector crashes: started again on its port, as Cloud Run would
-    deadline = time.monotonic() + 30
-    restarted = crashed
-    while restarted == crashed and time.monotonic() < deadline:
-        time.sleep(0.2)
-        restarted = {entry["role"]: entry["pid"] for entry in record(state)["processes"]}["collector"]
-    assert restarted != crashed
-    assert group(restarted)
-    collector = record(state)["endpoints"]["collector"]
-    deadline = time.monotonic() + 30
-    while not listening(collector) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert listening(collector)
+    for role in ("collector", "report"):  # a function crashes: started again on its port, as Cloud Run would
+        crashed = {entry["role"]: entry["pid"] for entry in record(state)["processes"]}[role]
+        os.killpg(crashed, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        restarted = crashed
+        while restarted == crashed and time.monotonic() < deadline:
+            time.sleep(0.2)
+            restarted = {entry["role"]: entry["pid"] for entry in record(state)["processes"]}[role]
+        assert restarted != crashed
+        assert group(restarted)
+        url = record(state)["endpoints"][role]
+        deadline = time.monotonic() + 30
+        while not listening(url) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert listening(url)
 
     first = record(state)
     os.kill(first["processes"][0]["pid"], signal.SIGKILL)  # the supervisor; its children run on
