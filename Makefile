@@ -31,15 +31,16 @@ demo: $(STAMP) browser
 	$(PY) demo.py
 
 # make up: the production stack, locally, left running (make down stops it). Each setting can be
-# changed on the command line, e.g. make up CONSOLE_PORT=9087 COLLECT_EVERY=30 SEED=0
+# changed on the command line, e.g. make up CONSOLE_PORT=9087 COLLECT_EVERY=30 FORECAST_EVERY=60 SEED=0
 PUBSUB_PORT     ?= 8085
 MONITORING_PORT ?= 8086
 CONSOLE_PORT    ?= $(or $(HELIOS_CONSOLE_PORT),8087)
 COLLECT_EVERY   ?= 60
+FORECAST_EVERY  ?= 300
 SEED            ?= 1
 
 up: $(STAMP)
-	$(PY) demo.py up --pubsub-port $(PUBSUB_PORT) --monitoring-port $(MONITORING_PORT) --console-port $(CONSOLE_PORT) --interval $(COLLECT_EVERY)$(if $(filter 0 no false,$(SEED)), --no-seed)
+	$(PY) demo.py up --pubsub-port $(PUBSUB_PORT) --monitoring-port $(MONITORING_PORT) --console-port $(CONSOLE_PORT) --interval $(COLLECT_EVERY) --forecast-every $(FORECAST_EVERY)$(if $(filter 0 no false,$(SEED)), --no-seed)
 
 down:
 	$(PY) demo.py down

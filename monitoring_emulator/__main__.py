@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 
-from ._server import Emulator, EmulatorConfig
+from ._server import Emulator, EmulatorConfig, ListenError
 
 
 def _parse(argv: list[str] | None) -> EmulatorConfig:
@@ -60,11 +60,15 @@ def _parse(argv: list[str] | None) -> EmulatorConfig:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    emulator = Emulator(_parse(argv))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    emulator.start()
+    try:
+        emulator = Emulator(_parse(argv))
+        emulator.start()
+    except ListenError as err:  # a taken port: one line, no traceback
+        print(f"python -m monitoring_emulator: error: {err}", file=sys.stderr)
+        return 1
     print(json.dumps({"event": "ready", "grpc": emulator.address, "http": emulator.http_url}), flush=True)
     stop.wait()
     emulator.stop()
