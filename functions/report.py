@@ -211,6 +211,14 @@ def _seconds(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} s"
 
 
+def _span(hours: float) -> str:
+    """A window as it was asked for: ``10 min``, ``6 h``, ``2 d``."""
+    minutes = round(hours * 60)
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)} d"
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+
+
 def report_lines(analysis: dict[str, Any]) -> list[str]:
     """The analysis as a person reads it."""
     summary, forecast = analysis["summary"], analysis["forecast"]
@@ -218,7 +226,7 @@ def report_lines(analysis: dict[str, Any]) -> list[str]:
     low, high = rate["interval_95"]
     execution = summary["execution_time_s"]
     lines = [
-        f"last {summary['window']['hours']:g} h: {summary['runs']} runs, {summary['throughput_per_hour']:.1f}/h",
+        f"last {_span(summary['window']['hours'])}: {summary['runs']} runs, {summary['throughput_per_hour']:.1f}/h",
         f"success rate {_pct(rate['rate'])} (95 % interval {_pct(low)}–{_pct(high)})",
         "execution time " + ", ".join(f"{p} {_seconds(execution[p])}" for p in ("p50", "p95", "p99")),
     ]
