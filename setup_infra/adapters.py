@@ -1,6 +1,7 @@
 """Thin I/O: read the managed resources of each kind, and create, update or delete one — through
-the clients the factory builds. Bodies travel as the API's dict form; references to other managed
-resources are resolved to their real names just before a call."""
+the clients the factory builds; and the snooze calls. Bodies travel as the API's dict form;
+references to other managed resources (whole strings, or quoted inside a filter) are resolved to
+their real names just before a call."""
 
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ from contract.catalog import CATALOG, METRIC_PREFIX
 from contract.clients import ClientFactory
 from contract.settings import Settings
 
-from .model import MANAGED_BY, Resource, ref_target
+from .model import MANAGED_BY, Resource, ref_target, replace_embedded_refs
 
 __all__ = ["Adapters", "canonical", "resolve", "to_dict"]
 
 _PROTO_PLUS: Mapping[str, Any] = {
     "topic": pubsub_types.Topic,
     "subscription": pubsub_types.Subscription,
+    "service": monitoring_v3.Service,
+    "slo": monitoring_v3.ServiceLevelObjective,
     "notification_channel": monitoring_v3.NotificationChannel,
     "alert_policy": monitoring_v3.AlertPolicy,
     "dashboard": dashboards_v1.Dashboard,
@@ -53,7 +56,8 @@ def canonical(resource: Resource) -> Resource:
 
 
 def resolve(value: Any, names: Mapping[tuple[str, str], str]) -> Any:
-    """Replace every reference in ``value`` with the real name (KeyError naming what is missing)."""
+    """Replace every reference in ``value`` with the real name (KeyError naming what is missing):
+    a string that is a reference, and a reference quoted inside a string (an SLO in a filter)."""
     if isinstance(value, dict):
         return {k: resolve(v, names) for k, v in value.items()}
     if isinstance(value, list):
@@ -61,10 +65,20 @@ def resolve(value: Any, names: Mapping[tuple[str, str], str]) -> Any:
     if isinstance(value, str):
         target = ref_target(value)
         if target is not None:
-            if target not in names:
-                raise KeyError(f"{target[0]} {target[1]} is referenced but does not exist")
-            return names[target]
+            return _name(names, *target)
+        return replace_embedded_refs(value, lambda kind, key: _name(names, kind, key))
     return value
+
+
+def _name(names: Mapping[tuple[str, str], str], kind: str, key: str) -> str:
+    if (kind, key) not in names:
+        raise KeyError(f"{kind} {key} is referenced but does not exist")
+    return names[(kind, key)]
+
+
+def _id(name: str) -> str:
+    """A resource's id: the last part of its name (whatever project form the name has)."""
+    return name.rsplit("/", 1)[-1]
 
 
 def _key_label(body: Mapping[str, Any]) -> str:
@@ -145,6 +159,20 @@ class Adapters:
         )
         return [Resource("metric_descriptor", d.type, to_dict(d), d.name) for d in listed if d.type in managed]
 
+    def _services(self) -> list[Any]:
+        """The managed services (ListServices filters on identifiers only, so the label is checked here)."""
+        listed = self._client("service_monitoring").list_services(request={"parent": self.parent})
+        return [s for s in listed if s.user_labels.get("managed_by") == MANAGED_BY["managed_by"]]
+
+    def _read_slos(self) -> list[Resource]:
+        """The managed SLOs of the managed services, keyed ``<service id>/<slo id>``."""
+        client, found = self._client("service_monitoring"), []
+        for service in self._services():
+            for slo in client.list_service_level_objectives(request={"parent": service.name}):
+                if slo.user_labels.get("managed_by") == MANAGED_BY["managed_by"]:
+                    found.append(Resource("slo", f"{_id(service.name)}/{_id(slo.name)}", to_dict(slo), slo.name))
+        return found
+
     def _read_labelled(self, kind: str) -> list[Resource]:
         if kind == "alert_policy":
             listed = self._client("alert_policy").list_alert_policies(
@@ -181,6 +209,21 @@ class Adapters:
                 request={"name": self.parent, "metric_descriptor": body}
             )
             return str(created.name)
+        if kind == "service":
+            created = self._client("service_monitoring").create_service(
+                request={"parent": self.parent, "service_id": key, "service": body}
+            )
+            return str(created.name)
+        if kind == "slo":
+            service_id, _, slo_id = key.partition("/")
+            created = self._client("service_monitoring").create_service_level_objective(
+                request={
+                    "parent": f"{self.parent}/services/{service_id}",
+                    "service_level_objective_id": slo_id,
+                    "service_level_objective": body,
+                }
+            )
+            return str(created.name)
         if kind == "notification_channel":
             client = self._client("notification_channel")
             return str(client.create_notification_channel(name=self.parent, notification_channel=body).name)
@@ -203,6 +246,12 @@ class Adapters:
             self._client("subscriber").update_subscription(request={"subscription": named, "update_mask": mask})
         elif kind == "metric_descriptor":
             self.create(kind, current.key, body)  # Create merges into a compatible descriptor
+        elif kind == "service":
+            self._client("service_monitoring").update_service(request={"service": named, "update_mask": mask})
+        elif kind == "slo":
+            self._client("service_monitoring").update_service_level_objective(
+                request={"service_level_objective": named, "update_mask": mask}
+            )
         elif kind == "notification_channel":
             self._client("notification_channel").update_notification_channel(
                 request={"notification_channel": named, "update_mask": mask}
@@ -239,9 +288,37 @@ class Adapters:
             self._client("subscriber").delete_subscription(subscription=current.name)
         elif kind == "metric_descriptor":
             self._client("metric_service").delete_metric_descriptor(name=current.name)
+        elif kind == "service":
+            self._client("service_monitoring").delete_service(name=current.name)
+        elif kind == "slo":
+            self._client("service_monitoring").delete_service_level_objective(name=current.name)
         elif kind == "notification_channel":
             self._client("notification_channel").delete_notification_channel(name=current.name)
         elif kind == "alert_policy":
             self._client("alert_policy").delete_alert_policy(name=current.name)
         else:
             self._client("dashboards").delete_dashboard(request={"name": current.name})
+
+    # --- snoozes (not desired state: made, listed and ended on demand) ------------------------
+    def managed_policies(self) -> dict[str, str]:
+        """``helios_key`` → name of every alert policy setup_infra manages, as it exists now."""
+        return {r.key: r.name for r in self._read_labelled("alert_policy")}
+
+    def list_snoozes(self, filter_: str = "") -> list[dict[str, Any]]:
+        """Every snooze of the project (matching ``filter_``), in the API's dict form."""
+        request = {"parent": self.parent, **({"filter": filter_} if filter_ else {})}
+        return [to_dict(s) for s in self._client("snooze").list_snoozes(request=request)]
+
+    def get_snooze(self, name: str) -> dict[str, Any]:
+        return to_dict(self._client("snooze").get_snooze(name=name))
+
+    def create_snooze(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a snooze from its dict form (times as RFC 3339 strings); returns it as created."""
+        snooze = monitoring_v3.Snooze.wrap(json_format.ParseDict(dict(body), monitoring_v3.Snooze.pb()()))
+        return to_dict(self._client("snooze").create_snooze(request={"parent": self.parent, "snooze": snooze}))
+
+    def update_snooze(self, body: Mapping[str, Any], paths: Sequence[str]) -> dict[str, Any]:
+        """UpdateSnooze of ``body["name"]`` with the mask ``paths`` (e.g. ``interval.end_time``)."""
+        snooze = monitoring_v3.Snooze.wrap(json_format.ParseDict(dict(body), monitoring_v3.Snooze.pb()()))
+        mask = field_mask_pb2.FieldMask(paths=list(paths))
+        return to_dict(self._client("snooze").update_snooze(request={"snooze": snooze, "update_mask": mask}))

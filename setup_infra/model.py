@@ -3,14 +3,35 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["KINDS", "MANAGED_BY", "Change", "Plan", "Resource", "brief", "ref", "ref_target"]
+__all__ = [
+    "KINDS",
+    "MANAGED_BY",
+    "Change",
+    "Plan",
+    "Resource",
+    "brief",
+    "ref",
+    "ref_target",
+    "replace_embedded_refs",
+]
 
-KINDS = ("topic", "subscription", "metric_descriptor", "notification_channel", "alert_policy", "dashboard")
-"""In dependency order: what is created first comes first (deletes go the other way)."""
+KINDS = (
+    "topic",
+    "subscription",
+    "metric_descriptor",
+    "service",
+    "slo",
+    "notification_channel",
+    "alert_policy",
+    "dashboard",
+)
+"""In dependency order: what is created first comes first (deletes go the other way) — an SLO
+after its service, a policy whose filter names an SLO after the SLO."""
 
 MANAGED_BY = {"managed_by": "helios-setup-infra"}
 """The label that marks what setup_infra manages; destroy touches nothing without it."""
@@ -24,10 +45,21 @@ def ref(kind: str, key: str) -> str:
 
 
 def ref_target(value: str) -> tuple[str, str] | None:
+    """``(kind, key)`` when the whole of ``value`` is a reference, else None."""
     if not value.startswith(_REF):
         return None
     kind, _, key = value[len(_REF) :].partition("/")
     return kind, key
+
+
+_EMBEDDED = re.compile(r"""(?<=["'])ref:([a-z_]+)/([^"'\s]+)(?=["'])""")
+"""A reference quoted inside a longer string — how a filter names an SLO:
+``select_slo_burn_rate("ref:slo/helios-pipeline/run-success", "3600s")``."""
+
+
+def replace_embedded_refs(text: str, replace: Callable[[str, str], str]) -> str:
+    """``text`` with every quoted reference inside it replaced by ``replace(kind, key)``."""
+    return _EMBEDDED.sub(lambda match: replace(match.group(1), match.group(2)), text)
 
 
 def brief(value: Any) -> str:
@@ -40,8 +72,8 @@ def brief(value: Any) -> str:
 class Resource:
     kind: str
     key: str
-    """Stable identity within the kind: a topic's or subscription's name, a metric type, a channel's
-    kind, a policy's slug, a dashboard's id."""
+    """Stable identity within the kind: a topic's or subscription's name, a metric type, a service's
+    id, ``<service id>/<slo id>`` for an SLO, a channel's kind, a policy's slug, a dashboard's id."""
     body: Mapping[str, Any]
     """The API's fields (snake_case, enum names), references as :func:`ref` strings."""
     name: str = ""

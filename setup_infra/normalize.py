@@ -3,7 +3,9 @@
 The desired side goes through the API's own message type and back (so ``300`` and ``"300s"`` and
 enum numbers and names all end up in the form the server returns); then both sides lose what the
 server fills in on read and what is output-only: etags, change records, condition and dashboard
-names, the project number in references (they become references to our keys), ``targetAxis: Y1``,
+names, the project number in references (they become references to our keys — also an SLO's
+name quoted inside a filter, ``select_slo_burn_rate("projects/…/serviceLevelObjectives/…", …)``,
+becomes the ``"ref:slo/<service>/<slo>"`` it was resolved from), ``targetAxis: Y1``,
 ``yAxis.scale: LINEAR``, ``text.format: MARKDOWN``, empty ``style`` / ``chartOptions`` /
 ``secondaryAggregation``, zero durations, ``trigger {count: 1}``, the documentation's default mime
 type, and obfuscated secrets (compared through their fingerprint). An unset ``enabled`` becomes
@@ -12,7 +14,8 @@ type, and obfuscated secrets (compared through their fingerprint). An unset ``en
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from .model import ref
@@ -45,6 +48,8 @@ _DEFAULTS: dict[str, tuple[object, ...]] = {
 }
 _KEEP_EMPTY = {"expiration_policy"}  # {} here means "never expire", not "unset"
 Names = Mapping[str, str]  # resource id (the last part of a name) -> our key
+_SLO_NAME = re.compile(r"""projects/[^/"'\s]+/services/([^/"'\s]+)/serviceLevelObjectives/([^/"'\s]+)""")
+"""An SLO's name, with the project's id or number: how the server spells what we resolved."""
 
 
 def _empty(value: Any) -> bool:
@@ -53,13 +58,13 @@ def _empty(value: Any) -> bool:
     return isinstance(value, str) and value.endswith("_UNSPECIFIED")
 
 
-def _clean(value: Any, rename: Callable[[str, Any], Any], top: bool) -> Any:
+def _clean(value: Any, rename: Callable[[str, Any], Any], top: bool, text: Callable[[str], str]) -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if top and key in _OUTPUT_ONLY:
                 continue
-            item = _clean(rename(key, item), rename, False)
+            item = _clean(rename(key, item), rename, False, text)
             if key == "enabled":  # False is meaningful here: a policy or channel switched off
                 out[key] = item
                 continue
@@ -70,7 +75,9 @@ def _clean(value: Any, rename: Callable[[str, Any], Any], top: bool) -> Any:
             out[key] = item
         return out
     if isinstance(value, list):
-        return [_clean(item, rename, False) for item in value]
+        return [_clean(item, rename, False, text) for item in value]
+    if isinstance(value, str):
+        return text(value)
     return value
 
 
@@ -83,8 +90,25 @@ def _reference(kind: str, names: Names) -> Callable[[str], str]:
     return to_ref
 
 
-def normalize(kind: str, body: Mapping[str, Any], channels: Names, policies: Names) -> dict[str, Any]:
-    """``body`` (the API's dict form) as it is compared: see the module docstring."""
+def _slo_refs(slos: Collection[str]) -> Callable[[str], str]:
+    """Within a string, the name of an SLO we know (key ``<service>/<slo>``, from any project form)
+    becomes its reference; other text is left as it is."""
+
+    def to_ref(match: re.Match[str]) -> str:
+        key = f"{match.group(1)}/{match.group(2)}"
+        return ref("slo", key) if key in slos else match.group(0)
+
+    def text(value: str) -> str:
+        return _SLO_NAME.sub(to_ref, value) if slos and "/serviceLevelObjectives/" in value else value
+
+    return text
+
+
+def normalize(
+    kind: str, body: Mapping[str, Any], channels: Names, policies: Names, slos: Collection[str] = ()
+) -> dict[str, Any]:
+    """``body`` (the API's dict form) as it is compared: see the module docstring. ``slos``: the
+    keys of the SLOs that exist, whose names inside strings are compared as references."""
     channel_ref, policy_ref = _reference("notification_channel", channels), _reference("alert_policy", policies)
 
     def rename(key: str, value: Any) -> Any:
@@ -102,7 +126,7 @@ def normalize(kind: str, body: Mapping[str, Any], channels: Names, policies: Nam
             return sorted(value, key=lambda label: label.get("key", ""))
         return value
 
-    cleaned = _clean(dict(body), rename, True)
+    cleaned = _clean(dict(body), rename, True, _slo_refs(frozenset(slos)))
     assert isinstance(cleaned, dict)
     if kind in ("alert_policy", "notification_channel"):
         cleaned.setdefault("enabled", True)  # unset on write means enabled

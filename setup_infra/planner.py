@@ -21,9 +21,11 @@ def _ids(actual: Iterable[Resource], kind: str) -> dict[str, str]:
     return {r.name.rsplit("/", 1)[-1]: r.key for r in actual if r.kind == kind and r.name}
 
 
-def compared(resource: Resource, channels: Mapping[str, str], policies: Mapping[str, str]) -> dict[str, Any]:
-    """The form of a resource that is compared (normalised)."""
-    return normalize(resource.kind, resource.body, channels, policies)
+def compared(
+    resource: Resource, channels: Mapping[str, str], policies: Mapping[str, str], slos: Collection[str] = ()
+) -> dict[str, Any]:
+    """The form of a resource that is compared (normalised); ``slos``: the keys of the SLOs that exist."""
+    return normalize(resource.kind, resource.body, channels, policies, slos)
 
 
 def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[tuple[str, ...], dict[str, tuple[Any, Any]]]:
@@ -65,6 +67,7 @@ def plan(
     frozen = frozen or {}
     all_notes = list(notes)
     channels, policies = _ids(actual, "notification_channel"), _ids(actual, "alert_policy")
+    slos = frozenset(r.key for r in actual if r.kind == "slo")
     existing = {(r.kind, r.key): r for r in actual}
     wanted = {(r.kind, r.key) for r in desired}
     changes: list[Change] = []
@@ -74,7 +77,9 @@ def plan(
             if current is None:
                 changes.append(Change("create", kind, resource.key, desired=resource))
                 continue
-            fields, detail = _diff(compared(current, channels, policies), compared(resource, channels, policies))
+            fields, detail = _diff(
+                compared(current, channels, policies, slos), compared(resource, channels, policies, slos)
+            )
             stuck = [f for f in fields if f in frozen.get(kind, ())]
             if stuck:
                 all_notes += _frozen_notes(kind, resource.key, stuck, detail, frozen_reason)
