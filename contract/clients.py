@@ -104,6 +104,38 @@ class ClientFactory:
         transport = transports.NotificationChannelServiceGrpcAsyncIOTransport
         return _build(monitoring_v3.NotificationChannelServiceAsyncClient, transport, host, True)
 
+    def service_monitoring(self) -> monitoring_v3.ServiceMonitoringServiceClient:
+        """Services and their SLOs (``ServiceMonitoringService``)."""
+        from google.cloud import monitoring_v3
+        from google.cloud.monitoring_v3.services.service_monitoring_service import transports
+
+        host = self.settings.monitoring_emulator_host
+        transport = transports.ServiceMonitoringServiceGrpcTransport
+        return _build(monitoring_v3.ServiceMonitoringServiceClient, transport, host, False)
+
+    def service_monitoring_async(self) -> monitoring_v3.ServiceMonitoringServiceAsyncClient:
+        from google.cloud import monitoring_v3
+        from google.cloud.monitoring_v3.services.service_monitoring_service import transports
+
+        host = self.settings.monitoring_emulator_host
+        transport = transports.ServiceMonitoringServiceGrpcAsyncIOTransport
+        return _build(monitoring_v3.ServiceMonitoringServiceAsyncClient, transport, host, True)
+
+    def snooze(self) -> monitoring_v3.SnoozeServiceClient:
+        """Snoozes of alert policies (``SnoozeService``)."""
+        from google.cloud import monitoring_v3
+        from google.cloud.monitoring_v3.services.snooze_service import transports
+
+        host = self.settings.monitoring_emulator_host
+        return _build(monitoring_v3.SnoozeServiceClient, transports.SnoozeServiceGrpcTransport, host, False)
+
+    def snooze_async(self) -> monitoring_v3.SnoozeServiceAsyncClient:
+        from google.cloud import monitoring_v3
+        from google.cloud.monitoring_v3.services.snooze_service import transports
+
+        host = self.settings.monitoring_emulator_host
+        return _build(monitoring_v3.SnoozeServiceAsyncClient, transports.SnoozeServiceGrpcAsyncIOTransport, host, True)
+
     def dashboards(self) -> monitoring_dashboard_v1.DashboardsServiceClient:
         from google.cloud import monitoring_dashboard_v1
         from google.cloud.monitoring_dashboard_v1.services.dashboards_service import transports

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import grpc
 
-from . import _alert_service, _channel_service, _dashboard_service
+from . import _alert_service, _channel_service, _dashboard_service, _service_monitoring
 from ._alerting import AlertEvaluator
 from ._console import Console
 from ._errors import ApiError, to_grpc_status
@@ -143,11 +143,13 @@ class Emulator:
         )
         self.policies, self.channels = policies, channels
         self.dashboards = _dashboard_service.DashboardsService(self.store, projects)
+        self.service_monitoring = _service_monitoring.ServiceMonitoringService(self.store, projects, clock)
         self._services = {
             METRIC_SERVICE: MetricService(self.store, writer, clock).handlers(),
             _alert_service.SERVICE: policies.handlers(),
             _channel_service.SERVICE: channels.handlers(),
             _dashboard_service.SERVICE: self.dashboards.handlers(),
+            _service_monitoring.SERVICE: self.service_monitoring.handlers(),
         }
         try:
             self._http = HttpServer(config.host, config.http_port, self.faults, self.stats)
