@@ -1,0 +1,315 @@
+"""The arithmetic behind the pipeline's success SLO and its burn-rate alerts — pure: numbers in,
+numbers out, no clock, no Google library.
+
+A *burn rate* is the share of failed runs over a window divided by the error budget
+(``1 − objective``): 1.0 spends the budget exactly over the period, ``1 / budget`` (6.7× at 85 %)
+is every run failing — the highest there is, so Google's textbook 14.4× / 6× pairs (made for a
+99.9 % objective) can never fire here. At the store's volume a window holds few runs (one every
+~12 minutes: 3 in 36 minutes, 60 in 12 hours), so a threshold is really a count of failed runs,
+and each alert is stated both ways and ANDed in its policy:
+
+- the **burn rate** over the window keeps its meaning if the volume changes;
+- a **minimum number of failed runs** in the same window, because a burn rate over few runs is
+  noise: a window that happens to hold two runs, both failed, measures the maximum burn rate, and
+  at 8 % healthy failures two failures in a row happen about five times a week.
+
+The windows and thresholds are derived (:func:`derive`) from the objective, the volume and the
+healthy failure rate; :func:`false_alerts_per_week`, :func:`outage_minutes` and :func:`bleed`
+say what a choice costs — the numbers docs/alerting.md tabulates. Failures are i.i.d. at the
+healthy rate; runs are evenly spaced; a window of ``k`` intervals holds ``k`` runs.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "DAY",
+    "HOUR",
+    "WEEK",
+    "BleedOutcome",
+    "BurnAlert",
+    "Objective",
+    "Volume",
+    "Window",
+    "bleed",
+    "derive",
+    "false_alerts_per_week",
+    "outage_minutes",
+    "simulate",
+]
+
+HOUR = 3600
+DAY = 24 * HOUR
+WEEK = 7 * DAY
+
+FAST_ALLOWANCE_S = 120
+"""Between a run's end and its page: the collector's one-minute window, then the one-minute
+retest window every burn-rate condition has (its missing-data rule needs one)."""
+SLOW_FALSE_PAGES = 0.1
+"""The slow page's share of false pages: at most one in ten healthy weeks before its retest
+window (which lowers it further)."""
+RETEST_S = 2 * HOUR
+"""The slow page's and the ticket's retest window: the condition must hold for two hours, so a
+count hovering at its threshold does not open an incident at every crossing."""
+
+
+@dataclass(frozen=True)
+class Volume:
+    """The store's traffic: how many runs an hour, and the share that fails on a healthy day."""
+
+    runs_per_hour: float = 5.0
+    healthy_failure_rate: float = 0.08
+
+    @property
+    def interval_s(self) -> float:
+        return HOUR / self.runs_per_hour
+
+    @property
+    def runs_per_week(self) -> float:
+        return self.runs_per_hour * WEEK / HOUR
+
+    def runs_in(self, seconds: float) -> int:
+        """How many runs a window of ``seconds`` holds (at least one)."""
+        return max(1, round(seconds / self.interval_s))
+
+
+@dataclass(frozen=True)
+class Objective:
+    """The SLO: the share of runs that must succeed (``goal``) over a rolling ``period_s``."""
+
+    goal: float = 0.85
+    period_s: int = 7 * DAY
+
+    @property
+    def budget(self) -> float:
+        """The share of runs that may fail: 0.15 at 85 %."""
+        return 1.0 - self.goal
+
+    @property
+    def max_burn(self) -> float:
+        """The burn rate of every run failing: 1 / budget (6.7 at 85 %)."""
+        return 1.0 / self.budget
+
+    def burn(self, failure_rate: float) -> float:
+        return failure_rate / self.budget
+
+    def budget_runs(self, volume: Volume) -> float:
+        """Failed runs the period's budget allows: 126 in a week at 85 % and 5 runs an hour."""
+        return self.budget * volume.runs_per_hour * self.period_s / HOUR
+
+
+@dataclass(frozen=True)
+class Window:
+    """A burn-rate condition: the burn rate over ``lookback_s`` above ``burn``."""
+
+    lookback_s: int
+    burn: float
+
+    def failures_needed(self, objective: Objective, volume: Volume) -> int:
+        """The fewest failed runs among the window's runs that put the burn rate above ``burn``."""
+        share = self.burn * objective.budget
+        return math.floor(share * volume.runs_in(self.lookback_s) + 1e-9) + 1
+
+
+@dataclass(frozen=True)
+class BurnAlert:
+    """One burn-rate policy: the long window's burn rate AND at least ``min_failures`` failed runs
+    in it, AND (optionally) the short window's burn rate, each held for ``retest_s``."""
+
+    key: str
+    severity: str
+    long: Window
+    min_failures: int
+    retest_s: int
+    short: Window | None = None
+
+    def failures_needed(self, objective: Objective, volume: Volume) -> int:
+        """Failed runs the long window must hold for the alert to fire."""
+        return max(self.long.failures_needed(objective, volume), self.min_failures)
+
+
+def _binomial(n: int, k: int, p: float) -> float:
+    return math.comb(n, k) * p**k * (1 - p) ** (n - k) if 0 <= k <= n else 0.0
+
+
+def _bernoulli(x: int, p: float) -> float:
+    return p if x else 1 - p
+
+
+def false_alerts_per_week(alert: BurnAlert, objective: Objective, volume: Volume) -> float:
+    """Expected incidents a healthy week opens (failures i.i.d. at the healthy rate).
+
+    Exact for evenly spaced runs without the retest window (which only lowers it): an incident
+    opens at a run that makes the condition hold when it did not hold at the run before. That run
+    failed, the run it pushed out of the long window (and out of the short one) succeeded or not:
+    the windows are split into the new run, the short window's other runs, the run leaving the
+    short window, the long window's older runs and the run leaving it, each binomial."""
+    p, n_long = volume.healthy_failure_rate, volume.runs_in(alert.long.lookback_s)
+    k_long = alert.failures_needed(objective, volume)
+    if alert.short is None:
+        n_short, k_short = 1, 0
+    else:
+        n_short = min(volume.runs_in(alert.short.lookback_s), n_long - 1)
+        k_short = alert.short.failures_needed(objective, volume)
+    rate = 0.0
+    middle = n_long - n_short - 1  # long-window runs older than the short window, newer than the leaving one
+    for new in (0, 1):
+        for leaving_short in (0, 1):
+            for leaving_long in (0, 1):
+                edge = _bernoulli(new, p) * _bernoulli(leaving_short, p) * _bernoulli(leaving_long, p)
+                for s in range(n_short):
+                    for m in range(middle + 1):
+                        now = new + s >= k_short and new + s + leaving_short + m >= k_long
+                        before = leaving_short + s >= k_short and leaving_long + m + leaving_short + s >= k_long
+                        if now and not before:
+                            rate += edge * _binomial(n_short - 1, s, p) * _binomial(middle, m, p)
+    return rate * volume.runs_per_week
+
+
+def outage_minutes(alert: BurnAlert, objective: Objective, volume: Volume) -> float:
+    """Minutes from the first failed run of a total outage to the alert, at the latest: every run
+    before the outage succeeded, so the evidence is the outage's own failed runs; then the run's
+    collection window and the retest window."""
+    needed = alert.failures_needed(objective, volume)
+    if alert.short is not None:
+        needed = max(needed, alert.short.failures_needed(objective, volume))
+    if needed > volume.runs_in(alert.long.lookback_s):
+        return math.inf
+    return ((needed - 1) * volume.interval_s + 60 + alert.retest_s) / 60
+
+
+def simulate(alert: BurnAlert, objective: Objective, volume: Volume, failed: Sequence[bool]) -> list[tuple[int, bool]]:
+    """The alert over a sequence of runs (True: failed), evaluated at each run: ``(run index,
+    True)`` where an incident opens, ``(run index, False)`` where it closes."""
+    n_long, k_long = volume.runs_in(alert.long.lookback_s), alert.failures_needed(objective, volume)
+    n_short = volume.runs_in(alert.short.lookback_s) if alert.short else 0
+    k_short = alert.short.failures_needed(objective, volume) if alert.short else 0
+    hold = round(alert.retest_s / volume.interval_s)
+    in_long = in_short = held = 0
+    firing, events = False, []
+    for i, fail in enumerate(failed):
+        in_long += fail - (failed[i - n_long] if i >= n_long else 0)
+        in_short += fail - (failed[i - n_short] if n_short and i >= n_short else 0)
+        held = held + 1 if in_long >= k_long and in_short >= k_short else 0
+        if (held > hold) != firing:
+            firing = not firing
+            events.append((i, firing))
+    return events
+
+
+@dataclass(frozen=True)
+class BleedOutcome:
+    """A slow bleed replayed ``trials`` times: how often the alert fired before a quarter of the
+    period's budget was spent, after how many minutes (median, 95th percentile of those that did)
+    and how much of the budget the bleed had spent by then; incidents per bleed."""
+
+    failure_rate: float
+    caught: float
+    median_minutes: float
+    p95_minutes: float
+    budget_at_median: float
+    budget_at_p95: float
+    incidents: float
+
+
+def bleed(
+    alert: BurnAlert,
+    objective: Objective,
+    volume: Volume,
+    failure_rate: float = 0.30,
+    trials: int = 1000,
+    seed: int = 17,
+) -> BleedOutcome:
+    """A bleed at ``failure_rate`` lasting until a quarter of the period's budget is spent, after a
+    healthy stretch as long as the long window, replayed ``trials`` times (seeded)."""
+    rng = random.Random(seed)
+    quarter = objective.budget_runs(volume) / 4
+    bleed_runs = math.ceil(quarter / failure_rate)
+    before = volume.runs_in(alert.long.lookback_s)
+    p = volume.healthy_failure_rate
+    firsts: list[int] = []
+    incidents = 0
+    for _ in range(trials):
+        runs = [rng.random() < p for _ in range(before)] + [rng.random() < failure_rate for _ in range(bleed_runs)]
+        opened = [i - before for i, up in simulate(alert, objective, volume, runs) if up and i >= before]
+        incidents += len(opened)
+        if opened:
+            firsts.append(opened[0] + 1)  # runs of the bleed up to and including the one that fired it
+    firsts.sort()
+    minutes = [r * volume.interval_s / 60 for r in firsts] or [math.inf]
+    median, p95 = minutes[len(minutes) // 2], minutes[min(len(minutes) - 1, int(len(minutes) * 0.95))]
+
+    def spent(m: float) -> float:
+        return m * 60 / volume.interval_s * failure_rate / objective.budget_runs(volume)
+
+    return BleedOutcome(failure_rate, len(firsts) / trials, median, p95, spent(median), spent(p95), incidents / trials)
+
+
+def derive(
+    objective: Objective,
+    volume: Volume,
+    page_within_s: int = 1800,
+    slow_window_s: int = 12 * HOUR,
+    ticket_window_s: int = 24 * HOUR,
+) -> tuple[BurnAlert, BurnAlert, BurnAlert]:
+    """The fast page, the slow page and the ticket for ``objective`` at ``volume``.
+
+    - **Fast page** (a total outage): the failed runs an outage writes within ``page_within_s``
+      (less the collection and retest minutes and a sixth of an interval of jitter) are all the
+      evidence there can be by then — ``j`` of them; the window holds ``j`` runs and fires when
+      they all failed (or ``j`` of ``j + 1``, when jitter squeezes one more run in), with at least
+      ``j`` failed runs.
+    - **Slow page** (a bleed): over ``slow_window_s``, the fewest failed runs whose false pages
+      per healthy week stay under :data:`SLOW_FALSE_PAGES`; ANDed with a short window of a third
+      of it burning above 1.0 (failures still arriving faster than the budget allows), so that it
+      does not open after the problem stopped and closes soon after; held :data:`RETEST_S`.
+    - **Ticket**: over ``ticket_window_s``, a burn rate above 1.0 — the day spent more than its
+      share of the budget; held :data:`RETEST_S`.
+    """
+    interval = volume.interval_s
+    jitter = interval / 6
+    j = max(2, math.floor((page_within_s - FAST_ALLOWANCE_S - jitter) / interval) + 1)
+    share = ((j - 1) / j + j / (j + 1)) / 2
+    fast = BurnAlert(
+        "slo-fast-burn",
+        "critical",
+        Window(_minutes(j * interval), math.floor(share / objective.budget * 100) / 100),
+        min_failures=j,
+        retest_s=60,
+    )
+    n_slow = volume.runs_in(slow_window_s)
+    k_slow = n_slow + 1  # the fewest failed runs from which every higher count is rare enough
+    while k_slow > 1 and _slow_false_pages(k_slow - 1, n_slow, slow_window_s, objective, volume) <= SLOW_FALSE_PAGES:
+        k_slow -= 1
+    slow = BurnAlert(
+        "slo-slow-burn",
+        "critical",
+        Window(slow_window_s, round((k_slow - 0.5) / n_slow / objective.budget, 2)),
+        min_failures=k_slow,
+        retest_s=RETEST_S,
+        short=Window(_minutes(slow_window_s / 3), 1.0),
+    )
+    ticket_window = Window(ticket_window_s, 1.0)
+    ticket = BurnAlert(
+        "slo-ticket",
+        "warning",
+        ticket_window,
+        min_failures=ticket_window.failures_needed(objective, volume),
+        retest_s=RETEST_S,
+    )
+    return fast, slow, ticket
+
+
+def _slow_false_pages(k: int, n: int, window_s: int, objective: Objective, volume: Volume) -> float:
+    """False pages per healthy week of ``k`` failed runs out of ``n`` over ``window_s``."""
+    probe = BurnAlert("probe", "critical", Window(window_s, (k - 0.5) / n / objective.budget), k, 0)
+    return false_alerts_per_week(probe, objective, volume)
+
+
+def _minutes(seconds: float) -> int:
+    """``seconds`` rounded to whole minutes (Monitoring's lookbacks and alignment periods)."""
+    return max(60, round(seconds / 60) * 60)
