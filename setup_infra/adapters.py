@@ -133,6 +133,8 @@ class Adapters:
             "topic": lambda: self._read_pubsub("topic", pubsub_names.get("topic", ())),
             "subscription": lambda: self._read_pubsub("subscription", pubsub_names.get("subscription", ())),
             "metric_descriptor": self._read_descriptors,
+            "service": lambda: [Resource("service", _id(s.name), to_dict(s), s.name) for s in self._services()],
+            "slo": self._read_slos,
             "notification_channel": lambda: self._read_labelled("notification_channel"),
             "alert_policy": lambda: self._read_labelled("alert_policy"),
             "dashboard": self._read_dashboards,
