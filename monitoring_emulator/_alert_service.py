@@ -31,6 +31,11 @@ _CT = common.ComparisonType
 _ALONE = ("condition_monitoring_query_language", "condition_prometheus_query_language", "condition_matched_log")
 _MAX_ALERT_PERIOD_NS = 90_000 * NS_PER_S  # 25 h: the longest alignment period alerting accepts
 _MIN_ABSENCE_S, _MAX_ABSENCE_S = 120, 84_600  # an absence condition: 2 minutes to 23.5 hours
+_MIN_HORIZON_S, _MAX_HORIZON_S = 3600, 216_000  # forecastOptions.forecastHorizon: 1 to 60 hours
+_MIN_RENOTIFY_S, _MAX_RENOTIFY_S = 1800, 86_400  # renotifyInterval: 30 minutes to 24 hours
+_CONTENT_CHARS, _TEXT_BYTES = 8192, 10_240  # documentation content; content and subject in UTF-8
+_MAX_LINKS, _LINK_NAME_CHARS, _LINK_URL_CHARS = 3, 63, 2083
+_PROMPT = alert.AlertPolicy.AlertStrategy.NotificationPrompt
 _EDITOR = "helios-emulator@localhost"
 
 
@@ -109,12 +114,99 @@ def _check_threshold(field: str, threshold: Raw, describe: Describe) -> None:
             "COMPARISON_GT and COMPARISON_LT are supported."
         )
     _check_duration(f"{field}.duration", threshold.duration)
+    if threshold.HasField("forecast_options"):
+        _check_forecast(f"{field}.forecastOptions.forecastHorizon", threshold.forecast_options.forecast_horizon)
     _check_trigger(f"{field}.trigger", threshold)
     if threshold.evaluation_missing_data and duration_ns(threshold.duration) < 60 * NS_PER_S:
         raise invalid_argument(
             f"Field {field}.evaluationMissingData had an invalid value: evaluation_missing_data requires a "
             "duration of at least 60s."
         )
+
+
+def _seconds_text(ns: int) -> str:
+    return f"{ns / NS_PER_S:g}s"
+
+
+def _check_forecast(field: str, horizon: Raw) -> None:
+    """Required, 1 to 60 hours (the ForecastOptions proto; the console's "2.5 days")."""
+    ns = duration_ns(horizon)
+    if not _MIN_HORIZON_S * NS_PER_S <= ns <= _MAX_HORIZON_S * NS_PER_S:
+        raise invalid_argument(
+            f'Field {field} had an invalid value of "{_seconds_text(ns)}": The forecast horizon must be between '
+            f"{_MIN_HORIZON_S}s (1 hour) and {_MAX_HORIZON_S}s (60 hours)."
+        )
+
+
+def _check_documentation(documentation: Raw) -> None:
+    """Google's limits: content ≤ 8,192 characters and ≤ 10,240 bytes, mime type text/markdown,
+    subject ≤ 10,240 bytes (cut to 255 bytes when sent), at most 3 links, each a display name of
+    1 to 63 characters and a url of at most 2,083."""
+    field = "alertPolicy.documentation"
+    if documentation.mime_type not in ("", "text/markdown"):
+        raise invalid_argument(
+            f'Field {field}.mimeType had an invalid value of "{documentation.mime_type}": '
+            'Only "text/markdown" is supported.'
+        )
+    content = documentation.content
+    if len(content) > _CONTENT_CHARS or len(content.encode()) > _TEXT_BYTES:
+        raise invalid_argument(
+            f"Field {field}.content had an invalid value: The content can be at most {_CONTENT_CHARS} characters "
+            f"and {_TEXT_BYTES} bytes long."
+        )
+    if len(documentation.subject.encode()) > _TEXT_BYTES:
+        raise invalid_argument(
+            f"Field {field}.subject had an invalid value: The subject can be at most {_TEXT_BYTES} bytes long."
+        )
+    if len(documentation.links) > _MAX_LINKS:
+        raise invalid_argument(
+            f"Field {field}.links had an invalid value: A policy's documentation can have at most {_MAX_LINKS} "
+            f"links, but has {len(documentation.links)}."
+        )
+    for index, link in enumerate(documentation.links):
+        if not 1 <= len(link.display_name) <= _LINK_NAME_CHARS:
+            raise invalid_argument(
+                f'Field {field}.links[{index}].displayName had an invalid value of "{link.display_name}": A link '
+                f"needs a display name of 1 to {_LINK_NAME_CHARS} characters."
+            )
+        if not 1 <= len(link.url) <= _LINK_URL_CHARS:
+            raise invalid_argument(
+                f"Field {field}.links[{index}].url had an invalid value: A link needs a url of 1 to "
+                f"{_LINK_URL_CHARS} characters."
+            )
+
+
+def _check_alert_strategy(policy: Raw, numbered: Callable[[str], str]) -> None:
+    """Notification prompts ([OPENED] or [OPENED, CLOSED] for a metric policy) and per-channel
+    strategies (channels of this policy; a renotify interval of 30 minutes to 24 hours)."""
+    strategy = policy.alert_strategy
+    prompts = list(strategy.notification_prompts)
+    if _PROMPT.NOTIFICATION_PROMPT_UNSPECIFIED in prompts:
+        raise invalid_argument(
+            "Field alertPolicy.alertStrategy.notificationPrompts had an invalid value of "
+            '"NOTIFICATION_PROMPT_UNSPECIFIED": A notification prompt must be OPENED or CLOSED.'
+        )
+    if prompts and _PROMPT.OPENED not in prompts:
+        raise invalid_argument(
+            "Field alertPolicy.alertStrategy.notificationPrompts had an invalid value: The notification prompts "
+            "can be [OPENED] or [OPENED, CLOSED]."
+        )
+    channels = {numbered(c) for c in policy.notification_channels}
+    for index, each in enumerate(strategy.notification_channel_strategy):
+        field = f"alertPolicy.alertStrategy.notificationChannelStrategy[{index}]"
+        for position, name in enumerate(each.notification_channel_names):
+            if numbered(name) not in channels:
+                raise invalid_argument(
+                    f'Field {field}.notificationChannelNames[{position}] had an invalid value of "{name}": The '
+                    "channel must be one of the policy's notificationChannels."
+                )
+        if each.HasField("renotify_interval"):
+            ns = duration_ns(each.renotify_interval)
+            if not _MIN_RENOTIFY_S * NS_PER_S <= ns <= _MAX_RENOTIFY_S * NS_PER_S:
+                raise invalid_argument(
+                    f'Field {field}.renotifyInterval had an invalid value of "{_seconds_text(ns)}": The value must '
+                    f"be between {_MIN_RENOTIFY_S}s (30 minutes) and {_MAX_RENOTIFY_S}s (24 hours)."
+                )
 
 
 def _check_trigger(field: str, condition: Raw) -> None:
@@ -126,7 +218,9 @@ def _check_trigger(field: str, condition: Raw) -> None:
         raise invalid_argument(f"Field {field}.percent had an invalid value of {trigger.percent:g}: must be 0 to 100.")
 
 
-def validate(policy: Raw, channel_exists: Callable[[str], bool], describe: Describe) -> None:
+def validate(
+    policy: Raw, channel_exists: Callable[[str], bool], describe: Describe, numbered: Callable[[str], str] = str
+) -> None:
     """Raise the API's INVALID_ARGUMENT for a policy Google would refuse."""
     if not policy.display_name or len(policy.display_name) > 512:
         raise invalid_argument(
@@ -160,17 +254,7 @@ def validate(policy: Raw, channel_exists: Callable[[str], bool], describe: Descr
             "Field alertPolicy.combiner had an invalid value: A combiner is required when a policy has more than "
             "one condition."
         )
-    documentation = policy.documentation
-    if documentation.mime_type not in ("", "text/markdown"):
-        raise invalid_argument(
-            f'Field alertPolicy.documentation.mimeType had an invalid value of "{documentation.mime_type}": '
-            'Only "text/markdown" is supported.'
-        )
-    if len(documentation.content) > 8192:
-        raise invalid_argument(
-            "Field alertPolicy.documentation.content had an invalid value: The content can be at most 8192 "
-            "characters long."
-        )
+    _check_documentation(policy.documentation)
     check_user_labels(policy.user_labels, "alertPolicy.userLabels")
     for index, channel in enumerate(policy.notification_channels):
         if not channel_exists(channel):
@@ -178,6 +262,7 @@ def validate(policy: Raw, channel_exists: Callable[[str], bool], describe: Descr
                 f'Field alertPolicy.notificationChannels[{index}] had an invalid value of "{channel}": The '
                 "notification channel does not exist."
             )
+    _check_alert_strategy(policy, numbered)
 
 
 class AlertPolicyService:
@@ -278,7 +363,12 @@ class AlertPolicyService:
     # --- helpers ------------------------------------------------------------------------------
     def _complete(self, project: str, policy: Raw, stored: Raw | None) -> None:
         """Validate, then fill in what the server fills in."""
-        validate(policy, lambda channel: self._channel_exists(project, channel), describer(self._store, project))
+        validate(
+            policy,
+            lambda channel: self._channel_exists(project, channel),
+            describer(self._store, project),
+            self._numbered,
+        )
         known = {c.name for c in stored.conditions} if stored is not None else set()
         for condition in policy.conditions:
             if condition.name not in known:  # a new or unnamed condition gets a new id
@@ -295,6 +385,10 @@ class AlertPolicyService:
         channels = [self._numbered(channel) for channel in policy.notification_channels]
         del policy.notification_channels[:]
         policy.notification_channels.extend(channels)
+        for strategy in policy.alert_strategy.notification_channel_strategy:  # named as the policy names them
+            named = [self._numbered(channel) for channel in strategy.notification_channel_names]
+            del strategy.notification_channel_names[:]
+            strategy.notification_channel_names.extend(named)
         now = self._clock()
         if stored is not None:
             policy.creation_record.CopyFrom(stored.creation_record)

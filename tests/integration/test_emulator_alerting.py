@@ -258,3 +258,105 @@ def test_aligners_must_suit_the_metric_when_its_descriptor_exists(policies, fact
     )
     assert 'aggregations[0].perSeriesAligner had an invalid value of "ALIGN_RATE"' in error.message
     assert "kind GAUGE and value type INT64" in error.message
+
+
+def forecasting(horizon_s: int) -> dict:
+    return {
+        "conditions": [
+            {
+                "display_name": "c",
+                "condition_threshold": threshold(forecast_options={"forecast_horizon": {"seconds": horizon_s}}),
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (forecasting(1800), 'forecastOptions.forecastHorizon had an invalid value of "1800s"'),
+        (forecasting(216_001), "between 3600s (1 hour) and 216000s (60 hours)"),
+        (
+            {"conditions": [{"display_name": "c", "condition_threshold": threshold(forecast_options={})}]},
+            'forecastHorizon had an invalid value of "0s"',  # required when forecastOptions is given
+        ),
+        ({"documentation": {"subject": "x" * 10_241}}, "subject can be at most 10240 bytes"),
+        ({"documentation": {"content": "é" * 5121}}, "at most 8192 characters and 10240 bytes"),
+        (
+            {"documentation": {"links": [{"display_name": f"l{i}", "url": "https://x"} for i in range(4)]}},
+            "at most 3 links, but has 4",
+        ),
+        ({"documentation": {"links": [{"display_name": "", "url": "https://x"}]}}, "links[0].displayName"),
+        ({"documentation": {"links": [{"display_name": "x" * 64, "url": "https://x"}]}}, "1 to 63 characters"),
+        ({"documentation": {"links": [{"display_name": "x", "url": "h" * 2084}]}}, "links[0].url"),
+        ({"alert_strategy": {"notification_prompts": ["CLOSED"]}}, "can be [OPENED] or [OPENED, CLOSED]"),
+        (
+            {"alert_strategy": {"notification_prompts": ["OPENED", "NOTIFICATION_PROMPT_UNSPECIFIED"]}},
+            'invalid value of "NOTIFICATION_PROMPT_UNSPECIFIED"',
+        ),
+    ],
+)
+def test_forecast_documentation_and_prompt_limits_are_googles(policies, project_id, change, message):
+    error = rejected(policies.create_alert_policy, name=f"projects/{project_id}", alert_policy=policy(**change))
+    assert isinstance(error, exceptions.InvalidArgument)
+    assert message in error.message
+
+
+def test_limits_at_their_bounds_are_accepted(policies, project_id):
+    created = policies.create_alert_policy(
+        name=f"projects/{project_id}",
+        alert_policy=policy(
+            **forecasting(216_000),
+            documentation={
+                "content": "é" * 5120,  # 10,240 bytes
+                "subject": "${policy.display_name} " + "x" * 10_000,  # cut to 255 bytes only when sent
+                "links": [{"display_name": "x" * 63, "url": "https://example.com/${project}"}] * 3,
+            },
+            alert_strategy={"notification_prompts": ["OPENED"]},
+        ),
+    )
+    horizon = created.conditions[0].condition_threshold.forecast_options.forecast_horizon
+    assert horizon.total_seconds() == 216_000
+    assert created.documentation.subject.startswith("${policy.display_name}")  # stored as written
+    assert len(created.documentation.links) == 3
+
+
+@pytest.fixture
+def email(channels, project_id):
+    return channels.create_notification_channel(
+        name=f"projects/{project_id}",
+        notification_channel={"type_": "email", "labels": {"email_address": "oncall@example.com"}},
+    )
+
+
+@pytest.mark.parametrize(
+    ("interval_s", "message"),
+    [
+        (1799, 'renotifyInterval had an invalid value of "1799s": The value must be between 1800s (30 minutes)'),
+        (86_401, "and 86400s (24 hours)"),
+    ],
+)
+def test_a_renotify_interval_is_30_minutes_to_24_hours(policies, project_id, email, interval_s, message):
+    strategy = {"notification_channel_names": [email.name], "renotify_interval": {"seconds": interval_s}}
+    change = {"notification_channels": [email.name], "alert_strategy": {"notification_channel_strategy": [strategy]}}
+    error = rejected(policies.create_alert_policy, name=f"projects/{project_id}", alert_policy=policy(**change))
+    assert isinstance(error, exceptions.InvalidArgument)
+    assert message in error.message
+
+
+def test_a_renotify_strategy_names_channels_of_the_policy(policies, channels, project_id, email):
+    other = channels.create_notification_channel(
+        name=f"projects/{project_id}",
+        notification_channel={"type_": "email", "labels": {"email_address": "other@example.com"}},
+    )
+    strategy = {"notification_channel_names": [other.name], "renotify_interval": {"seconds": 1800}}
+    change = {"notification_channels": [email.name], "alert_strategy": {"notification_channel_strategy": [strategy]}}
+    error = rejected(policies.create_alert_policy, name=f"projects/{project_id}", alert_policy=policy(**change))
+    assert "notificationChannelNames[0] had an invalid value" in error.message
+    assert "one of the policy's notificationChannels" in error.message
+    # named by project id, the channel is the policy's own: accepted, and returned with the number
+    by_id = email.name.replace(f"projects/{Projects.number_of(project_id)}/", f"projects/{project_id}/")
+    strategy = {"notification_channel_names": [by_id], "renotify_interval": {"seconds": 86_400}}
+    change["alert_strategy"] = {"notification_channel_strategy": [strategy]}
+    created = policies.create_alert_policy(name=f"projects/{project_id}", alert_policy=policy(**change))
+    assert list(created.alert_strategy.notification_channel_strategy[0].notification_channel_names) == [email.name]
