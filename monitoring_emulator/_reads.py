@@ -8,10 +8,11 @@ from google.api import metric_pb2
 from google.cloud.monitoring_v3.types import common, metric, metric_service
 
 from ._aggregation import AggregationSpec, SeriesData, aggregate, lookback_ns, spec_from_pb
-from ._errors import invalid_argument
+from ._errors import invalid_argument, not_found
 from ._filters import Filter, api_filter
 from ._raw import Raw
-from ._store import Series, Store, key_resolver
+from ._slo import find_slo, selector_series
+from ._store import Series, Store, base_point, key_resolver
 from ._timeutil import format_rfc3339, set_timestamp, timestamp_ns
 
 __all__ = ["list_time_series", "page_bounds", "parse_page_token", "query_series"]
@@ -20,6 +21,7 @@ MD = metric_pb2.MetricDescriptor
 _RESPONSE = metric_service.ListTimeSeriesResponse.pb()
 _TIME_SERIES = metric.TimeSeries.pb()
 _TYPED_VALUE = common.TypedValue.pb()
+_ALIGNER = common.Aggregation.Aligner
 _FULL, _HEADERS = 0, 1
 MAX_PAGE = 100_000
 
@@ -36,8 +38,14 @@ def page_bounds(page_size: int, default: int) -> int:
     return default if page_size <= 0 or page_size > default else page_size
 
 
-def _series_data(store: Store, series: Series, after: int, until: int) -> SeriesData:
-    points = [(end, start, _TYPED_VALUE.FromString(value)) for end, start, value in store.points(series, after, until)]
+def _series_data(store: Store, series: Series, after: int, until: int, with_base: bool = False) -> SeriesData:
+    """The series' points in (after, until]; ``with_base`` adds the newest point at or before ``after``
+    (what a cumulative counter had counted then, the base of the first delta however old)."""
+    rows = store.points(series, after, until)
+    base = base_point(store, series, after) if with_base else None
+    if base is not None:
+        rows.append(base)
+    points = [(end, start, _TYPED_VALUE.FromString(value)) for end, start, value in rows]
     return SeriesData(
         series.metric_type,
         dict(series.metric_labels),
@@ -69,7 +77,11 @@ def query_series(
 ) -> tuple[list[SeriesData], str]:
     """The series of the one metric ``query`` pins, in (start, end], through ``specs`` in order
     (each on what the previous produced); and the metric's unit. Shared by ListTimeSeries and the
-    alert evaluator, so alerts measure exactly what charts show."""
+    alert evaluator, so alerts measure exactly what charts show. An SLO selector's synthetic series
+    come from ``_slo``. A CUMULATIVE metric's DELTA or RATE reads each series' last point before the
+    interval too, so a sparse counter's first delta is its growth, not its running total."""
+    if query.slo_selector is not None:
+        return selector_series(store, project, query.slo_selector, specs, start, end), ""
     (metric_type,) = query.pinned_values("metric.type") or ("",)
     with store.lock:
         descriptor = store.descriptors.get((project, metric_type))
@@ -77,7 +89,10 @@ def query_series(
         kind = descriptor.metric_kind if descriptor else (matching[0].kind if matching else MD.GAUGE)
         value_type = descriptor.value_type if descriptor else (matching[0].value_type if matching else MD.DOUBLE)
         after = start - lookback_ns(specs[0] if specs else None, kind)
-        data = [_series_data(store, s, after, end) for s in matching]
+        with_base = (
+            kind == MD.CUMULATIVE and bool(specs) and specs[0].aligner in (_ALIGNER.ALIGN_DELTA, _ALIGNER.ALIGN_RATE)
+        )
+        data = [_series_data(store, s, after, end, with_base) for s in matching]
     unit = descriptor.unit if descriptor else ""
     if not specs:
         data = [d for d in data if any(start < p[0] for p in d.points)]
@@ -123,6 +138,10 @@ def list_time_series(store: Store, project: str, request: Raw) -> Raw:
         if request.HasField("secondary_aggregation")
         else None
     )
+    if query.slo_selector is not None and find_slo(store, project, query.slo_selector.slo_name) is None:
+        raise not_found(
+            f"Requested entity was not found: service level objective {query.slo_selector.slo_name} does not exist."
+        )
     data, unit = query_series(store, project, query, [s for s in (primary, secondary) if s is not None], start, end)
     return _page(data, unit, request)
 

@@ -154,7 +154,7 @@ def _check_request_based(field: str, sli: Raw, describe: Describe) -> None:
         _check_ratio_filter(
             f"{field}.distributionCut.distributionFilter", cut.distribution_filter, describe, (MD.DISTRIBUTION,)
         )
-        _check_range(f"{field}.distributionCut.range", cut.range)
+        _check_range(f"{field}.distributionCut.range", cut.range_)
     else:
         raise invalid_argument(
             f"Field {field} had an invalid value: A request-based SLI needs goodTotalRatio or distributionCut."
@@ -202,7 +202,7 @@ def _check_windows_based(field: str, sli: Raw, describe: Describe) -> None:
                 f'Field {field}.{name}.timeSeries had an invalid value of "{ranged.time_series}": The filter must '
                 "specify one metric.type of MetricKind GAUGE and ValueType INT64 or DOUBLE."
             )
-        _check_range(f"{field}.{name}.range", ranged.range)
+        _check_range(f"{field}.{name}.range", ranged.range_)
     else:
         raise invalid_argument(f"Field {field} had an invalid value: A windows-based SLI needs a window criterion.")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from google.api import metric_pb2
 
-__all__ = ["Series", "SeriesKey", "Store", "key_resolver", "resource_key", "series_key"]
+__all__ = ["Series", "SeriesKey", "Store", "backing", "base_point", "key_resolver", "resource_key", "series_key"]
 
 Labels = tuple[tuple[str, str], ...]
 SeriesKey = tuple[str, str, Labels, str, Labels]
@@ -223,6 +223,16 @@ class Store:
         )
         return cursor.fetchall()
 
+    def point_at_or_before(self, series: Series, at_ns: int) -> tuple[int, int, bytes] | None:
+        """The newest ``(end_ns, start_ns, value)`` with end <= at: what a cumulative series counted
+        by then, the base its next points' growth is measured from."""
+        row = self._db.execute(
+            "SELECT end_ns, start_ns, value FROM points WHERE series_id = ? AND end_ns <= ? "
+            "ORDER BY end_ns DESC LIMIT 1",
+            (series.id, at_ns),
+        ).fetchone()
+        return None if row is None else (row[0], row[1], bytes(row[2]))
+
     # --- alert policies, notification channels, dashboards (serialized messages) ------------
     def put_object(self, kind: str, project: str, ident: str, body: bytes) -> None:
         self._db.execute("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?)", (kind, project, ident, body))
@@ -264,3 +274,24 @@ class Store:
     def close(self) -> None:
         with self.lock:
             self._db.close()
+
+
+def backing(reads: object) -> Store:
+    """The :class:`Store` behind ``reads`` — itself, or the store a read view (the alert evaluator's
+    snapshot of points) wraps — for what only the store keeps: objects and known projects."""
+    if isinstance(reads, Store):
+        return reads
+    inner = getattr(reads, "_store", None)
+    if not isinstance(inner, Store):
+        raise TypeError(f"{type(reads).__name__} is neither a Store nor a view of one")
+    return inner
+
+
+def base_point(reads: Store, series: Series, at_ns: int) -> tuple[int, int, bytes] | None:
+    """:meth:`Store.point_at_or_before` on the store or on a read view that only has ``points``."""
+    finder = getattr(reads, "point_at_or_before", None)
+    if finder is not None:
+        found: tuple[int, int, bytes] | None = finder(series, at_ns)
+        return found
+    rows = reads.points(series, -1, at_ns)
+    return rows[0] if rows else None

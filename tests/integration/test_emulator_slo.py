@@ -15,6 +15,7 @@ from monitoring_emulator._objects import Projects
 
 RUNS = "custom.googleapis.com/helios/pipeline_run_count"
 GAUGE_RUNS = "custom.googleapis.com/helios/pipeline_runs"
+LATENCY = "custom.googleapis.com/helios/stage_latency"
 GOOD = f'metric.type = "{RUNS}" AND resource.type = "generic_task" AND metric.labels.status = "success"'
 TOTAL = f'metric.type = "{RUNS}" AND resource.type = "generic_task"'
 MD = metric_pb2.MetricDescriptor
@@ -29,13 +30,17 @@ def slos(factory: ClientFactory) -> monitoring_v3.ServiceMonitoringServiceClient
 def described(factory: ClientFactory, project_id: str) -> None:
     """The descriptors an SLI's filters name: the CUMULATIVE run count and the GAUGE runs."""
     metrics = factory.metric_service()
-    for metric_type, kind in ((RUNS, MD.CUMULATIVE), (GAUGE_RUNS, MD.GAUGE)):
+    for metric_type, kind, value_type in (
+        (RUNS, MD.CUMULATIVE, MD.INT64),
+        (GAUGE_RUNS, MD.GAUGE, MD.INT64),
+        (LATENCY, MD.CUMULATIVE, MD.DISTRIBUTION),
+    ):
         metrics.create_metric_descriptor(
             name=f"projects/{project_id}",
             metric_descriptor={
                 "type": metric_type,
                 "metric_kind": kind,
-                "value_type": MD.INT64,
+                "value_type": value_type,
                 "unit": "1",
                 "labels": [{"key": "status"}],
             },
@@ -310,6 +315,20 @@ RATIO = "serviceLevelObjective.serviceLevelIndicator.requestBased"
             f"must have MetricKind DELTA or CUMULATIVE and ValueType DISTRIBUTION, but {RUNS} is CUMULATIVE INT64.",
         ),
         (
+            {
+                "service_level_indicator": {
+                    "request_based": {
+                        "distribution_cut": {
+                            "distribution_filter": f'metric.type = "{LATENCY}"',
+                            "range": {"min_": 5, "max_": 1},
+                        }
+                    }
+                }
+            },
+            f"Field {RATIO}.distributionCut.range had an invalid value: The range must have min < max (set one bound "
+            "to an infinite value for a one-sided range).",
+        ),
+        (
             {"service_level_indicator": {"windows_based": {"window_period": {"seconds": 7}}}},
             "Field serviceLevelObjective.serviceLevelIndicator.windowsBased.windowPeriod had an invalid value of "
             '"7s": The window period must be an integer fraction of a day and at least 60s.',
@@ -335,6 +354,15 @@ def test_an_slo_google_would_refuse_is_invalid_argument(slos, service, changes, 
     )
     assert isinstance(error, exceptions.InvalidArgument)
     assert error.message == message
+
+
+def test_a_distribution_cut_is_accepted(slos, service):
+    cut = {"distribution_filter": f'metric.type = "{LATENCY}"', "range": {"min_": float("-inf"), "max_": 30}}
+    slo = slos.create_service_level_objective(
+        parent=service.name,
+        service_level_objective=objective(service_level_indicator={"request_based": {"distribution_cut": cut}}),
+    )
+    assert slo.service_level_indicator.request_based.distribution_cut.range_.max_ == 30
 
 
 def test_windows_based_slis_are_accepted(slos, service):

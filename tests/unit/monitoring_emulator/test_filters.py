@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from monitoring_emulator._filters import FilterError, parse_filter
@@ -98,3 +100,55 @@ def test_a_position_is_an_index_into_the_filter_as_written(text, message):
 def test_pinned_metric_types(text, types):
     pinned = parse_filter(text).pinned_values("metric.type")
     assert (None if pinned is None else set(pinned)) == types
+
+
+SLO = "projects/123/services/helios-pipeline/serviceLevelObjectives/run-success"
+
+
+@pytest.mark.parametrize(
+    ("text", "function", "lookback_s"),
+    [
+        (f'select_slo_health("{SLO}")', "select_slo_health", None),
+        (f"select_slo_budget_fraction('{SLO}')", "select_slo_budget_fraction", None),
+        (f'select_slo_burn_rate("{SLO}", "3600s")', "select_slo_burn_rate", 3600),
+        (f' select_slo_burn_rate( "{SLO}" , "60m" ) ', "select_slo_burn_rate", 3600),
+        (f'select_slo_burn_rate("{SLO}", "1h30m")', "select_slo_burn_rate", 5400),
+        (f'select_slo_burn_rate("{SLO}", "90000ms")', "select_slo_burn_rate", 90),
+    ],
+)
+def test_an_slo_selector_is_a_filter_of_its_own(text, function, lookback_s):
+    parsed = parse_filter(text)
+    assert parsed.slo_selector is not None
+    assert parsed.slo_selector.function == function
+    assert parsed.slo_selector.slo_name == SLO
+    assert parsed.slo_selector.lookback_ns == (None if lookback_s is None else lookback_s * 10**9)
+    assert parsed.pinned_values("metric.type") == {function}  # the synthetic series' labels
+    assert parsed.pinned_values("resource.type") == {"global"}
+    assert parsed.matches({"metric.type": function}.get)
+    assert not parsed.matches({"metric.type": "custom.googleapis.com/x"}.get)
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (f'select_slo_nope("{SLO}")', "unknown time-series selector 'select_slo_nope'"),
+        (f'select_slo_burn_rate("{SLO}")', "select_slo_burn_rate takes a lookback period"),
+        (f'select_slo_health("{SLO}", "1h")', "select_slo_health takes one argument"),
+        ('select_slo_health("projects/p/services/s")', "takes an SLO name of the form"),
+        (f'select_slo_burn_rate("{SLO}", "1 hour")', "invalid lookback period '1 hour'"),
+        (f'select_slo_burn_rate("{SLO}", "0s")', "invalid lookback period '0s'"),
+        (f"select_slo_health({SLO})", "a time-series selector is the whole filter, its arguments quoted"),
+        (
+            f'select_slo_health("{SLO}") AND metric.type = "x"',
+            "a time-series selector is the whole filter, its arguments quoted",
+        ),
+    ],
+)
+def test_a_malformed_slo_selector_says_why(text, error):
+    with pytest.raises(FilterError, match=re.escape(error)):
+        parse_filter(text)
+
+
+def test_a_filter_that_merely_mentions_a_selector_is_an_ordinary_filter():
+    parsed = parse_filter('metric.labels.query = "select_slo_health"')
+    assert parsed.slo_selector is None

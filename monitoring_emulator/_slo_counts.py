@@ -1,0 +1,181 @@
+"""Good and total service of a request-based SLI over any window, from the stored series.
+
+Every stored point becomes an *increment* at its end time: a DELTA point's value; for a CUMULATIVE
+series, the growth since the series' previous point (read even when it lies before the window),
+or the whole value when the series has no earlier point or restarted — a new start time, or a
+value lower than the last — since a counter counts from zero at its start. Summing the increments
+of all matching series whose end time falls in ``(a, b]`` is ALIGN_DELTA over ``(a, b]`` then a sum
+across series, exact for the collector's running totals (a fixed start per series, ends rising)
+whatever the spacing of its points, where an alignment that reads only one period back would take
+a sparse counter's whole total for a period's delta.
+
+A ``TimeSeriesRatio`` sums two of good, bad and total (the third is ``good + bad = total``); a
+``DistributionCut`` counts, per point, the values in ``[min, max]`` — whole buckets inside the range,
+a linear share of a finite bucket it cuts, none of an open-ended bucket it does not contain — and
+the distribution's count as total.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from google.api import distribution_pb2, metric_pb2
+from google.cloud.monitoring_v3.types import common
+
+from ._distributions import bounds
+from ._filters import parse_filter
+from ._raw import Raw
+from ._store import Series, Store, base_point, key_resolver
+
+__all__ = ["Counter", "counter_for"]
+
+MD = metric_pb2.MetricDescriptor
+_TYPED_VALUE = common.TypedValue.pb()
+Vector = tuple[float, ...]
+Measure = Callable[[Raw], Vector]
+
+
+def _number(value: Raw) -> Vector:
+    which = value.WhichOneof("value")
+    if which in ("int64_value", "double_value"):
+        return (float(getattr(value, which)),)
+    if which == "bool_value":
+        return (1.0 if value.bool_value else 0.0,)
+    if which == "distribution_value":
+        return (float(value.distribution_value.count),)
+    return (0.0,)
+
+
+def _cut(low: float, high: float) -> Measure:
+    """(values in [low, high], all values) of a distribution point."""
+
+    def measure(value: Raw) -> Vector:
+        dist: distribution_pb2.Distribution = value.distribution_value
+        edges = bounds(dist.bucket_options)
+        good = 0.0
+        for index, count in enumerate(dist.bucket_counts):
+            if not count:
+                continue
+            lower = edges[index - 1] if index > 0 else -math.inf
+            upper = edges[index] if index < len(edges) else math.inf
+            inside = max(0.0, min(upper, high) - max(lower, low))
+            if low <= lower and upper <= high:
+                good += count
+            elif math.isfinite(lower) and math.isfinite(upper) and upper > lower:
+                good += count * inside / (upper - lower)
+        return (good, float(dist.count))
+
+    return measure
+
+
+def _increments(
+    series: Series, points: list[tuple[int, int, bytes]], base: tuple[int, int, bytes] | None, measure: Measure
+) -> list[tuple[int, Vector]]:
+    """``(end, increment)`` of each point, oldest first; ``points`` come newest first."""
+    out: list[tuple[int, Vector]] = []
+    previous: tuple[int, Vector] | None = None  # (start, value) of the series' previous point
+    if base is not None and series.kind == MD.CUMULATIVE:
+        previous = (base[1], measure(_TYPED_VALUE.FromString(base[2])))
+    for end, start, body in reversed(points):
+        value = measure(_TYPED_VALUE.FromString(body))
+        if series.kind != MD.CUMULATIVE:
+            out.append((end, value))
+            continue
+        restarted = (
+            previous is None or previous[0] != start or any(v < p for v, p in zip(value, previous[1], strict=True))
+        )
+        out.append(
+            (
+                end,
+                value
+                if restarted or previous is None
+                else tuple(v - p for v, p in zip(value, previous[1], strict=True)),
+            )
+        )
+        previous = (start, value)
+    return out
+
+
+@dataclass
+class _Sums:
+    """Prefix sums of increments by time: the total in ``(a, b]`` by two bisections."""
+
+    times: list[int]
+    sums: list[Vector]
+    width: int
+
+    def between(self, after: int, until: int) -> Vector:
+        high = self.sums[bisect.bisect_right(self.times, until)]
+        low = self.sums[bisect.bisect_right(self.times, after)]
+        return tuple(h - lo for h, lo in zip(high, low, strict=True))
+
+
+def _sums(store: Store, project: str, text: str, after: int, until: int, measure: Measure, width: int) -> _Sums:
+    query = parse_filter(text)
+    types = query.pinned_values("metric.type") or frozenset()
+    events: list[tuple[int, Vector]] = []
+    with store.lock:
+        for series in store.series_of(project, sorted(types)):
+            if not query.matches(key_resolver(series.key)):
+                continue
+            points = store.points(series, after, until)
+            base = base_point(store, series, after) if series.kind == MD.CUMULATIVE else None
+            events.extend(_increments(series, points, base, measure))
+    events.sort(key=lambda event: event[0])
+    zero = (0.0,) * width
+    sums = list(
+        itertools.accumulate(
+            (v for _, v in events), lambda a, b: tuple(x + y for x, y in zip(a, b, strict=True)), initial=zero
+        )
+    )
+    return _Sums([t for t, _ in events], sums, width)
+
+
+@dataclass
+class Counter:
+    """(good, total) service in a window ``(a, b]``, with ``after < a`` and ``b <= until`` as loaded."""
+
+    good: Callable[[int, int], float]
+    total: Callable[[int, int], float]
+
+    def counts(self, after: int, until: int) -> tuple[float, float]:
+        total = max(0.0, self.total(after, until))
+        return min(max(0.0, self.good(after, until)), total), total
+
+
+def counter_for(store: Store, project: str, sli: Raw, after: int, until: int) -> Counter | None:
+    """A counter over the request-based ``sli`` for windows inside ``(after, until]``; None for an SLI
+    the emulator does not evaluate (basic and windows-based SLIs)."""
+    if sli.WhichOneof("type") != "request_based":
+        return None
+    based = sli.request_based
+    if based.WhichOneof("method") == "distribution_cut":
+        cut = based.distribution_cut
+        pair = _sums(store, project, cut.distribution_filter, after, until, _cut(cut.range_.min_, cut.range_.max_), 2)
+        return Counter(lambda a, b: pair.between(a, b)[0], lambda a, b: pair.between(a, b)[1])
+    ratio = based.good_total_ratio
+    loaded = {
+        role: _sums(store, project, text, after, until, _number, 1)
+        for role, text in (
+            ("good", ratio.good_service_filter),
+            ("bad", ratio.bad_service_filter),
+            ("total", ratio.total_service_filter),
+        )
+        if text
+    }
+
+    def part(role: str) -> Callable[[int, int], float]:
+        if role in loaded:
+            return lambda a, b: loaded[role].between(a, b)[0]
+        if role == "total":
+            return lambda a, b: loaded["good"].between(a, b)[0] + loaded["bad"].between(a, b)[0]
+        other = "bad" if role == "good" else "good"
+        return lambda a, b: loaded["total"].between(a, b)[0] - loaded[other].between(a, b)[0]
+
+    if len(loaded) < 2:
+        return None
+    return Counter(part("good"), part("total"))
