@@ -3,7 +3,8 @@
 Pure: it takes the load (runs per 12-minute slot, the demo's shape) and the figures the other
 benchmarks measured (seconds per invocation, Pub/Sub bytes per event) and returns dollars. The
 points each design writes are counted, not guessed: the load's events go through the collector's
-own ``WindowAggregator``, one day at a time.
+own ``WindowAggregator`` and its mapping to points (``to_series_points``, which adds the baselines
+of the CUMULATIVE ``pipeline_run_count``), one day at a time.
 
 Prices (list, USD, Tier 1 region, read 2026-12-01; free allotments are per billing account and
 shared, so none is subtracted — these are marginal costs):
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 
 from contract.wire import decode_message, encode_message
 from functions import AggregationLimits, WindowAggregator
+from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
 
 __all__ = ["Bill", "Load", "Measured", "bills", "count_points"]
 
@@ -109,6 +111,9 @@ class _Counts:
     """Bytes of one point of every distinct series (what an exporter rewrites every interval)."""
     event_values: int
     """Metric values the events carry (one point each in the point-per-event design)."""
+    run_count_points: int
+    """Points of the CUMULATIVE ``pipeline_run_count``: a window's total per status, and a baseline
+    before each increase whose series' previous point is older than the window."""
 
 
 def count_points(load: Load) -> _Counts:
@@ -122,6 +127,7 @@ def count_points(load: Load) -> _Counts:
         message = encode_message("cost", start, events[start : start + 2000])
         aggregator.add_message(decode_message(message.data, message.attributes).events)
     points = aggregator.points()
+    written = to_series_points(points, LaneBook(), ResourceIdentity("cost"), now)
     series: dict[tuple, int] = {}
     for point in points:
         series[(point.metric.name, tuple(sorted(point.labels.items())))] = BYTES[point.metric.value_type]
@@ -129,12 +135,13 @@ def count_points(load: Load) -> _Counts:
     values = sum(3 + len(e[6]) if e[0] == "s" else 6 if e[0] == "p" else 1 for e in events)
     return _Counts(
         events=len(events),
-        point_bytes=sum(BYTES[p.metric.value_type] for p in points),
-        points=len(points),
+        point_bytes=sum(BYTES[p.value_type] for p in written),
+        points=len(written),
         busy_minutes=busy,
         series=len(series),
         series_bytes=sum(series.values()),
         event_values=values,
+        run_count_points=sum(1 for p in written if p.counter is not None),
     )
 
 

@@ -4,10 +4,13 @@ The collector maps events to TimeSeries from it, ``setup_infra`` creates descrip
 and alerts from it, and ``MetricsPublisher.record(name, value, **labels)`` validates against it.
 Adding a metric is one :class:`MetricSpec` in :data:`CATALOG`.
 
-Every metric is a GAUGE — the collector is stateless, one point per series per window — and lives
-under ``custom.googleapis.com/helios/``. Each entry also says how it reduces across collector
-instances (:attr:`MetricSpec.reduction`) and which descriptor it maps to
-(:meth:`MetricSpec.descriptor`), as plain data: pure, no Google library needed to read it.
+Every metric lives under ``custom.googleapis.com/helios/`` and carries its own kind
+(:attr:`MetricSpec.kind`). Most are GAUGEs: one point per series per window, nothing carried from
+one window to the next. ``pipeline_run_count`` is CUMULATIVE — a running total per series with a
+fixed start time — because a request-based SLO accepts only DELTA or CUMULATIVE series and a
+user-defined metric cannot be DELTA. Each entry also says how it reduces across collector instances
+(:attr:`MetricSpec.reduction`) and which descriptor it maps to (:meth:`MetricSpec.descriptor`), as
+plain data: pure, no Google library needed to read it.
 """
 
 from __future__ import annotations
@@ -24,14 +27,16 @@ __all__ = [
     "SCORE_BUCKETS",
     "Buckets",
     "LabelSpec",
+    "MetricKind",
     "MetricSpec",
     "Reduction",
     "spec",
 ]
 
 METRIC_PREFIX = "custom.googleapis.com/helios/"
-METRIC_KIND = "GAUGE"
-"""Every metric's kind: the collector is stateless and writes one point per series per window."""
+MetricKind = Literal["GAUGE", "CUMULATIVE"]  # what user-defined metrics can be (DELTA is refused)
+METRIC_KIND: MetricKind = "GAUGE"
+"""The default kind: a metric written as one point per series per window, nothing carried over."""
 
 ValueType = Literal["DOUBLE", "INT64", "DISTRIBUTION"]
 Aggregation = Literal["distribution", "count", "sum", "mean"]
@@ -92,6 +97,9 @@ _REDUCTIONS: Mapping[str, Reduction] = {
     # a mean of the instances' means: unweighted, which is why scores are distributions instead
     "mean": Reduction("ALIGN_MEAN", "REDUCE_MEAN"),
 }
+_CUMULATIVE_REDUCTION = Reduction("ALIGN_DELTA", "REDUCE_SUM")
+"""A running total: each series' increase per period, added up across series (ALIGN_SUM and
+ALIGN_MEAN do not apply to CUMULATIVE series)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,14 @@ class MetricSpec:
     buckets: Buckets | None = None
     recordable: bool = field(default=False)
     """True when pipeline code may record it directly with ``record(name, value, **labels)``."""
+    kind: MetricKind = METRIC_KIND
+    """GAUGE: each window's point stands alone. CUMULATIVE: each series (metric labels and
+    ``task_id`` lane) keeps one start time and every point carries the total since it, so a window's
+    count is the increase from the series' previous point (only ``count`` metrics can be)."""
+
+    def __post_init__(self) -> None:
+        if self.kind == "CUMULATIVE" and (self.aggregation != "count" or self.value_type != "INT64"):
+            raise ValueError(f"kind: a CUMULATIVE metric must be an INT64 count, {self.name} is not")
 
     @property
     def type(self) -> str:
@@ -122,7 +138,7 @@ class MetricSpec:
     @property
     def reduction(self) -> Reduction:
         """How to reduce this metric across collector instances (see :class:`Reduction`)."""
-        return _REDUCTIONS[self.aggregation]
+        return _CUMULATIVE_REDUCTION if self.kind == "CUMULATIVE" else _REDUCTIONS[self.aggregation]
 
     def descriptor(self, project: str) -> dict[str, Any]:
         """The ``MetricDescriptor`` this entry maps to, as the API's plain data (field names and
@@ -130,7 +146,7 @@ class MetricSpec:
         return {
             "name": f"projects/{project}/metricDescriptors/{self.type}",
             "type": self.type,
-            "metric_kind": METRIC_KIND,
+            "metric_kind": self.kind,
             "value_type": self.value_type,
             "unit": self.unit,
             "description": self.description,
@@ -181,6 +197,18 @@ CATALOG: tuple[MetricSpec, ...] = (
     ),
     MetricSpec(
         "pipeline_runs", "INT64", "1", "Number of pipeline runs.", "Pipeline runs", "count", (_STATUS,), min_value=0
+    ),
+    MetricSpec(
+        "pipeline_run_count",
+        "INT64",
+        "1",
+        "Pipeline runs counted since the series' start time (a running total per collector instance and "
+        "lane): the good and total series of the pipeline's request-based SLO.",
+        "Pipeline run count",
+        "count",
+        (_STATUS,),
+        min_value=0,
+        kind="CUMULATIVE",
     ),
     MetricSpec(
         "stage_duration",

@@ -100,6 +100,10 @@ class StageCell:
 
 
 class PipelineCell:
+    """Pipeline events of one (success, window): the execution-time distribution, the four score
+    distributions and the run count, which feeds both ``pipeline_runs`` and ``pipeline_run_count``.
+    ``ids``: execution, pipeline_runs, pipeline_run_count, then the four scores."""
+
     __slots__ = ("execution", "ids", "runs", "scores", "stamp")
 
     def __init__(

@@ -4,11 +4,16 @@ No I/O, no clock, no environment: the caller passes the time. Event time decides
 (``[start, start + window)``, aligned to the epoch), so late, replayed or back-dated events land
 where they happened. State grows with the number of series and windows, not with events.
 
-Counts of runs (``pipeline_runs``, ``stage_runs``) come in pairs: in every window where a series had
-runs, the other status gets a zero-valued point, so a share of runs (successes over all, failures
-over all) exists whenever there were runs — a window with no failures measures 0 % failures instead
-of having no failure point at all, and an incident on that share can close. A zero adds nothing to
-any sum, so it belongs to no message: it is never journaled and never holds an acknowledgement.
+Counts of runs (``pipeline_runs``, ``pipeline_run_count``, ``stage_runs``) come in pairs: in every
+window where a series had runs, the other status gets a zero-valued point, so a share of runs
+(successes over all, failures over all) exists whenever there were runs — a window with no failures
+measures 0 % failures instead of having no failure point at all, and an incident on that share can
+close. A zero adds nothing to any sum, so it belongs to no message: it is never journaled and never
+holds an acknowledgement.
+
+Every point here is one window's own value, whatever the metric's kind: for the CUMULATIVE
+``pipeline_run_count`` it is the window's increase (its runs), which :mod:`functions.timeseries`
+adds to the series' running total when the point is written.
 
 The per-event loop is the collector's hot path (targets: 300,000 events/s with decoding, on one
 core). Events of one kind, stage and window share a *cell* holding references to all the
@@ -49,10 +54,11 @@ _SCORES = tuple(
     for name in ("trend_opportunity_score", "audience_confidence", "design_generation_success", "publication_success")
 )
 _LAG = spec("collector_lag")
-_RUNS, _STAGE_DURATION, _STAGE_RUNS, _STAGE_ERRORS, _STAGE_VALUE = (
-    spec(n) for n in ("pipeline_runs", "stage_duration", "stage_runs", "stage_errors", "stage_value")
+_RUNS, _RUN_COUNT, _STAGE_DURATION, _STAGE_RUNS, _STAGE_ERRORS, _STAGE_VALUE = (
+    spec(n)
+    for n in ("pipeline_runs", "pipeline_run_count", "stage_duration", "stage_runs", "stage_errors", "stage_value")
 )
-_PAIRED = frozenset({_RUNS.name, _STAGE_RUNS.name})  # counts of runs by status: written in pairs
+_PAIRED = frozenset({_RUNS.name, _RUN_COUNT.name, _STAGE_RUNS.name})  # counts of runs by status: in pairs
 
 
 @dataclass(frozen=True)
@@ -185,9 +191,10 @@ class WindowAggregator:
             ids = (
                 self._slot((_PIPELINE.name, (status,), end), _PIPELINE),
                 self._slot((_RUNS.name, (status,), end), _RUNS),
+                self._slot((_RUN_COUNT.name, (status,), end), _RUN_COUNT),
                 *(self._slot((score.name, (), end), score) for score in _SCORES),
             )
-            scores = tuple(self._distribution(i) for i in ids[2:])
+            scores = tuple(self._distribution(i) for i in ids[3:])
             cell = self._pipeline_cells[(success, end)] = PipelineCell(self._distribution(ids[0]), scores, ids)
         return cell
 
@@ -342,15 +349,16 @@ class WindowAggregator:
             outcome.processed += 1
             if take(pipeline.ids[0]):
                 pipeline.execution.add(event.execution_time)
-            if take(pipeline.ids[1]):
-                pipeline.runs += 1
+            for ident in pipeline.ids[1:3]:  # pipeline_runs and pipeline_run_count: each written on its own
+                if take(ident):
+                    self._add_to_count(ident, 1)
             scores = (
                 event.trend_opportunity_score,
                 event.audience_confidence,
                 event.design_generation_success,
                 event.publication_success,
             )
-            for distribution, ident, value in zip(pipeline.scores, pipeline.ids[2:], scores, strict=True):
+            for distribution, ident, value in zip(pipeline.scores, pipeline.ids[3:], scores, strict=True):
                 if take(ident):
                     distribution.add(value)
 
@@ -370,7 +378,8 @@ class WindowAggregator:
             self._add_to_count(cell.ids[2], cell.errors)
             cell.runs = cell.errors = 0
         for pipeline in self._pipeline_cells.values():
-            self._add_to_count(pipeline.ids[1], pipeline.runs)
+            self._add_to_count(pipeline.ids[1], pipeline.runs)  # pipeline_runs
+            self._add_to_count(pipeline.ids[2], pipeline.runs)  # pipeline_run_count: the same runs
             pipeline.runs = 0
         for metric in self._metric_cells.values():
             if metric.accumulator is None:

@@ -2,6 +2,12 @@
 then, for a run whose pulls ended normally, a heartbeat (``collector_runs``): its absence is how
 an operator learns that the collector stopped, which no other alert can tell from a quiet day.
 
+A point whose write may or may not have landed when the run ended (an ambiguous failure that no
+retry settled) is read back at the start of the next run, before anything is pulled: present, its
+messages' contribution counts as written (their redelivery does not write it again) and its
+CUMULATIVE lane's total includes it; absent, neither. With the journal the question is durable,
+so a successor answers it the same way.
+
 Orchestration only: the decisions are in ``decisions`` (pure), the Pub/Sub calls in
 ``subscription``, the Monitoring calls in ``writer``. Both clocks are injected, so a test can run
 a collector at any instant.
@@ -15,6 +21,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from google.api_core import exceptions
@@ -35,7 +42,7 @@ from .decisions import (
     settle,
 )
 from .journal import IntendedPoint, Intent, Journal, JournalBusy
-from .ledger import Ledger
+from .ledger import Ledger, MessageKey
 from .subscription import MessageSource, Subscription
 from .timeseries import LaneBook, ResourceIdentity, SeriesPoint, heartbeat, to_series_points
 from .writer import MonitoringWriter, WriteReport
@@ -70,12 +77,14 @@ class Collector:
         self._source, self._writer = source, writer
         self.instance = instance or f"c-{secrets.token_hex(4)}"
         self._resource = ResourceIdentity(self.instance, location=settings.location)
-        self._lanes = LaneBook()
+        self._limits = AggregationLimits(window_ns=settings.window_seconds * NS)
+        self._lanes = LaneBook(window_ns=self._limits.window_ns)
         self._journal = journal
         self._ledger = Ledger(track_changes=journal is not None)
         self._recovered = journal is None
+        self._doubts: list[_Doubt] = []
+        self._doubts_run = ""
         self._runs = 0
-        self._limits = AggregationLimits(window_ns=settings.window_seconds * NS)
         self._clock, self._monotonic = clock, monotonic
         self._run_lock = threading.Lock()
         self._extended_at = 0.0
@@ -112,6 +121,9 @@ class Collector:
         if not self._recovered and not self._recover():
             summary.transient_failure = True  # pulling now could count a dead run's messages again
             return summary
+        if self._doubts and not self._read_back_doubts():
+            summary.transient_failure = True  # pulling now could write a landed point a second time
+            return summary
         held, drained = self._pull(started, deadline - min(15.0, budget_s / 3), summary)
         self._keep_alive(held)
         aggregator = WindowAggregator(self._limits, self._clock())
@@ -124,7 +136,7 @@ class Collector:
         lag = aggregator.lag_point()
         points += [lag] if lag is not None else []
         self._ensure_descriptors({p.metric for p in points})
-        series_points = to_series_points(points, self._lanes, self._resource)
+        series_points = to_series_points(points, self._lanes, self._resource, self._clock())
         if self._journal is not None:
             self._journal.intend(_intent(run, live, series_points, aggregator.keys))
         report = self._writer.write(series_points, deadline)
@@ -135,9 +147,15 @@ class Collector:
         permanent = {p.contribution: reason for p, reason in report.permanent}
         settle(live, aggregator.keys, written, permanent, self._ledger, summary)
         self._dead_letter([m for m in live if m.dead_letter and m.acknowledge], summary)
+        self._doubts = _doubts(report.doubtful, live, aggregator.keys)
+        self._doubts_run = f"{run}/read-back"
         if self._journal is not None:
+            if self._doubts:  # the question outlives this run: a successor reads the points back too
+                doubtful = [d.point for d in self._doubts]
+                self._journal.intend(_intent(self._doubts_run, live, doubtful, aggregator.keys, partial=True))
             self._journal.record(run, self._ledger.take_changes())  # durable before any ack
-            self._journal.compact_if_large(self._ledger.snapshot)
+            if not self._doubts:  # a compacted journal keeps no open question
+                self._journal.compact_if_large(self._ledger.snapshot)
         self._acknowledge(held, summary)
         summary.heartbeat = self._write_own(report, beat=drained)
         return summary
@@ -158,16 +176,42 @@ class Collector:
                 return False
             for key, indexes in intent.messages.items():
                 landed = [intent.points[i].contribution for i in indexes if i in present]
-                if len(landed) == len(indexes) and key not in intent.lettered:
+                if len(landed) == len(indexes) and key not in intent.lettered and not intent.partial:
                     self._ledger.complete(key)
-                else:
+                elif not self._ledger.is_completed(key):
                     self._ledger.note_written(key, landed)
             self._journal.record(intent.run, self._ledger.take_changes())
-            _log.warning(
-                "interrupted run %s: %d of its %d points had been written", intent.run, len(present), len(intent.points)
-            )
+            what = "points of uncertain fate of" if intent.partial else "points of interrupted run"
+            _log.warning("%s %s: %d of %d had been written", what, intent.run, len(present), len(intent.points))
         self._journal.compact_if_large(self._ledger.snapshot, force=bool(state.open_intents))
         self._recovered = True
+        return True
+
+    def _read_back_doubts(self) -> bool:
+        """Settle the points whose write may have landed in the previous run by asking Monitoring
+        which exist. False (and nothing pulled) while Monitoring cannot answer."""
+        doubts = self._doubts
+        try:
+            present = self._writer.present(
+                [
+                    (d.point.metric_type, d.point.metric_labels, d.point.resource_labels["task_id"], d.point.end_ns)
+                    for d in doubts
+                ]
+            )
+        except exceptions.GoogleAPIError as err:
+            _log.error("cannot read back %d points of uncertain fate (%s); not pulling", len(doubts), err)
+            return False
+        for index, doubt in enumerate(doubts):
+            landed = index in present
+            if doubt.point.counter is not None:
+                doubt.point.counter.resolve(landed)
+            for key in doubt.messages if landed else ():
+                if not self._ledger.is_completed(key):
+                    self._ledger.note_written(key, [doubt.contribution])
+        if self._journal is not None:
+            self._journal.record(self._doubts_run, self._ledger.take_changes())
+        _log.warning("read back %d points of uncertain fate: %d had been written", len(doubts), len(present))
+        self._doubts = []
         return True
 
     def _ensure_descriptors(self, specs: Iterable[MetricSpec]) -> None:
@@ -276,9 +320,39 @@ def _open_journal(settings: Settings) -> Journal | None:
         return None
 
 
-def _intent(run: str, live: list[PulledMessage], points: list[SeriesPoint], keys: Sequence[ContributionKey]) -> Intent:
-    """What the run is about to write (its events' points, not its own counts) and which messages
-    each point carries."""
+@dataclass(frozen=True)
+class _Doubt:
+    """A point that may or may not have landed, the contribution it carries and the messages
+    whose events are in it."""
+
+    point: SeriesPoint
+    contribution: ContributionKey
+    messages: tuple[MessageKey, ...]
+
+
+def _doubts(points: list[SeriesPoint], live: list[PulledMessage], keys: Sequence[ContributionKey]) -> list[_Doubt]:
+    """The doubtful points worth reading back: those carrying some message's events."""
+    carried = [p for p in points if p.contribution >= 0]
+    return [
+        _Doubt(
+            p,
+            keys[p.contribution],
+            tuple(m.key for m in live if m.key is not None and m.outcome and p.contribution in m.outcome.contributions),
+        )
+        for p in carried
+    ]
+
+
+def _intent(
+    run: str,
+    live: list[PulledMessage],
+    points: list[SeriesPoint],
+    keys: Sequence[ContributionKey],
+    partial: bool = False,
+) -> Intent:
+    """What the run is about to write (its events' points, not its own counts nor baselines) and
+    which messages each point carries; ``partial``: only some of each message's points (a
+    read-back question, which never completes a message)."""
     carried = [p for p in points if p.contribution >= 0]
     index_of = {p.contribution: i for i, p in enumerate(carried)}
     intended = [
@@ -286,9 +360,10 @@ def _intent(run: str, live: list[PulledMessage], points: list[SeriesPoint], keys
         for p in carried
     ]
     messages = {
-        m.key: [index_of[c] for c in m.outcome.contributions if c in index_of]
+        m.key: indexes
         for m in live
         if m.key is not None and m.outcome is not None
+        if (indexes := [index_of[c] for c in m.outcome.contributions if c in index_of]) or not partial
     }
     lettered = {m.key for m in live if m.key is not None and m.dead_letter}  # its letter may not have gone out
-    return Intent(run, intended, messages, lettered)
+    return Intent(run, intended, messages, lettered, partial)

@@ -10,8 +10,11 @@ An append-only file of JSON lines, fsynced at each step of a run:
 
 An intent without its ``done`` is a run that died mid-write: the next collector asks Monitoring
 which of its points exist (a point's series and end time are written once, so its presence is
-proof) and records the answer before it pulls anything. Plain file I/O; the decisions are the
-collector's. One collector per journal at a time (an exclusive ``flock`` on ``<file>.lock``).
+proof) and records the answer before it pulls anything. A *partial* intent is such a question
+asked on purpose: the points of a finished run whose fate stayed unknown, which the next run
+reads back (present, they count as written; they never complete a message on their own). Plain
+file I/O; the decisions are the collector's. One collector per journal at a time (an exclusive
+``flock`` on ``<file>.lock``).
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class Intent:
     """Each message's points, as indexes into ``points``."""
     lettered: set[MessageKey] = field(default_factory=set)
     """Messages that also need a dead letter: their points landing does not complete them."""
+    partial: bool = False
+    """Only some of each message's points (a read-back question): landing completes nothing."""
 
 
 @dataclass
@@ -101,7 +106,8 @@ class Journal:
                     points = [IntendedPoint(p[0], p[1], p[2], int(p[3]), _contribution(p[4])) for p in record["points"]]
                     messages = {_key(m[0]): list(m[1]) for m in record["messages"]}
                     lettered = {_key(k) for k in record.get("lettered", ())}
-                    intents[record["intent"]] = Intent(record["intent"], points, messages, lettered)
+                    question = bool(record.get("question", False))
+                    intents[record["intent"]] = Intent(record["intent"], points, messages, lettered, question)
                     continue
                 intents.pop(record.get("done", ""), None)
                 for raw in record.get("completed", ()):
@@ -125,6 +131,7 @@ class Journal:
                 ],
                 "messages": [[list(key), indexes] for key, indexes in intent.messages.items()],
                 "lettered": [list(key) for key in intent.lettered],
+                **({"question": True} if intent.partial else {}),
             }
         )
 

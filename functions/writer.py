@@ -4,7 +4,14 @@ Requests go out one at a time in schedule order (each series' windows oldest fir
 partial failure only the failed series are retried, only on transient codes, with backoff, until
 the run's deadline. A call that failed ambiguously (timeout, internal error) may have been applied:
 if its retry is refused as "written in order" for a point we sent before, that point landed the
-first time and counts as written — nothing is ever sent twice into a series.
+first time and counts as written — nothing is ever sent twice into a series. A point still
+unwritten at the deadline after such an attempt may have landed: the report lists it as
+*doubtful*, for the caller to read back.
+
+A CUMULATIVE point's value is its lane counter's total plus its increase, asked of the counter when
+the point is first sent — after the fate of every earlier point of its series is known, since each
+series' points are in successive requests — and the counter is told the outcome after each
+request (see :class:`~functions.timeseries.Counter`).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from google.api_core import exceptions
 from google.cloud.monitoring_v3.types import metric, metric_service
 from google.protobuf import json_format
 
-from contract.catalog import METRIC_KIND, Buckets, MetricSpec
+from contract.catalog import Buckets, MetricSpec
 from contract.transient import AMBIGUOUS_CODES, code_name, is_transient_code
 
 from .aggregate import DistributionValue
@@ -40,6 +47,7 @@ _TIME_SERIES = metric.TimeSeries.pb()
 MD = metric_pb2.MetricDescriptor
 _VALUE_TYPES = {"DOUBLE": MD.DOUBLE, "INT64": MD.INT64, "DISTRIBUTION": MD.DISTRIBUTION}
 NS = 1_000_000_000
+_HELD = "held back: an earlier point of its series may have been written; it is read back first"
 
 
 @dataclass
@@ -50,9 +58,8 @@ class WriteReport:
     requests: int = 0
     transient_errors: int = 0
     """Failed attempts of points that were retried (a point retried twice counts twice)."""
-
-
-_KIND = MD.MetricKind.Value(METRIC_KIND)
+    doubtful: list[SeriesPoint] = field(default_factory=list)
+    """Points in ``transient`` that an ambiguous attempt carried: they may have landed."""
 
 
 def descriptor_for(spec: MetricSpec, project: str) -> metric_pb2.MetricDescriptor:
@@ -77,11 +84,19 @@ def _time_series(point: SeriesPoint) -> Any:  # a raw monitoring.v3 TimeSeries: 
     ts.metric.labels.update(point.metric_labels)
     ts.resource.type = "generic_task"
     ts.resource.labels.update(point.resource_labels)
-    ts.metric_kind = _KIND
     ts.value_type = _VALUE_TYPES[point.value_type]
     sample = ts.points.add()
     sample.interval.end_time.seconds, sample.interval.end_time.nanos = divmod(point.end_ns, NS)
     value = point.value
+    counter = point.counter
+    if counter is not None:
+        ts.metric_kind = MD.CUMULATIVE
+        sample.interval.start_time.seconds, sample.interval.start_time.nanos = divmod(counter.start_ns, NS)
+        total = counter.value(point.end_ns, point.increase)
+        assert total is not None  # fixed when the request was built
+        sample.value.int64_value = total
+        return ts
+    ts.metric_kind = MD.GAUGE
     if isinstance(value, DistributionValue):
         dist = sample.value.distribution_value
         dist.count = value.count
@@ -175,6 +190,30 @@ class MonitoringWriter:
         self._client.create_time_series(request=_REQUEST.wrap(request), retry=None, timeout=self._timeout)
 
     def _write_request(self, points: list[SeriesPoint], deadline: float, report: WriteReport) -> None:
+        mark = len(report.written)
+        sendable = []
+        for point in points:  # a CUMULATIVE point waits while an earlier one of its lane is in doubt
+            if point.counter is not None and point.counter.value(point.end_ns, point.increase) is None:
+                report.transient.append((point, _HELD))
+            else:
+                sendable.append(point)
+        unsure = self._attempt(sendable, deadline, report) if sendable else []
+        report.doubtful.extend(unsure)
+        landed, maybe = {id(p) for p in report.written[mark:]}, {id(p) for p in unsure}
+        for point in sendable:
+            counter = point.counter
+            if counter is None:
+                continue
+            if id(point) in landed:
+                counter.landed(point.end_ns, point.increase)
+            elif id(point) in maybe:
+                counter.unsure(point.end_ns, point.increase)
+            else:
+                counter.lost(point.end_ns)
+
+    def _attempt(self, points: list[SeriesPoint], deadline: float, report: WriteReport) -> list[SeriesPoint]:
+        """Send and retry one request's points; returns those left unwritten at the deadline after
+        an attempt that may have been applied (the rest are sorted into the report)."""
         pending, sent_before = points, False
         attempt = 0
         while pending:
@@ -186,17 +225,18 @@ class MonitoringWriter:
                 sent_before = sent_before or ambiguous
             else:
                 report.written.extend(pending)
-                return
+                return []
             if not pending:
-                return
+                return []
             attempt += 1
             pause = min(5.0, 0.2 * 2 ** (attempt - 1))
             if self._clock() + pause >= deadline:
                 reason = f"not written before the run's deadline after {attempt} attempts"
                 report.transient.extend((p, reason) for p in pending)
-                return
+                return pending if sent_before else []
             report.transient_errors += len(pending)
             self._sleep(pause)
+        return []
 
     def _after_failure(
         self, err: exceptions.GoogleAPICallError, pending: list[SeriesPoint], sent_before: bool, report: WriteReport

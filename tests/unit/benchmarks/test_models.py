@@ -24,10 +24,13 @@ def test_points_are_counted_by_the_collectors_own_aggregation():
     # 120 runs x (4 stages + 1 pipeline event + 6 resource samples)
     assert day.events == 120 * 11
     # each run: 4 x (stage_duration, stage_runs, stage_errors, stage_value) + 5 distributions +
-    # pipeline_runs = 22 points; runs come in pairs: a zero for each of the 5 run counts' other
-    # status -> 5; resource_utilization: 2 resources in 3 minutes per run -> 6
-    assert day.points == 120 * (22 + 5 + 6)
-    assert day.point_bytes == 120 * (4 * (80 + 8 + 8 + 8) + 5 * 80 + 8 + 5 * 8 + 6 * 8)
+    # pipeline_runs + pipeline_run_count = 23 points; runs come in pairs: a zero for each of the 6
+    # run counts' other status -> 6; resource_utilization: 2 resources in 3 minutes per run -> 6;
+    # and pipeline_run_count's success series, whose previous point is 12 minutes old at every run
+    # but the first (which opens the series at its window's start), a baseline -> 119
+    assert day.points == 120 * (23 + 6 + 6) + 119
+    assert day.run_count_points == 120 * 2 + 119  # 3 INT64 points a run: 24 bytes
+    assert day.point_bytes == 120 * (4 * (80 + 8 + 8 + 8) + 5 * 80 + 2 * 8 + 6 * 8 + 6 * 8) + 119 * 8
 
 
 def test_aggregation_makes_points_grow_slower_than_events():

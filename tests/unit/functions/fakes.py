@@ -21,6 +21,10 @@ ORDER = (
     "Points must be written in order. One or more of the points specified had an older end time than the most "
     "recent point."
 )
+ORDER_START = (
+    "Points must be written in order. One or more of the points specified had an older start time than the most "
+    "recent point."
+)
 
 SeriesRule = Callable[[int, Any], tuple[grpc.StatusCode, str] | None]
 """(index, TimeSeries) → the failure of that series in this call, or None."""
@@ -50,7 +54,8 @@ def api_error(code: grpc.StatusCode, message: str, details: Sequence[Any] = ()) 
 @dataclass
 class FakeMetricService:
     """Records CreateTimeSeries requests and stores what it accepts, like the service would:
-    a point older than or equal to a series' latest is refused as out of order."""
+    a point older than or equal to a series' latest is refused as out of order, and so is a
+    CUMULATIVE point whose new start time is not after the series' latest end (a reset must be)."""
 
     rules: list[SeriesRule] = field(default_factory=list)
     grammar: str = "trailing"
@@ -58,7 +63,10 @@ class FakeMetricService:
     apply_failed_calls: bool = False  # an ambiguous failure that was applied anyway
     requests: list[list[Any]] = field(default_factory=list)
     latest: dict[tuple, int] = field(default_factory=dict)
+    starts: dict[tuple, int] = field(default_factory=dict)
     accepted: list[Any] = field(default_factory=list)
+    reads: int = 0
+    read_failures: list[grpc.StatusCode] = field(default_factory=list)
     descriptors: dict[str, Any] = field(default_factory=dict)
 
     def create_time_series(self, request: Any, retry: Any = None, timeout: float | None = None) -> None:
@@ -66,15 +74,18 @@ class FakeMetricService:
         self.requests.append(series)
         if self.call_failures:
             code = self.call_failures.pop(0)
-            if self.apply_failed_calls:
+            if self.apply_failed_calls:  # what the store would have taken
                 for ts in series:
-                    self._store(ts)
+                    if self.latest.get(series_key(ts), -1) < self._end(ts) and not self._bad_start(ts):
+                        self._store(ts)
             raise api_error(code, "Deadline exceeded." if code == grpc.StatusCode.DEADLINE_EXCEEDED else code.name)
         failures = []
         for index, ts in enumerate(series):
             failure = next((f for rule in self.rules if (f := rule(index, ts)) is not None), None)
             if failure is None and self.latest.get(series_key(ts), -1) >= self._end(ts):
                 failure = (grpc.StatusCode.INVALID_ARGUMENT, ORDER)
+            if failure is None and self._bad_start(ts):
+                failure = (grpc.StatusCode.INVALID_ARGUMENT, ORDER_START)
             if failure is None:
                 self._store(ts)
             else:
@@ -88,9 +99,34 @@ class FakeMetricService:
         end = ts.points[0].interval.end_time
         return end.seconds * S + end.nanos
 
+    def _bad_start(self, ts: Any) -> bool:
+        if ts.metric_kind != 3:  # CUMULATIVE
+            return False
+        start = ts.points[0].interval.start_time
+        start_ns = start.seconds * S + start.nanos
+        if start_ns >= self._end(ts):
+            return True
+        key = series_key(ts)
+        return key in self.starts and start_ns != self.starts[key] and start_ns <= self.latest[key]
+
     def _store(self, ts: Any) -> None:
-        self.latest[series_key(ts)] = self._end(ts)
+        key = series_key(ts)
+        self.latest[key] = self._end(ts)
+        if ts.metric_kind == 3:
+            start = ts.points[0].interval.start_time
+            self.starts[key] = start.seconds * S + start.nanos
         self.accepted.append(ts)
+
+    def list_time_series(self, request: Any, timeout: float | None = None) -> list[Any]:
+        """Every accepted point of the request's metric type (``present`` matches the rest)."""
+        from google.cloud.monitoring_v3 import TimeSeries
+
+        self.reads += 1
+        if self.read_failures:
+            code = self.read_failures.pop(0)
+            raise api_error(code, code.name)
+        wanted = request.filter.split('"')[1]
+        return [TimeSeries.wrap(ts) for ts in self.accepted if ts.metric.type == wanted]
 
     def get_metric_descriptor(self, name: str, retry: Any = None, timeout: float | None = None) -> Any:
         if name not in self.descriptors:
