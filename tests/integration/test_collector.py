@@ -4,6 +4,7 @@ Monitoring emulator, read back with ListTimeSeries."""
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import threading
 import time
@@ -369,3 +370,93 @@ def test_dead_letters_do_not_touch_good_messages_in_the_same_pull(stack):
     assert (summary.pulled, summary.acked, summary.dead_lettered, summary.events) == (6, 6, 3, 3)
     assert len(drain_events(stack.factory, stack.settings.subscription_path, 1, timeout=2)) == 0
     metrics.close()
+
+
+# --- pipeline_run_count at the store's volume ---------------------------------------------------
+RUN_EVERY_S = 12 * 60
+FAILED_RUNS = frozenset({6, 17})  # 2 of 21: about the store's 92 % success
+
+
+def per_window(
+    stack: Stack, metric: str, start: int, end: int, aligner: int, reducer: int = 4
+) -> dict[tuple[str, int], float]:
+    """(status, window end) → the aligned value, per 60 s period over (start, end], summed across
+    task_ids; periods whose value is 0 are left out."""
+    found = read(
+        stack.factory.metric_service(),
+        stack.settings.project_id,
+        f"{HELIOS}/{metric}",
+        start,
+        end,
+        aggregation={
+            "alignment_period": {"seconds": 60},
+            "per_series_aligner": aligner,
+            "cross_series_reducer": reducer,
+            "group_by_fields": ["metric.labels.status"],
+        },
+    )
+    out: dict[tuple[str, int], float] = {}
+    for ts in found:
+        for point in ts.points:
+            value = point.value.double_value if aligner == 2 else point.value.int64_value
+            if value:
+                out[(ts.metric.labels["status"], int(point.interval.end_time.timestamp()))] = value
+    return out
+
+
+def test_runs_at_the_stores_volume_read_back_per_window_from_the_cumulative_count(stack):
+    """A run every 12 minutes for four hours, back-dated, each collected by the next scheduled run
+    as deployed — one run's message arriving late, and the instance recycled halfway. ALIGN_DELTA
+    per 60 s window over pipeline_run_count gives back exactly what pipeline_runs counts."""
+    first = minute_floor(4 * 3600 + 900)
+    runs = [(first + i * RUN_EVERY_S + 30, i not in FAILED_RUNS) for i in range(21)]
+    collector = stack.collector()
+
+    def record(i: int) -> None:
+        at, success = runs[i]
+        metrics = MetricsPublisher(settings=stack.settings, clock=fixed_clock(at * 1_000_000_000))
+        metrics.record_pipeline_metric(100.0 + i, 0.8, 0.9, 0.9, 0.95, success)
+        assert metrics.flush(10).failed == 0
+        metrics.close()
+
+    for i in range(len(runs)):
+        if i == 11:
+            collector = stack.collector()  # the function instance was recycled: a new task_id
+        if i != 8:  # run 8's message arrives late, after run 9 was collected
+            record(i)
+        assert collector.collect_once().not_acked == 0
+        if i == 9:
+            record(8)
+            assert collector.collect_once().events == 1
+    start, end = first - 120, minute_floor(0) + 120
+    counted = per_window(stack, "pipeline_run_count", start, end, aligner=1)  # ALIGN_DELTA
+    gauge = per_window(stack, "pipeline_runs", start, end, aligner=14)  # ALIGN_SUM
+    expected = {("success" if ok else "failure", (at // 60 + 1) * 60): 1 for at, ok in runs}
+    assert counted == gauge == expected
+    rates = per_window(stack, "pipeline_run_count", start, end, aligner=2)  # ALIGN_RATE
+    assert {key: round(rate * 60, 9) for key, rate in rates.items()} == expected
+    summed = totals(
+        stack.factory.metric_service(),
+        stack.settings.project_id,
+        "pipeline_run_count",
+        start,
+        end,
+        ("status",),
+        aligner=1,
+    )
+    assert summed == {("success",): 19, ("failure",): 2}
+
+    series = read(stack.factory.metric_service(), stack.settings.project_id, f"{HELIOS}/pipeline_run_count", start, end)
+    tasks = {ts.resource.labels["task_id"] for ts in series}
+    assert len({task.split("-")[1] for task in tasks}) == 2  # two instances
+    assert any(task.count("-") == 2 for task in tasks)  # the late run on a lane of its own
+    for ts in series:  # what Monitoring requires of a CUMULATIVE series, and a total that only grows
+        points = list(reversed(ts.points))  # oldest first
+        assert len({p.interval.start_time.timestamp() for p in points}) == 1
+        assert all(p.interval.start_time.timestamp() < p.interval.end_time.timestamp() for p in points)
+        values = [p.value.int64_value for p in points]
+        assert values == sorted(values)
+        for previous, current in itertools.pairwise(points):  # each increase inside its window
+            if current.value.int64_value > previous.value.int64_value:
+                gap = current.interval.end_time.timestamp() - previous.interval.end_time.timestamp()
+                assert gap == 60, (previous, current)
