@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import grpc
 
-from . import _alert_service, _channel_service, _dashboard_service, _service_monitoring
+from . import _alert_service, _channel_service, _dashboard_service, _service_monitoring, _snooze_service
 from ._alerting import AlertEvaluator
 from ._console import Console
 from ._errors import ApiError, to_grpc_status
@@ -144,12 +144,14 @@ class Emulator:
         self.policies, self.channels = policies, channels
         self.dashboards = _dashboard_service.DashboardsService(self.store, projects)
         self.service_monitoring = _service_monitoring.ServiceMonitoringService(self.store, projects, clock)
+        self.snoozes = _snooze_service.SnoozeService(self.store, projects, clock)
         self._services = {
             METRIC_SERVICE: MetricService(self.store, writer, clock).handlers(),
             _alert_service.SERVICE: policies.handlers(),
             _channel_service.SERVICE: channels.handlers(),
             _dashboard_service.SERVICE: self.dashboards.handlers(),
             _service_monitoring.SERVICE: self.service_monitoring.handlers(),
+            _snooze_service.SERVICE: self.snoozes.handlers(),
         }
         try:
             self._http = HttpServer(config.host, config.http_port, self.faults, self.stats)
@@ -162,7 +164,14 @@ class Emulator:
         self.http_port = self._http.port
         self.notifier = Notifier(clock)
         self.evaluator = AlertEvaluator(
-            self.store, projects, policies.policies, channels, self.notifier, lambda: self.http_url, clock
+            self.store,
+            projects,
+            policies.policies,
+            channels,
+            self.notifier,
+            lambda: self.http_url,
+            clock,
+            snoozed=self.snoozes.active,
         )
         self._http.add_alerting(self.evaluator)
         self._http.add_console(Console(self.store, self.evaluator, self.dashboards.dashboards, clock))
