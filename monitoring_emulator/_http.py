@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ._faults import Faults
-from ._timeutil import parse_rfc3339
+from ._timeutil import NS_PER_S, parse_rfc3339
 
 if TYPE_CHECKING:
     from ._alerting import AlertEvaluator
@@ -25,6 +25,25 @@ __all__ = ["HttpServer", "Route"]
 
 Response = tuple[int, str, bytes]
 Route = Callable[[bytes, dict[str, list[str]]], Response]
+
+
+def _instant(request: dict[str, Any], name: str) -> int:
+    try:
+        return parse_rfc3339(str(request[name]))
+    except ValueError as err:
+        raise ValueError(f"{name}: {err}") from None
+
+
+def _step(value: object) -> int:
+    """``"60s"`` (a Duration as JSON writes it: seconds, with an ``s``) → nanoseconds."""
+    text = str(value)
+    try:
+        seconds = float(text.removesuffix("s")) if text.endswith("s") else float("nan")
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0:
+        raise ValueError(f'step: {text!r} is not a positive duration such as "60s"')
+    return round(seconds * NS_PER_S)
 
 
 def _json(status: int, payload: Any) -> Response:
@@ -86,14 +105,27 @@ class HttpServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name="emulator-http", daemon=True)
 
     def add_alerting(self, evaluator: AlertEvaluator) -> None:
-        """``POST /admin/alerts/evaluate`` (optional ``{"now": RFC 3339, "project": id}``), ``GET /admin/incidents``,
-        ``GET /admin/notifications``."""
+        """``POST /admin/alerts/evaluate`` — at one instant (optional ``{"now": RFC 3339, "project": id}``)
+        or at every step of a range (``{"from": RFC 3339, "to": RFC 3339, "step": "60s", "project": id}``,
+        both ends included) — ``GET /admin/incidents``, ``GET /admin/notifications``."""
 
         def evaluate(body: bytes, query: dict[str, list[str]]) -> Response:
             request = json.loads(body or b"{}")
-            now, project = request.get("now"), request.get("project")
-            at = None if now is None else parse_rfc3339(str(now))
-            return _json(200, evaluator.evaluate(at, None if project is None else str(project)))
+            if not isinstance(request, dict):
+                raise ValueError("the body must be a JSON object")
+            project = request.get("project")
+            project = None if project is None else str(project)
+            if "from" in request or "to" in request:
+                if "now" in request:
+                    raise ValueError("now: give either now, or from and to, not both")
+                for name in ("from", "to"):
+                    if name not in request:
+                        raise ValueError(f"{name}: a range needs both from and to (RFC 3339)")
+                start, end = _instant(request, "from"), _instant(request, "to")
+                step = _step(request.get("step", "60s"))
+                return _json(200, evaluator.evaluate_range(start, end, step, project))
+            now = request.get("now")
+            return _json(200, evaluator.evaluate(None if now is None else _instant(request, "now"), project))
 
         self.routes[("POST", "/admin/alerts/evaluate")] = evaluate
         self.routes[("GET", "/admin/incidents")] = lambda body, query: _json(200, evaluator.incidents())

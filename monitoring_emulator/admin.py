@@ -1,4 +1,5 @@
-"""A small client for the emulator's HTTP admin API: fault injection, counters, alert evaluation."""
+"""A small client for the emulator's HTTP admin API: fault injection, counters, alert evaluation
+(at one instant, or at every step of a range)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ class EmulatorAdmin:
         self.http_url = http_url.rstrip("/")
         self.timeout = timeout
 
-    def _call(self, method: str, path: str, payload: Any = None) -> Any:
+    def _call(self, method: str, path: str, payload: Any = None, timeout: float | None = None) -> Any:
         data = None if payload is None else json.dumps(payload).encode()
         request = urllib.request.Request(self.http_url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as err:
             with err:
@@ -75,6 +76,18 @@ class EmulatorAdmin:
         emulator's clock): ``{"at": …, "opened": [incident, …], "closed": [incident, …]}``."""
         body = {k: v for k, v in (("now", now), ("project", project)) if v is not None}
         return self._call("POST", "/admin/alerts/evaluate", body)
+
+    def evaluate_range(
+        self, start: str, end: str, step: str = "60s", project: str | None = None, timeout: float = 600.0
+    ) -> dict[str, Any]:
+        """Evaluate at every ``step`` from ``start`` to ``end`` (RFC 3339, both included), in the
+        emulator, in one call: ``{"from", "to", "step", "evaluations", "opened": [incident, …],
+        "closed": [incident, …]}``, each incident as it was at that instant (``started_at`` /
+        ``ended_at`` say when). A week of minutes takes seconds, hence the longer ``timeout``."""
+        body: dict[str, Any] = {"from": start, "to": end, "step": step}
+        if project is not None:
+            body["project"] = project
+        return self._call("POST", "/admin/alerts/evaluate", body, timeout=timeout)
 
     def incidents(self) -> list[dict[str, Any]]:
         return self._call("GET", "/admin/incidents")

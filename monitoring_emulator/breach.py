@@ -7,6 +7,11 @@ payload). People read a rendering of them instead: a ratio condition (one with a
 its comparison sign, so "observed 0.333333 (threshold 0.15)" can no longer be misread as a success
 rate of 33 % against 15 %. Pure: plain values in, text out; the console, the notification
 renderings and the demo all print this one wording.
+
+A condition that opened on a forecast reads as one ("forecast 93 % within 1 h > 90 %"), and
+:func:`window` names what the condition measured over — an SLO selector's lookback, the alignment
+period, the retest window, the forecast horizon — so of two burn-rate conditions that differ only
+by window, an operator sees which one tripped.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Reading", "percent", "reading"]
+from ._filters import FilterError, parse_filter
+
+__all__ = ["Reading", "percent", "reading", "window"]
 
 _SIGNS = {
     "COMPARISON_GT": ">",
@@ -67,6 +74,7 @@ def _distinct_percents(observed: float, threshold: float) -> tuple[str, str]:
 
 
 def _seconds(duration: object) -> str:
+    """``"3600s"`` → "1 h", ``"600s"`` → "10 min", ``"90s"`` → "90 s"."""
     seconds = _float(str(duration).removesuffix("s")) or 0.0
     if seconds and seconds % 3600 == 0:
         return f"{seconds / 3600:g} h"
@@ -91,9 +99,53 @@ def reading(incident: Mapping[str, Any]) -> Reading:
     if threshold is None:
         threshold = _float(body.get("thresholdValue", 0.0)) or 0.0
         threshold_text = f"{threshold:.6g}"
+    forecast = incident.get("forecast")
+    if forecast:
+        value = _float(forecast.get("value", ""))
+        within = f"within {_seconds(forecast.get('horizon', '0s'))}"
+        if value is not None and body.get("denominatorFilter"):
+            shown, limit = _distinct_percents(value, threshold)
+            return Reading(f"forecast {shown} {within}", f"{sign} {limit}")
+        return Reading(f"forecast {forecast.get('value', '')} {within}", f"{sign} {threshold_text}")
     if body.get("denominatorFilter"):
         if observed is None:
             return Reading("no data", f"{sign} {percent(threshold)}")
         shown, limit = _distinct_percents(observed, threshold)
         return Reading(shown, f"{sign} {limit}")
     return Reading(observed_text or "no data", f"{sign} {threshold_text}")
+
+
+def _lookback(text: str) -> str | None:
+    """An SLO selector's lookback (``select_slo_burn_rate(…, "3600s")``) as a duration string."""
+    try:
+        selector = getattr(parse_filter(text), "slo_selector", None)
+    except (FilterError, ValueError):
+        return None
+    lookback = getattr(selector, "lookback_ns", None)
+    return None if not lookback else f"{lookback / 1e9:g}s"
+
+
+def window(incident: Mapping[str, Any]) -> str:
+    """What the incident's condition measured over, from the condition as the API returns it:
+    "lookback 1 h, aligned over 1 min, for 5 min" (an SLO selector's lookback, the first
+    aggregation's alignment period, a threshold's retest window), "forecast 1 h ahead"; "" when it
+    names none of them."""
+    condition = incident.get("condition") or {}
+    threshold = condition.get("conditionThreshold")
+    body = threshold if threshold is not None else condition.get("conditionAbsent")
+    if not body:
+        return ""
+    parts = []
+    lookback = _lookback(str(body.get("filter", "")))
+    if lookback:
+        parts.append(f"lookback {_seconds(lookback)}")
+    aggregations = body.get("aggregations") or []
+    if aggregations and aggregations[0].get("alignmentPeriod"):
+        parts.append(f"aligned over {_seconds(aggregations[0]['alignmentPeriod'])}")
+    duration = str(body.get("duration", "0s"))
+    if threshold is not None and (_float(duration.removesuffix("s")) or 0.0) > 0:
+        parts.append(f"for {_seconds(duration)}")
+    horizon = (body.get("forecastOptions") or {}).get("forecastHorizon")
+    if threshold is not None and horizon:
+        parts.append(f"forecast {_seconds(horizon)} ahead")
+    return ", ".join(parts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -13,6 +14,7 @@ import pytest
 from google.api import distribution_pb2
 
 from contract import ClientFactory, Settings, spec
+from monitoring_emulator.admin import EmulatorAdminError
 from monitoring_emulator.breach import reading
 from setup_infra import Infra, load_config
 from tests.helpers import minute_floor, series
@@ -154,7 +156,9 @@ def test_the_success_rate_is_a_share_of_runs_in_the_window_not_a_mean_of_rates(p
         for n in monitoring.admin.notifications()
         if n["incident_id"] == incident["incident_id"] and n["type"] == "sms" and n["state"] == "open"
     ]
-    assert sms == ["[OPENED] Helios: pipeline success rate < 85%: 81.5 % < 85 %"]
+    (text,) = sms  # the policy's documentation subject (or its name), then the share against its threshold
+    assert text.startswith("[OPENED] ")
+    assert text.endswith(": 81.5 % < 85 %")
 
 
 def test_open_and_close_are_notified_on_every_channel(provisioned, monitoring, receiver):
@@ -184,7 +188,10 @@ def test_open_and_close_are_notified_on_every_channel(provisioned, monitoring, r
     }
     assert set(outbox) == {"email", "sms", "slack", "pagerduty", "webhook_tokenauth"}
     assert outbox["email"]["message"]["to"] == "oncall@example.com"
-    assert outbox["email"]["message"]["subject"].startswith("[OPENED] Helios: pipeline execution time")
+    subject = incident["documentation"]["subject"]  # rendered: the email's subject line when the policy has one
+    assert outbox["email"]["message"]["subject"] == (
+        subject or f"[OPENED] {incident['policy_name']}: {incident['condition_name']}"
+    )
     assert outbox["slack"]["message"]["channel"] == "#helios"
     assert outbox["pagerduty"]["message"]["event_action"] == "trigger"
     assert outbox["pagerduty"]["message"]["payload"]["severity"] == "critical"
@@ -285,3 +292,286 @@ def test_an_and_combiner_needs_every_condition(plain, monitoring):
     name = hand_made(plain, display_name="both hot", combiner="AND", conditions=[hot("cpu"), hot("memory")])
     opened, _ = minutes_of(monitoring, plain.project_id, name, range(1, 8))
     assert opened == [5, 5]  # cpu is hot from the start, but memory only from minute 5
+
+
+# --- ranges, repeated notifications, prompts, documentation, forecasts -----------------------------
+LONG_BASE = minute_floor(6 * 3600)  # room for four hours of minutes before now
+
+
+def long_at(minute: int) -> int:
+    return LONG_BASE + 60 * minute
+
+
+def long_rfc3339(minute: int) -> str:
+    return datetime.fromtimestamp(long_at(minute), UTC).isoformat().replace("+00:00", "Z")
+
+
+def cpu_every_five_minutes(settings: Settings, values: dict[str, list[float]]) -> None:
+    """Each task's CPU value at minutes 0, 5, 10, … (one write per instant, all tasks in it)."""
+    metric = spec("resource_utilization").type
+    for index in range(max(len(v) for v in values.values())):
+        write(
+            settings,
+            [
+                series(
+                    v[index], long_at(5 * index), metric, {"resource": "cpu"}, resource_labels={**TASK, "task_id": task}
+                )
+                for task, v in values.items()
+                if index < len(v)
+            ],
+        )
+
+
+def hot(threshold: float = 0.8, **extra) -> dict:
+    """CPU above ``threshold``, as the 5-minute mean, with no retest window."""
+    return {
+        "display_name": "cpu hot",
+        "condition_threshold": {
+            "filter": CPU,
+            "comparison": "COMPARISON_GT",
+            "threshold_value": threshold,
+            "duration": {"seconds": 0},
+            "aggregations": [{"alignment_period": {"seconds": 300}, "per_series_aligner": "ALIGN_MEAN"}],
+            **extra,
+        },
+    }
+
+
+def channel(settings: Settings, type_: str, labels: dict[str, str]) -> str:
+    client = ClientFactory(settings).notification_channel()
+    return client.create_notification_channel(
+        name=f"projects/{settings.project_id}", notification_channel={"type_": type_, "labels": labels}
+    ).name
+
+
+def minute_of(seconds: int) -> int:
+    return (seconds - LONG_BASE) // 60
+
+
+def sent_for(monitoring, incident_ids: set[str]) -> list[dict]:
+    return [n for n in monitoring.admin.notifications() if n["incident_id"] in incident_ids]
+
+
+def test_a_range_evaluates_every_step_as_single_evaluations_would(monitoring):
+    """The same data and policies in two projects: one replayed minute by minute, one as a range."""
+    pattern = [0.5, 0.9, 0.95, 0.6, 0.9, 0.9, 0.9, 0.2, 0.2, 0.85, 0.3, 0.95]  # every 5 minutes
+    results = {}
+    for mode in ("minutes", "range"):
+        settings = Settings(
+            project_id=f"test-{mode}-{uuid.uuid4().hex[:8]}", monitoring_emulator_host=monitoring.address
+        )
+        cpu_every_five_minutes(settings, {"t-1": pattern, "t-2": pattern[::-1]})
+        held = hot(duration={"seconds": 300})
+        held["display_name"] = "held 5 min"
+        absent = {"display_name": "silent", "condition_absent": {"filter": CPU, "duration": {"seconds": 600}}}
+        names = {
+            hand_made(settings, display_name="hot", conditions=[hot()]): "hot",
+            hand_made(settings, display_name="held", conditions=[held]): "held",
+            hand_made(settings, display_name="silent", conditions=[absent]): "silent",
+        }
+        found: list[tuple[str, str, int]] = []
+        if mode == "minutes":
+            for minute in range(1, 80):
+                result = monitoring.admin.evaluate(long_rfc3339(minute), settings.project_id)
+                found += [("opened", names[i["policy"]], minute) for i in result["opened"]]
+                found += [("closed", names[i["policy"]], minute) for i in result["closed"]]
+        else:
+            result = monitoring.admin.evaluate_range(long_rfc3339(1), long_rfc3339(79), "60s", settings.project_id)
+            assert result["evaluations"] == 79
+            found += [("opened", names[i["policy"]], minute_of(i["started_at"])) for i in result["opened"]]
+            found += [("closed", names[i["policy"]], minute_of(i["ended_at"])) for i in result["closed"]]
+            assert all(i["state"] == "open" for i in result["opened"])  # each as it was when it opened
+        results[mode] = sorted(found)
+    assert results["range"] == results["minutes"]
+    assert ("opened", "silent", 65) in results["range"]  # the last points (minute 55) leave the window at 65
+    assert {what for what, _, _ in results["range"]} == {"opened", "closed"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"from": "2026-01-01T00:00:00Z", "to": "2026-01-01T01:00:00Z", "step": "0s"}, "step"),
+        ({"from": "2026-01-01T00:00:00Z", "to": "2026-01-01T01:00:00Z", "step": "a minute"}, "step"),
+        ({"from": "2026-01-01T01:00:00Z", "to": "2026-01-01T00:00:00Z"}, "to: "),
+        ({"from": "2026-01-01T00:00:00Z"}, "to: a range needs both from and to"),
+        ({"from": "2026-01-01T00:00:00Z", "to": "2026-01-01T00:01:00Z", "now": "2026-01-01T00:00:00Z"}, "now:"),
+        ({"from": "yesterday", "to": "2026-01-01T00:00:00Z"}, "from: not an RFC 3339 time"),
+        ({"from": "2026-01-01T00:00:00Z", "to": "2026-12-31T00:00:00Z", "step": "60s"}, "at most 100000"),
+    ],
+)
+def test_a_malformed_range_is_refused_naming_the_field(monitoring, body, message):
+    with pytest.raises(EmulatorAdminError) as caught:
+        monitoring.admin._call("POST", "/admin/alerts/evaluate", body)
+    assert caught.value.status == 400
+    assert message in str(caught.value)
+
+
+def test_an_incident_still_open_notifies_again_every_renotify_interval_and_prompts_are_honoured(plain, monitoring):
+    # hot (0.95) at minutes 0..100, cool from 105: the 5-minute mean is hot from minute 1 to 104
+    cpu_every_five_minutes(plain, {"t-1": [0.95] * 21 + [0.2] * 6})
+    email = channel(plain, "email", {"email_address": "oncall@example.com"})
+    quiet = channel(plain, "email", {"email_address": "quiet@example.com"})
+    reminded = hand_made(
+        plain,
+        display_name="reminded",
+        conditions=[hot()],
+        notification_channels=[email, quiet],
+        alert_strategy={
+            "notification_channel_strategy": [
+                {"notification_channel_names": [email], "renotify_interval": {"seconds": 1800}}
+            ]
+        },
+    )
+    opened_only = hand_made(
+        plain,
+        display_name="opened only",
+        conditions=[hot()],
+        notification_channels=[email],
+        alert_strategy={"notification_prompts": ["OPENED"]},
+    )
+    result = monitoring.admin.evaluate_range(long_rfc3339(1), long_rfc3339(130), "60s", plain.project_id)
+    incidents = {i["policy"]: i for i in result["opened"]}
+    assert {p: minute_of(i["started_at"]) for p, i in incidents.items()} == {reminded: 1, opened_only: 1}
+    assert sorted((i["policy"], minute_of(i["ended_at"])) for i in result["closed"]) == sorted(
+        [(reminded, 105), (opened_only, 105)]
+    )
+    ids = {p: i["incident_id"] for p, i in incidents.items()}
+    by_incident = {
+        p: [
+            (n["channel"], n["state"], minute_of(n["at"]), n.get("reminder", False))
+            for n in sent_for(monitoring, {ident})
+        ]
+        for p, ident in ids.items()
+    }
+    # reminders to the channel with the interval, 30 minutes apart while the incident is open, none after it closed
+    assert by_incident[reminded] == [
+        (email, "open", 1, False),
+        (quiet, "open", 1, False),
+        (email, "open", 31, True),
+        (email, "open", 61, True),
+        (email, "open", 91, True),
+        (email, "closed", 105, False),
+        (quiet, "closed", 105, False),
+    ]
+    assert by_incident[opened_only] == [(email, "open", 1, False)]  # prompts [OPENED]: no closing notification
+    reminder = next(n for n in sent_for(monitoring, {ids[reminded]}) if n.get("reminder"))
+    assert reminder["message"]["subject"] == "[STILL OPEN] reminded: cpu hot"
+    assert reminder["message"]["body"].startswith("Still open: cpu hot: 0.95 > 0.8")
+
+
+def test_every_channel_carries_the_documentation_rendered(plain, monitoring, receiver):
+    cpu_every_five_minutes(plain, {"c-7": [0.95] * 3})
+    channels = [
+        channel(plain, "email", {"email_address": "oncall@example.com"}),
+        channel(plain, "slack", {"channel_name": "#helios", "auth_token": "xoxb-token"}),
+        channel(plain, "pagerduty", {"service_key": "pd-key"}),
+        channel(plain, "sms", {"number": "+15551234567"}),
+        channel(plain, "webhook_tokenauth", {"url": receiver.url}),
+    ]
+    name = hand_made(
+        plain,
+        display_name="CPU on fire",
+        user_labels={"team": "store"},
+        conditions=[hot()],
+        notification_channels=channels,
+        documentation={
+            "subject": "[${policy.user_label.team}] ${policy.display_name} on ${resource.label.task_id}",
+            "content": "## ${condition.display_name}\n\n${metric.type} ${metric.label.resource} in ${project}; "
+            "$${literal} ${not.a.variable}",
+            "links": [
+                {"display_name": "Runbook", "url": "https://runbooks.example.com/cpu?task=${resource.label.task_id}"}
+            ],
+        },
+    )
+    monitoring.admin.evaluate_range(long_rfc3339(1), long_rfc3339(3), "60s", plain.project_id)
+    (hook,) = [m for m in receiver.received if m["incident"]["policy_name"] == "CPU on fire"]
+    subject = "[store] CPU on fire on c-7"
+    content = (
+        "## cpu hot\n\ncustom.googleapis.com/helios/resource_utilization cpu in "
+        f"{plain.project_id}; ${{literal}} ${{not.a.variable}}"
+    )
+    runbook = "https://runbooks.example.com/cpu?task=c-7"
+    assert hook["incident"]["documentation"] == {
+        "content": content,
+        "mime_type": "text/markdown",
+        "subject": subject,
+        "links": [{"display_name": "Runbook", "url": runbook}],
+    }
+    assert set(hook["incident"]) == set(HOOK_FIELDS)  # Google's fields, nothing of the emulator's own
+    (stored,) = [i for i in monitoring.admin.incidents() if i["policy"] == name]
+    assert stored["documentation"]["subject"].startswith("[${policy.user_label.team}]")  # kept as written
+    sent = {
+        n["type"]: n.get("message")
+        for n in monitoring.admin.notifications()
+        if n["incident_id"] == stored["incident_id"]
+    }
+    assert set(sent) == {"email", "slack", "pagerduty", "sms", "webhook_tokenauth"}
+    assert sent["email"]["subject"] == subject
+    assert content in sent["email"]["body"]
+    assert f"Links:\n- Runbook: {runbook}" in sent["email"]["body"]
+    assert sent["slack"]["text"] == subject
+    assert sent["slack"]["attachments"][0]["fields"] == [
+        {"title": "Documentation", "value": content, "short": False},
+        {"title": "Links", "value": f"<{runbook}|Runbook>", "short": False},
+    ]
+    assert sent["pagerduty"]["payload"]["summary"] == subject
+    assert sent["pagerduty"]["payload"]["custom_details"]["documentation"] == content
+    assert {"href": runbook, "text": "Runbook"} in sent["pagerduty"]["links"]
+    assert sent["sms"]["body"] == f"[OPENED] {subject}: 0.95 > 0.8"  # the subject, not the content
+
+
+HOOK_FIELDS = (
+    "incident_id",
+    "scoping_project_id",
+    "scoping_project_number",
+    "url",
+    "severity",
+    "state",
+    "started_at",
+    "ended_at",
+    "resource_id",
+    "resource_name",
+    "resource_display_name",
+    "resource_type_display_name",
+    "resource",
+    "metric",
+    "metadata",
+    "policy_name",
+    "policy_user_labels",
+    "condition_name",
+    "condition",
+    "threshold_value",
+    "observed_value",
+    "documentation",
+    "summary",
+)
+
+
+def test_a_forecast_opens_before_a_rising_series_crosses_and_never_on_a_flat_one(plain, monitoring, receiver):
+    # every 5 minutes for 4 hours: one task rising 0.01 per 5 minutes from 0.5 (above 0.9 from minute 205),
+    # one flat at 0.85
+    rising = [0.5 + 0.01 * i for i in range(49)]
+    cpu_every_five_minutes(plain, {"rising": rising, "flat": [0.85] * 49})
+    hook = channel(plain, "webhook_tokenauth", {"url": receiver.url})
+    name = hand_made(
+        plain,
+        display_name="CPU forecast",
+        conditions=[hot(0.9, forecast_options={"forecast_horizon": {"seconds": 3600}})],
+        notification_channels=[hook],
+    )
+    result = monitoring.admin.evaluate_range(long_rfc3339(1), long_rfc3339(240), "60s", plain.project_id)
+    opened = [i for i in result["opened"] if i["policy"] == name]
+    # the 5-minute means fall on a line (0.12 an hour); an hour ahead it passes 0.9 once the newest
+    # point is past minute 140: at minute 145, an hour before the series itself crosses (minute 205)
+    assert [(i["resource"]["labels"]["task_id"], minute_of(i["started_at"])) for i in opened] == [("rising", 145)]
+    assert [i for i in result["closed"] if i["policy"] == name] == []  # the series then crosses for real
+    (incident,) = opened
+    assert incident["summary"].endswith(
+        "is forecast to be above the threshold of 0.900 within 1 h, with a forecast value of 0.910."
+    )
+    assert incident["observed_value"] == "0.91"
+    assert incident["forecast"] == {"horizon": "3600s", "value": "0.91", "measured": "0.79"}
+    assert str(reading(incident)) == "forecast 0.91 within 1 h > 0.9"
+    (sent,) = [m["incident"] for m in receiver.received if m["incident"]["incident_id"] == incident["incident_id"]]
+    assert "forecast" not in sent  # Google's payload: the summary says it was a forecast
+    assert sent["condition"]["conditionThreshold"]["forecastOptions"] == {"forecastHorizon": "3600s"}

@@ -79,9 +79,15 @@ def test_slack_and_pagerduty_carry_the_share_and_the_link():
         URL,
         "danger",
     )
+    # Google puts the documentation's content in Slack messages
+    assert attachment["fields"] == [{"title": "Documentation", "value": RUNBOOK, "short": False}]
     pagerduty = render("pagerduty", {}, incident("closed"))
     assert pagerduty["event_action"] == "resolve"
-    assert pagerduty["payload"]["custom_details"] == {"observed": "33.3 %", "threshold": "> 15 %"}
+    assert pagerduty["payload"]["custom_details"] == {
+        "observed": "33.3 %",
+        "threshold": "> 15 %",
+        "documentation": RUNBOOK,
+    }
     assert pagerduty["links"] == [{"href": URL, "text": "View incident"}]
 
 
@@ -90,3 +96,60 @@ def test_the_webhook_payload_keeps_googles_fields_as_they_are():
     assert payload["version"] == "1.2"
     assert (payload["incident"]["observed_value"], payload["incident"]["threshold_value"]) == ("0.333333", "0.15")
     assert payload["incident"]["summary"] == incident()["summary"]
+
+
+def documented(state: str = "open") -> dict:
+    return {
+        **incident(state),
+        "documentation": {
+            "content": RUNBOOK,
+            "mime_type": "text/markdown",
+            "subject": "[page] Helios runs failing on c-7",
+            "links": [{"display_name": "Dashboard", "url": "https://console.example.com/d/helios"}],
+        },
+    }
+
+
+def test_the_subject_heads_every_message_that_has_a_headline():
+    assert render("email", {}, documented())["subject"] == "[page] Helios runs failing on c-7"
+    assert render("slack", {}, documented())["text"] == "[page] Helios runs failing on c-7"
+    assert render("pagerduty", {}, documented())["payload"]["summary"] == "[page] Helios runs failing on c-7"
+    assert render("sms", {}, documented())["body"] == "[OPENED] [page] Helios runs failing on c-7: 33.3 % > 15 %"
+    assert render("sms", {}, documented("closed"))["body"].startswith(
+        "[CLOSED] [page] Helios runs failing on c-7: back"
+    )
+
+
+def test_links_go_where_the_documentation_goes():
+    email = render("email", {}, documented())["body"]
+    assert "Links:\n- Dashboard: https://console.example.com/d/helios" in email
+    slack = render("slack", {}, documented())["attachments"][0]["fields"]
+    assert {"title": "Links", "value": "<https://console.example.com/d/helios|Dashboard>", "short": False} in slack
+    pagerduty = render("pagerduty", {}, documented())["links"]
+    assert pagerduty == [
+        {"href": URL, "text": "View incident"},
+        {"href": "https://console.example.com/d/helios", "text": "Dashboard"},
+    ]
+    assert "Dashboard" not in render("sms", {}, documented())["body"]  # Google lists no documentation for SMS
+
+
+def test_a_reminder_says_the_incident_is_still_open():
+    assert render("email", {}, incident())["subject"].startswith("[OPENED]")
+    email = render("email", {}, incident(), reminder=True)
+    assert email["subject"] == "[STILL OPEN] Helios: pipeline success rate < 85%: pipeline success rate < 85%"
+    assert email["body"].startswith("Still open: pipeline success rate < 85%: 33.3 % > 15 %")
+    assert render("sms", {}, incident(), reminder=True)["body"].startswith("[STILL OPEN] Helios")
+    assert render("email", {}, documented(), reminder=True)["subject"] == "[page] Helios runs failing on c-7"
+
+
+def test_the_statement_names_the_window_the_condition_measured_over():
+    windowed = incident()
+    windowed["condition"]["conditionThreshold"].update(aggregations=[{"alignmentPeriod": "3600s"}], duration="300s")
+    assert statement(windowed) == "pipeline success rate < 85%: 33.3 % > 15 % (aligned over 1 h, for 5 min)"
+    assert render("pagerduty", {}, windowed)["payload"]["custom_details"]["window"] == "aligned over 1 h, for 5 min"
+
+
+def test_what_a_forecast_predicted_stays_out_of_the_webhook():
+    forecast = {**incident(), "forecast": {"horizon": "3600s", "value": "0.2"}}
+    assert "forecast" not in incident_payload(forecast)["incident"]
+    assert render("sms", {}, forecast)["body"].endswith("forecast 20 % within 1 h > 15 %")

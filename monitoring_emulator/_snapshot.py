@@ -1,0 +1,63 @@
+"""The store as one range of alert evaluations reads it: each series' points are read from SQLite
+once and then served from memory.
+
+Replaying a week minute by minute is ~10,000 evaluations, each measuring every condition over its
+alignment period and retest window; reading the points of each measurement with a query of its own
+made a week take minutes. A snapshot reads a series' points once — every point from
+:data:`MAX_LOOKBACK_NS` before the range's first instant to its last one — and answers
+``points(series, after, until)`` by bisection. A read reaching outside that span goes to the store.
+
+Points written while the range runs are not seen by it: a range evaluates the data as they are when
+it starts (the admin API's range form is for replays, which write first and evaluate after).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+
+from ._store import Series, Store
+from ._timeutil import NS_PER_S
+
+__all__ = ["MAX_LOOKBACK_NS", "StoreSnapshot"]
+
+MAX_LOOKBACK_NS = 8 * 24 * 3600 * NS_PER_S
+"""How far before a range's first instant its reads may reach and still be served from memory:
+a forecast's training window (twice a horizon of at most 60 h), or a day of absence lookback beside
+a 25-hour alignment period and a retest window, all fit."""
+
+
+class StoreSnapshot:
+    """Quacks like :class:`Store` for reads (``lock``, ``descriptors``, ``series_of``, ``points``);
+    ``low`` is the oldest instant it holds points after."""
+
+    def __init__(self, store: Store, first_ns: int, last_ns: int) -> None:
+        self._store = store
+        self.lock = store.lock
+        self.descriptors = store.descriptors
+        self.low, self._high = first_ns - MAX_LOOKBACK_NS, last_ns
+        self._loaded: dict[int, tuple[list[int], list[tuple[int, int, bytes]]]] = {}
+
+    def series_of(self, project: str, metric_types: Iterable[str]) -> list[Series]:
+        return self._store.series_of(project, metric_types)
+
+    def ends(self, series: Series) -> list[int]:
+        """The end times of the series' points in the snapshot's span, oldest first."""
+        return self._rows(series)[0]
+
+    def points(self, series: Series, after_ns: int, until_ns: int) -> list[tuple[int, int, bytes]]:
+        """``(end_ns, start_ns, value)`` with after < end <= until, newest first (as :meth:`Store.points`)."""
+        if after_ns < self.low or until_ns > self._high:
+            return self._store.points(series, after_ns, until_ns)
+        ends, rows = self._rows(series)
+        low, high = bisect.bisect_right(ends, after_ns), bisect.bisect_right(ends, until_ns)
+        return rows[low:high][::-1]
+
+    def _rows(self, series: Series) -> tuple[list[int], list[tuple[int, int, bytes]]]:
+        found = self._loaded.get(series.id)
+        if found is None:
+            with self._store.lock:
+                rows = self._store.points(series, self.low, self._high)
+            rows.reverse()  # oldest first, for bisection
+            found = self._loaded[series.id] = ([row[0] for row in rows], rows)
+        return found
