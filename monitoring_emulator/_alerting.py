@@ -60,6 +60,8 @@ _INTERNAL = ("policy", "condition_resource", "series", "notification_channels", 
 ``forecast`` goes to the outbox renderings, and the webhook leaves it out: see _notify.)"""
 _Key = tuple[str, str, str]  # policy name, condition name, series
 Snoozed = Callable[[str, str, int], bool]
+Covers = Callable[[str, str, int, Callable[[str], "str | None"]], bool]
+"""(project, policy name, instant, the series' labels) → whether a snooze with a filter covers it."""
 
 
 def _series_id(key: SeriesKey) -> str:
@@ -69,6 +71,20 @@ def _series_id(key: SeriesKey) -> str:
 def _series_of(text: str) -> SeriesKey:
     resource_type, resource_labels, metric_labels = json.loads(text)
     return resource_type, tuple((k, v) for k, v in resource_labels), tuple((k, v) for k, v in metric_labels)
+
+
+def _labels_of(series: SeriesKey) -> Callable[[str], str | None]:
+    """Answer a snooze filter's selectors (``resource.labels.K``, ``metric.labels.K``) for a series."""
+    resource, metric = dict(series[1]), dict(series[2])
+
+    def resolve(selector: str) -> str | None:
+        kind, _, key = selector.partition(".")
+        group, _, name = key.partition(".")
+        if group not in ("labels", "label") or not name:
+            return None
+        return resource.get(name) if kind == "resource" else metric.get(name) if kind == "metric" else None
+
+    return resolve
 
 
 def _braced(labels: dict[str, str]) -> str:
@@ -144,10 +160,13 @@ class AlertEvaluator:
         console_url: Callable[[], str],
         clock: Callable[[], int] = time.time_ns,
         snoozed: Snoozed = lambda *_: False,
+        snooze_covers: Covers | None = None,
     ) -> None:
+        """``snoozed``: whether a snooze covers the whole policy at an instant; ``snooze_covers``:
+        whether one covers a series of it (a snooze with ``criteria.filter``), when given."""
         self._store, self._projects, self._policies = store, projects, policies
         self._channels, self._notifier, self._console, self._clock = channels, notifier, console_url, clock
-        self._snoozed = snoozed
+        self._snoozed, self._snooze_covers = snoozed, snooze_covers
         self._lock = threading.Lock()
         self._open: dict[_Key, dict[str, Any]] = {}
         self._last_seen: dict[_Key, int] = {}
@@ -275,7 +294,7 @@ class AlertEvaluator:
                 for series, value in outcome.holding.items():
                     key = (policy.name, condition.name, _series_id(series))
                     self._last_seen[key] = now
-                    if key not in self._open:
+                    if key not in self._open and not self._covered(project, policy, now, series):
                         incident = self._open_incident(key, project, policy, condition, series, value, outcome, now)
                         opened.append(incident)
                         if _PROMPT.OPENED in _prompts(policy):
@@ -284,6 +303,9 @@ class AlertEvaluator:
                 if key[:2] != (policy.name, condition.name):
                     continue
                 series = _series_of(key[2])
+                if self._covered(project, policy, now, series):
+                    closed.append(self._close(key, incident, now, "snoozed"))  # silently, as a snoozed policy
+                    continue
                 measured = series in outcome.holding or series in outcome.clear or series in outcome.unknown
                 if series in outcome.clear or (series in outcome.holding and not active):
                     reason = "the condition stopped holding"
@@ -296,6 +318,10 @@ class AlertEvaluator:
                 closed.append(self._close(key, incident, now, reason))
                 if _PROMPT.CLOSED in _prompts(policy):
                     self._queue(run, incident, now)
+
+    def _covered(self, project: str, policy: Raw, now: int, series: SeriesKey) -> bool:
+        covers = self._snooze_covers
+        return covers is not None and covers(project, policy.name, now, _labels_of(series))
 
     def _open_incident(
         self,

@@ -3,13 +3,16 @@ no incidents and sends no notifications, and the incidents it had open close (si
 policy notifies nothing); once the snooze ends, evaluation resumes and a condition still holding
 opens a new incident, notified as any other.
 
-The evaluator is given the snooze check the snooze service provides (``snoozed(project, policy,
-t)``); here a plain function over a list of windows, so the rule is tested on its own, with the
-real store, policy service, channels and notifier of an emulator run in-process.
+The evaluator is given the snooze checks the snooze service provides (``snoozed(project, policy,
+t)`` for a whole policy, ``snooze_covers`` for a snooze whose filter names some series): first a
+plain function over a list of windows, so the rule is tested on its own at chosen instants, then
+the real SnoozeService through the official client — all with the real store, policy service,
+channels and notifier of an emulator run in-process.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -99,3 +102,66 @@ def test_a_snooze_closes_silently_suppresses_and_then_evaluation_resumes(emulato
     assert sent == [("open", 1, False), ("open", 75, False), ("open", 105, True)]
     assert (project_id, policy.name, at(20)) in asked  # the check gets the project, the policy's name, the instant
     assert [i["state"] for i in evaluator.incidents() if i["policy"] == policy.name] == ["closed", "open"]
+
+
+def test_a_snooze_with_a_filter_covers_only_its_series(emulator, project_id):
+    """Through the official SnoozeServiceClient: a snooze whose filter names one task closes and
+    holds back that task's incident only; the other task's stays open and notified."""
+    settings = Settings(project_id=project_id, monitoring_emulator_host=emulator.address)
+    factory = ClientFactory(settings)
+    base = int(time.time()) // 60 * 60  # a whole minute; the snooze must start in the future
+    metric = spec("resource_utilization").type
+    for minute in range(-30, -19):  # both tasks report until 20 minutes before base, then fall silent
+        factory.metric_service().create_time_series(
+            name=f"projects/{project_id}",
+            time_series=[
+                series(0.5, base + 60 * minute, metric, {"resource": "cpu"}, resource_labels={**TASK, "task_id": task})
+                for task in ("t-1", "t-2")
+            ],
+        )
+    email = factory.notification_channel().create_notification_channel(
+        name=f"projects/{project_id}",
+        notification_channel={"type_": "email", "labels": {"email_address": "oncall@example.com"}},
+    )
+    policy = factory.alert_policy().create_alert_policy(
+        name=f"projects/{project_id}",
+        alert_policy={
+            "display_name": "silent",
+            "combiner": "OR",
+            "conditions": [
+                {"display_name": "no cpu", "condition_absent": {"filter": CPU, "duration": {"seconds": 300}}}
+            ],
+            "notification_channels": [email.name],
+        },
+    )
+    factory.snooze().create_snooze(
+        parent=f"projects/{project_id}",
+        snooze={
+            "display_name": "t-1 maintenance",
+            "criteria": {"policies": [policy.name], "filter": 'resource.labels.task_id = "t-1"'},
+            "interval": {"start_time": {"seconds": base + 120}, "end_time": {"seconds": base + 1200}},
+        },
+    )
+    notifier = Notifier()
+    evaluator = AlertEvaluator(
+        emulator.store,
+        Projects(emulator.store),
+        emulator.policies.policies,
+        emulator.channels,
+        notifier,
+        lambda: emulator.http_url,
+        snoozed=emulator.snoozes.active,
+        snooze_covers=emulator.snoozes.covers,
+    )
+    result = evaluator.evaluate_range((base - 600) * NS, (base + 2400) * NS, 60 * NS, project_id)
+
+    def task_minute(incident: dict, field: str) -> tuple[str, int]:
+        return incident["resource"]["labels"]["task_id"], (incident[field] - base) // 60
+
+    assert sorted(task_minute(i, "started_at") for i in result["opened"]) == [("t-1", -10), ("t-1", 20), ("t-2", -10)]
+    assert [(task_minute(i, "ended_at"), i["close_reason"]) for i in result["closed"]] == [(("t-1", 2), "snoozed")]
+    assert sorted((n["state"], (n["at"] - base) // 60) for n in notifier.sent) == [
+        ("open", -10),
+        ("open", -10),
+        ("open", 20),
+    ]
