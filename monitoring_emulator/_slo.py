@@ -138,8 +138,7 @@ def selector_series(
     instants = _instants(start, end, period)
     if not instants:
         return []
-    earliest = min(_window_after(selector, slo, period, t) for t in instants)
-    counter: Counter | None = counter_for(store, owner, slo.service_level_indicator, earliest, end)
+    counter: Counter | None = counter_for(store, owner, slo.service_level_indicator)
     if counter is None:
         return []
     if selector.function == "select_slo_counts":

@@ -1,9 +1,10 @@
 """Good and total service of a request-based SLI over any window, from the stored series.
 
 Every stored point becomes an *increment* at its end time: a DELTA point's value; for a CUMULATIVE
-series, the growth since the series' previous point (read even when it lies before the window),
-or the whole value when the series has no earlier point or restarted — a new start time, or a
-value lower than the last — since a counter counts from zero at its start. Summing the increments
+series, the growth since the series' previous point (however long before the window), or the whole
+value when the series has no earlier point or restarted — a new start time, or a value lower than
+the last — since a counter counts from zero at its start. A series' increments are computed once
+per point written and kept as prefix sums, so a window costs two bisections per series. Summing the increments
 of all matching series whose end time falls in ``(a, b]`` is ALIGN_DELTA over ``(a, b]`` then a sum
 across series, exact for the collector's running totals (a fixed start per series, ends rising)
 whatever the spacing of its points, where an alignment that reads only one period back would take
@@ -20,6 +21,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,7 +32,7 @@ from google.cloud.monitoring_v3.types import common
 from ._distributions import bounds
 from ._filters import parse_filter
 from ._raw import Raw
-from ._store import Series, Store, base_point, key_resolver
+from ._store import Series, Store, backing, key_resolver
 
 __all__ = ["Counter", "counter_for"]
 
@@ -72,41 +75,30 @@ def _cut(low: float, high: float) -> Measure:
     return measure
 
 
-def _increments(
-    series: Series, points: list[tuple[int, int, bytes]], base: tuple[int, int, bytes] | None, measure: Measure
-) -> list[tuple[int, Vector]]:
-    """``(end, increment)`` of each point, oldest first; ``points`` come newest first."""
+def _increments(series: Series, points: list[tuple[int, int, bytes]], measure: Measure) -> list[tuple[int, Vector]]:
+    """``(end, increment)`` of each point of a series' whole history, oldest first (``points`` come
+    newest first)."""
     out: list[tuple[int, Vector]] = []
     previous: tuple[int, Vector] | None = None  # (start, value) of the series' previous point
-    if base is not None and series.kind == MD.CUMULATIVE:
-        previous = (base[1], measure(_TYPED_VALUE.FromString(base[2])))
     for end, start, body in reversed(points):
         value = measure(_TYPED_VALUE.FromString(body))
-        if series.kind != MD.CUMULATIVE:
+        if series.kind == MD.CUMULATIVE and previous is not None and previous[0] == start:
+            growth = tuple(v - p for v, p in zip(value, previous[1], strict=True))
+            out.append((end, value if any(g < 0 for g in growth) else growth))  # a drop is a restart
+        else:  # a DELTA point, or a counter's first point since (re)starting
             out.append((end, value))
-            continue
-        restarted = (
-            previous is None or previous[0] != start or any(v < p for v, p in zip(value, previous[1], strict=True))
-        )
-        out.append(
-            (
-                end,
-                value
-                if restarted or previous is None
-                else tuple(v - p for v, p in zip(value, previous[1], strict=True)),
-            )
-        )
         previous = (start, value)
     return out
 
 
 @dataclass
 class _Sums:
-    """Prefix sums of increments by time: the total in ``(a, b]`` by two bisections."""
+    """Prefix sums of one series' increments by time: the total in ``(a, b]`` by two bisections."""
 
+    series: Series
+    last_end: int
     times: list[int]
     sums: list[Vector]
-    width: int
 
     def between(self, after: int, until: int) -> Vector:
         high = self.sums[bisect.bisect_right(self.times, until)]
@@ -114,30 +106,59 @@ class _Sums:
         return tuple(h - lo for h, lo in zip(high, low, strict=True))
 
 
-def _sums(store: Store, project: str, text: str, after: int, until: int, measure: Measure, width: int) -> _Sums:
-    query = parse_filter(text)
-    types = query.pinned_values("metric.type") or frozenset()
-    events: list[tuple[int, Vector]] = []
-    with store.lock:
-        for series in store.series_of(project, sorted(types)):
-            if not query.matches(key_resolver(series.key)):
-                continue
-            points = store.points(series, after, until)
-            base = base_point(store, series, after) if series.kind == MD.CUMULATIVE else None
-            events.extend(_increments(series, points, base, measure))
-    events.sort(key=lambda event: event[0])
+_CACHE: weakref.WeakKeyDictionary[Store, dict[tuple[int, object], _Sums]] = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
+
+
+def _series_sums(store: Store, series: Series, measure: Measure, measure_key: object, width: int) -> _Sums:
+    """The series' increments, computed once per point written: points are only ever appended (a
+    series that is deleted or reloaded is a new :class:`Series`), so the sums stay valid until the
+    series' last end moves."""
+    with _CACHE_LOCK:
+        known = _CACHE.setdefault(store, {}).get((series.id, measure_key))
+    if known is not None and known.series is series and known.last_end == series.last_end:
+        return known
+    last_end = series.last_end
+    increments = _increments(series, store.points(series, -1, last_end), measure)
     zero = (0.0,) * width
     sums = list(
         itertools.accumulate(
-            (v for _, v in events), lambda a, b: tuple(x + y for x, y in zip(a, b, strict=True)), initial=zero
+            (v for _, v in increments), lambda a, b: tuple(x + y for x, y in zip(a, b, strict=True)), initial=zero
         )
     )
-    return _Sums([t for t, _ in events], sums, width)
+    found = _Sums(series, last_end, [t for t, _ in increments], sums)
+    with _CACHE_LOCK:
+        _CACHE.setdefault(store, {})[(series.id, measure_key)] = found
+    return found
+
+
+@dataclass
+class _Filtered:
+    """Every series a filter matches: the sum of their increments in a window."""
+
+    parts: list[_Sums]
+    width: int
+
+    def between(self, after: int, until: int) -> Vector:
+        total = [0.0] * self.width
+        for part in self.parts:
+            for index, value in enumerate(part.between(after, until)):
+                total[index] += value
+        return tuple(total)
+
+
+def _sums(reads: Store, project: str, text: str, measure: Measure, measure_key: object, width: int) -> _Filtered:
+    store = backing(reads)  # the whole history, once: a read view (the evaluator's snapshot) holds a span
+    query = parse_filter(text)
+    types = query.pinned_values("metric.type") or frozenset()
+    with store.lock:
+        matching = [s for s in store.series_of(project, sorted(types)) if query.matches(key_resolver(s.key))]
+        return _Filtered([_series_sums(store, s, measure, measure_key, width) for s in matching], width)
 
 
 @dataclass
 class Counter:
-    """(good, total) service in a window ``(a, b]``, with ``after < a`` and ``b <= until`` as loaded."""
+    """(good, total) service in any window ``(a, b]``."""
 
     good: Callable[[int, int], float]
     total: Callable[[int, int], float]
@@ -147,19 +168,20 @@ class Counter:
         return min(max(0.0, self.good(after, until)), total), total
 
 
-def counter_for(store: Store, project: str, sli: Raw, after: int, until: int) -> Counter | None:
-    """A counter over the request-based ``sli`` for windows inside ``(after, until]``; None for an SLI
-    the emulator does not evaluate (basic and windows-based SLIs)."""
+def counter_for(store: Store, project: str, sli: Raw) -> Counter | None:
+    """A counter over the request-based ``sli``; None for an SLI the emulator does not evaluate
+    (basic and windows-based SLIs)."""
     if sli.WhichOneof("type") != "request_based":
         return None
     based = sli.request_based
     if based.WhichOneof("method") == "distribution_cut":
         cut = based.distribution_cut
-        pair = _sums(store, project, cut.distribution_filter, after, until, _cut(cut.range_.min_, cut.range_.max_), 2)
+        low, high = cut.range_.min_, cut.range_.max_
+        pair = _sums(store, project, cut.distribution_filter, _cut(low, high), ("cut", low, high), 2)
         return Counter(lambda a, b: pair.between(a, b)[0], lambda a, b: pair.between(a, b)[1])
     ratio = based.good_total_ratio
     loaded = {
-        role: _sums(store, project, text, after, until, _number, 1)
+        role: _sums(store, project, text, _number, "number", 1)
         for role, text in (
             ("good", ratio.good_service_filter),
             ("bad", ratio.bad_service_filter),

@@ -293,5 +293,11 @@ def base_point(reads: Store, series: Series, at_ns: int) -> tuple[int, int, byte
     if finder is not None:
         found: tuple[int, int, bytes] | None = finder(series, at_ns)
         return found
-    rows = reads.points(series, -1, at_ns)
-    return rows[0] if rows else None
+    for reach in (_BASE_REACH_NS, None):  # a day back first: what a view holds in memory, at any volume
+        rows = reads.points(series, -1 if reach is None else at_ns - reach, at_ns)
+        if rows:
+            return rows[0]
+    return None
+
+
+_BASE_REACH_NS = 24 * 3600 * 1_000_000_000
