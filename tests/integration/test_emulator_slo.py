@@ -401,3 +401,36 @@ def test_an_update_is_validated_as_a_whole(slos, service):
         == 'Field update_mask had an invalid value of "nonsense": ServiceLevelObjective has no such field.'
     )
     assert slos.get_service_level_objective(name=slo.name).goal == 0.85
+
+
+def test_services_list_by_type_and_basic_services_need_their_labels(slos, project_id, service):
+    cloud_run = slos.create_service(
+        request={
+            "parent": f"projects/{project_id}",
+            "service_id": "frontend",
+            "service": {
+                "display_name": "Frontend",
+                "basic_service": {
+                    "service_type": "CLOUD_RUN",
+                    "service_labels": {"service_name": "frontend", "location": "europe-west1"},
+                },
+            },
+        }
+    )
+    parent = f"projects/{project_id}"
+    custom = slos.list_services(request={"parent": parent, "filter": 'identifier_case = "CUSTOM"'})
+    assert [s.name for s in custom] == [service.name]
+    basic = slos.list_services(request={"parent": parent, "filter": 'basic_service.service_type = "CLOUD_RUN"'})
+    assert [s.name for s in basic] == [cloud_run.name]
+    assert [s.name for s in slos.list_services(parent=f"workspaces/{project_id}")] == [cloud_run.name, service.name]
+    error = rejected(
+        slos.create_service_level_objective,
+        parent=cloud_run.name,
+        service_level_objective=objective(service_level_indicator={}),
+    )
+    assert isinstance(error, exceptions.InvalidArgument)
+    error = rejected(
+        slos.update_service,
+        request={"service": {"name": service.name, "basic_service": {"service_type": "CLOUD_RUN"}}},
+    )
+    assert isinstance(error, exceptions.InvalidArgument)
