@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
+from typing import Any
 
 from ._store import Series, Store
 from ._timeutil import NS_PER_S
@@ -28,7 +29,8 @@ a 25-hour alignment period and a retest window, all fit."""
 
 
 class StoreSnapshot:
-    """Quacks like :class:`Store` for reads (``lock``, ``descriptors``, ``series_of``, ``points``);
+    """Quacks like :class:`Store` for reads: ``points`` and ``point_at_or_before`` from memory,
+    everything else (descriptors, series, stored objects such as SLOs) from the store itself;
     ``low`` is the oldest instant it holds points after."""
 
     def __init__(self, store: Store, first_ns: int, last_ns: int) -> None:
@@ -52,6 +54,20 @@ class StoreSnapshot:
         ends, rows = self._rows(series)
         low, high = bisect.bisect_right(ends, after_ns), bisect.bisect_right(ends, until_ns)
         return rows[low:high][::-1]
+
+    def point_at_or_before(self, series: Series, at_ns: int) -> tuple[int, int, bytes] | None:
+        """The newest point with end <= ``at_ns`` (as :meth:`Store.point_at_or_before`)."""
+        if self.low <= at_ns <= self._high:
+            ends, rows = self._rows(series)
+            index = bisect.bisect_right(ends, at_ns)
+            if index:
+                return rows[index - 1]
+            at_ns = self.low  # nothing in (low, at]: the newest point at or before low
+        with self._store.lock:
+            return self._store.point_at_or_before(series, at_ns)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
 
     def _rows(self, series: Series) -> tuple[list[int], list[tuple[int, int, bytes]]]:
         found = self._loaded.get(series.id)

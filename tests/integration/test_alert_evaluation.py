@@ -14,10 +14,11 @@ import pytest
 from google.api import distribution_pb2
 
 from contract import ClientFactory, Settings, spec
+from monitoring_emulator._notify import statement
 from monitoring_emulator.admin import EmulatorAdminError
-from monitoring_emulator.breach import reading
+from monitoring_emulator.breach import reading, window
 from setup_infra import Infra, load_config
-from tests.helpers import minute_floor, series
+from tests.helpers import HELIOS, minute_floor, series
 
 TASK = {"location": "global", "namespace": "helios", "job": "helios-metrics-collector", "task_id": "c-test"}
 
@@ -57,7 +58,8 @@ def provisioned(pubsub_emulator, monitoring, project_id, receiver, tmp_path):
         project_id=project_id, pubsub_emulator_host=pubsub_emulator.address, monitoring_emulator_host=monitoring.address
     )
     config = tmp_path / "infra.toml"
-    config.write_text("[alerts]\ncritical_duration_s = 120\nrate_window_s = 600\n")
+    # the design's static thresholds, which these tests replay (the default pages on the SLO's burn rates)
+    config.write_text('[alerts]\nmode = "static"\ncritical_duration_s = 120\nrate_window_s = 600\n')
     env = {
         "HELIOS_ALERT_EMAIL": "oncall@example.com",
         "HELIOS_ALERT_SMS": "+15551234567",
@@ -575,3 +577,83 @@ def test_a_forecast_opens_before_a_rising_series_crosses_and_never_on_a_flat_one
     (sent,) = [m["incident"] for m in receiver.received if m["incident"]["incident_id"] == incident["incident_id"]]
     assert "forecast" not in sent  # Google's payload: the summary says it was a forecast
     assert sent["condition"]["conditionThreshold"]["forecastOptions"] == {"forecastHorizon": "3600s"}
+
+
+def test_of_two_burn_rate_windows_the_incident_shows_which_one_tripped(plain, monitoring):
+    """A run every 12 minutes for 8 hours, every run of the last hour failing: burning 1/0.15 = 6.7×
+    over the hour, 5 failures in 40 runs over six (0.8×). Of a fast (1 h) and a slow (6 h) burn-rate
+    condition, only the fast one opens, and what the operator reads names its lookback."""
+    factory = ClientFactory(plain)
+    project = plain.project_id
+    runs = f"{HELIOS}/pipeline_run_count"
+    factory.metric_service().create_metric_descriptor(
+        name=f"projects/{project}",
+        metric_descriptor={"type": runs, "metric_kind": "CUMULATIVE", "value_type": "INT64", "unit": "1"},
+    )
+    end = long_at(240)
+    totals = {"success": 0, "failure": 0}
+    for index in range(40):
+        when = end - 60 - 720 * (39 - index)
+        totals["failure" if index >= 35 else "success"] += 1
+        factory.metric_service().create_time_series(
+            name=f"projects/{project}",
+            time_series=[
+                {
+                    "metric": {"type": runs, "labels": {"status": status}},
+                    "resource": {"type": "global", "labels": {"project_id": project}},
+                    "points": [
+                        {
+                            "interval": {"start_time": {"seconds": end - 30000}, "end_time": {"seconds": when}},
+                            "value": {"int64_value": total},
+                        }
+                    ],
+                }
+                for status, total in totals.items()
+            ],
+        )
+    slos = factory.service_monitoring()
+    service = slos.create_service(
+        request={"parent": f"projects/{project}", "service_id": "helios", "service": {"custom": {}}}
+    )
+    ratio = {
+        "good_service_filter": f'metric.type = "{runs}" AND metric.labels.status = "success"',
+        "total_service_filter": f'metric.type = "{runs}"',
+    }
+    slo = slos.create_service_level_objective(
+        request={
+            "parent": service.name,
+            "service_level_objective_id": "run-success",
+            "service_level_objective": {
+                "goal": 0.85,
+                "rolling_period": {"seconds": 86400},
+                "service_level_indicator": {"request_based": {"good_total_ratio": ratio}},
+            },
+        }
+    )
+
+    def burning(name: str, lookback: str) -> dict:
+        return {
+            "display_name": name,
+            "condition_threshold": {
+                "filter": f'select_slo_burn_rate("{slo.name}", "{lookback}")',
+                "comparison": "COMPARISON_GT",
+                "threshold_value": 6,
+                "duration": {"seconds": 0},
+            },
+        }
+
+    email = channel(plain, "email", {"email_address": "oncall@example.com"})
+    hand_made(
+        plain,
+        display_name="Budget burn",
+        conditions=[burning("fast burn", "3600s"), burning("slow burn", "21600s")],
+        notification_channels=[email],
+    )
+    result = monitoring.admin.evaluate_range(long_rfc3339(240), long_rfc3339(240), "60s", project)
+    (incident,) = result["opened"]
+    assert incident["condition_name"] == "fast burn"
+    assert '"3600s"' in incident["condition"]["conditionThreshold"]["filter"]  # Google's field, as the API returns it
+    assert window(incident) == "lookback 1 h"
+    assert statement(incident) == "fast burn: 6.66667 > 6 (lookback 1 h)"
+    (sent,) = [n for n in monitoring.admin.notifications() if n["incident_id"] == incident["incident_id"]]
+    assert sent["message"]["body"].startswith("fast burn: 6.66667 > 6 (lookback 1 h)")
