@@ -3,6 +3,7 @@ documents, each refusal with its code and message, and alert evaluation silent w
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 
@@ -223,3 +224,15 @@ def test_a_snoozed_policy_opens_nothing_and_resumes_after(factory, snoozes, proj
     after = monitoring.admin.evaluate(rfc3339(now + 360), project_id)
     assert [i["policy_name"] for i in after["opened"] if i["scoping_project_id"] == project_id] == ["High value"]
     assert snoozes.get_snooze(name=snooze.name).display_name == "Deploy window"
+
+
+def test_the_async_clients_reach_the_emulator(factory, project_id, policy):
+    async def calls() -> tuple[int, int]:
+        snoozes, services = factory.snooze_async(), factory.service_monitoring_async()
+        parent = f"projects/{project_id}"
+        return (
+            len([s async for s in await snoozes.list_snoozes(parent=parent)]),
+            len([s async for s in await services.list_services(parent=parent)]),
+        )
+
+    assert asyncio.run(calls()) == (0, 0)
