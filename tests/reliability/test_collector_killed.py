@@ -3,9 +3,12 @@ between writing and acknowledging, after acknowledging — and a new process (a 
 instance) taking over the same subscription through the official Pub/Sub emulator.
 
 Accounting, each case: events published = events counted in Monitoring + events dead-lettered (0
-here). The one case that counts twice without the journal — killed between writing and
+here), in the gauges and in the CUMULATIVE pipeline_run_count alike (its series' increases, read
+with ALIGN_DELTA). The one case that counts twice without the journal — killed between writing and
 acknowledging, the successor being a new instance — is measured: its bound is every event the
-killed run held. With ``HELIOS_LEDGER_DIR`` (the journal) the same case counts each event once.
+killed run held, in both counts (the successor cannot know which of the dead run's messages
+landed; its own series start from zero). With ``HELIOS_LEDGER_DIR`` (the journal) the same case
+counts each event once.
 """
 
 from __future__ import annotations
@@ -28,7 +31,10 @@ from tests.helpers import collector_resources, minute_floor, totals
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ("trend_discovery", "audience_analysis", "design_generation")
 PER_STAGE_PER_WINDOW = 50
-EVENTS = len(STAGES) * PER_STAGE_PER_WINDOW * 2  # two windows: 300 events in 30 messages
+RUNS_PER_WINDOW = 10  # pipeline runs, one in five failed
+STAGE_EVENTS = len(STAGES) * PER_STAGE_PER_WINDOW * 2  # two windows: 300 stage events in 30 messages
+RUNS = RUNS_PER_WINDOW * 2  # and 20 runs in 2 more
+EVENTS = STAGE_EVENTS + RUNS
 ACK_DEADLINE_S = 10  # the smallest the API accepts
 HELD_S = 4 + 15  # a run holds its messages for its budget (4 s here) plus 15 s: then a kill's come back
 
@@ -52,7 +58,9 @@ def _publish(settings: Settings) -> int:
         for stage in STAGES:
             for i in range(PER_STAGE_PER_WINDOW):
                 metrics.record_stage_metric(stage, 1.0 + i % 7, success=i % 10 != 0)
-        assert metrics.flush(30).published == len(STAGES) * PER_STAGE_PER_WINDOW
+        for i in range(RUNS_PER_WINDOW):
+            metrics.record_pipeline_metric(100.0 + i, 0.8, 0.9, 0.9, 0.95, success=i % 5 != 0)
+        assert metrics.flush(30).published == len(STAGES) * PER_STAGE_PER_WINDOW + RUNS_PER_WINDOW
         metrics.close()
     return start
 
@@ -79,26 +87,35 @@ def _counted(factory: ClientFactory, project: str, start: int) -> int:
     return sum(int(v) for v in found.values())
 
 
+def _runs(factory: ClientFactory, project: str, start: int) -> dict[str, int]:
+    """Pipeline runs by status in pipeline_runs (ALIGN_SUM), checked equal to pipeline_run_count's
+    increases (ALIGN_DELTA) across every task_id."""
+    client, span = factory.metric_service(), (start - 60, time.time() + 120)
+    gauge = totals(client, project, "pipeline_runs", *span, ("status",))
+    cumulative = totals(client, project, "pipeline_run_count", *span, ("status",), aligner=1)
+    assert {k: v for k, v in cumulative.items() if v} == {k: v for k, v in gauge.items() if v}, (gauge, cumulative)
+    return {key[0]: int(value) for key, value in cumulative.items() if value}
+
+
+def _expected_runs(times: int) -> dict[str, int]:
+    return {status: times * count for status, count in (("success", RUNS * 4 // 5), ("failure", RUNS // 5)) if times}
+
+
 SOME = -1  # some of the points, not all: the process died halfway through its requests
 CASES = {
-    # kill step, journal: (events the dead run wrote, events its successors counted again, total counted)
-    "killed before writing": ("before_write", False, 0, EVENTS, EVENTS),
-    "killed after acknowledging": ("after_ack", False, EVENTS, 0, EVENTS),
-    "killed between writing and acknowledging, no journal: the bound": (
-        "after_write",
-        False,
-        EVENTS,
-        EVENTS,
-        2 * EVENTS,
-    ),
-    "killed between writing and acknowledging, with the journal": ("after_write", True, EVENTS, 0, EVENTS),
-    "killed halfway through writing, with the journal": ("mid_write", True, SOME, SOME, EVENTS),
+    # kill step, journal: (times the dead run wrote every event, times its successors counted them
+    # again, times each event is counted in the end)
+    "killed before writing": ("before_write", False, 0, 1, 1),
+    "killed after acknowledging": ("after_ack", False, 1, 0, 1),
+    "killed between writing and acknowledging, no journal: the bound": ("after_write", False, 1, 1, 2),
+    "killed between writing and acknowledging, with the journal": ("after_write", True, 1, 0, 1),
+    "killed halfway through writing, with the journal": ("mid_write", True, SOME, SOME, 1),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_killed_collector_loses_nothing(case, pubsub_emulator, monitoring, project_id, tmp_path):
-    kill, journaled, dead_wrote, recounted, expected = CASES[case]
+    kill, journaled, dead_wrote, recounted, times = CASES[case]
     settings = Settings(
         project_id=project_id, pubsub_emulator_host=pubsub_emulator.address, monitoring_emulator_host=monitoring.address
     )
@@ -111,12 +128,15 @@ def test_a_killed_collector_loses_nothing(case, pubsub_emulator, monitoring, pro
     assert code == -9
     assert summary is None
     written = _counted(factory, project_id, start)
-    assert 0 < written < EVENTS if dead_wrote == SOME else written == dead_wrote
+    assert 0 < written < STAGE_EVENTS if dead_wrote == SOME else written == dead_wrote * STAGE_EVENTS
+    if dead_wrote != SOME:
+        assert _runs(factory, project_id, start) == _expected_runs(dead_wrote)
 
     successors = _successors(settings, ledger, wait_s=3 if kill == "after_ack" else HELD_S + 15)
-    assert _counted(factory, project_id, start) == expected, successors
+    assert _counted(factory, project_id, start) == times * STAGE_EVENTS, successors
+    assert _runs(factory, project_id, start) == _expected_runs(times), successors
     events = sum(r["events"] for r in successors)
-    assert 0 < events < EVENTS if recounted == SOME else events == recounted, successors
+    assert 0 < events < EVENTS if recounted == SOME else events == recounted * EVENTS, successors
     # every redelivered event was either counted again or recognised as written (a duplicate)
     assert events + sum(r["duplicates"] for r in successors) == (0 if kill == "after_ack" else EVENTS)
     assert all(r["dead_lettered"] == 0 and r["not_acked"] == 0 for r in successors)
@@ -136,7 +156,8 @@ def test_an_instance_recycled_between_runs_counts_each_event_once(pubsub_emulato
     assert first is not None
     assert second is not None
     assert (first["events"], second["events"], second["duplicates"]) == (EVENTS, EVENTS, 0)
-    assert _counted(factory, project_id, min(start, second_start)) == 2 * EVENTS
+    assert _counted(factory, project_id, min(start, second_start)) == 2 * STAGE_EVENTS
+    assert _runs(factory, project_id, min(start, second_start)) == _expected_runs(2)
 
 
 def test_a_message_due_a_dead_letter_is_not_lost_when_the_collector_dies_before_its_letter(
@@ -158,7 +179,8 @@ def test_a_message_due_a_dead_letter_is_not_lost_when_the_collector_dies_before_
     ledger = tmp_path / "ledger"
     assert _collector_process(settings, "after_write", ledger)[0] == -9
     runs = _successors(settings, ledger)
-    assert _counted(factory, project_id, start) == EVENTS
+    assert _counted(factory, project_id, start) == STAGE_EVENTS
+    assert _runs(factory, project_id, start) == _expected_runs(1)
     assert sum(r["dead_lettered"] for r in runs) == 1, runs
     response = factory.subscriber().pull(subscription=letters, max_messages=10, timeout=10)
     reasons = [

@@ -1,7 +1,8 @@
 """Cloud Monitoring failing under the collector (the emulator's fault injection): whole requests
-failing with each transient code, partial failures in each of Google's grammars, and a server
-slower than the client's deadline whose write lands anyway. Whatever fails, every event is
-counted exactly once, possibly a run later — never lost, never twice."""
+failing with each transient code, partial failures in each of Google's grammars (also on the
+CUMULATIVE pipeline_run_count alone), and a server slower than the client's deadline whose write
+lands anyway. Whatever fails, every event is counted exactly once, possibly a run later — never
+lost, never twice — in the gauges and in the running totals of pipeline_run_count alike."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from tests.helpers import collector_resources, minute_floor, totals
 
 STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication", "ethics_screening")
 PER_STAGE = 40
+RUNS = 30  # pipeline runs, one in four failed
+EXPECTED_RUNS = {("success",): 22, ("failure",): 8}
 WRITE_TIMEOUT_S = 1.0
 TRANSIENT = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "INTERNAL")
 
@@ -64,6 +67,11 @@ FAULTS: dict[str, dict[str, Any]] = {
         }
         for grammar in ("trailing", "field", "leading", "resource")
     },
+    "partial failure of the cumulative count alone": {
+        "code": "UNAVAILABLE",
+        "times": 2,
+        "series_filter": 'metric.type = "custom.googleapis.com/helios/pipeline_run_count"',
+    },
     "slower than the client deadline, landing anyway": {"code": "OK", "delay_s": WRITE_TIMEOUT_S + 1.0},
 }
 
@@ -76,16 +84,18 @@ def test_every_event_is_counted_exactly_once_whatever_monitoring_does(fault, pub
     metrics = MetricsPublisher(settings=settings, clock=lambda: event_ns)
     for i in range(PER_STAGE * len(STAGES)):
         metrics.record_stage_metric(STAGES[i % len(STAGES)], 1.0 + i % 7, i % 4 != 0, i % 3)
+    for i in range(RUNS):
+        metrics.record_pipeline_metric(100.0 + i, 0.8, 0.9, 0.9, 0.95, i % 4 != 0)
     assert metrics.flush(30).failed == 0
     metrics.close()
     collector = _collector(settings, factory)
     monitoring.admin.inject("CreateTimeSeries", **FAULTS[fault])
 
-    summaries = _collect_until_acked(collector, PER_STAGE * len(STAGES))
+    summaries = _collect_until_acked(collector, PER_STAGE * len(STAGES) + RUNS)
 
     assert monitoring.admin.faults() == []  # every armed failure hit this collector's writes
 
-    assert sum(s.events for s in summaries) == PER_STAGE * len(STAGES)
+    assert sum(s.events for s in summaries) == PER_STAGE * len(STAGES) + RUNS
     assert summaries[-1].not_acked == 0
     assert sum(s.dead_lettered for s in summaries) == 0
     client = factory.metric_service()
@@ -93,3 +103,6 @@ def test_every_event_is_counted_exactly_once_whatever_monitoring_does(fault, pub
     assert {key[0]: int(value) for key, value in runs.items()} == dict.fromkeys(STAGES, PER_STAGE)
     errors = totals(client, project_id, "stage_errors", start - 60, time.time() + 120, ("stage",))
     assert sum(int(v) for v in errors.values()) == sum(i % 3 for i in range(PER_STAGE * len(STAGES)))
+    span = (start - 60, time.time() + 120)
+    assert totals(client, project_id, "pipeline_runs", *span, ("status",)) == EXPECTED_RUNS
+    assert totals(client, project_id, "pipeline_run_count", *span, ("status",), aligner=1) == EXPECTED_RUNS  # DELTA

@@ -13,7 +13,10 @@ from functions import Collector, RunSummary
 from publisher import MetricsPublisher
 from tests.helpers import collector_resources, minute_floor, totals
 
-EVENTS = 120
+STAGE_EVENTS = 120
+RUNS = 12  # pipeline runs, one in three failed
+EVENTS = STAGE_EVENTS + RUNS
+EXPECTED_RUNS = {("success",): 8, ("failure",): 4}
 MAX_DELIVERY_ATTEMPTS = 5  # the smallest the API accepts
 
 
@@ -32,8 +35,10 @@ def _stack(pubsub_address: str, monitoring_address: str, project: str) -> tuple[
 def _record(settings: Settings) -> int:
     start = minute_floor(600)
     metrics = MetricsPublisher(settings=settings, clock=lambda: (start + 1) * 1_000_000_000)
-    for i in range(EVENTS):
+    for i in range(STAGE_EVENTS):
         metrics.record_stage_metric("trend_discovery", 1.0 + i % 5)
+    for i in range(RUNS):
+        metrics.record_pipeline_metric(100.0 + i, 0.8, 0.9, 0.9, 0.95, i % 3 != 0)
     assert metrics.flush(30).failed == 0
     metrics.close()
     return start
@@ -58,8 +63,12 @@ def test_a_message_handed_back_many_times_is_counted_once_when_writes_recover(pu
         recovered.append(collector.collect_once())  # until a run finds nothing left
     assert sum(s.events for s in recovered) == EVENTS
     assert sum(s.not_acked for s in recovered) == 0
-    runs = totals(factory.metric_service(), project_id, "stage_runs", start - 60, time.time() + 120, ("stage",))
-    assert {key[0]: int(value) for key, value in runs.items()} == {"trend_discovery": EVENTS}
+    span = (start - 60, time.time() + 120)
+    runs = totals(factory.metric_service(), project_id, "stage_runs", *span, ("stage",))
+    assert {key[0]: int(value) for key, value in runs.items()} == {"trend_discovery": STAGE_EVENTS}
+    client = factory.metric_service()
+    assert totals(client, project_id, "pipeline_runs", *span, ("status",)) == EXPECTED_RUNS
+    assert totals(client, project_id, "pipeline_run_count", *span, ("status",), aligner=1) == EXPECTED_RUNS  # DELTA
 
 
 def test_writes_that_never_recover_end_in_the_dead_letter_topic_by_the_subscriptions_policy(
