@@ -10,11 +10,12 @@ An append-only file of JSON lines, fsynced at each step of a run:
 
 An intent without its ``done`` is a run that died mid-write: the next collector asks Monitoring
 which of its points exist (a point's series and end time are written once, so its presence is
-proof) and records the answer before it pulls anything. A *partial* intent is such a question
-asked on purpose: the points of a finished run whose fate stayed unknown, which the next run
-reads back (present, they count as written; they never complete a message on their own). Plain
-file I/O; the decisions are the collector's. One collector per journal at a time (an exclusive
-``flock`` on ``<file>.lock``).
+proof) and records the answer before it pulls anything. A *question* (an intent marked
+``"question": true``, :attr:`Intent.partial`) is the same asked on purpose: the points of a
+finished run whose fate stayed unknown, which the next run — or a successor — reads back
+(present, they count as written; they never complete a message on their own). Plain file I/O;
+the decisions are the collector's. One collector per journal at a time (an exclusive ``flock`` on
+``<file>.lock``).
 """
 
 from __future__ import annotations

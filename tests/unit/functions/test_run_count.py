@@ -261,12 +261,20 @@ def test_a_point_whose_fate_stays_unknown_holds_its_lane_until_it_is_read_back()
 def test_runs_over_many_collections_read_back_per_window_as_the_gauge_counts_them():
     source, client = FakeSource(), FakeMetricService()
     c = collector(source, client)
+    summaries = []
     for batch, minutes_ago in enumerate((60, 48, 36, 24, 12, 0.5)):  # one run every 12 minutes
         source.publish("pipeline", batch, [run_event(minutes_ago, success=batch != 2)])
-        assert c.collect_once().acked == 1
+        summaries.append(c.collect_once())
+    assert [s.acked for s in summaries] == [1] * 6
     assert by_status(increases(client)) == gauge_runs(client) == {"success": 5, "failure": 1}
     windows = {end for (_, end) in increases(client)}
     assert len(windows) == 6  # each run read back in its own window
+    # the cost: a run that raises a total whose series' previous point is 12 minutes old writes its
+    # baseline first, in a request of its own (the first run opens both series, the failure one
+    # with its pair's zero)
+    assert [s.requests for s in summaries] == [1, 2, 2, 2, 2, 2]
+    counts = [len([ts for ts in r if ts.metric.type.endswith("/pipeline_run_count")]) for r in client.requests]
+    assert sum(counts) == 2 + 5 * 3  # a total per status, and the baseline of the one that grew
 
 
 def test_a_partial_failure_on_the_count_retries_only_it_and_redelivery_counts_it_once():
