@@ -1,12 +1,15 @@
 """``python -m setup_infra plan [--prune-channels] | apply [--prune-channels] [--yes] |
-destroy [--delete-data] [--yes] | verify [--wait] | test-alerts SCENARIO``
+destroy [--delete-data] [--yes] | verify [--wait] | test-alerts SCENARIO |
+snooze --for 1h --reason "deploy" [--policy KEY ...] [--start RFC3339] | snooze list | snooze cancel NAME|all``
 
 plan exits 0 when in sync, 2 with changes pending, 1 on an error; apply and destroy show the plan
 and carry it out (asking first unless ``--yes``; without a terminal they refuse). Only they delete,
 and only what the plan showed: a channel not configured in this environment is kept unless
 ``--prune-channels``; destroy keeps the metric descriptors and their data unless ``--delete-data``.
 test-alerts exits 0 when every policy did what the scenario expects with the defaults, 2 when one
-did otherwise (e.g. after a threshold change).
+did otherwise (e.g. after a threshold change). snooze silences the managed alert policies (all, or
+each ``--policy``) for a while — several snoozes when there are more than Google's 16 a snooze;
+``snooze list`` shows the active and scheduled ones, ``snooze cancel`` ends them now.
 """
 
 from __future__ import annotations
@@ -14,17 +17,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 
 from contract.cli import run_command
 from contract.preflight import require_services
 from contract.settings import Settings
 
+from .adapters import Adapters
 from .alert_test import run_scenario
 from .config import ConfigError, InfraConfig, load_config
 from .engine import Infra
-from .render import plan_json, plan_text
+from .render import plan_json, plan_text, snoozes_json, snoozes_text
 from .scenarios import SCENARIOS
+from .snooze import Snoozer, parse_duration, parse_time, split_note
 from .verify import verify
 
 IN_SYNC, ERROR, PENDING = 0, 1, 2
@@ -59,6 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--wait", action="store_true", help="wait for the deployed collector instead of running one")
     alerts = commands.add_parser("test-alerts", parents=[common], help="replay a scenario against the policies")
     alerts.add_argument("scenario", help=f"one of {', '.join(SCENARIOS)}, or all")
+    snooze = commands.add_parser(
+        "snooze", parents=[common], help="silence the managed alert policies for a while (list, cancel)"
+    )
+    snooze.add_argument("action", nargs="?", choices=("list", "cancel"), help="list or cancel (default: snooze)")
+    snooze.add_argument("target", nargs="?", help="for cancel: a snooze's name or id, or all")
+    snooze.add_argument("--for", dest="duration", help="how long: 30m, 1h, 1h30m, 2d")
+    snooze.add_argument("--reason", help="why (the snooze's display name)")
+    snooze.add_argument("--policy", action="append", default=[], help="a policy's key (repeatable; default: all)")
+    snooze.add_argument("--start", help="when it starts, RFC 3339 (default: now)")
     return parser
 
 
@@ -95,6 +110,36 @@ def _test_alerts(name: str, config: InfraConfig, as_json: bool) -> int:
     return IN_SYNC if all(r.matches_expected for r in results) else PENDING
 
 
+def _snooze(args: argparse.Namespace, settings: Settings) -> int:
+    """Create, list or cancel snoozes; the options that do not belong to the action are refused."""
+    creating = args.action is None
+    given = [f for f, v in (("--for", args.duration), ("--reason", args.reason), ("--start", args.start)) if v]
+    given += ["--policy"] if args.policy else []
+    if not creating and given:
+        raise ValueError(f"snooze {args.action}: {given[0]} belongs to `snooze --for … --reason …`")
+    if args.target and args.action != "cancel":
+        raise ValueError(f"snooze: unexpected {args.target!r} (did you mean `snooze cancel {args.target}`?)")
+    if args.action == "cancel" and not args.target:
+        raise ValueError("snooze cancel: name the snooze (its name or id, from `snooze list`) or say all")
+    if creating and not (args.duration and args.reason):
+        raise ValueError("snooze: --for and --reason are required, e.g. snooze --for 1h --reason 'deploy'")
+    duration = parse_duration(args.duration) if creating else 0  # bad input fails before any call
+    start = parse_time(args.start) if args.start else None
+    require_services(settings, "monitoring")
+    snoozer, now = Snoozer(Adapters(settings)), time.time()
+    notes: list[str] = []
+    if args.action == "list":
+        views = snoozer.current(now)
+    elif args.action == "cancel":
+        views = snoozer.cancel(args.target, now)
+    else:
+        views = snoozer.create(duration, args.reason, args.policy, start, now)
+        notes = split_note(views)
+    verb = args.action or "snooze"
+    print(snoozes_json(views, now, notes) if args.json else snoozes_text(verb, views, now, notes))
+    return IN_SYNC
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:  # a setting, an address or an API refusal: one line (contract.cli); a bad reference: below
@@ -109,6 +154,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "test-alerts":
         return _test_alerts(args.scenario, config, args.json)
     settings = Settings.from_env(project_id=args.project)
+    if args.command == "snooze":
+        return _snooze(args, settings)
     require_services(settings, "pubsub", "monitoring")  # seconds, not a silent 10-minute retry
     infra = Infra(settings, config)
     if args.command == "verify":

@@ -1,12 +1,14 @@
-"""Plans as people read them, and as machines do (``--json``)."""
+"""Plans and snoozes as people read them, and as machines do (``--json``)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from .model import Plan, brief
+from .snooze import SnoozeView, rfc3339
 
-__all__ = ["plan_json", "plan_text"]
+__all__ = ["plan_json", "plan_text", "snoozes_json", "snoozes_text"]
 
 _SIGN = {"create": "+", "update": "~", "delete": "-"}
 
@@ -48,4 +50,66 @@ def plan_json(plan: Plan) -> str:
         },
         indent=2,
         default=str,
+    )
+
+
+_NONE = "active or scheduled snoozes of managed alert policies"
+
+
+def _span(seconds: float) -> str:
+    """``45 s``, ``59 min``, ``1 h 30 min``, ``2 d 3 h``: how long, as people say it."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, hours, days = seconds // 60 % 60, seconds // 3600 % 24, seconds // 86_400
+    if days:
+        return f"{days} d" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min"
+
+
+def _when(view: SnoozeView, now_s: float) -> str:
+    state = view.state(now_s)
+    if state == "active":
+        return f"active until {rfc3339(view.end_s)} ({_span(view.end_s - now_s)} left)"
+    if state == "scheduled":
+        return f"scheduled from {rfc3339(view.start_s)} to {rfc3339(view.end_s)} ({_span(view.end_s - view.start_s)})"
+    return f"ended at {rfc3339(view.end_s)}"
+
+
+def snoozes_text(verb: str, views: Sequence[SnoozeView], now_s: float, notes: Sequence[str] = ()) -> str:
+    """One line per snooze: name, window, reason and the policies it covers (managed ones by key);
+    ``verb``: ``snooze`` (made now), ``list`` or ``cancel``."""
+    lines = []
+    for view in views:
+        if verb == "cancel":
+            lines.append(f'cancelled {view.name} "{view.display_name}": ends at {rfc3339(view.end_s)}')
+            continue
+        covers = f"covers {len(view.covers)}: {', '.join(view.covers)}"
+        prefix = "snoozed " if verb == "snooze" else ""
+        lines.append(f'{prefix}{view.name}: {_when(view, now_s)}, "{view.display_name}", {covers}')
+    if not views:
+        lines.append(f"Nothing to cancel: no {_NONE}." if verb == "cancel" else f"No {_NONE}.")
+    lines.extend(f"note: {note}" for note in notes)
+    return "\n".join(lines)
+
+
+def snoozes_json(views: Sequence[SnoozeView], now_s: float, notes: Sequence[str] = ()) -> str:
+    return json.dumps(
+        {
+            "snoozes": [
+                {
+                    "name": v.name,
+                    "display_name": v.display_name,
+                    "state": v.state(now_s),
+                    "start_time": rfc3339(v.start_s),
+                    "end_time": rfc3339(v.end_s),
+                    "covers": list(v.covers),
+                }
+                for v in views
+            ],
+            "notes": list(notes),
+        },
+        indent=2,
     )
