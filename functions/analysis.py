@@ -94,11 +94,12 @@ def _rate(successes: int, total: int) -> dict[str, Any]:
     return {"rate": successes / total if total else None, "interval_95": [low, high], "runs": total}
 
 
-def summarize(window: WindowData) -> dict[str, Any]:
+def summarize(window: WindowData, slo: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Runs, success rate with its Wilson interval, execution-time percentiles, per-stage p95 and
-    error rates, throughput per hour and mean scores of one window."""
+    error rates, throughput per hour and mean scores of one window; and ``slo``, the success SLO's
+    budget and burn (:func:`functions.error_budget.slo_figures`), as it was read, when given."""
     execution = window.execution
-    return {
+    summary: dict[str, Any] = {
         "window": {"start": window.start_s, "end": window.end_s, "hours": window.hours},
         "runs": window.total,
         "succeeded": window.succeeded,
@@ -121,6 +122,9 @@ def summarize(window: WindowData) -> dict[str, Any]:
         },
         "scores": {name: window.scores.get(name) for name in SCORES},
     }
+    if slo is not None:
+        summary["slo"] = dict(slo)
+    return summary
 
 
 def _trend(difference: float, p_value: float, significance: float) -> dict[str, Any]:
@@ -221,10 +225,15 @@ def _triggers(current: WindowData, trends: Mapping[str, Any], limits: AnalysisTh
 
 
 def analyze(
-    current: WindowData, previous: WindowData, recent: WindowData, limits: AnalysisThresholds | None = None
+    current: WindowData,
+    previous: WindowData,
+    recent: WindowData,
+    limits: AnalysisThresholds | None = None,
+    slo: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Trends (``current`` against ``previous``), the next hour's success forecast from ``recent``
-    (the last six hours), and optimization triggers with reasons and recommendations."""
+    (the last six hours), and optimization triggers with reasons and recommendations; ``slo``
+    joins the summary."""
     limits = limits or AnalysisThresholds()
     trends = _trends(current, previous, limits)
     low, high = wilson(recent.succeeded, recent.total)
@@ -235,7 +244,7 @@ def analyze(
         "method": "success share of the last six hours' runs, Wilson 95 % interval (assumes no trend)",
     }
     return {
-        "summary": summarize(current),
+        "summary": summarize(current, slo),
         "trends": trends,
         "forecast": forecast,
         "optimization_triggers": _triggers(current, trends, limits),

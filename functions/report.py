@@ -6,7 +6,9 @@ A report that only reads can run as often as anyone likes: two writes into the f
 within Cloud Monitoring's 5 s sampling period are refused.
 
 Each figure is one ListTimeSeries over the whole window (the alignment period is the window), so
-counts are sums of every point and distributions are merged exactly.
+counts are sums of every point and distributions are merged exactly. The summary also states the
+pipeline's success SLO — its error budget left over its period and how long that lasts at the
+burn of the last hour and of the last six (:mod:`functions.slo_report`).
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from contract.settings import Settings
 from contract.transient import is_transient
 
 from .analysis import SCORES, AnalysisThresholds, DistributionData, StageData, WindowData, analyze, summarize
+from .error_budget import slo_lines
+from .slo_report import SloReader
 from .timeseries import ResourceIdentity, SeriesPoint
 from .writer import MonitoringWriter
 
 if TYPE_CHECKING:
-    from google.cloud.monitoring_v3 import MetricServiceClient
+    from google.cloud.monitoring_v3 import MetricServiceClient, ServiceMonitoringServiceClient
 
 __all__ = ["PerformanceReporter", "http_report", "parse_flag", "parse_window"]
 
@@ -74,12 +78,36 @@ def _distribution(value: Any, metric: str) -> DistributionData | None:
 
 
 class PerformanceReporter:
-    """Summary, analysis and health figures from Monitoring through an injected client."""
+    """Summary, analysis and health figures from Monitoring through injected clients.
 
-    def __init__(self, settings: Settings, client: MetricServiceClient, clock: Callable[[], float] = time.time) -> None:
+    ``services`` reads the SLO; when not given it is built by the client factory on the first
+    report that needs it (a health probe never does)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: MetricServiceClient,
+        clock: Callable[[], float] = time.time,
+        services: ServiceMonitoringServiceClient | None = None,
+    ) -> None:
         self._settings, self._client, self._clock = settings, client, clock
         self._project = settings.require_project()
         self._retry = Retry(predicate=is_transient, initial=0.2, maximum=2.0, timeout=30.0)
+        self._services = services
+        self._slo = SloReader(self._project, client, self._service_client, self._retry)
+
+    def _service_client(self) -> ServiceMonitoringServiceClient:
+        if self._services is None:
+            from contract import ClientFactory
+
+            self._services = ClientFactory(self._settings).service_monitoring()
+        return self._services
+
+    def slo(self, end: int | None = None) -> dict[str, Any]:
+        """The success SLO at ``end`` (default now): budget left over its period, burn rates over
+        the last hour and six hours, and when the budget is gone at each (``found`` False and a
+        ``reason`` when the project has no such SLO)."""
+        return self._slo.read(int(self._clock()) if end is None else end)
 
     def _query(self, metric: str, start: int, end: int, group_by: tuple[str, ...] = ()) -> list[Any]:
         reduction = spec(metric).reduction
@@ -134,7 +162,7 @@ class PerformanceReporter:
 
     def summary(self, window_s: int = 3600) -> dict[str, Any]:
         end = int(self._clock())
-        return summarize(self.window(end - window_s, end))
+        return summarize(self.window(end - window_s, end), self.slo(end))
 
     def analysis(
         self, window_s: int = 3600, limits: AnalysisThresholds | None = None, write: bool = False
@@ -146,7 +174,7 @@ class PerformanceReporter:
         current = self.window(end - window_s, end)
         previous = self.window(end - 2 * window_s, end - window_s)
         recent = self.window(end - _FORECAST_WINDOW_S, end)
-        result = analyze(current, previous, recent, limits)
+        result = analyze(current, previous, recent, limits, self.slo(end))
         forecast = result["forecast"]
         forecast["written"] = False
         if write and forecast["next_hour_success_rate"] is not None:
@@ -247,6 +275,8 @@ def report_lines(analysis: dict[str, Any]) -> list[str]:
         f"(95 % interval {_pct(f_low)}–{_pct(f_high)}, from {forecast['based_on_runs']} runs)"
         + (", written to Cloud Monitoring" if forecast.get("written") else "")
     )
+    if "slo" in summary:
+        lines.extend(slo_lines(summary["slo"]))
     triggers = analysis["optimization_triggers"]
     lines.append(f"optimization triggers: {len(triggers) or 'none'}")
     lines.extend(f"  [{t['kind']}] {t['subject']}: {t['reason']}. {t['recommendation']}" for t in triggers)
