@@ -10,7 +10,8 @@ the window. Missing measurements follow ``evaluation_missing_data``. An absence 
 a series that had data in the day before the window and none in it.
 
 A filter that is an SLO selector (``select_slo_burn_rate(…)`` …) is measured like any other: its
-series come from the same ``query_series`` that ListTimeSeries and charts read.
+series come from the same ``query_series`` that ListTimeSeries and charts read (a burn rate, health
+or counts value is reused over a range while the SLI's points in its window stay the same).
 
 With ``forecastOptions``, a threshold condition also holds for a series when every forecast made at
 the instants of the retest window predicts a violation within the horizon (Google: "either, or
@@ -28,7 +29,7 @@ import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from google.api import metric_pb2
 from google.cloud.monitoring_v3.types import alert, common
@@ -38,6 +39,7 @@ from ._filters import Filter, parse_filter
 from ._forecast import Forecast, forecast, training_window_ns
 from ._raw import Raw
 from ._reads import query_series
+from ._slo import DEFAULT_PERIOD_NS, find_slo
 from ._snapshot import StoreSnapshot
 from ._store import Series, Store, key_resolver
 from ._timeutil import NS_PER_S, duration_ns
@@ -55,7 +57,10 @@ SeriesKey = tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
 """(resource type, resource labels, metric labels) of a measured series."""
 Values = dict[SeriesKey, float]
 Specs = tuple[AggregationSpec, ...]
-_K = TypeVar("_K")
+Signature = tuple[tuple[int, ...], ...]
+"""Per series: its id and how many of its points end at or before each bound."""
+ConditionKey = tuple[str, str, Specs, str, Specs]
+"""(project, filter, its specs, denominator filter, its specs): what a threshold's measurements read."""
 _T = TypeVar("_T")
 
 
@@ -146,27 +151,34 @@ class Measurer:
     def __init__(self, store: Store, snapshot: StoreSnapshot | None = None) -> None:
         self._snapshot = snapshot
         self.store: Store = store if snapshot is None else cast(Store, snapshot)
-        self._values: dict[int, dict[tuple[str, str, Specs], Values]] = {}
-        self._forecasts: dict[int, dict[tuple[str, str, Specs, str, Specs, int], dict[SeriesKey, Forecast]]] = {}
-        self._previous: dict[tuple[str, str, Specs, str], tuple[tuple[tuple[int, ...], ...], object]] = {}
+        self._values: dict[tuple[str, str, Specs], dict[int, Values]] = {}
+        self._ratios: dict[ConditionKey, dict[int, Values]] = {}
+        self._forecasts: dict[tuple[ConditionKey, int], dict[int, dict[SeriesKey, Forecast]]] = {}
+        self._previous: dict[tuple[str, str, Specs, str], tuple[Signature, object]] = {}
         self._matching: dict[tuple[str, str], list[Series]] = {}
         self._specs: dict[int, tuple[Raw, Specs]] = {}
+        self._slos: dict[tuple[str, str], list[Filter] | None] = {}
 
     # --- memo plumbing -------------------------------------------------------------------------
-    @staticmethod
-    def _memo(table: dict[int, dict[_K, _T]], at: int, key: _K, compute: Callable[[], _T]) -> _T:
-        bucket = table.setdefault(at, {})
-        if key not in bucket:
-            bucket[key] = compute()
-        return bucket[key]
-
     def forget_before(self, now: int) -> None:
         """Drop memoized instants no retest window ending at ``now`` or later reaches (25 h back)."""
-        for table in (self._values, self._forecasts):
-            for at in list(table):  # oldest first (insertion order): stop at the first kept one
-                if at >= now - _KEEP_NS:
+        tables: list[dict[int, Any]] = [*self._values.values(), *self._ratios.values(), *self._forecasts.values()]
+        for table in tables:
+            while table:  # oldest first (insertion order): stop at the first kept one
+                oldest = next(iter(table))
+                if oldest >= now - _KEEP_NS:
                     break
-                del table[at]
+                del table[oldest]
+
+    def condition_key(self, project: str, threshold: Raw) -> ConditionKey:
+        """What a threshold condition's measurements depend on: its filters and aggregations."""
+        return (
+            project,
+            threshold.filter,
+            self.specs(threshold.aggregations),
+            threshold.denominator_filter,
+            self.specs(threshold.denominator_aggregations),
+        )
 
     def specs(self, aggregations: Raw) -> Specs:
         """A condition's aggregations as specs, converted once per message."""
@@ -190,11 +202,11 @@ class Measurer:
             self._matching[key] = found
         return found
 
-    def _signature(self, project: str, query: Filter, bounds: Sequence[int]) -> tuple[tuple[int, ...], ...] | None:
+    def _signature(self, project: str, query: Filter, bounds: Sequence[int]) -> Signature | None:
         """Which points of each matching series fall between ``bounds`` (ascending): equal
         signatures read equal inputs, so give equal results. None where it cannot be known."""
         snapshot = self._snapshot
-        if snapshot is None or _selector(query) is not None or not _measurable(query):
+        if snapshot is None or _selector(query) is not None or len(_metric_types(query.text)) != 1:
             return None
         if min(bounds) < snapshot.low:
             return None
@@ -211,9 +223,7 @@ class Measurer:
         matching = self._matching_series(project, query)
         return matching[0].kind if matching else metric_pb2.MetricDescriptor.GAUGE
 
-    def _reuse(
-        self, key: tuple[str, str, Specs, str], signature: tuple[tuple[int, ...], ...] | None, compute: Callable[[], _T]
-    ) -> _T:
+    def _reuse(self, key: tuple[str, str, Specs, str], signature: Signature | None, compute: Callable[[], _T]) -> _T:
         if signature is not None:
             previous = self._previous.get(key)
             if previous is not None and previous[0] == signature:
@@ -226,12 +236,51 @@ class Measurer:
     # --- measurements --------------------------------------------------------------------------
     def values(self, project: str, text: str, specs: Specs, at: int) -> Values:
         """Each series' measurement of ``text`` through ``specs`` at ``at`` (see :func:`_measure`)."""
-        return self._memo(self._values, at, (project, text, specs), lambda: self._values_now(project, text, specs, at))
+        table = self._values.setdefault((project, text, specs), {})
+        found = table.get(at)
+        if found is None:
+            found = table[at] = self._values_now(project, text, specs, at)
+        return found
+
+    def _slo_filters(self, project: str, slo_name: str) -> list[Filter] | None:
+        """The filters of a request-based SLO's SLI (good, bad, total, or a distribution cut's)."""
+        key = (project, slo_name)
+        if key not in self._slos:
+            found = find_slo(self.store, project, slo_name)
+            filters = None
+            if found is not None and found[1].service_level_indicator.WhichOneof("type") == "request_based":
+                based = found[1].service_level_indicator.request_based
+                ratio, cut = based.good_total_ratio, based.distribution_cut
+                texts = [ratio.good_service_filter, ratio.bad_service_filter, ratio.total_service_filter]
+                texts.append(cut.distribution_filter)
+                filters = [_parsed(t) for t in texts if t]
+            self._slos[key] = filters
+        return self._slos[key]
+
+    def _selector_signature(self, project: str, selector: Any, specs: Specs, at: int) -> Signature | None:
+        """A burn rate, health or counts point at ``at`` sums the SLI's events in one window — the
+        lookback, or the alignment period — ending at ``at`` (see ``_slo``): which points of the
+        SLI's series fall in it decides the value."""
+        function = getattr(selector, "function", "")
+        if function == "select_slo_burn_rate":
+            after = at - int(getattr(selector, "lookback_ns", 0) or 0)
+        elif function in ("select_slo_health", "select_slo_counts"):
+            after = at - (specs[0].period_ns if specs else DEFAULT_PERIOD_NS)
+        else:
+            return None  # compliance and budgets: over the SLO's period, which may be a calendar one
+        filters = self._slo_filters(project, str(getattr(selector, "slo_name", "")))
+        if not filters:
+            return None
+        parts = [self._signature(project, query, (after, at)) for query in filters]
+        return None if any(part is None for part in parts) else tuple(p for part in parts for p in part or ())
 
     def _values_now(self, project: str, text: str, specs: Specs, at: int) -> Values:
         query = _parsed(text)
         signature = None
-        if self._snapshot is not None and _measurable(query) and _selector(query) is None:
+        selector = _selector(query)
+        if self._snapshot is not None and selector is not None:
+            signature = self._selector_signature(project, selector, specs, at)
+        elif self._snapshot is not None and _measurable(query):
             if specs:
                 spec, start = specs[0], at - specs[0].period_ns
                 bounds = [start - lookback_ns(spec, self._kind(project, query)), start - spec.period_ns, start, at]
@@ -242,53 +291,53 @@ class Measurer:
             (project, text, specs, "value"), signature, lambda: _measure(self.store, project, query, specs, at)
         )
 
-    def condition_values(self, project: str, threshold: Raw, at: int) -> Values:
-        """A threshold condition's measurements at ``at``: its values, or its ratio."""
-        numerator = self.values(project, threshold.filter, self.specs(threshold.aggregations), at)
-        if not threshold.denominator_filter:
+    def condition_values(self, key: ConditionKey, instants: Sequence[int]) -> list[Values]:
+        """A threshold condition's measurements (its values, or its ratio) at each instant."""
+        table = self._ratios.setdefault(key, {})
+        out = []
+        for at in instants:
+            found = table.get(at)
+            if found is None:
+                found = table[at] = self._ratio_now(key, at)
+            out.append(found)
+        return out
+
+    def _ratio_now(self, key: ConditionKey, at: int) -> Values:
+        project, text, specs, denominator_text, denominator_specs = key
+        numerator = self.values(project, text, specs, at)
+        if not denominator_text:
             return numerator
-        denominator = self.values(
-            project, threshold.denominator_filter, self.specs(threshold.denominator_aggregations), at
-        )
-        return {key: value / denominator[key] for key, value in numerator.items() if denominator.get(key)}
+        denominator = self.values(project, denominator_text, denominator_specs, at)
+        return {series: value / denominator[series] for series, value in numerator.items() if denominator.get(series)}
 
-    def forecasts(self, project: str, threshold: Raw, at: int, horizon: int) -> dict[SeriesKey, Forecast]:
-        """Each series' forecast at ``at`` (see :mod:`._forecast`), from the condition's values over
-        the training window."""
-        key = (
-            project,
-            threshold.filter,
-            self.specs(threshold.aggregations),
-            threshold.denominator_filter,
-            self.specs(threshold.denominator_aggregations),
-            horizon,
-        )
-        return self._memo(self._forecasts, at, key, lambda: self._forecasts_now(project, threshold, at, horizon))
+    def forecasts(self, key: ConditionKey, instants: Sequence[int], horizon: int) -> list[dict[SeriesKey, Forecast]]:
+        """Each series' forecast at each instant (see :mod:`._forecast`), from the condition's
+        values over the training window."""
+        table = self._forecasts.setdefault((key, horizon), {})
+        out = []
+        for at in instants:
+            found = table.get(at)
+            if found is None:
+                found = table[at] = self._forecasts_now(key, at, horizon)
+            out.append(found)
+        return out
 
-    def _forecasts_now(self, project: str, threshold: Raw, at: int, horizon: int) -> dict[SeriesKey, Forecast]:
+    def _forecasts_now(self, key: ConditionKey, at: int, horizon: int) -> dict[SeriesKey, Forecast]:
+        project, text, specs, denominator_text, denominator_specs = key
         start = at - training_window_ns(horizon)
-        numerator = _samples(
-            self.store, project, _parsed(threshold.filter), self.specs(threshold.aggregations), start, at
-        )
-        if threshold.denominator_filter:
-            denominator = _samples(
-                self.store,
-                project,
-                _parsed(threshold.denominator_filter),
-                self.specs(threshold.denominator_aggregations),
-                start,
-                at,
-            )
+        numerator = _samples(self.store, project, _parsed(text), specs, start, at)
+        if denominator_text:
+            denominator = _samples(self.store, project, _parsed(denominator_text), denominator_specs, start, at)
             numerator = {
-                key: {t: v / below[t] for t, v in values.items() if below.get(t)}
-                for key, values in numerator.items()
-                if (below := denominator.get(key))
+                series: {t: v / below[t] for t, v in values.items() if below.get(t)}
+                for series, values in numerator.items()
+                if (below := denominator.get(series))
             }
         found = {}
-        for key, values in numerator.items():
+        for series, values in numerator.items():
             predicted = forecast(sorted(values.items()), at, horizon)
             if predicted is not None:
-                found[key] = predicted
+                found[series] = predicted
         return found
 
     def absence(self, project: str, absent: Raw, now: int) -> tuple[set[SeriesKey], set[SeriesKey]]:
@@ -360,9 +409,10 @@ def _holds(body: Raw, measured: list[Values], key: SeriesKey) -> bool | None:
 def _threshold(measurer: Measurer, project: str, body: Raw, now: int) -> Outcome:
     duration = duration_ns(body.duration)
     instants = [now - step * STEP_NS for step in range(duration // STEP_NS, -1, -1)]  # oldest first
-    measured = [measurer.condition_values(project, body, at) for at in instants]
+    condition = measurer.condition_key(project, body)
+    measured = measurer.condition_values(condition, instants)
     horizon = duration_ns(body.forecast_options.forecast_horizon) if body.HasField("forecast_options") else 0
-    forecasts = [measurer.forecasts(project, body, at, horizon) for at in instants] if horizon else []
+    forecasts = measurer.forecasts(condition, instants, horizon) if horizon else []
     outcome = Outcome(latest=measured[-1])
     keys = set().union(*measured, *forecasts)
     for key in keys:

@@ -579,12 +579,11 @@ def test_a_forecast_opens_before_a_rising_series_crosses_and_never_on_a_flat_one
     assert sent["condition"]["conditionThreshold"]["forecastOptions"] == {"forecastHorizon": "3600s"}
 
 
-def test_of_two_burn_rate_windows_the_incident_shows_which_one_tripped(plain, monitoring):
-    """A run every 12 minutes for 8 hours, every run of the last hour failing: burning 1/0.15 = 6.7×
-    over the hour, 5 failures in 40 runs over six (0.8×). Of a fast (1 h) and a slow (6 h) burn-rate
-    condition, only the fast one opens, and what the operator reads names its lookback."""
-    factory = ClientFactory(plain)
-    project = plain.project_id
+def burst_slo(settings: Settings) -> str:
+    """A run every 12 minutes for 8 hours up to minute 239, every run of the last hour failing (as
+    the collector writes pipeline_run_count), and a run-success SLO (85 %, a rolling day) on them."""
+    factory = ClientFactory(settings)
+    project = settings.project_id
     runs = f"{HELIOS}/pipeline_run_count"
     factory.metric_service().create_metric_descriptor(
         name=f"projects/{project}",
@@ -619,7 +618,7 @@ def test_of_two_burn_rate_windows_the_incident_shows_which_one_tripped(plain, mo
         "good_service_filter": f'metric.type = "{runs}" AND metric.labels.status = "success"',
         "total_service_filter": f'metric.type = "{runs}"',
     }
-    slo = slos.create_service_level_objective(
+    return slos.create_service_level_objective(
         request={
             "parent": service.name,
             "service_level_objective_id": "run-success",
@@ -629,27 +628,34 @@ def test_of_two_burn_rate_windows_the_incident_shows_which_one_tripped(plain, mo
                 "service_level_indicator": {"request_based": {"good_total_ratio": ratio}},
             },
         }
-    )
+    ).name
 
-    def burning(name: str, lookback: str) -> dict:
-        return {
-            "display_name": name,
-            "condition_threshold": {
-                "filter": f'select_slo_burn_rate("{slo.name}", "{lookback}")',
-                "comparison": "COMPARISON_GT",
-                "threshold_value": 6,
-                "duration": {"seconds": 0},
-            },
-        }
 
+def burning(slo: str, name: str, lookback: str, threshold: float = 6) -> dict:
+    return {
+        "display_name": name,
+        "condition_threshold": {
+            "filter": f'select_slo_burn_rate("{slo}", "{lookback}")',
+            "comparison": "COMPARISON_GT",
+            "threshold_value": threshold,
+            "duration": {"seconds": 0},
+        },
+    }
+
+
+def test_of_two_burn_rate_windows_the_incident_shows_which_one_tripped(plain, monitoring):
+    """Every run of the last hour failing burns 1/0.15 = 6.7× over the hour, 5 failures in 40 runs
+    (0.8×) over six. Of a fast (1 h) and a slow (6 h) burn-rate condition, only the fast one opens,
+    and what the operator reads names its lookback."""
+    slo = burst_slo(plain)
     email = channel(plain, "email", {"email_address": "oncall@example.com"})
     hand_made(
         plain,
         display_name="Budget burn",
-        conditions=[burning("fast burn", "3600s"), burning("slow burn", "21600s")],
+        conditions=[burning(slo, "fast burn", "3600s"), burning(slo, "slow burn", "21600s")],
         notification_channels=[email],
     )
-    result = monitoring.admin.evaluate_range(long_rfc3339(240), long_rfc3339(240), "60s", project)
+    result = monitoring.admin.evaluate_range(long_rfc3339(240), long_rfc3339(240), "60s", plain.project_id)
     (incident,) = result["opened"]
     assert incident["condition_name"] == "fast burn"
     assert '"3600s"' in incident["condition"]["conditionThreshold"]["filter"]  # Google's field, as the API returns it
@@ -657,3 +663,29 @@ def test_of_two_burn_rate_windows_the_incident_shows_which_one_tripped(plain, mo
     assert statement(incident) == "fast burn: 6.66667 > 6 (lookback 1 h)"
     (sent,) = [n for n in monitoring.admin.notifications() if n["incident_id"] == incident["incident_id"]]
     assert sent["message"]["body"].startswith("fast burn: 6.66667 > 6 (lookback 1 h)")
+
+
+def test_burn_rate_conditions_in_a_range_open_and_close_as_minute_by_minute(monitoring):
+    """A range reuses a selector's value while the SLI's points in its lookback stay the same: the
+    same minutes as evaluating each minute on its own, in a project of its own."""
+    found = {}
+    for mode in ("minutes", "range"):
+        settings = Settings(
+            project_id=f"test-{mode}-{uuid.uuid4().hex[:8]}", monitoring_emulator_host=monitoring.address
+        )
+        slo = burst_slo(settings)
+        conditions = [burning(slo, "1 h over 2", "3600s", 2), burning(slo, "20 min over 3", "1200s", 3)]
+        hand_made(settings, display_name="burn", conditions=conditions)
+        events: list[tuple[str, str, int]] = []
+        if mode == "minutes":
+            for minute in range(150, 331):
+                result = monitoring.admin.evaluate(long_rfc3339(minute), settings.project_id)
+                events += [("opened", i["condition_name"], minute) for i in result["opened"]]
+                events += [("closed", i["condition_name"], minute) for i in result["closed"]]
+        else:
+            result = monitoring.admin.evaluate_range(long_rfc3339(150), long_rfc3339(330), "60s", settings.project_id)
+            events += [("opened", i["condition_name"], minute_of(i["started_at"])) for i in result["opened"]]
+            events += [("closed", i["condition_name"], minute_of(i["ended_at"])) for i in result["closed"]]
+        found[mode] = sorted(events)
+    assert found["range"] == found["minutes"]
+    assert {what for what, _, _ in found["range"]} == {"opened", "closed"}  # each lookback opens, then closes
