@@ -132,10 +132,11 @@ def test_every_notification_states_the_share_and_none_the_bare_ratio(incident, m
     assert sent["sms"]["body"] == "[OPENED] Helios: pipeline success rate < 85%: 66.7 % < 85 %"
     (attachment,) = sent["slack"]["attachments"]
     assert (attachment["text"], attachment["title_link"]) == (
-        "pipeline success rate < 85%: 66.7 % < 85 %",
+        "pipeline success rate < 85%: 66.7 % < 85 % (aligned over 10 min)",  # and what it measured over
         incident["url"],
     )
-    assert sent["pagerduty"]["payload"]["custom_details"] == {"observed": "66.7 %", "threshold": "< 85 %"}
+    details = sent["pagerduty"]["payload"]["custom_details"]
+    assert (details["observed"], details["threshold"], details["window"]) == ("66.7 %", "< 85 %", "aligned over 10 min")
     for message in sent.values():
         assert "0.666667" not in str(message)
 
