@@ -12,7 +12,8 @@ What Google documents, and the evaluator does:
 - **Snoozes** (``snoozed(project, policy name, t)``, from the snooze service): while one is active
   the policy creates no incidents and sends no notifications, and its open incidents close — without
   a notification, since a snoozed policy sends none. After it ends, evaluation resumes: a condition
-  that still holds opens a new incident (and notifies).
+  that still holds opens a new incident (and notifies). A snooze with a filter
+  (``snooze_covers(project, policy name, t, labels)``) does the same to the series it matches only.
 - **Notification prompts** (``alertStrategy.notificationPrompts``, default OPENED and CLOSED): an
   incident notifies on opening and on closing only for the prompts listed.
 - **Repeated notifications** (``alertStrategy.notificationChannelStrategy[].renotifyInterval``):
