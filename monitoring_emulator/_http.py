@@ -18,7 +18,7 @@ from ._timeutil import NS_PER_S, parse_rfc3339
 
 if TYPE_CHECKING:
     from ._alerting import AlertEvaluator
-    from ._console import Console
+    from ._console import Console, Page, PrefixPage
 from ._stats import Stats
 
 __all__ = ["HttpServer", "Route"]
@@ -132,30 +132,25 @@ class HttpServer:
         self.routes[("GET", "/admin/notifications")] = lambda body, query: _json(200, evaluator.notifications())
 
     def add_console(self, console: Console) -> None:
-        """The console's pages: dashboards, incidents (the list and one incident), notifications, explorer."""
+        """The console's pages, from its own route table (:meth:`Console.routes`): GET on a path,
+        and GET under a path prefix (the page gets the rest of the path, unquoted)."""
 
-        def page(render: Callable[[dict[str, list[str]]], str | None]) -> Route:
-            def serve(body: bytes, query: dict[str, list[str]]) -> Response:
-                text = render(query)
-                if text is None:
-                    return 404, "text/html; charset=utf-8", b"<h1>Not found</h1>"
-                return 200, "text/html; charset=utf-8", text.encode()
+        def serve(text: str | None) -> Response:
+            if text is None:
+                return 404, "text/html; charset=utf-8", b"<h1>Not found</h1>"
+            return 200, "text/html; charset=utf-8", text.encode()
 
-            return serve
+        def at_path(render: Page) -> Route:
+            return lambda body, query: serve(render(query))
 
-        def dashboard(query: dict[str, list[str]]) -> str | None:
-            project, _, ident = unquote(query.pop("__path__", [""])[0]).partition("/")
-            return console.dashboard(project, ident, query)
+        def under_prefix(render: PrefixPage) -> Route:
+            return lambda body, query: serve(render(unquote(query.pop("__path__", [""])[0]), query))
 
-        def incident(query: dict[str, list[str]]) -> str | None:
-            return console.incident(unquote(query.pop("__path__", [""])[0]))
-
-        self.routes[("GET", "/")] = page(console.index)
-        self.routes[("GET", "/incidents")] = page(console.incidents)
-        self.routes[("GET", "/notifications")] = page(console.notifications)
-        self.routes[("GET", "/explorer")] = page(console.explorer)
-        self.prefixes["/dashboards/"] = page(dashboard)
-        self.prefixes["/incidents/"] = page(incident)  # the url every notification of an incident carries
+        pages, prefixes = console.routes()
+        for path, render in pages.items():
+            self.routes[("GET", path)] = at_path(render)
+        for prefix, under in prefixes.items():
+            self.prefixes[prefix] = under_prefix(under)
 
     def start(self) -> None:
         self._thread.start()
