@@ -172,6 +172,7 @@ class Emulator:
             lambda: self.http_url,
             clock,
             snoozed=self.snoozes.active,
+            snooze_covers=self.snoozes.covers,
         )
         self._http.add_alerting(self.evaluator)
         self._http.add_console(Console(self.store, self.evaluator, self.dashboards.dashboards, clock))
