@@ -148,7 +148,9 @@ class SloPages:
     def services(self, query: Mapping[str, list[str]]) -> str:
         """Every project's services, each with its SLOs and their figures now."""
         sections = []
-        for project in sorted(self._store.object_projects(SERVICE_KIND)):
+        with self._store.lock:
+            projects = sorted(self._store.object_projects(SERVICE_KIND))
+        for project in projects:
             with self._store.lock:
                 services = [_SERVICE.FromString(body) for _, body in self._store.list_objects(SERVICE_KIND, project)]
             slos = self._slos(project)

@@ -40,7 +40,9 @@ class SnoozePages:
     def snoozes(self, query: Mapping[str, list[str]]) -> str:
         now = self._clock()
         found: dict[str, list[tuple[str, Raw]]] = {state: [] for state in STATES}
-        for project in self._store.object_projects(KIND):
+        with self._store.lock:
+            projects = self._store.object_projects(KIND)
+        for project in projects:
             with self._store.lock:
                 rows = self._store.list_objects(KIND, project)
             for _, body in rows:

@@ -8,78 +8,20 @@ from the list of runs."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
-from contract import ClientFactory, Settings, spec
-from contract.wire import PipelineEvent
-from functions.aggregate import AggregationLimits, WindowAggregator
+from contract import ClientFactory, Settings
 from functions.report import PerformanceReporter, report_lines
-from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
-from functions.writer import MonitoringWriter
-from tests.helpers import minute_floor
-
-S = 1_000_000_000
-HOUR = 3600
-END = minute_floor(600)
-RUNS = 115  # a run every 12 minutes for 23 hours
-FAILED = {i for i in range(RUNS) if i % 12 == 5} | {111, 112, 114}  # ~8 % healthy, then 4 of the last 5
-RUN_TIMES = [END - 270 - 720 * (RUNS - 1 - i) for i in range(RUNS)]  # mid-minute; the last 4.5 min before END
-RUN_FILTER = f'metric.type = "{spec("pipeline_run_count").type}" AND resource.type = "generic_task"'
-
-
-def counted_at(run: int) -> int:
-    """The end of the collector's one-minute window holding the run: where its count lands."""
-    return (RUN_TIMES[run] // 60 + 1) * 60
-
-
-def runs_in(after: int, until: int) -> tuple[int, int]:
-    """(runs, failed runs) counted in (after, until]."""
-    inside = [i for i in range(RUNS) if after < counted_at(i) <= until]
-    return len(inside), sum(1 for i in inside if i in FAILED)
+from tests.integration.slo_store import END, HOUR, create_slo, runs_in, write_runs
 
 
 @pytest.fixture
 def store(monitoring, project_id: str) -> Settings:
     """23 hours of runs written by the collector's code, and the success SLO on them."""
     settings = Settings(project_id=project_id, monitoring_emulator_host=monitoring.address)
-    factory = ClientFactory(settings)
-    metrics = factory.metric_service()
-    metrics.create_metric_descriptor(
-        name=f"projects/{project_id}", metric_descriptor=spec("pipeline_run_count").descriptor(project_id)
-    )
-    aggregator = WindowAggregator(AggregationLimits(), time.time_ns())
-    aggregator.add_message(
-        [PipelineEvent(at * S, 120.0, 0.8, 0.9, 0.9, 0.95, i not in FAILED) for i, at in enumerate(RUN_TIMES)]
-    )
-    points = [p for p in aggregator.points() if p.metric.name == "pipeline_run_count"]
-    mapped = to_series_points(points, LaneBook(), ResourceIdentity("c-slo"), time.time_ns())
-    assert not MonitoringWriter(metrics, project_id).write(mapped, time.monotonic() + 60).transient
-    services = factory.service_monitoring()
-    service = services.create_service(
-        request={
-            "parent": f"projects/{project_id}",
-            "service_id": "helios-pipeline",
-            "service": {"display_name": "Helios pipeline", "custom": {}},
-        }
-    )
-    slo = {
-        "display_name": "85 % of pipeline runs succeed over 7 days",
-        "goal": 0.85,
-        "rolling_period": {"seconds": 7 * 86400},
-        "service_level_indicator": {
-            "request_based": {
-                "good_total_ratio": {
-                    "good_service_filter": f'{RUN_FILTER} AND metric.labels.status = "success"',
-                    "total_service_filter": RUN_FILTER,
-                }
-            }
-        },
-    }
-    services.create_service_level_objective(
-        request={"parent": service.name, "service_level_objective_id": "run-success", "service_level_objective": slo}
-    )
+    write_runs(settings)
+    create_slo(settings)
     return settings
 
 
