@@ -135,7 +135,9 @@ class Infra:
         return Plan(tuple(changes), (*planned.notes, note))
 
     def apply(self, to_apply: Plan, report: Callable[[str], None] = print, *, allow_delete: bool = False) -> None:
-        """Carry out ``to_apply``; references are resolved as the resources they name come to exist.
+        """Carry out ``to_apply``; references are resolved as the resources they name come to exist
+        (the plan's order: a service before its SLOs, an SLO before the policies and dashboards whose
+        filters name it — its real name replaces the quoted ``ref:slo/…`` — and deletes the other way).
 
         Creates and updates always; deletes only with ``allow_delete=True`` (the command line passes
         it once the user confirmed or gave ``--yes``). Without it every delete is skipped and
