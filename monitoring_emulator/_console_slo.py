@@ -40,6 +40,10 @@ _HOUR = 3600 * NS
 BURN_WINDOWS = ((_HOUR, "1 h"), (6 * _HOUR, "6 h"))
 _POINTS = 360  # at most this many points a line over the chosen range
 _NO_DATA = "No data for this SLO in the selected range (or an SLI the emulator does not evaluate)."
+_BURN_NOTE = (
+    "The share of failed events over the window divided by the share the objective allows: at 1 the error "
+    "budget lasts exactly the period (the dashed line), above it the budget runs out before."
+)
 _POLICIES = '<h2 class="section">Alert policies on this SLO</h2>'
 
 
@@ -211,7 +215,7 @@ class SloPages:
                 (
                     f"burn rate {label}",
                     _times(self._value(project, slo, "select_slo_burn_rate", ns)),
-                    "1× spends it all",
+                    "1× = on budget",
                 )
                 for ns, label in BURN_WINDOWS
             ),
@@ -233,7 +237,8 @@ class SloPages:
         )
         body_html = (
             f'{range_links(chosen)}<div class="figures">{cards}</div>{table}'
-            f'<h2 class="section">Burn rate over 1 h and 6 h</h2><div class="tile" id="burn">'
+            f'<h2 class="section">Burn rate over 1 h and 6 h</h2><p class="empty">{_BURN_NOTE}</p>'
+            '<div class="tile" id="burn">'
             f"{self._burn_chart(project, slo, start, end)}</div>"
             f'<h2 class="section">Compliance and error budget left over the period</h2><div class="tile">'
             f"{self._budget_chart(project, slo, start, end)}</div>"
@@ -259,7 +264,7 @@ class SloPages:
             (f"burn rate over {label}", self._series(project, slo, "select_slo_burn_rate", start, end, period, ns))
             for ns, label in BURN_WINDOWS
         ]
-        return self._chart(lines, start, end, "burn rate (1 = the budget spent over the period)", [1.0])
+        return self._chart(lines, start, end, "burn rate", [1.0])
 
     def _budget_chart(self, project: str, slo: Raw, start: int, end: int) -> str:
         period = self._period(start, end)
