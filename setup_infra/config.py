@@ -3,11 +3,23 @@ any API call. Defaults give the seed document's numbers; secrets come only from 
 
 ```toml
 [alerts]
+mode = "slo"                  # run success alerting: "slo" (burn rates), "static" (the design's
+                              # success and stage error rates), or "both"
+success_rate = 0.85           # the SLO's objective (slo) / the success-rate threshold (static)
+slo_period_days = 7           # the SLO's rolling period, 1 to 30 days
+runs_per_hour = 5             # the store's volume, from which the burn-rate windows are derived
+healthy_success_rate = 0.92   # the share of runs a healthy day completes (above success_rate)
+page_within_s = 1800          # a total outage pages within this of its first failed run
+slow_burn_window_s = 43200    # the slow-burn page's window (12 h)
+ticket_window_s = 86400       # the ticket's window (24 h)
+renotify_s = 3600             # critical incidents notify again while open this long (0: never)
+forecast_horizon_s = 3600     # warning: resource utilization forecast above its threshold this far
+                              # ahead (1 to 60 h; 0: no forecast policy)
+runbook_url = ""              # a page of runbooks: each policy links to it (#its key); empty: none
 execution_time_s = 300        # critical: a pipeline run slower than this
-success_rate = 0.85           # critical: share of successful runs below this
-error_rate = 0.15             # warning: share of failed stage runs above this
+error_rate = 0.15             # warning (static): share of failed stage runs above this
 resource_utilization = 0.80   # warning: cpu or memory above this
-rate_window_s = 3600          # the window success and error rates are computed over
+rate_window_s = 3600          # the window success and error rates are computed over (static)
 critical_duration_s = 0       # how long a condition must hold before it opens an incident
 warning_duration_s = 300
 info_duration_s = 0
@@ -36,6 +48,7 @@ prefix = "Helios"             # display names start with it
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -44,8 +57,18 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CHANNEL_KINDS", "SEVERITIES", "AlertSettings", "ChannelConfig", "ConfigError", "InfraConfig", "load_config"]
+__all__ = [
+    "ALERT_MODES",
+    "CHANNEL_KINDS",
+    "SEVERITIES",
+    "AlertSettings",
+    "ChannelConfig",
+    "ConfigError",
+    "InfraConfig",
+    "load_config",
+]
 
+ALERT_MODES = ("slo", "static", "both")
 CHANNEL_KINDS = ("email", "sms", "slack", "pagerduty", "webhook")
 SEVERITIES = ("critical", "warning", "info")
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
@@ -60,8 +83,27 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class AlertSettings:
-    execution_time_s: float = 300.0
+    mode: str = "slo"
+    """How run success is alerted on. "slo": the success SLO's burn-rate pages and ticket, right at
+    any volume; "static": the design's success-rate page and stage error-rate warning, thresholds on
+    an hour's ratio (at five runs an hour one failed run is 20 %: they page on a healthy day); "both",
+    to compare them side by side."""
     success_rate: float = 0.85
+    slo_period_days: int = 7
+    """A week: the store's traffic repeats weekly, and 840 runs make its budget (126 failed runs) a
+    figure a single outage visibly moves (10 runs, 8 %) while a healthy week spends about half."""
+    runs_per_hour: float = 5.0
+    healthy_success_rate: float = 0.92
+    page_within_s: int = 1800
+    slow_burn_window_s: int = 12 * 3600
+    ticket_window_s: int = 24 * 3600
+    renotify_s: int = 3600
+    """An open page notifies again every hour until it closes (critical channels only)."""
+    forecast_horizon_s: int = 3600
+    """Warn when utilization is forecast above its threshold within the hour: a horizon the
+    forecast's two-horizon training history (2 h) covers early in a run's day."""
+    runbook_url: str = ""
+    execution_time_s: float = 300.0
     error_rate: float = 0.15
     resource_utilization: float = 0.80
     rate_window_s: int = 3600
@@ -120,7 +162,7 @@ def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
     if unknown:
         raise ConfigError(f"alerts.{unknown[0]} is not a setting; the settings are {', '.join(sorted(known))}")
     out = AlertSettings()
-    bounds = {
+    bounds: dict[str, tuple[float, float]] = {
         "execution_time_s": (1, 86_400),
         "success_rate": (0, 1),
         "error_rate": (0, 1),
@@ -129,21 +171,92 @@ def _alerts(raw: Mapping[str, Any]) -> AlertSettings:
         "auto_close_s": (1800, 7 * 24 * 3600),
         "info_auto_close_s": (1800, 7 * 24 * 3600),
         "backlog_age_s": (60, _RETENTION_S),
+        "slo_period_days": (1, 30),  # Google: a rolling period of whole days, 1 to 30
+        "runs_per_hour": (0.1, 3600),
+        "healthy_success_rate": (0, 1),
+        "page_within_s": (600, 86_400),
+        # a window and its retest window (2 h slow, 1 h ticket) stay within the 25 h Monitoring accepts
+        "slow_burn_window_s": (3600, 23 * 3600),
+        "ticket_window_s": (3600, 24 * 3600),
     }
-    for name, value in raw.items():
-        if name.endswith(("duration_s", "silence_s")):
+    for name, given in raw.items():
+        value: Any = given
+        if name in ("mode", "runbook_url"):
+            value = _text(name, value)
+        elif name.endswith(("duration_s", "silence_s")):
             low, high = _ABSENCE_S if name.endswith("silence_s") else (0, 86_400)
             seconds = _number("alerts", name, value, low, high)
             if seconds % 60:
                 raise ConfigError(f"alerts.{name} must be a whole number of minutes (a multiple of 60), got {value!r}")
             value = int(seconds)
+        elif name in ("renotify_s", "forecast_horizon_s"):
+            value = _optional_span(name, value)
         else:
-            low, high = bounds[name]
-            value = _number("alerts", name, value, low, high)
-            if name.endswith("window_s") and value % 60:
+            least, most = bounds[name]
+            value = _number("alerts", name, value, least, most)
+            if name.endswith(("window_s", "within_s")) and value % 60:
                 raise ConfigError(f"alerts.{name} must be a multiple of 60, got {value!r}")
-        out = replace(out, **{name: type(getattr(out, name))(value)})  # the default's type: int or float
+            if name == "slo_period_days" and value != int(value):
+                raise ConfigError(f"alerts.slo_period_days must be a whole number of days, got {value!r}")
+        out = replace(out, **{name: type(getattr(out, name))(value)})  # the default's type: int, float or str
+    _check_slo(out)
     return out
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"alerts.{name} must be a string, got {value!r}")
+    if name == "mode" and value not in ALERT_MODES:
+        raise ConfigError(f"alerts.mode must be one of {', '.join(ALERT_MODES)}, got {value!r}")
+    if name == "runbook_url" and value and not re.fullmatch(r"https?://[^\s/]+\S*", value):
+        raise ConfigError(f"alerts.runbook_url must be an http(s) URL (or empty for none), got {value!r}")
+    if name == "runbook_url" and "#" in value:
+        raise ConfigError(f"alerts.runbook_url must not have a #fragment (each policy adds its own), got {value!r}")
+    return value
+
+
+_OPTIONAL_SPANS = {"renotify_s": (1800, 86_400), "forecast_horizon_s": (3600, 216_000)}
+"""0 turns the feature off; otherwise a whole number of minutes within these bounds: a reminder at
+most every half hour and at least daily; Google's forecast horizon of 1 to 60 hours."""
+
+
+def _optional_span(name: str, value: Any) -> int:
+    low, high = _OPTIONAL_SPANS[name]
+    if value == 0 and not isinstance(value, bool):
+        return 0
+    seconds = _number("alerts", name, value, low, high)
+    if seconds % 60:
+        raise ConfigError(f"alerts.{name} must be a whole number of minutes (a multiple of 60), got {value!r}")
+    return int(seconds)
+
+
+def _check_slo(alerts: AlertSettings) -> None:
+    """What the SLO (created in every mode) and its burn-rate windows need of the settings together."""
+    if not 0 < alerts.success_rate <= 0.9999:
+        raise ConfigError(
+            f"alerts.success_rate is the SLO's goal: more than 0 and at most 0.9999, got {alerts.success_rate!r}"
+        )
+    if not alerts.success_rate < alerts.healthy_success_rate < 1:
+        raise ConfigError(
+            f"alerts.healthy_success_rate must be above alerts.success_rate ({alerts.success_rate:g}) and below 1 "
+            f"(a healthy day meets the objective), got {alerts.healthy_success_rate!r}"
+        )
+    interval = 3600 / alerts.runs_per_hour
+    if alerts.page_within_s < 7 * interval / 6 + 120:
+        raise ConfigError(
+            f"alerts.page_within_s must leave room for two runs at {alerts.runs_per_hour:g} runs an hour "
+            f"(at least {math.ceil((7 * interval / 6 + 120) / 60) * 60} s), got {alerts.page_within_s!r}"
+        )
+    period = alerts.slo_period_days * 86_400
+    for name in ("slow_burn_window_s", "ticket_window_s"):
+        window = getattr(alerts, name)
+        if window > period:
+            raise ConfigError(f"alerts.{name} ({window} s) must not exceed the SLO's period ({period} s)")
+        if window < 3 * interval:
+            raise ConfigError(
+                f"alerts.{name} must hold at least 3 runs at {alerts.runs_per_hour:g} runs an hour "
+                f"({math.ceil(3 * interval / 60) * 60} s), got {window!r}"
+            )
 
 
 def _channels(raw: Mapping[str, Any], env: Mapping[str, str]) -> tuple[ChannelConfig, ...]:

@@ -1,7 +1,17 @@
 """Scenarios for ``python -m setup_infra test-alerts``: synthetic pipeline traffic, minute by minute,
-that each seed alert should (or should not) react to — as events, which go through the collector's
-own aggregation — with the open and close minutes the default configuration gives, worked out by
-hand in each scenario's note. Change a threshold and run one to see what the alert would have done.
+that each alert should (or should not) react to — as events, which go through the collector's own
+aggregation. Change a threshold and run one to see what the alert would have done.
+
+Two kinds:
+
+- **Minute scenarios** exercise one policy each, with the open and close minutes the default
+  thresholds give, worked out by hand in each scenario's note (``expected``).
+- **Store scenarios** are the store's real volume (:class:`Traffic`): a run every ~12 minutes
+  (jitter of ±2 minutes around the schedule), each failing independently — drawn from a seeded
+  random generator, so a scenario is the same traffic every time — at the healthy 8 % or at a
+  fault's rate: a healthy week, a total outage, a slow bleed, a short burst, and the day of issue
+  17. What the policies do there is measured (pages, time to page, time to close), and judged
+  against the acceptance the scenario names (``acceptance``), not against hand-worked minutes.
 
 Minute ``m``'s events happen 30 s into it, so their points end at minute ``m``; evaluation runs
 at every minute of the scenario.
@@ -14,11 +24,22 @@ collector stopped would page "collector has not completed a run" on top of what 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["SCENARIOS", "Scenario", "every_minute"]
+__all__ = ["ACCEPTANCE", "SCENARIOS", "STAGES", "Fault", "Scenario", "Traffic", "every_minute"]
+
+STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication")
+Acceptance = Literal["no-page", "page-within-30-min", "page-before-quarter-budget", "no-slo-page", "all-close"]
+ACCEPTANCE: Mapping[str, str] = {
+    "no-page": "no critical incident",
+    "page-within-30-min": "a page within 30 minutes of the fault's first failed run",
+    "page-before-quarter-budget": "a page before the fault has spent a quarter of the period's error budget",
+    "no-slo-page": "no page from the burn-rate policies",
+    "all-close": "every incident closed by the end",
+}
 
 EventAt = tuple[int, tuple[Any, ...]]
 """(minute, a wire-format event tuple without its time: ``("p", …)``, ``("s", …)``, ``("m", …)``)."""
@@ -27,6 +48,57 @@ EventAt = tuple[int, tuple[Any, ...]]
 def every_minute(minutes: int) -> list[int]:
     """A collector that completes a run in every minute of the scenario."""
     return list(range(1, minutes + 1))
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Runs ending in minutes ``[start, end)`` fail with probability ``failure_rate``."""
+
+    start: int
+    end: int
+    failure_rate: float
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """The store's real volume: a run scheduled every ``interval`` minutes from minute 3, ending up
+    to ``jitter`` minutes early or late, failing i.i.d. at the healthy rate or its fault's rate.
+    One generator, seeded, draws each run's jitter then its outcome — the same runs every time."""
+
+    minutes: int
+    faults: tuple[Fault, ...] = ()
+    seed: int = 17
+    healthy_failure_rate: float = 0.08
+    interval: int = 12
+    jitter: int = 2
+
+    def failure_rate(self, minute: int) -> float:
+        fault = next((f for f in self.faults if f.start <= minute < f.end), None)
+        return self.healthy_failure_rate if fault is None else fault.failure_rate
+
+    def runs(self) -> list[tuple[int, bool]]:
+        """(minute, failed) of every run, in order."""
+        rng = random.Random(self.seed)
+        out: list[tuple[int, bool]] = []
+        for scheduled in range(3, self.minutes + 1, self.interval):
+            minute = scheduled + rng.randint(-self.jitter, self.jitter)
+            failed = rng.random() < self.failure_rate(minute)
+            if 1 <= minute <= self.minutes:
+                out.append((minute, failed))
+        return out
+
+    def events(self) -> list[EventAt]:
+        """Each run as the collector receives it: the run, and its stages up to the one that
+        failed (the stages take turns at failing)."""
+        events: list[EventAt] = []
+        for index, (minute, failed) in enumerate(self.runs()):
+            failing = STAGES[index % len(STAGES)] if failed else None
+            for stage in STAGES:
+                events.append((minute, _stage(stage, success=stage != failing)))
+                if stage == failing:
+                    break
+            events.append((minute, _run(100.0, success=not failed)))
+        return events
 
 
 @dataclass(frozen=True)
@@ -41,6 +113,14 @@ class Scenario:
     heartbeats: Callable[[int], Sequence[int]] = every_minute
     """The minutes in which the collector completes a run (its heartbeat lands 30 s into the
     minute), given the scenario's length. Not events: the collector writes them itself."""
+    traffic: Traffic | None = None
+    """A store scenario's traffic (its events are the traffic's runs)."""
+    acceptance: tuple[Acceptance, ...] = ()
+    """What a store scenario must show with the default configuration (see :data:`ACCEPTANCE`)."""
+
+    @property
+    def fault(self) -> Fault | None:
+        return self.traffic.faults[0] if self.traffic and self.traffic.faults else None
 
 
 def _run(execution_time: float, success: bool = True) -> tuple[Any, ...]:
@@ -81,6 +161,13 @@ def _resource_pressure() -> list[EventAt]:
     ]
 
 
+def _resource_creep() -> list[EventAt]:
+    return [
+        (m, ("m", "resource_utilization", round(0.40 + 0.004 * (m - 1), 4), {"resource": "memory"}))
+        for m in range(1, 151)
+    ]
+
+
 def _trends() -> list[EventAt]:
     found = {20: 3.0, 45: 5.0}
     return [(m, _stage("trend_discovery", data={"trends_found": found.get(m, 0.0)})) for m in range(5, 61, 5)]
@@ -107,6 +194,10 @@ def _all_runs_fail() -> list[EventAt]:
     return [(m, _run(100.0, success=False)) for m in _every_twelve_minutes(60)]
 
 
+def _outage_then_recovery() -> list[EventAt]:
+    return [(m, _run(100.0, success=m > 25)) for m in _every_twelve_minutes(120)]
+
+
 def _until_the_collector_stops() -> list[EventAt]:
     return [(m, _run(100.0)) for m in range(1, _COLLECTOR_STOPS + 1)]
 
@@ -118,6 +209,57 @@ def _collector_until_it_stops(minutes: int) -> list[int]:
 def _twelve_minutes_apart() -> list[EventAt]:
     return [(m, _run(100.0)) for m in _every_twelve_minutes(_LAST_PIPELINE_RUN)]
 
+
+HOUR = 60  # minutes
+DAY = 24 * HOUR
+
+
+def _store(name: str, description: str, traffic: Traffic, *acceptance: Acceptance) -> Scenario:
+    return Scenario(name, description, traffic.minutes, traffic.events, traffic=traffic, acceptance=acceptance)
+
+
+STORE_SCENARIOS: tuple[Scenario, ...] = (
+    _store(
+        "healthy-week",
+        "A week at the store's volume (840 runs, one every ~12 minutes), 8 % of them failing at random "
+        "(seed 17: 76 failed, 91.0 % success, never three in a row): nothing should page.",
+        Traffic(7 * DAY),
+        "no-page",
+        "all-close",
+    ),
+    _store(
+        "total-outage",
+        "A healthy day, then every run fails for 2 hours (10 runs), then 30 healthy hours: a page "
+        "within 30 minutes of the first failed run, closed once runs succeed again.",
+        Traffic(DAY + 2 * HOUR + 30 * HOUR, (Fault(DAY, DAY + 2 * HOUR, 1.0),)),
+        "page-within-30-min",
+        "all-close",
+    ),
+    _store(
+        "slow-bleed",
+        "A healthy day, then 30 % of runs fail for a day (a burn rate of 2: a week's budget of 126 "
+        "failed runs gone in 3.5 days, a quarter of it in 21 hours), then 30 healthy hours: a page "
+        "before a quarter of the budget is spent.",
+        Traffic(DAY + DAY + 30 * HOUR, (Fault(DAY, 2 * DAY, 0.30),)),
+        "page-before-quarter-budget",
+        "all-close",
+    ),
+    _store(
+        "short-burst",
+        "A healthy day, then every run fails for 20 minutes (2 runs), then a healthy day: a blip "
+        "that spends 1.6 % of the week's budget — no burn-rate page.",
+        Traffic(DAY + 20 + DAY, (Fault(DAY, DAY + 20, 1.0),)),
+        "no-slo-page",
+        "all-close",
+    ),
+    _store(
+        "issue-17-day",
+        "The day of issue 17: 16 healthy hours, every run failing for 2 hours, 2 healthy hours, 30 % "
+        "failing for 4 hours — the outage must page within 30 minutes.",
+        Traffic(DAY, (Fault(16 * HOUR, 18 * HOUR, 1.0), Fault(20 * HOUR, DAY, 0.30))),
+        "page-within-30-min",
+    ),
+)
 
 SCENARIOS: Mapping[str, Scenario] = {
     s.name: s
@@ -151,10 +293,25 @@ SCENARIOS: Mapping[str, Scenario] = {
         Scenario(
             "resource-pressure",
             "CPU at 50 %, at 95 % in minutes 20-34. The 5-minute mean is above 80 % from minute 23 to 35; held "
-            "for the 5-minute warning window: open at 28, closed at 36.",
+            "for the 5-minute warning window: open at 28, closed at 36. The forecast warning does the same: a "
+            "step gives no trend to see coming, and with less than an hour of data there is no forecast, so "
+            "the measured values decide (a forecast condition fires on its values or its forecasts).",
             45,
             _resource_pressure,
-            {"resource-utilization": ((28,), (36,))},
+            {"resource-utilization": ((28,), (36,)), "resource-forecast": ((28,), (36,))},
+        ),
+        Scenario(
+            "resource-creep",
+            "Memory climbing steadily, 0.4 % a minute from 40 % (80 % at minute 101). The 5-minute mean is "
+            "above 80 % from minute 104; held for the 5-minute warning window: resource utilization opens at "
+            "109. The forecast (1-hour horizon; a straight line through its 5-minute means over the last 2 "
+            "hours, once they span an hour) has the line 24 % higher an hour ahead: above 80 % once the mean "
+            "passes 56 %, which it does before the line has its hour of data — so the forecast warns from "
+            "the first minute it may (61) plus its 5-minute window: open at 66, 43 minutes before the "
+            "threshold. Both still open at the end (150).",
+            150,
+            _resource_creep,
+            {"resource-utilization": ((109,), ()), "resource-forecast": ((66,), ())},
         ),
         Scenario(
             "trends-discovered",
@@ -189,10 +346,23 @@ SCENARIOS: Mapping[str, Scenario] = {
             "all-runs-fail",
             "A pipeline whose every run fails from the first one on, one run every 12 minutes: the success "
             "share of the hour is 0 % from minute 1 (no run succeeded: a measured 0, not missing data). "
-            "Critical, no retest window: open at 1, still open at the end (minute 60).",
+            "Critical, no retest window: open at 1, still open at the end (minute 60). The burn-rate fast page "
+            "(mode both): every run of the last 36 minutes failed and at least 3 of the last 48 minutes from "
+            "the third run's point (25), held a minute: open at 26, still open at the end.",
             60,
             _all_runs_fail,
-            {"pipeline-success-rate": ((1,), ())},
+            {"pipeline-success-rate": ((1,), ()), "slo-fast-burn": ((26,), ())},
+        ),
+        Scenario(
+            "outage-then-recovery",
+            "The store's real volume: runs at minutes 1, 13 and 25 fail, every later one (37, 49, …) succeeds. "
+            "Burn-rate fast page: every run of the last 36 minutes failed and 3 failed in the last 48 from "
+            "the third failure's point (minute 25), held a minute: open at 26; the success at 37 makes 2 of "
+            "the last 3: closed at 37. Static success rate (mode both): 0 % from the first failure (open at "
+            "1) until the last failure leaves the hour: closed at 85.",
+            120,
+            _outage_then_recovery,
+            {"slo-fast-burn": ((26,), (37,)), "pipeline-success-rate": ((1,), (85,))},
         ),
         Scenario(
             "collector-dead",
@@ -214,5 +384,6 @@ SCENARIOS: Mapping[str, Scenario] = {
             _twelve_minutes_apart,
             {"pipeline-stopped": ((_LAST_PIPELINE_RUN + 60,), ())},
         ),
+        *STORE_SCENARIOS,
     )
 }
