@@ -1,6 +1,8 @@
 """The desired state, pure: from the settings, the configuration and the catalog to the resources
-setup_infra manages — Pub/Sub, metric descriptors, notification channels — plus the alert policies
-and dashboards their own modules describe."""
+setup_infra manages — Pub/Sub, metric descriptors, notification channels — plus the pipeline's
+service and success SLO, the alert policies and the dashboards their own modules describe. The
+SLO exists in every alerting mode (its compliance and budget are worth a chart even where the
+static thresholds page); the mode chooses only the policies."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from contract.catalog import CATALOG
 from contract.settings import Settings
 
+from .burn_rate import service_resources
 from .config import ChannelConfig, InfraConfig
 from .dashboards import dashboards
 from .model import MANAGED_BY, Resource
@@ -112,6 +115,7 @@ def desired_state(settings: Settings, config: InfraConfig, kept: Sequence[Resour
     return [
         *_pubsub(settings),
         *_descriptors(project),
+        *service_resources(config),
         *(_channel(config, channel, project) for channel in config.channels),
         *(Resource(r.kind, r.key, r.body) for r in kept),
         *policies(config, configured | {r.key for r in kept}, settings.subscription),

@@ -21,6 +21,22 @@ own ``subscription/oldest_unacked_message_age`` of the collector's subscription 
 it: it is created everywhere and fires only on Google Cloud). Absence durations stay within
 Google's bounds for them: 2 minutes to 23.5 hours.
 
+Run success is alerted on as ``[alerts] mode`` says. ``slo`` (the default): the pipeline's success
+SLO (:mod:`setup_infra.burn_rate`) and three burn-rate policies whose windows and thresholds
+:mod:`setup_infra.slo_math` derives from the objective and the store's volume — a fast-burn page
+(a total outage within 30 minutes), a slow-burn page (a bleed, before a quarter of the budget is
+gone) and a ticket (a day burning faster than the budget accrues). ``static``: the design's
+success-rate page and stage error-rate warning, thresholds on an hour's ratio — at five runs an
+hour one failed run is 20 %, so they page on a healthy day (docs/alerting.md has the measurements).
+``both`` creates all of them, to compare. A forecast warning on resource utilization (Google's
+``forecast_options``) warns before the utilization threshold is crossed.
+
+Every policy's documentation has a subject written with Google's variables
+(``${policy.display_name}``, and the condition that tripped for policies of several conditions),
+links (the runbook page when configured, the dashboard, Google's guide to burn rates for the
+burn-rate policies), and critical policies notify their channels again every ``renotify_s`` while
+an incident stays open.
+
 Cloud Monitoring's severities are CRITICAL, ERROR and WARNING: there is no INFO. Info policies
 therefore carry no severity and the user label ``severity=info`` (so do the others, with their
 level), and route to the low-noise channels.
@@ -34,28 +50,63 @@ from typing import Any
 from contract.catalog import spec
 from contract.settings import Settings
 
+from .burn_rate import burn_alerts, burn_conditions, span
 from .config import InfraConfig
 from .model import MANAGED_BY, Resource, ref
+from .slo_math import BurnAlert
 
-__all__ = ["BACKLOG_METRIC", "GOOGLE_ONLY_KEYS", "POLICY_KEYS", "metric_filter", "policies", "reduced"]
+__all__ = [
+    "BACKLOG_METRIC",
+    "GOOGLE_ONLY_KEYS",
+    "POLICY_KEYS",
+    "SLO_KEYS",
+    "STATIC_KEYS",
+    "metric_filter",
+    "policies",
+    "policy_keys",
+    "reduced",
+]
 
 POLICY_KEYS = (
     "pipeline-execution-time",
     "pipeline-success-rate",
     "stage-error-rate",
     "resource-utilization",
+    "resource-forecast",
     "trends-discovered",
     "products-published",
+    "slo-fast-burn",
+    "slo-slow-burn",
+    "slo-ticket",
     "collector-dead",
     "pipeline-stopped",
     "subscription-backlog",
 )
+"""Every policy setup_infra can create, in the order it creates them (``mode = "both"``)."""
+STATIC_KEYS = ("pipeline-success-rate", "stage-error-rate")
+"""The design's rate thresholds: created in ``static`` and ``both`` modes."""
+SLO_KEYS = ("slo-fast-burn", "slo-slow-burn", "slo-ticket")
+"""The success SLO's burn-rate policies: created in ``slo`` and ``both`` modes."""
 GOOGLE_ONLY_KEYS = ("subscription-backlog",)
 """Policies on Google's built-in metrics: created everywhere, but only Google Cloud has their data."""
 BACKLOG_METRIC = "pubsub.googleapis.com/subscription/oldest_unacked_message_age"
 _DEFAULT_SUBSCRIPTION = Settings.subscription  # the dataclass field's default, read without any environment
 
 _SEVERITY = {"critical": "CRITICAL", "warning": "WARNING", "info": "SEVERITY_UNSPECIFIED"}
+_BURN_RATE_GUIDE = "https://cloud.google.com/stackdriver/docs/solutions/slo-monitoring/alerting-on-budget-burn-rate"
+
+
+def policy_keys(config: InfraConfig) -> tuple[str, ...]:
+    """The keys of the policies this configuration creates, in order."""
+    mode = config.alerts.mode
+    skipped = set()
+    if mode == "slo":
+        skipped |= set(STATIC_KEYS)
+    if mode == "static":
+        skipped |= set(SLO_KEYS)
+    if not config.alerts.forecast_horizon_s:
+        skipped.add("resource-forecast")
+    return tuple(key for key in POLICY_KEYS if key not in skipped)
 
 
 def metric_filter(metric: str, **labels: str) -> str:
@@ -74,14 +125,6 @@ def reduced(metric: str, period_s: int, reducer: str | None = None, group_by: tu
         "cross_series_reducer": reducer or reduction.reducer,
         "group_by_fields": [f"metric.labels.{key}" for key in group_by],
     }
-
-
-def _span(seconds: int) -> str:
-    """600 → "10 min", 3600 → "1 h", 5400 → "1 h 30 min", 90 → "90 s"."""
-    if seconds % 60:
-        return f"{seconds:g} s"
-    hours, minutes = divmod(seconds // 60, 60)
-    return " ".join(part for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if part)
 
 
 def _absence(filter_: str, aggregations: list[dict[str, Any]], duration_s: int) -> dict[str, Any]:
@@ -110,26 +153,59 @@ def _runbook(title: str, what: str, steps: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _links(config: InfraConfig, key: str, burn_rate: bool) -> list[dict[str, str]]:
+    """The runbook page (when configured), the dashboard, and Google's guide for burn-rate policies —
+    the project filled in by Monitoring (``${project}``) when it sends the notification."""
+    from .dashboards import DASHBOARD_IDS  # dashboards builds on this module
+
+    links = []
+    if config.alerts.runbook_url:
+        links.append({"display_name": "Runbook", "url": f"{config.alerts.runbook_url}#{key}"})
+    links.append(
+        {
+            "display_name": "Dashboard",
+            "url": f"https://console.cloud.google.com/monitoring/dashboards/custom/{DASHBOARD_IDS[0]}?project=${{project}}",
+        }
+    )
+    if burn_rate:
+        links.append({"display_name": "Burn-rate alerting", "url": _BURN_RATE_GUIDE})
+    return links
+
+
 def _policy(
     config: InfraConfig,
     configured: Collection[str],
     key: str,
     severity: str,
     title: str,
-    condition: dict[str, Any],
+    condition: dict[str, Any] | list[dict[str, Any]],
     runbook: str,
 ) -> Resource:
     alerts = config.alerts
     routed = [ref("notification_channel", kind) for kind in config.routing[severity] if kind in configured]
+    conditions = condition if isinstance(condition, list) else [{"display_name": title, **condition}]
+    subject = f"[{severity}] ${{policy.display_name}}" + (": ${condition.display_name}" if len(conditions) > 1 else "")
+    strategy: dict[str, Any] = {
+        "auto_close": f"{alerts.info_auto_close_s if severity == 'info' else alerts.auto_close_s}s"
+    }
+    if severity == "critical" and routed and alerts.renotify_s:
+        strategy["notification_channel_strategy"] = [
+            {"notification_channel_names": routed, "renotify_interval": f"{alerts.renotify_s}s"}
+        ]
     body: dict[str, Any] = {
         "display_name": f"{config.prefix}: {title}",
-        "documentation": {"content": runbook, "mime_type": "text/markdown", "subject": f"[{severity}] {title}"},
+        "documentation": {
+            "content": runbook,
+            "mime_type": "text/markdown",
+            "subject": subject,
+            "links": _links(config, key, key in SLO_KEYS),
+        },
         "user_labels": {**MANAGED_BY, "helios_key": key, "severity": severity},
-        "conditions": [{"display_name": title, **condition}],
-        "combiner": "OR",
+        "conditions": conditions,
+        "combiner": "AND" if len(conditions) > 1 else "OR",
         "enabled": True,
         "notification_channels": routed,
-        "alert_strategy": {"auto_close": f"{alerts.info_auto_close_s if severity == 'info' else alerts.auto_close_s}s"},
+        "alert_strategy": strategy,
         "severity": _SEVERITY[severity],
     }
     return Resource("alert_policy", key, body)
@@ -159,9 +235,18 @@ def _threshold(
 def policies(
     config: InfraConfig, configured: Collection[str], subscription: str = _DEFAULT_SUBSCRIPTION
 ) -> list[Resource]:
-    """The six policies of the seed document (two critical, two warning, two info), then the three
-    that page on silence (critical). ``subscription``: the collector's (``Settings.subscription``)."""
-    return _seed_policies(config, configured) + _silence_policies(config, configured, subscription)
+    """The policies of this configuration (:func:`policy_keys`): the seed document's (its rate
+    thresholds in ``static`` and ``both`` modes), the forecast warning, the SLO's burn-rate
+    policies (``slo`` and ``both``), then the three that page on silence (critical).
+    ``subscription``: the collector's (``Settings.subscription``)."""
+    made = [
+        *_seed_policies(config, configured),
+        *_forecast_policy(config, configured),
+        *_burn_rate_policies(config, configured),
+        *_silence_policies(config, configured, subscription),
+    ]
+    by_key = {r.key: r for r in made}
+    return [by_key[key] for key in policy_keys(config)]
 
 
 def _seed_policies(config: InfraConfig, configured: Collection[str]) -> list[Resource]:
@@ -295,9 +380,96 @@ def _seed_policies(config: InfraConfig, configured: Collection[str]) -> list[Res
     ]
 
 
+def _forecast_policy(config: InfraConfig, configured: Collection[str]) -> list[Resource]:
+    a = config.alerts
+    if not a.forecast_horizon_s:
+        return []
+    horizon = span(a.forecast_horizon_s)
+    condition = _threshold(
+        metric_filter("resource_utilization"),
+        [reduced("resource_utilization", 300, group_by=("resource",))],
+        "COMPARISON_GT",
+        a.resource_utilization,
+        a.warning_duration_s,
+    )
+    condition["condition_threshold"]["forecast_options"] = {"forecast_horizon": f"{a.forecast_horizon_s}s"}
+    return [
+        _policy(
+            config,
+            configured,
+            "resource-forecast",
+            "warning",
+            f"resource utilization forecast > {a.resource_utilization:.0%} within {horizon}",
+            condition,
+            _runbook(
+                "The pipeline will soon be short of CPU or memory",
+                f"CPU or memory utilization (5-minute mean) is forecast to cross {a.resource_utilization:.0%} "
+                f"within {horizon}, on its trend so far — a warning before *resource utilization* fires.",
+                [
+                    "Check which resource the incident names and what has been growing (a leak grows steadily).",
+                    "Plan more CPU or memory, or less concurrency, before the threshold is crossed.",
+                ],
+            ),
+        )
+    ]
+
+
+def _burn_runbook(alert: BurnAlert, config: InfraConfig, what: str) -> str:
+    a = config.alerts
+    windows = f"over {span(alert.long.lookback_s)}"
+    if alert.short is not None:
+        windows += f" (and over the last {span(alert.short.lookback_s)})"
+    return _runbook(
+        what,
+        f"The pipeline's success SLO ({a.success_rate:.0%} of runs over {a.slo_period_days} days) is spending its "
+        f"error budget {alert.long.burn:g} times faster than it accrues {windows}, with at least "
+        f"{alert.min_failures} failed runs. Tripped: ${{condition.display_name}}.",
+        [
+            "Find the failing stage: Performance Intelligence → stage errors, grouped by stage.",
+            "Read that stage's logs for the first error of the burst; check the external APIs it calls.",
+            "Watch the SLO's remaining budget on the Helios dashboard: it says how long until it is gone.",
+            "Pause publication if failed designs could reach the store.",
+        ],
+    )
+
+
+def _burn_rate_policies(config: InfraConfig, configured: Collection[str]) -> list[Resource]:
+    fast, slow, ticket = burn_alerts(config)
+    goal = f"{config.alerts.success_rate:.0%}"
+    return [
+        _policy(
+            config,
+            configured,
+            fast.key,
+            fast.severity,
+            f"pipeline runs failing: {goal} SLO burning fast",
+            burn_conditions(fast),
+            _burn_runbook(fast, config, "Pipeline runs are all failing"),
+        ),
+        _policy(
+            config,
+            configured,
+            slow.key,
+            slow.severity,
+            f"pipeline runs failing: {goal} SLO burning steadily",
+            burn_conditions(slow),
+            _burn_runbook(slow, config, "Pipeline runs keep failing"),
+        ),
+        _policy(
+            config,
+            configured,
+            ticket.key,
+            ticket.severity,
+            f"pipeline runs failing: {goal} SLO over budget today",
+            burn_conditions(ticket),
+            _burn_runbook(ticket, config, "The day spent more than its share of the error budget"),
+        ),
+    ]
+
+
 def _silence_policies(config: InfraConfig, configured: Collection[str], subscription: str) -> list[Resource]:
     a = config.alerts
-    collector, pipeline, backlog = _span(a.collector_silence_s), _span(a.pipeline_silence_s), _span(a.backlog_age_s)
+    collector, pipeline, backlog = span(a.collector_silence_s), span(a.pipeline_silence_s), span(a.backlog_age_s)
     return [
         _policy(
             config,

@@ -53,8 +53,11 @@ SLOW_FALSE_PAGES = 0.1
 """The slow page's share of false pages: at most one in ten healthy weeks before its retest
 window (which lowers it further)."""
 RETEST_S = 2 * HOUR
-"""The slow page's and the ticket's retest window: the condition must hold for two hours, so a
-count hovering at its threshold does not open an incident at every crossing."""
+"""The slow page's retest window: the condition must hold for two hours, so a count hovering at
+its threshold does not open an incident at every crossing."""
+TICKET_RETEST_S = HOUR
+"""The ticket's: an hour, so its day-long window and retest window stay within the 25 hours
+Cloud Monitoring accepts for an alignment period and a duration together."""
 
 
 @dataclass(frozen=True)
@@ -117,8 +120,9 @@ class Window:
 
 @dataclass(frozen=True)
 class BurnAlert:
-    """One burn-rate policy: the long window's burn rate AND at least ``min_failures`` failed runs
-    in it, AND (optionally) the short window's burn rate, each held for ``retest_s``."""
+    """One burn-rate policy, its conditions ANDed and each held for ``retest_s``: the burn rate over
+    the ``long`` window, at least ``min_failures`` failed runs over ``count_window_s`` (0: the long
+    window), and optionally the burn rate over a ``short`` window."""
 
     key: str
     severity: str
@@ -126,10 +130,30 @@ class BurnAlert:
     min_failures: int
     retest_s: int
     short: Window | None = None
+    count_window_s: int = 0
+
+    @property
+    def count_window(self) -> int:
+        return self.count_window_s or self.long.lookback_s
 
     def failures_needed(self, objective: Objective, volume: Volume) -> int:
-        """Failed runs the long window must hold for the alert to fire."""
-        return max(self.long.failures_needed(objective, volume), self.min_failures)
+        """Failed runs the long window must hold for its conditions (burn rate, and the count when
+        it is over the same window) to be met."""
+        needed = self.long.failures_needed(objective, volume)
+        return max(needed, self.min_failures) if self.count_window == self.long.lookback_s else needed
+
+    def constraints(self, objective: Objective, volume: Volume) -> list[tuple[int, int]]:
+        """The conditions as (runs, failed runs at least) over the last runs: one per distinct
+        window, longest first (a window's shorter companion is the last runs of it)."""
+        needs: dict[int, int] = {}
+        windows = [(self.long.lookback_s, self.long.failures_needed(objective, volume))]
+        windows.append((self.count_window, self.min_failures))
+        if self.short is not None:
+            windows.append((self.short.lookback_s, self.short.failures_needed(objective, volume)))
+        for seconds, failures in windows:
+            runs = volume.runs_in(seconds)
+            needs[runs] = max(needs.get(runs, 0), failures)
+        return sorted(needs.items(), reverse=True)
 
 
 def _binomial(n: int, k: int, p: float) -> float:
@@ -144,18 +168,16 @@ def false_alerts_per_week(alert: BurnAlert, objective: Objective, volume: Volume
     """Expected incidents a healthy week opens (failures i.i.d. at the healthy rate).
 
     Exact for evenly spaced runs without the retest window (which only lowers it): an incident
-    opens at a run that makes the condition hold when it did not hold at the run before. That run
-    failed, the run it pushed out of the long window (and out of the short one) succeeded or not:
-    the windows are split into the new run, the short window's other runs, the run leaving the
-    short window, the long window's older runs and the run leaving it, each binomial."""
-    p, n_long = volume.healthy_failure_rate, volume.runs_in(alert.long.lookback_s)
-    k_long = alert.failures_needed(objective, volume)
-    if alert.short is None:
-        n_short, k_short = 1, 0
-    else:
-        n_short = min(volume.runs_in(alert.short.lookback_s), n_long - 1)
-        k_short = alert.short.failures_needed(objective, volume)
-    rate = 0.0
+    opens at a run that makes the conditions hold when they did not at the run before. With a
+    long window of ``n`` runs and a shorter one of ``m`` (its last runs), the runs split into the
+    new one, the short window's other ``m - 1``, the run leaving the short window, the long
+    window's ``n - m - 1`` older ones and the run leaving it — each part binomial."""
+    constraints = alert.constraints(objective, volume)
+    if len(constraints) > 2:
+        raise ValueError("false_alerts_per_week: at most two distinct windows")
+    n_long, k_long = constraints[0]
+    n_short, k_short = constraints[1] if len(constraints) == 2 else (1, 0)
+    p, rate = volume.healthy_failure_rate, 0.0
     middle = n_long - n_short - 1  # long-window runs older than the short window, newer than the leaving one
     for new in (0, 1):
         for leaving_short in (0, 1):
@@ -174,27 +196,25 @@ def outage_minutes(alert: BurnAlert, objective: Objective, volume: Volume) -> fl
     """Minutes from the first failed run of a total outage to the alert, at the latest: every run
     before the outage succeeded, so the evidence is the outage's own failed runs; then the run's
     collection window and the retest window."""
-    needed = alert.failures_needed(objective, volume)
-    if alert.short is not None:
-        needed = max(needed, alert.short.failures_needed(objective, volume))
-    if needed > volume.runs_in(alert.long.lookback_s):
+    constraints = alert.constraints(objective, volume)
+    if any(failures > runs for runs, failures in constraints):
         return math.inf
+    needed = max(failures for _, failures in constraints)
     return ((needed - 1) * volume.interval_s + 60 + alert.retest_s) / 60
 
 
 def simulate(alert: BurnAlert, objective: Objective, volume: Volume, failed: Sequence[bool]) -> list[tuple[int, bool]]:
     """The alert over a sequence of runs (True: failed), evaluated at each run: ``(run index,
     True)`` where an incident opens, ``(run index, False)`` where it closes."""
-    n_long, k_long = volume.runs_in(alert.long.lookback_s), alert.failures_needed(objective, volume)
-    n_short = volume.runs_in(alert.short.lookback_s) if alert.short else 0
-    k_short = alert.short.failures_needed(objective, volume) if alert.short else 0
+    constraints = alert.constraints(objective, volume)
+    counts = [0] * len(constraints)
     hold = round(alert.retest_s / volume.interval_s)
-    in_long = in_short = held = 0
+    held = 0
     firing, events = False, []
     for i, fail in enumerate(failed):
-        in_long += fail - (failed[i - n_long] if i >= n_long else 0)
-        in_short += fail - (failed[i - n_short] if n_short and i >= n_short else 0)
-        held = held + 1 if in_long >= k_long and in_short >= k_short else 0
+        for c, (runs, _) in enumerate(constraints):
+            counts[c] += fail - (failed[i - runs] if i >= runs else 0)
+        held = held + 1 if all(n >= k for n, (_, k) in zip(counts, constraints, strict=True)) else 0
         if (held > hold) != firing:
             firing = not firing
             events.append((i, firing))
@@ -260,26 +280,28 @@ def derive(
 
     - **Fast page** (a total outage): the failed runs an outage writes within ``page_within_s``
       (less the collection and retest minutes and a sixth of an interval of jitter) are all the
-      evidence there can be by then — ``j`` of them; the window holds ``j`` runs and fires when
-      they all failed (or ``j`` of ``j + 1``, when jitter squeezes one more run in), with at least
-      ``j`` failed runs.
+      evidence there can be by then — ``j`` of them. Every run of the last ``j`` intervals failed
+      (a burn rate above the share of ``j`` out of ``j + 1``, should jitter squeeze one more run
+      in) AND at least ``j`` failed runs over ``j + 1`` intervals — one more, because runs that
+      arrive late leave only ``j - 1`` in ``j`` intervals, and an outage's page must not close then.
     - **Slow page** (a bleed): over ``slow_window_s``, the fewest failed runs whose false pages
       per healthy week stay under :data:`SLOW_FALSE_PAGES`; ANDed with a short window of a third
       of it burning above 1.0 (failures still arriving faster than the budget allows), so that it
       does not open after the problem stopped and closes soon after; held :data:`RETEST_S`.
     - **Ticket**: over ``ticket_window_s``, a burn rate above 1.0 — the day spent more than its
-      share of the budget; held :data:`RETEST_S`.
+      share of the budget; held :data:`TICKET_RETEST_S`.
     """
     interval = volume.interval_s
     jitter = interval / 6
     j = max(2, math.floor((page_within_s - FAST_ALLOWANCE_S - jitter) / interval) + 1)
-    share = ((j - 1) / j + j / (j + 1)) / 2
+    every = (j / (j + 1) + 1) / 2  # above the share of j failed runs out of j + 1: all of them failed
     fast = BurnAlert(
         "slo-fast-burn",
         "critical",
-        Window(_minutes(j * interval), math.floor(share / objective.budget * 100) / 100),
+        Window(_minutes(j * interval), math.floor(every / objective.budget * 100 + 1e-9) / 100),
         min_failures=j,
         retest_s=60,
+        count_window_s=_minutes((j + 1) * interval),
     )
     n_slow = volume.runs_in(slow_window_s)
     k_slow = n_slow + 1  # the fewest failed runs from which every higher count is rare enough
@@ -299,7 +321,7 @@ def derive(
         "warning",
         ticket_window,
         min_failures=ticket_window.failures_needed(objective, volume),
-        retest_s=RETEST_S,
+        retest_s=TICKET_RETEST_S,
     )
     return fast, slow, ticket
 

@@ -22,7 +22,7 @@ from contract.wire import encode_message
 from functions import Collector
 from setup_infra.config import AlertSettings, InfraConfig
 from setup_infra.engine import Infra
-from setup_infra.policies import BACKLOG_METRIC, POLICY_KEYS
+from setup_infra.policies import BACKLOG_METRIC, POLICY_KEYS, policy_keys
 from tests.helpers import collector_resources
 
 NS = 1_000_000_000
@@ -66,9 +66,12 @@ def stack(pubsub_emulator, monitoring, project_id) -> tuple[Settings, ClientFact
 
 
 def provision(settings: Settings, **alerts: Any) -> Infra:
-    """The descriptors and policies ``apply`` creates, without channels (nothing is notified)."""
+    """The descriptors, the service and SLO, and the policies ``apply`` creates, without channels
+    (nothing is notified)."""
     infra = Infra(
-        settings, InfraConfig(alerts=replace(AlertSettings(), **alerts)), kinds=("metric_descriptor", "alert_policy")
+        settings,
+        InfraConfig(alerts=replace(AlertSettings(), **alerts)),
+        kinds=("metric_descriptor", "service", "slo", "alert_policy"),
     )
     infra.apply(infra.plan(), report=lambda line: None)
     return infra
@@ -80,9 +83,9 @@ def a_collector(settings: Settings, factory: ClientFactory, clock: Clock) -> Col
     )
 
 
-def test_apply_creates_the_silence_policies_as_the_emulator_accepts_them_and_plans_nothing_after(stack):
+def test_apply_creates_every_policy_as_the_emulator_accepts_them_and_plans_nothing_after(stack):
     settings, factory = stack
-    infra = provision(settings)
+    infra = provision(settings, mode="both")  # every policy there is: the static rates and the burn rates
     found = {
         p.user_labels["helios_key"]: p
         for p in factory.alert_policy().list_alert_policies(name=f"projects/{settings.project_id}")
@@ -97,7 +100,28 @@ def test_apply_creates_the_silence_policies_as_the_emulator_accepts_them_and_pla
     assert f'resource.labels.subscription_id = "{settings.subscription}"' in backlog.filter
     success = found["pipeline-success-rate"].conditions[0].condition_threshold
     assert (success.comparison.name, success.threshold_value) == ("COMPARISON_LT", 0.85)
-    assert not infra.plan().changes  # what the emulator returns is what was asked for
+    fast = found["slo-fast-burn"]
+    (slo,) = factory.service_monitoring().list_service_level_objectives(
+        parent=f"projects/{settings.project_id}/services/helios-pipeline"
+    )
+    assert fast.conditions[0].condition_threshold.filter == f'select_slo_burn_rate("{slo.name}", "2160s")'
+    assert fast.alert_strategy.notification_channel_strategy == []  # no channels here: nothing to renotify
+    assert fast.documentation.subject == "[critical] ${policy.display_name}: ${condition.display_name}"
+    forecast = found["resource-forecast"].conditions[0].condition_threshold
+    assert forecast.forecast_options.forecast_horizon.total_seconds() == 3600
+    assert not infra.plan().changes  # what the emulator returns is what was asked for (the SLO as its reference)
+
+
+def test_by_default_apply_creates_the_burn_rate_policies_and_not_the_static_rates(stack):
+    settings, factory = stack
+    provision(settings)
+    found = {
+        p.user_labels["helios_key"]
+        for p in factory.alert_policy().list_alert_policies(name=f"projects/{settings.project_id}")
+    }
+    assert found == set(policy_keys(InfraConfig()))
+    assert {"slo-fast-burn", "slo-slow-burn", "slo-ticket"} <= found
+    assert not {"pipeline-success-rate", "stage-error-rate"} & found
 
 
 def _policy(condition: dict[str, Any]) -> dict[str, Any]:

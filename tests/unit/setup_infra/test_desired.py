@@ -3,10 +3,12 @@ panel of both dashboards, on valid layouts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from contract import Settings
-from setup_infra.config import load_config
+from setup_infra.config import InfraConfig, load_config
 from setup_infra.desired import desired_state, fingerprint
 from setup_infra.model import Resource
 
@@ -18,8 +20,14 @@ ENV = {
 }
 
 
-def state(env=ENV, **settings):
-    return {(r.kind, r.key): r.body for r in desired_state(Settings(project_id="p", **settings), load_config(env=env))}
+def config_of(env=ENV, mode="both") -> InfraConfig:
+    config = load_config(env=env)
+    return replace(config, alerts=replace(config.alerts, mode=mode))
+
+
+def state(env=ENV, mode="both", **settings):
+    resources = desired_state(Settings(project_id="p", **settings), config_of(env, mode))
+    return {(r.kind, r.key): r.body for r in resources}
 
 
 def condition(body):
@@ -145,7 +153,7 @@ def test_a_kept_channel_is_desired_as_it_is_and_still_routed_and_a_configured_on
         Resource("notification_channel", "sms", sms_as_read, "projects/p/notificationChannels/7"),
         Resource("notification_channel", "email", email_as_read, "projects/p/notificationChannels/8"),
     ]
-    resources = {(r.kind, r.key): r.body for r in desired_state(Settings(project_id="p"), load_config(env=ENV), kept)}
+    resources = {(r.kind, r.key): r.body for r in desired_state(Settings(project_id="p"), config_of(), kept)}
     assert resources[("notification_channel", "sms")] == sms_as_read
     assert resources[("notification_channel", "email")]["labels"] == {"email_address": "oncall@example.com"}
     critical = resources[("alert_policy", "pipeline-success-rate")]["notification_channels"]
@@ -159,3 +167,46 @@ def test_the_backlog_policy_watches_the_configured_subscription():
     renamed = condition(state(subscription="store-metrics")[("alert_policy", "subscription-backlog")])["filter"]
     assert 'resource.labels.subscription_id = "helios-metrics-collector"' in default
     assert 'resource.labels.subscription_id = "store-metrics"' in renamed
+
+
+def test_by_default_run_success_is_the_slos_burn_rates_and_the_static_rates_are_there_on_request():
+    default = [key for kind, key in state(mode="slo") if kind == "alert_policy"]
+    assert {"slo-fast-burn", "slo-slow-burn", "slo-ticket"} <= set(default)
+    assert not {"pipeline-success-rate", "stage-error-rate"} & set(default)
+    static = [key for kind, key in state(mode="static") if kind == "alert_policy"]
+    assert {"pipeline-success-rate", "stage-error-rate"} <= set(static)
+    assert not any(key.startswith("slo-") for key in static)
+    assert load_config(env={}).alerts.mode == "slo"
+
+
+@pytest.mark.parametrize("mode", ["slo", "static", "both"])
+def test_the_service_and_its_slo_exist_in_every_mode_after_the_descriptors_and_before_the_policies(mode):
+    order = [(kind, key) for kind, key in state(mode=mode)]
+    service, slo = order.index(("service", "helios-pipeline")), order.index(("slo", "helios-pipeline/run-success"))
+    last_descriptor = max(i for i, (kind, _) in enumerate(order) if kind == "metric_descriptor")
+    first_policy = min(i for i, (kind, _) in enumerate(order) if kind == "alert_policy")
+    assert last_descriptor < service < slo < first_policy
+
+
+def test_the_slo_is_the_configured_success_rate_of_pipeline_run_count_over_the_period(tmp_path):
+    slo = state(mode="slo")[("slo", "helios-pipeline/run-success")]
+    assert (slo["goal"], slo["rolling_period"]) == (0.85, "604800s")
+    ratio = slo["service_level_indicator"]["request_based"]["good_total_ratio"]
+    run_count = 'metric.type = "custom.googleapis.com/helios/pipeline_run_count" AND resource.type = "generic_task"'
+    assert ratio == {
+        "good_service_filter": f'{run_count} AND metric.labels.status = "success"',
+        "total_service_filter": run_count,
+    }
+    assert slo["user_labels"] == {"managed_by": "helios-setup-infra", "helios_key": "run-success"}
+    assert slo["display_name"] == "85 % of pipeline runs succeed over 7 days"
+    service = state(mode="slo")[("service", "helios-pipeline")]
+    assert service == {
+        "display_name": "Helios pipeline",
+        "custom": {},
+        "user_labels": {"managed_by": "helios-setup-infra", "helios_key": "helios-pipeline"},
+    }
+    path = tmp_path / "infra.toml"
+    path.write_text("[alerts]\nsuccess_rate = 0.9\nslo_period_days = 28\n")
+    resources = desired_state(Settings(project_id="p"), load_config(path, env={}))
+    (slo,) = [r.body for r in resources if r.kind == "slo"]
+    assert (slo["goal"], slo["rolling_period"]) == (0.9, "2419200s")

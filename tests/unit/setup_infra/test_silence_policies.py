@@ -3,6 +3,7 @@ and the ``[alerts]`` settings that shape them (validated before any API call).""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,8 +14,13 @@ from setup_infra.policies import BACKLOG_METRIC, GOOGLE_ONLY_KEYS, POLICY_KEYS, 
 ENV = {"HELIOS_PAGERDUTY_SERVICE_KEY": "pd-key", "HELIOS_ALERT_EMAIL": "oncall@example.com"}
 
 
+def both(config: InfraConfig) -> InfraConfig:
+    """``config`` with every policy: the static rates beside the burn rates."""
+    return replace(config, alerts=replace(config.alerts, mode="both"))
+
+
 def bodies(config: InfraConfig | None = None, subscription: str | None = None) -> dict[str, dict[str, Any]]:
-    config = config or load_config(env=ENV)
+    config = config or both(load_config(env=ENV))
     configured = {c.kind for c in config.channels}
     found = policies(config, configured) if subscription is None else policies(config, configured, subscription)
     return {r.key: r.body for r in found}
@@ -27,8 +33,10 @@ def configured(tmp_path, text: str) -> InfraConfig:
 
 
 def test_every_policy_key_is_made_and_the_google_only_one_is_among_them():
-    assert list(bodies()) == list(POLICY_KEYS)
+    assert list(bodies()) == list(POLICY_KEYS)  # mode "both": every policy there is
     assert set(GOOGLE_ONLY_KEYS) <= set(POLICY_KEYS)
+    default = policies(load_config(env=ENV), {"email", "pagerduty"})
+    assert {"collector-dead", "pipeline-stopped", "subscription-backlog"} <= {r.key for r in default}
 
 
 def test_the_silence_defaults_and_why_they_are_what_they_are():
@@ -84,7 +92,7 @@ def test_without_a_subscription_the_backlog_names_the_default_one():
 
 
 def test_the_success_rate_is_the_success_share_below_its_threshold():
-    body = bodies(load_config(env=ENV))["pipeline-success-rate"]
+    body = bodies()["pipeline-success-rate"]
     threshold = body["conditions"][0]["condition_threshold"]
     assert 'metric.labels.status = "success"' in threshold["filter"]
     assert "status" not in threshold["denominator_filter"]
@@ -103,7 +111,7 @@ def test_configured_silences_and_backlog_age_shape_the_policies(tmp_path):
         tmp_path,
         "[alerts]\ncollector_silence_s = 300\npipeline_silence_s = 7200\nbacklog_age_s = 900\nsuccess_rate = 0.9\n",
     )
-    found = bodies(config)
+    found = bodies(both(config))
     assert found["collector-dead"]["conditions"][0]["condition_absent"]["duration"] == "300s"
     assert found["collector-dead"]["display_name"].endswith("for 5 min")
     assert found["pipeline-stopped"]["conditions"][0]["condition_absent"]["duration"] == "7200s"

@@ -48,7 +48,7 @@ def test_a_window_holds_the_runs_of_its_length_and_a_threshold_is_a_count_of_fai
 @pytest.mark.parametrize(
     "alert",
     [
-        BurnAlert("fast", "critical", Window(36 * 60, 4.72), 3, 60),
+        BurnAlert("fast", "critical", Window(36 * 60, 5.83), 3, 60, count_window_s=48 * 60),
         BurnAlert("three-of-five", "critical", Window(HOUR, 3.9), 3, 60),
         BurnAlert("slow", "critical", Window(12 * HOUR, 1.39), 13, 0, Window(4 * HOUR, 1.0)),
     ],
@@ -66,8 +66,8 @@ def test_the_false_page_rate_is_what_a_replay_of_healthy_weeks_measures(alert):
 def test_three_failed_runs_in_a_row_is_the_floor_of_any_page_within_30_minutes():
     """By minute 30 an outage has written three failed runs; three in a row happen by chance at
     8 % — 840 x 0.08^3 x 0.92 times a week — so no page that fast can be quieter."""
-    three = BurnAlert("fast", "critical", Window(36 * 60, 4.72), 3, 60)
-    four = BurnAlert("four", "critical", Window(48 * 60, 4.9), 4, 60)
+    three = BurnAlert("fast", "critical", Window(36 * 60, 5.83), 3, 60, count_window_s=48 * 60)
+    four = BurnAlert("four", "critical", Window(48 * 60, 6.0), 4, 60)
     assert false_alerts_per_week(three, OBJECTIVE, VOLUME) == pytest.approx(840 * 0.08**3 * 0.92, rel=1e-6)
     assert false_alerts_per_week(four, OBJECTIVE, VOLUME) == pytest.approx(840 * 0.08**4 * 0.92, rel=1e-6)
     assert outage_minutes(three, OBJECTIVE, VOLUME) == 26  # the 3rd failed run, 24 min after the 1st, + 2 min
@@ -81,7 +81,9 @@ def test_an_alert_whose_count_the_window_cannot_hold_never_pages_an_outage():
 
 def test_the_derived_defaults_at_the_stores_volume():
     fast, slow, ticket = derive(OBJECTIVE, VOLUME)
-    assert (fast.long.lookback_s, fast.long.burn, fast.min_failures, fast.retest_s) == (36 * 60, 4.72, 3, 60)
+    assert (fast.long.lookback_s, fast.long.burn, fast.min_failures, fast.retest_s) == (36 * 60, 5.83, 3, 60)
+    assert fast.count_window == 48 * 60  # jittered runs can leave 2 in 36 minutes: the count looks further
+    assert fast.constraints(OBJECTIVE, VOLUME) == [(4, 3), (3, 3)]  # 3 of the last 4 runs, and the last 3
     assert outage_minutes(fast, OBJECTIVE, VOLUME) <= 30
     assert (slow.long.lookback_s, slow.min_failures, slow.short) == (12 * HOUR, 13, Window(4 * HOUR, 1.0))
     assert slow.long.failures_needed(OBJECTIVE, VOLUME) == 13
@@ -107,5 +109,5 @@ def test_the_derivation_follows_the_volume_and_the_objective():
     assert false_alerts_per_week(fast, OBJECTIVE, busy) < 0.01
     strict = Objective(goal=0.95)
     fast, _, ticket = derive(strict, VOLUME)
-    assert fast.long.burn == pytest.approx(14.16)  # the same 3 of 3 runs against a 5 % budget
+    assert fast.long.burn == pytest.approx(17.5)  # every run of the last 36 minutes failed, against a 5 % budget
     assert ticket.min_failures == 7  # 5 % of 120 runs is 6: a day with 7 failed runs
