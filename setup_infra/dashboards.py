@@ -1,25 +1,48 @@
 """The two dashboards, pure: "Helios" (the seed's six panels) and "Helios — Performance
 Intelligence" (stage trends, resources, optimization opportunities, success predictions, collector
 health: its completed runs — the heartbeat "collector has not completed a run" watches — dead
-letters and write errors). Mosaic layouts of 48 columns, every chart reducing across the collector's ``task_id``.
+letters and write errors; then the success SLO). Mosaic layouts of 48 columns, every chart
+reducing across the collector's ``task_id``.
 
 Distributions are merged with ALIGN_SUM and then read with a percentile or mean reducer, so the
 percentiles are those of all runs, whichever collector instance wrote them.
+
+The success SLO's row charts what Cloud Monitoring computes for it through its SLO selectors —
+``select_slo_compliance``, ``select_slo_budget_fraction``, ``select_slo_burn_rate`` — naming the
+SLO by reference (resolved when applied): the error budget left now, compliance and budget left
+over the period, and the burn rate over each window of the burn-rate policies beside that
+policy's threshold. The windows and thresholds are the policies' own
+(:func:`setup_infra.burn_rate.burn_alerts`, derived from the objective and the store's volume),
+so a chart and the page it explains cannot disagree.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .burn_rate import SLO_REF, burn_alerts, span
 from .config import InfraConfig
 from .model import MANAGED_BY, Resource, ref
-from .policies import metric_filter, reduced
+from .policies import metric_filter, policy_keys, reduced
+from .slo_math import Window
 
 __all__ = ["COLUMNS", "DASHBOARD_IDS", "dashboards"]
 
 COLUMNS = 48
 DASHBOARD_IDS = ("helios-main", "helios-performance")
 _HALF, _HEIGHT = 24, 16
+_OPPORTUNITIES = (
+    "pipeline-execution-time",
+    "pipeline-success-rate",
+    "slo-fast-burn",
+    "slo-slow-burn",
+    "slo-ticket",
+    "stage-error-rate",
+    "resource-utilization",
+    "resource-forecast",
+)
+"""The policies whose open incidents are optimization opportunities — those the alerting mode creates."""
+_BURN_AXIS = "burn rate (1 = on budget)"
 
 
 def _query(
@@ -47,17 +70,101 @@ def _chart(title: str, data_sets: list[dict[str, Any]], y_label: str, threshold:
     return {"title": title, "xy_chart": chart}
 
 
-def _tiles(widgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Two widgets a row, each half the 48 columns."""
+def _tiles(*sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Two widgets a row, each half the 48 columns; each section starts on a row of its own."""
+    tiles: list[dict[str, Any]] = []
+    row = 0
+    for widgets in sections:
+        for i, widget in enumerate(widgets):
+            tiles.append(
+                {
+                    "x_pos": (i % 2) * _HALF,
+                    "y_pos": (row + i // 2) * _HEIGHT,
+                    "width": _HALF,
+                    "height": _HEIGHT,
+                    "widget": widget,
+                }
+            )
+        row += -(-len(widgets) // 2)
+    return tiles
+
+
+def _board(key: str, name: str, *sections: list[dict[str, Any]]) -> Resource:
+    layout = {"columns": COLUMNS, "tiles": _tiles(*sections)}
+    return Resource("dashboard", key, {"display_name": name, "mosaic_layout": layout, "labels": MANAGED_BY})
+
+
+def _selector(function: str, period_s: int, lookback_s: int | None = None) -> dict[str, Any]:
+    """A query of the success SLO's selector ``function``: one value per ``period_s``."""
+    arguments = f'"{SLO_REF}"' + (f', "{lookback_s}s"' if lookback_s is not None else "")
+    return {
+        "time_series_filter": {
+            "filter": f"{function}({arguments})",
+            "aggregation": {"alignment_period": f"{period_s}s", "per_series_aligner": "ALIGN_NEXT_OLDER"},
+        }
+    }
+
+
+def _burn(window: Window, role: str) -> dict[str, Any]:
+    """One burn-rate line: the SLO's burn over the window, named with the threshold it is held to."""
+    query = _selector("select_slo_burn_rate", 60, window.lookback_s)
+    return _line(query, f"over {span(window.lookback_s)} ({role} above {window.burn:g})")
+
+
+def _slo_widgets(config: InfraConfig) -> list[dict[str, Any]]:
+    """The success SLO: its budget left now, compliance and budget left over the period, and the
+    burn rate of each burn-rate policy's windows beside its thresholds."""
+    a = config.alerts
+    fast, slow, ticket = burn_alerts(config)
+    period = f"{a.slo_period_days}-day"
+    slow_windows = [slow.long] + ([slow.short] if slow.short is not None else [])
+    slow_burns = sorted({w.burn for w in slow_windows})
     return [
-        {"x_pos": (i % 2) * _HALF, "y_pos": (i // 2) * _HEIGHT, "width": _HALF, "height": _HEIGHT, "widget": widget}
-        for i, widget in enumerate(widgets)
+        {
+            "title": f"Success SLO: error budget left of the {period} period",
+            "scorecard": {
+                "time_series_query": _selector("select_slo_budget_fraction", 300),
+                "spark_chart_view": {"spark_chart_type": "SPARK_LINE"},
+                "thresholds": [
+                    {"value": 0.0, "color": "RED", "direction": "BELOW"},
+                    {"value": 0.25, "color": "YELLOW", "direction": "BELOW"},
+                ],
+            },
+        },
+        _chart(
+            f"Success SLO: compliance over the {period} period (objective {a.success_rate:.0%})",
+            [_line(_selector("select_slo_compliance", 300), "good runs / all runs")],
+            "share of runs",
+            a.success_rate,
+        ),
+        _chart(
+            f"Success SLO: error budget left over the {period} period",
+            [_line(_selector("select_slo_budget_fraction", 300), "budget left")],
+            "share of the budget",
+            0.0,
+        ),
+        _chart(
+            f"Burn rate: fast page over {span(fast.long.lookback_s)} (above {fast.long.burn:g})",
+            [_burn(fast.long, "page")],
+            _BURN_AXIS,
+            fast.long.burn,
+        ),
+        {
+            "title": "Burn rate: slow page over "
+            + " and ".join(f"{span(w.lookback_s)} (above {w.burn:g})" for w in slow_windows),
+            "xy_chart": {
+                "data_sets": [_burn(w, "page") for w in slow_windows],
+                "y_axis": {"label": _BURN_AXIS, "scale": "LINEAR"},
+                "thresholds": [{"value": burn} for burn in slow_burns],
+            },
+        },
+        _chart(
+            f"Burn rate: ticket over {span(ticket.long.lookback_s)} (above {ticket.long.burn:g})",
+            [_burn(ticket.long, "ticket")],
+            _BURN_AXIS,
+            ticket.long.burn,
+        ),
     ]
-
-
-def _board(key: str, name: str, widgets: list[dict[str, Any]]) -> Resource:
-    body = {"display_name": name, "mosaic_layout": {"columns": COLUMNS, "tiles": _tiles(widgets)}, "labels": MANAGED_BY}
-    return Resource("dashboard", key, body)
 
 
 def _main(config: InfraConfig) -> Resource:
@@ -110,26 +217,22 @@ def _performance(config: InfraConfig) -> Resource:
     dead = _line(_query("collector_events", outcome="dead_lettered"), "dead-lettered events")
     write_errors = _line(_query("collector_write_errors", by=("kind",)), "${metric.labels.kind}")
     heartbeats = _line(_query("collector_runs"), "completed runs")
+    made = set(policy_keys(config))
     opportunities = {
         "title": "Optimization opportunities: open incidents",
-        "incident_list": {
-            "policy_names": [
-                ref("alert_policy", key)
-                for key in (
-                    "pipeline-execution-time",
-                    "pipeline-success-rate",
-                    "stage-error-rate",
-                    "resource-utilization",
-                )
-            ]
-        },
+        "incident_list": {"policy_names": [ref("alert_policy", key) for key in _OPPORTUNITIES if key in made]},
     }
+    errors = (
+        {"title": "Stage errors (alert)", "alert_chart": {"name": ref("alert_policy", "stage-error-rate")}}
+        if "stage-error-rate" in made
+        else {"title": "Failing runs: fast burn (alert)", "alert_chart": {"name": ref("alert_policy", "slo-fast-burn")}}
+    )
     widgets = [
         _chart("Performance trends: stage duration p95 by stage", [stage_p95], "seconds"),
         _chart("Resource utilization", [resources], "utilization (0–1)", a.resource_utilization),
         opportunities,
         {"title": "Slow runs (alert)", "alert_chart": {"name": ref("alert_policy", "pipeline-execution-time")}},
-        {"title": "Stage errors (alert)", "alert_chart": {"name": ref("alert_policy", "stage-error-rate")}},
+        errors,
         _chart("Success predictions: forecast success probability", [forecast], "probability", a.success_rate),
         _chart("Collector lag (p95)", [lag], "seconds"),
         {
@@ -147,7 +250,7 @@ def _performance(config: InfraConfig) -> Resource:
             "runs / events / points",
         ),
     ]
-    return _board(DASHBOARD_IDS[1], f"{config.prefix} — Performance Intelligence", widgets)
+    return _board(DASHBOARD_IDS[1], f"{config.prefix} — Performance Intelligence", widgets, _slo_widgets(config))
 
 
 def dashboards(config: InfraConfig) -> list[Resource]:

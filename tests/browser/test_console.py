@@ -1,9 +1,11 @@
 """The console in headless Chromium (Debian's): both dashboards render every widget with data from
 a day the demo's simulation produced (collected, evaluated and analysed as in production, the
-forecast written as the scheduled job writes it), the incidents page lists the incidents with
-their shares, the link a notification carries opens that incident's page, the explorer opens on a
-working query and plots a chosen metric — and no page asks for anything outside loopback.
-Screenshots are kept in ``test-artifacts/``."""
+forecast written as the scheduled job writes it; static and burn-rate policies both applied), the
+incidents page lists the incidents with their shares, the link a notification carries opens that
+incident's page, the success SLO's page shows its budget and burn rates charted with the policies
+watching them, the snoozes page what a snooze covers, the explorer opens on a working query and
+plots a chosen metric — and no page asks for anything outside loopback. Screenshots are kept in
+``test-artifacts/``."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import re
 import subprocess
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -51,7 +54,9 @@ def day(pubsub_emulator, monitoring_emulator, tmp_path_factory):
         monitoring_emulator_host=monitoring_emulator.address,
         spool_dir=str(tmp_path_factory.mktemp("spool")),
     )
-    infra = Infra(settings, load_config(env={"HELIOS_ALERT_EMAIL": "oncall@example.com"}))  # outbox only
+    config = load_config(env={"HELIOS_ALERT_EMAIL": "oncall@example.com"})  # outbox only
+    config = replace(config, alerts=replace(config.alerts, mode="both"))  # the static and the SLO's policies
+    infra = Infra(settings, config)
     infra.apply(infra.plan(), report=lambda line: None)
     clock = [time.time_ns()]
     now = clock[0]
@@ -82,12 +87,12 @@ def fetch(url: str) -> str:
         return response.read().decode()
 
 
-def rendered(browser: str, url: str, name: str) -> str:
+def rendered(browser: str, url: str, name: str, height: int = 2300) -> str:
     """The DOM Chromium built for ``url``, and a screenshot of it in test-artifacts/."""
     ARTIFACTS.mkdir(exist_ok=True)
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--hide-scrollbars"]
     subprocess.run(
-        [browser, *flags, "--window-size=1280,2300", f"--screenshot={ARTIFACTS / name}", url],
+        [browser, *flags, f"--window-size=1280,{height}", f"--screenshot={ARTIFACTS / name}", url],
         capture_output=True,
         timeout=120,
         check=False,
@@ -101,10 +106,11 @@ def widgets(dom: str) -> list[str]:
     return re.findall(r'<div class="widget" data-kind="[^"]+">.*?</div>(?=</div>)', dom, re.S)
 
 
-@pytest.mark.parametrize(("key", "count"), [("helios-main", 6), ("helios-performance", 9)])
+@pytest.mark.parametrize(("key", "count"), [("helios-main", 6), ("helios-performance", 15)])
 def test_each_dashboard_renders_every_widget_with_data(browser, day, key, count):
     console, project = day
-    dom = rendered(browser, f"{console}/dashboards/{project}/{key}?range=1d", f"dashboard-{key}.png")
+    height = 400 + 450 * -(-count // 2)  # every row of two widgets in the screenshot
+    dom = rendered(browser, f"{console}/dashboards/{project}/{key}?range=1d", f"dashboard-{key}.png", height)
     found = widgets(dom)
     assert len(found) == count
     for widget in found:
@@ -154,6 +160,49 @@ def test_the_link_in_a_notification_opens_that_incidents_page(browser, day):
     assert "<td>email</td>" in dom
 
 
+SLO_PAGE = "/services/{project}/helios-pipeline/run-success"
+
+
+def test_the_slo_page_shows_its_budget_and_burn_rates_beside_the_policies_watching_them(browser, day):
+    console, project = day
+    dom = rendered(browser, f"{console}{SLO_PAGE.format(project=project)}?range=1d", "slo.png")
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", dom)))
+    for label in ("compliance", "error budget left", "burn rate 1 h", "burn rate 6 h", "good service filter"):
+        assert label in text, label
+    assert re.search(r"error budget left -?\d+(\.\d+)? % -?\d", text), text[:500]
+    burn = dom.split('id="burn"', 1)[1].split("</div>", 1)[0]
+    assert "<svg" in burn
+    assert "No data" not in burn
+    watched = dom.split("Alert policies on this SLO", 1)[1]
+    for lookback in ("36 min", "12 h", "4 h", "24 h"):  # the burn-rate policies' windows
+        assert f"<td>{lookback}</td>" in watched, lookback
+    listing = rendered(browser, f"{console}/services", "services.png")
+    assert f'href="{SLO_PAGE.format(project=project)}"' in listing
+
+
+def test_the_snoozes_page_shows_a_snooze_and_the_policies_it_covers(browser, day, monitoring_emulator):
+    console, project = day
+    settings = Settings(project_id=project, monitoring_emulator_host=monitoring_emulator.address)
+    policies = {
+        p.user_labels["helios_key"]: p
+        for p in ClientFactory(settings).alert_policy().list_alert_policies(name=f"projects/{project}")
+    }
+    now = int(time.time())
+    ClientFactory(settings).snooze().create_snooze(
+        parent=f"projects/{project}",
+        snooze={
+            "display_name": "deploy window",
+            "criteria": {"policies": [policies["slo-fast-burn"].name, policies["slo-slow-burn"].name]},
+            "interval": {"start_time": {"seconds": now}, "end_time": {"seconds": now + 3600}},
+        },
+    )
+    dom = rendered(browser, f"{console}/snoozes", "snoozes.png")
+    active = dom.split("Active (", 1)[1].split("Scheduled (", 1)[0]
+    assert "deploy window" in active
+    for key in ("slo-fast-burn", "slo-slow-burn"):
+        assert html.escape(policies[key].display_name) in active
+
+
 def test_the_explorer_opens_on_a_query_that_works(browser, day):
     console, project = day
     dom = rendered(browser, f"{console}/explorer?project={project}", "explorer-default.png")
@@ -185,6 +234,9 @@ def test_no_page_refers_to_anything_outside_loopback(day):
         "/notifications",
         "/explorer",
         f"/incidents/{success_rate_incident(day)['incident_id']}",
+        "/services",
+        SLO_PAGE.format(project=project),
+        "/snoozes",
     ):
         page = fetch(console + path)
         for reference in re.findall(r'(?:src|href|action)="([^"]*)"', page):
