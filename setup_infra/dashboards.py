@@ -222,10 +222,11 @@ def _performance(config: InfraConfig) -> Resource:
         "title": "Optimization opportunities: open incidents",
         "incident_list": {"policy_names": [ref("alert_policy", key) for key in _OPPORTUNITIES if key in made]},
     }
-    errors = (
+    failed_stages = _line(_query("stage_runs", period_s=300, by=("stage",), status="failure"), "${metric.labels.stage}")
+    errors = (  # the static warning's chart, else the failed stage runs a burn-rate page's runbook looks at
         {"title": "Stage errors (alert)", "alert_chart": {"name": ref("alert_policy", "stage-error-rate")}}
         if "stage-error-rate" in made
-        else {"title": "Failing runs: fast burn (alert)", "alert_chart": {"name": ref("alert_policy", "slo-fast-burn")}}
+        else _chart("Stage errors: failed stage runs by stage (5 min)", [failed_stages], "failed runs")
     )
     widgets = [
         _chart("Performance trends: stage duration p95 by stage", [stage_p95], "seconds"),

@@ -143,3 +143,15 @@ def test_the_dashboards_refer_only_to_policies_the_mode_creates(mode):
     assert "ref:alert_policy/pipeline-execution-time" in performance
     success = "pipeline-success-rate" if mode == "static" else "slo-fast-burn"
     assert f"ref:alert_policy/{success}" in performance
+
+
+def test_without_the_stage_error_policy_the_failed_stage_runs_are_charted_by_stage():
+    """A burn-rate page's runbook sends the operator to the failing stage: in slo mode, where the
+    stage error-rate warning is not created, the failed stage runs are charted instead."""
+    tiles = state(config_of("slo"))[("dashboard", "helios-performance")]["mosaic_layout"]["tiles"]
+    (chart,) = [t["widget"] for t in tiles if t["widget"]["title"].startswith("Stage errors")]
+    (data_set,) = chart["xy_chart"]["data_sets"]
+    query = data_set["time_series_query"]["time_series_filter"]
+    assert 'metric.labels.status = "failure"' in query["filter"]
+    assert "custom.googleapis.com/helios/stage_runs" in query["filter"]
+    assert query["aggregation"]["group_by_fields"] == ["metric.labels.stage"]
