@@ -13,9 +13,10 @@ Each burn-rate alert becomes conditions ANDed in one policy:
   runs is noise — two runs in a window, both failed, are the highest burn rate there is.
 
 Every condition is held for the alert's retest window and treats missing data as not met
-(``EVALUATION_MISSING_DATA_INACTIVE``): a window with no failed run has no failure point to take a
-delta of, and one with no run has no burn rate — either way the incident closes instead of
-waiting for data that will not come.
+(``EVALUATION_MISSING_DATA_INACTIVE``). The collector writes run counts in pairs (a zero for the
+status without runs), so whenever a window had runs its burn rate and failed-run count are
+measured; a window without any run has neither, and the incident closes instead of waiting, open,
+for data that will not come (a pipeline that stopped pages as such).
 """
 
 from __future__ import annotations

@@ -198,6 +198,10 @@ def _outage_then_recovery() -> list[EventAt]:
     return [(m, _run(100.0, success=m > 25)) for m in _every_twelve_minutes(120)]
 
 
+def _failing_then_stopped() -> list[EventAt]:
+    return [(m, _run(100.0, success=False)) for m in _every_twelve_minutes(300)]
+
+
 def _until_the_collector_stops() -> list[EventAt]:
     return [(m, _run(100.0)) for m in range(1, _COLLECTOR_STOPS + 1)]
 
@@ -363,6 +367,28 @@ SCENARIOS: Mapping[str, Scenario] = {
             120,
             _outage_then_recovery,
             {"slo-fast-burn": ((26,), (37,)), "pipeline-success-rate": ((1,), (85,))},
+        ),
+        Scenario(
+            "failing-then-stopped",
+            "The store's real volume: every run fails (minutes 1, 13, …, 289), then the pipeline stops; the "
+            "collector keeps running. Fast page: open at 26 (the third failure at 25, held a minute), closed "
+            "at 313 when fewer than 3 failed runs are left in the last 48 minutes. Slow page: its 13th "
+            "failed run at 145 meets all three conditions, held 2 hours: open at 265; at 529 the last 4 "
+            "hours hold no run at all — no burn rate to measure, which its missing-data rule counts as not "
+            "met (the 12-hour window still holds 25 failed runs): closed at 529. Ticket: the 19th failed "
+            "run at 217, held an hour: open at 277, still open at the end (600; its day still holds every "
+            "failure). Static success rate (mode both): 0 % from 1; once the last failure leaves the hour "
+            "(349) there is nothing to measure and Google's default missing-data rule keeps it open. No "
+            "pipeline run recorded: the last point at 289, absent an hour: open at 349.",
+            600,
+            _failing_then_stopped,
+            {
+                "slo-fast-burn": ((26,), (313,)),
+                "slo-slow-burn": ((265,), (529,)),
+                "slo-ticket": ((277,), ()),
+                "pipeline-success-rate": ((1,), ()),
+                "pipeline-stopped": ((349,), ()),
+            },
         ),
         Scenario(
             "collector-dead",
