@@ -38,8 +38,9 @@ from typing import Any
 
 from google.api_core import exceptions as google_exceptions
 
-from contract import ClientFactory, Settings
-from functions.report import PerformanceReporter, report_lines
+from contract import Settings
+from functions.report import report_lines
+from functions.wiring import build_reporter
 from monitoring_emulator import stack
 from monitoring_emulator.breach import reading
 from monitoring_emulator.launch import (
@@ -249,7 +250,7 @@ def run_demo(console_port: int = 0) -> int:
             f"(schema {received[0].get('version', '-') if received else '-'})"
         )
         _step("performance analysis (last 6 hours against the 6 before), its forecast written as the forecast job does")
-        reporter = PerformanceReporter(settings, ClientFactory(settings).metric_service())
+        reporter = build_reporter(settings)
         analysis = reporter.analysis(6 * 3600, write=True)  # the Performance Intelligence dashboard charts it
         for line in report_lines(analysis):
             print(f"   {line}")

@@ -20,7 +20,8 @@ def build_collector(settings: Settings | None = None) -> Collector:
 
 def build_reporter(settings: Settings | None = None) -> PerformanceReporter:
     settings = settings if settings is not None else Settings.from_env()
-    return PerformanceReporter(settings, ClientFactory(settings).metric_service())
+    clients = ClientFactory(settings)
+    return PerformanceReporter(settings, clients.metric_service(), services=clients.service_monitoring())
 
 
 class InstanceCollector:
