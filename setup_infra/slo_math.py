@@ -287,7 +287,7 @@ def derive(
     - **Slow page** (a bleed): over ``slow_window_s``, the fewest failed runs whose false pages
       per healthy week stay under :data:`SLOW_FALSE_PAGES`; ANDed with a short window of a third
       of it burning above 1.0 (failures still arriving faster than the budget allows), so that it
-      does not open after the problem stopped and closes soon after; held :data:`RETEST_S`.
+      closes within hours of recovery rather than the long window's; held :data:`RETEST_S`.
     - **Ticket**: over ``ticket_window_s``, a burn rate above 1.0 — the day spent more than its
       share of the budget; held :data:`TICKET_RETEST_S`.
     """
@@ -307,10 +307,13 @@ def derive(
     k_slow = n_slow + 1  # the fewest failed runs from which every higher count is rare enough
     while k_slow > 1 and _slow_false_pages(k_slow - 1, n_slow, slow_window_s, objective, volume) <= SLOW_FALSE_PAGES:
         k_slow -= 1
+    burn = (k_slow - 0.5) / n_slow / objective.budget
+    if Window(slow_window_s, round(burn, 2)).failures_needed(objective, volume) == k_slow:
+        burn = round(burn, 2)  # a readable threshold, unless rounding moves it across a whole run
     slow = BurnAlert(
         "slo-slow-burn",
         "critical",
-        Window(slow_window_s, round((k_slow - 0.5) / n_slow / objective.budget, 2)),
+        Window(slow_window_s, burn),
         min_failures=k_slow,
         retest_s=RETEST_S,
         short=Window(_minutes(slow_window_s / 3), 1.0),
