@@ -5,8 +5,8 @@ stopped again — no process and no temporary directory left, also when it fails
 2. ``python -m setup_infra apply --yes`` provisions topics, descriptors, five channels (the webhook
    one points at a receiver the demo runs), the alert policies and two dashboards;
 3. a day of pipeline runs is recorded through ``MetricsPublisher`` — plausible stage durations,
-   occasional failures, resource samples, then a run slower than 5 minutes and a burst of failures
-   in the last hour — time-compressed, with event times spread over the past 24 h;
+   occasional failures, resource samples, then a run slower than 5 minutes and an outage in the
+   last 50 minutes (every run fails) — time-compressed, with event times spread over the past 24 h;
 4. the collector runs as in production: functions-framework serving ``main.py``, called on a schedule;
 5. alerts are evaluated; the incidents, the notifications and the performance analysis are printed;
 6. screenshots of both dashboards and the incidents page are saved under ``demo-output/``.
@@ -85,16 +85,17 @@ def _progress(done: int, total: int, what: str) -> None:
 
 
 def simulate_day(metrics: MetricsPublisher, clock: list[int], now_ns: int, rng: random.Random) -> dict[str, int]:
-    """Record a day of runs (one every 12 minutes) with back-dated event times; the last hour has a
-    burst of failures and, two minutes ago, a run slower than five minutes."""
+    """Record a day of runs (one every 12 minutes) with back-dated event times; every run of the last
+    50 minutes fails (an outage the success SLO's fast burn pages), the last of them, two minutes
+    ago, after hanging for seven."""
     runs = failures = 0
     start = now_ns - 24 * 3600 * NS
     total = 24 * 5
     for index in range(total):
         t = start + index * 12 * 60 * NS + rng.randrange(0, 60) * NS
-        in_burst = t > now_ns - 50 * 60 * NS
+        in_outage = t > now_ns - 50 * 60 * NS
         failed_stage = None
-        if (in_burst and rng.random() < 0.6) or rng.random() < 0.04:
+        if in_outage or rng.random() < 0.04:
             failed_stage = rng.choice(list(STAGES))
         elapsed = 0.0
         for stage, (median, spread) in STAGES.items():
@@ -126,9 +127,10 @@ def simulate_day(metrics: MetricsPublisher, clock: list[int], now_ns: int, rng: 
         failures += failed_stage is not None
         if (index + 1) % 12 == 0:
             _progress(index + 1, total, "runs recorded")
-    clock[0] = now_ns - 2 * 60 * NS  # the slow run: 7 minutes, two minutes ago
-    metrics.record_pipeline_metric(420.0, 0.7, 0.8, 0.85, 0.9)
-    return {"runs": runs + 1, "failed": failures}
+    clock[0] = now_ns - 2 * 60 * NS  # the slow run, two minutes ago: publication hung, then failed
+    metrics.record_stage_metric("publication", 400.0, False, 1)
+    metrics.record_pipeline_metric(420.0, 0.7, 0.8, 0.85, 0.0)  # failed: its stage did
+    return {"runs": runs + 1, "failed": failures + 1}
 
 
 def _functions_framework(env: dict[str, str], work: Path, stop_later: contextlib.ExitStack) -> str:

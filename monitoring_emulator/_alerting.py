@@ -289,7 +289,12 @@ class AlertEvaluator:
         outcomes = [(c, evaluate_condition(run.measurer, project, c, now)) for c in policy.conditions]
         all_fire = all(outcome.fires for _, outcome in outcomes)
         auto_close = duration_ns(policy.alert_strategy.auto_close) or 7 * 24 * 3600 * NS_PER_S
+        # AND: "an incident is created only if all the conditions are met" — one incident, carried by
+        # the policy's first condition (the others only gate it), not one per condition
+        leading = policy.conditions[0].name if policy.combiner == _AND and len(policy.conditions) > 1 else None
         for condition, outcome in outcomes:
+            if leading is not None and condition.name != leading:
+                continue
             active = outcome.fires and (policy.combiner not in (_AND, _AND_MATCHING) or all_fire)
             if active:
                 for series, value in outcome.holding.items():

@@ -293,7 +293,9 @@ def test_an_and_combiner_needs_every_condition(plain, monitoring):
 
     name = hand_made(plain, display_name="both hot", combiner="AND", conditions=[hot("cpu"), hot("memory")])
     opened, _ = minutes_of(monitoring, plain.project_id, name, range(1, 8))
-    assert opened == [5, 5]  # cpu is hot from the start, but memory only from minute 5
+    # cpu is hot from the start, but memory only from minute 5; AND makes one incident ("an incident is
+    # created only if all the conditions are met"), not one per condition
+    assert opened == [5]
 
 
 # --- ranges, repeated notifications, prompts, documentation, forecasts -----------------------------
