@@ -112,8 +112,8 @@ def normalize(
     channel_ref, policy_ref = _reference("notification_channel", channels), _reference("alert_policy", policies)
 
     def rename(key: str, value: Any) -> Any:
-        if key == "notification_channels" and isinstance(value, list):
-            return sorted(channel_ref(v) for v in value)
+        if key in ("notification_channels", "notification_channel_names") and isinstance(value, list):
+            return sorted(channel_ref(v) for v in value)  # the policy's channels, and a renotify strategy's
         if key == "policy_names" and isinstance(value, list):
             return [policy_ref(v) for v in value]
         if key == "labels" and kind == "notification_channel" and isinstance(value, dict):

@@ -10,7 +10,7 @@ from google.cloud import monitoring_v3
 from contract import CATALOG, ClientFactory, Settings
 from setup_infra import Infra, load_config
 from setup_infra.__main__ import main
-from setup_infra.policies import POLICY_KEYS
+from setup_infra.policies import STATIC_KEYS, policy_keys
 
 ENV = {
     "HELIOS_ALERT_EMAIL": "oncall@example.com",
@@ -47,8 +47,13 @@ def test_apply_creates_everything_and_a_second_apply_changes_nothing(infra_setti
     kinds = [c.kind for c in first.changes]
     assert {c.action for c in first.changes} == {"create"}
     assert kinds.count("notification_channel") == 5
-    policy_keys = {c.key for c in first.changes if c.kind == "alert_policy"}
-    assert policy_keys >= set(POLICY_KEYS)  # the seed document's six, at least
+    keys = {c.key for c in first.changes if c.kind == "alert_policy"}
+    assert keys == set(policy_keys(target.config))
+    assert not keys & set(STATIC_KEYS)  # by default the success SLO's burn rates replace the static rates
+    assert [(c.kind, c.key) for c in first.changes if c.kind in ("service", "slo")] == [
+        ("service", "helios-pipeline"),
+        ("slo", "helios-pipeline/run-success"),
+    ]
     assert kinds.count("dashboard") == 2
     assert kinds.count("metric_descriptor") == len(CATALOG)
     assert (kinds.count("topic"), kinds.count("subscription")) == (2, 2)
@@ -57,11 +62,18 @@ def test_apply_creates_everything_and_a_second_apply_changes_nothing(infra_setti
     assert again.in_sync, [(c.action, c.kind, c.key, c.detail) for c in again.changes]
     factory = ClientFactory(infra_settings)
     policies = list(factory.alert_policy().list_alert_policies(name=f"projects/{infra_settings.project_id}"))
-    assert len(policies) == len(policy_keys)
+    assert len(policies) == len(keys)
     filters = [c.condition_threshold.filter or c.condition_absent.filter for p in policies for c in p.conditions]
     assert filters
-    assert all('resource.type = "' in f for f in filters)  # every filter names its resource type
-    assert all('resource.type = "generic_task"' in f for f in filters if "custom.googleapis.com/helios/" in f)
+    metrics = [f for f in filters if not f.startswith("select_slo_")]
+    assert all('resource.type = "' in f for f in metrics)  # every metric filter names its resource type
+    assert all('resource.type = "generic_task"' in f for f in metrics if "custom.googleapis.com/helios/" in f)
+    (slo,) = factory.service_monitoring().list_service_level_objectives(
+        parent=f"projects/{infra_settings.project_id}/services/helios-pipeline"
+    )
+    selectors = [f for f in filters if f.startswith("select_slo_")]
+    assert selectors
+    assert all(f.startswith(f'select_slo_burn_rate("{slo.name}", "') for f in selectors)  # the real name
 
 
 def test_a_hand_edited_dashboard_shows_in_plan_and_apply_restores_it_under_the_same_name(infra_settings):

@@ -133,7 +133,7 @@ def test_prune_channels_needs_the_flag_and_a_confirmation(infra_settings, shell,
     assert main(["plan", "--prune-channels"]) == 2
     out = capsys.readouterr().out
     assert sorted(re.findall(r"^- delete notification_channel (\w+)$", out, re.M)) == sorted(CHANNELS - {"email"})
-    assert "~ update alert_policy pipeline-success-rate" in out  # it stops routing to them first
+    assert "~ update alert_policy slo-fast-burn" in out  # it stops routing to them first
     assert "apply --prune-channels --yes" in out
     assert main(["apply", "--prune-channels", "--yes"]) == 0
     assert set(channels(infra_settings)) == {"email"}

@@ -151,3 +151,21 @@ def test_a_desired_resource_is_never_deleted_whatever_it_is():
     kept = Resource("notification_channel", "sms", {"type_": "sms"}, "projects/p/notificationChannels/1")
     assert plan([Resource("notification_channel", "sms", kept.body)], [kept]).in_sync
     assert [c.action for c in plan([], [kept]).changes] == ["delete"]
+
+
+def test_a_renotify_strategys_channels_match_whatever_project_form_the_server_uses():
+    channel = Resource("notification_channel", "email", {"type_": "email"}, "projects/123/notificationChannels/77")
+
+    def renotify(*names: str) -> dict:
+        strategy = {"notification_channel_names": list(names), "renotify_interval": "1800s"}
+        return policy(alert_strategy={"notification_channel_strategy": [strategy]})
+
+    wanted = Resource("alert_policy", "slow", renotify(ref("notification_channel", "email")))
+    read = Resource(
+        "alert_policy", "slow", renotify("projects/123/notificationChannels/77"), "projects/1/alertPolicies/9"
+    )
+    email = Resource("notification_channel", "email", {"type_": "email"})
+    assert plan([email, wanted], [channel, read]).in_sync
+    other = Resource("alert_policy", "slow", renotify("projects/123/notificationChannels/78"), read.name)
+    (change,) = plan([email, wanted], [channel, other]).changes
+    assert change.fields == ("alert_strategy",)
