@@ -87,6 +87,7 @@ def snoozes_text(verb: str, views: Sequence[SnoozeView], now_s: float, notes: Se
             lines.append(f'cancelled {view.name} "{view.display_name}": ends at {rfc3339(view.end_s)}')
             continue
         covers = f"covers {len(view.covers)}: {', '.join(view.covers)}"
+        covers += f" (only the series matching {view.filter})" if view.filter else ""
         prefix = "snoozed " if verb == "snooze" else ""
         lines.append(f'{prefix}{view.name}: {_when(view, now_s)}, "{view.display_name}", {covers}')
     if not views:
@@ -106,6 +107,7 @@ def snoozes_json(views: Sequence[SnoozeView], now_s: float, notes: Sequence[str]
                     "start_time": rfc3339(v.start_s),
                     "end_time": rfc3339(v.end_s),
                     "covers": list(v.covers),
+                    "filter": v.filter,
                 }
                 for v in views
             ],

@@ -137,11 +137,14 @@ class SnoozeView:
     covers: tuple[str, ...]
     managed: int
     """How many of the covered policies setup_infra manages."""
+    filter: str = ""
+    """``criteria.filter``: when set (a snooze made elsewhere), only the series it matches are snoozed."""
 
     @classmethod
     def of(cls, body: Mapping[str, Any], keys_by_id: Mapping[str, str]) -> SnoozeView:
         """From the API's dict form; ``keys_by_id``: policy id → key of the managed policies."""
-        names = body.get("criteria", {}).get("policies", [])
+        criteria = body.get("criteria", {})
+        names = criteria.get("policies", [])
         interval = body.get("interval", {})
         return cls(
             name=str(body.get("name", "")),
@@ -150,6 +153,7 @@ class SnoozeView:
             end_s=parse_time(interval["end_time"], "interval.end_time"),
             covers=tuple(keys_by_id.get(_id(n), n) for n in names),
             managed=sum(1 for n in names if _id(n) in keys_by_id),
+            filter=str(criteria.get("filter", "")),
         )
 
     def state(self, now_s: float) -> State:

@@ -131,5 +131,17 @@ def test_snoozes_as_text_and_json():
             "start_time": "2025-06-16T15:06:40Z",
             "end_time": "2025-06-16T16:36:40Z",
             "covers": ["policy-01", "projects/p/alertPolicies/9"],
+            "filter": "",
         }
     ]
+
+
+def test_a_snooze_made_elsewhere_with_a_filter_says_which_series_it_covers():
+    body = {
+        "name": "projects/p/snoozes/7",
+        "display_name": "one stage",
+        "criteria": {"policies": ["projects/p/alertPolicies/101"], "filter": 'resource.labels.task_id = "a"'},
+        "interval": {"start_time": rfc3339(NOW - 60), "end_time": rfc3339(NOW + 60)},
+    }
+    line = snoozes_text("list", [SnoozeView.of(body, {"101": "policy-01"})], NOW)
+    assert line.endswith("""covers 1: policy-01 (only the series matching resource.labels.task_id = "a")""")
