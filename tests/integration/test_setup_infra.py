@@ -156,7 +156,12 @@ def test_destroy_removes_what_it_manages_and_nothing_else(infra_settings):
         parent=parent, dashboard=dashboards_v1.Dashboard(display_name="hand made", mosaic_layout={"columns": 48})
     )
     target = infra(infra_settings)
-    target.apply(target.destroy_plan(delete_data=True), report=lambda line: None, allow_delete=True)
+    done: list[str] = []
+    target.apply(target.destroy_plan(delete_data=True), report=done.append, allow_delete=True)
+    order = [line.split()[1] for line in done]
+    assert order.index("slo") > max(i for i, kind in enumerate(order) if kind in ("alert_policy", "dashboard"))
+    assert order.index("service") == order.index("slo") + 1
+    assert list(factory.service_monitoring().list_services(parent=parent)) == []
     assert [p.name for p in factory.alert_policy().list_alert_policies(name=parent)] == [mine.name]
     assert [b.name for b in factory.dashboards().list_dashboards(request={"parent": parent})] == [board.name]
     assert list(factory.notification_channel().list_notification_channels(name=parent)) == []
