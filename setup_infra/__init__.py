@@ -1,5 +1,6 @@
-"""``python -m setup_infra``: the descriptors, Pub/Sub resources, notification channels, alert
-policies and dashboards of the Helios store, reconciled from a declarative desired state.
+"""``python -m setup_infra``: the descriptors, Pub/Sub resources, the pipeline's service and its
+success SLO, notification channels, alert policies and dashboards of the Helios store, reconciled
+from a declarative desired state; ``python -m setup_infra snooze`` silences the alerts for planned work.
 
 from setup_infra import Infra, load_config
 infra = Infra(Settings.from_env(), load_config("infra.toml"))

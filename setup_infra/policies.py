@@ -161,10 +161,11 @@ def _links(config: InfraConfig, key: str, burn_rate: bool) -> list[dict[str, str
     links = []
     if config.alerts.runbook_url:
         links.append({"display_name": "Runbook", "url": f"{config.alerts.runbook_url}#{key}"})
+    board = DASHBOARD_IDS[1] if burn_rate else DASHBOARD_IDS[0]  # the SLO's row is on Performance Intelligence
     links.append(
         {
             "display_name": "Dashboard",
-            "url": f"https://console.cloud.google.com/monitoring/dashboards/custom/{DASHBOARD_IDS[0]}?project=${{project}}",
+            "url": f"https://console.cloud.google.com/monitoring/dashboards/custom/{board}?project=${{project}}",
         }
     )
     if burn_rate:
@@ -427,7 +428,8 @@ def _burn_runbook(alert: BurnAlert, config: InfraConfig, what: str) -> str:
         [
             "Find the failing stage: Performance Intelligence → stage errors, grouped by stage.",
             "Read that stage's logs for the first error of the burst; check the external APIs it calls.",
-            "Watch the SLO's remaining budget on the Helios dashboard: it says how long until it is gone.",
+            "Watch the SLO's remaining budget on Helios — Performance Intelligence (the success SLO row), or "
+            "`python -m functions report`: it says how long until the budget is gone.",
             "Pause publication if failed designs could reach the store.",
         ],
     )

@@ -51,9 +51,12 @@ COMMANDS = [
 ]
 
 
+SNOOZE_LIST = ["-m", "setup_infra", "snooze", "list"]  # needs Monitoring only
+
+
 def test_without_a_project_every_command_says_so_in_one_line(tmp_path, monitoring):
     env = {"PUBSUB_EMULATOR_HOST": "127.0.0.1:9", "MONITORING_EMULATOR_HOST": monitoring.address}
-    for result in _run_all([(argv, env) for argv in COMMANDS], tmp_path):
+    for result in _run_all([(argv, env) for argv in [*COMMANDS, SNOOZE_LIST]], tmp_path):
         _assert_one_line(result, "no Google Cloud project", "GOOGLE_CLOUD_PROJECT")
 
 
@@ -96,7 +99,7 @@ def test_a_wrong_monitoring_address_fails_fast_in_one_line(
         "PUBSUB_EMULATOR_HOST": pubsub_emulator.address,
         "MONITORING_EMULATOR_HOST": address,
     }
-    cases = [(["-m", "functions", "report"], env), (["-m", "setup_infra", "plan"], env)]
+    cases = [(["-m", "functions", "report"], env), (["-m", "setup_infra", "plan"], env), (SNOOZE_LIST, env)]
     for result in _run_all(cases, tmp_path):
         _assert_one_line(result, *expected)
 

@@ -118,8 +118,9 @@ def test_links_are_the_runbook_when_configured_the_dashboard_and_for_burn_rates_
     default = bodies()
     dashboard = "https://console.cloud.google.com/monitoring/dashboards/custom/helios-main?project=${project}"
     assert default["pipeline-stopped"]["documentation"]["links"] == [{"display_name": "Dashboard", "url": dashboard}]
-    names = [link["display_name"] for link in default["slo-fast-burn"]["documentation"]["links"]]
-    assert names == ["Dashboard", "Burn-rate alerting"]
+    fast = default["slo-fast-burn"]["documentation"]["links"]
+    assert [link["display_name"] for link in fast] == ["Dashboard", "Burn-rate alerting"]
+    assert fast[0]["url"] == dashboard.replace("helios-main", "helios-performance")  # where the SLO's row is
     with_runbook = bodies(configured(tmp_path, "[alerts]\nrunbook_url = 'https://wiki.example/helios/runbooks'\n"))
     for key, body in with_runbook.items():
         links = body["documentation"]["links"]
