@@ -169,12 +169,12 @@ def _screenshots(console: str, project: str) -> list[Path]:
         print("   chromium is not installed: no screenshots (make browser installs it)")
         return []
     OUTPUT.mkdir(exist_ok=True)
-    pages = {
-        "dashboard-helios.png": f"{console}/dashboards/{project}/helios-main?range=1d",
-        "dashboard-performance.png": f"{console}/dashboards/{project}/helios-performance?range=1d",
-        "incidents.png": f"{console}/incidents",
+    pages = {  # name: (url, height) — Performance Intelligence is taller: its last row is the success SLO
+        "dashboard-helios.png": (f"{console}/dashboards/{project}/helios-main?range=1d", 2300),
+        "dashboard-performance.png": (f"{console}/dashboards/{project}/helios-performance?range=1d", 4000),
+        "incidents.png": (f"{console}/incidents", 2300),
     }
-    return [OUTPUT / name for name, url in pages.items() if screenshot(url, OUTPUT / name, (1280, 2300))]
+    return [OUTPUT / name for name, (url, height) in pages.items() if screenshot(url, OUTPUT / name, (1280, height))]
 
 
 def run_demo(console_port: int = 0) -> int:
@@ -226,9 +226,9 @@ def run_demo(console_port: int = 0) -> int:
         options = PublisherOptions(max_latency_s=0.01, resource_interval_s=1.0)  # the sampler on, too
         metrics = MetricsPublisher(settings=settings, options=options, clock=lambda: clock[0])
         day = simulate_day(metrics, clock, now_ns, rng)
-        flushed = metrics.flush(30)
-        metrics.close()
-        print(f"   {day['runs']} runs ({day['failed']} failed), {flushed.published} events published to Pub/Sub")
+        metrics.flush(30)
+        metrics.close()  # the resource sampler's last samples go too
+        print(f"   {day['runs']} runs ({day['failed']} failed), {metrics.stats.published} events published to Pub/Sub")
         _step("the collector, as deployed: functions-framework serving main.py, called every few seconds")
         url = _functions_framework(env, work, stop_later)
         for call in range(1, 11):
@@ -282,12 +282,12 @@ def seed(record: stack.StackRecord, state_dir: Path) -> None:
     )
     try:
         day = simulate_day(metrics, clock, clock[0], random.Random(20261201))
-        flushed = metrics.flush(30)
+        metrics.flush(30)
     finally:
-        metrics.close()
+        metrics.close()  # the resource sampler's last samples go too
     _collect(record.endpoints["collector"])  # runs are serialized: when it returns, the day is written
     print(
-        f"seeded a simulated day: {day['runs']} runs ({day['failed']} failed), {flushed.published} events, "
+        f"seeded a simulated day: {day['runs']} runs ({day['failed']} failed), {metrics.stats.published} events, "
         f"collected into Monitoring; {_write_forecast(record.endpoints['report'])}"
     )
 

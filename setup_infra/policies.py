@@ -424,7 +424,7 @@ def _burn_runbook(alert: BurnAlert, config: InfraConfig, what: str) -> str:
         what,
         f"The pipeline's success SLO ({a.success_rate:.0%} of runs over {a.slo_period_days} days) is spending its "
         f"error budget {alert.long.burn:g} times faster than it accrues {windows}, with at least "
-        f"{alert.min_failures} failed runs. Tripped: ${{condition.display_name}}.",
+        f"{alert.min_failures} failed runs (every condition of this policy holds; the incident names the first).",
         [
             "Find the failing stage: Performance Intelligence → stage errors, grouped by stage.",
             "Read that stage's logs for the first error of the burst; check the external APIs it calls.",

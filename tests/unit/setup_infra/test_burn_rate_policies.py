@@ -111,7 +111,11 @@ def test_every_subject_is_written_with_variables_and_names_the_condition_that_tr
     assert subject == "[critical] ${policy.display_name}: ${condition.display_name}"
     assert found["pipeline-stopped"]["documentation"]["subject"] == "[critical] ${policy.display_name}"
     assert found["slo-ticket"]["documentation"]["subject"].startswith("[warning] ${policy.display_name}")
-    assert "${condition.display_name}" in found["slo-slow-burn"]["documentation"]["content"]
+    # an AND policy's incident carries its first condition, so the runbook states every window itself
+    assert (
+        "over 12 h (and over the last 4 h), with at least 13 failed runs"
+        in found["slo-slow-burn"]["documentation"]["content"]
+    )
 
 
 def test_links_are_the_runbook_when_configured_the_dashboard_and_for_burn_rates_googles_guide(tmp_path):
