@@ -20,8 +20,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Tests run on $(TEST_WORKERS) workers (pytest-xdist), each with its own emulators; make test TEST_WORKERS=1 runs serially.
+TEST_WORKERS ?= 2
 test: lint typecheck browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
