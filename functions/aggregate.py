@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from contract.catalog import MetricSpec, spec
+from contract.units import NS
 from contract.wire import Event, MetricEvent, PipelineEvent, StageEvent
 
 from ._accumulators import FOLD_AT, DistributionValue, Mean, MetricCell, PipelineCell, StageCell
@@ -41,7 +42,6 @@ __all__ = [
     "paired_zeros",
 ]
 
-NS = 1_000_000_000
 ContributionKey = tuple[str, tuple[str, ...], int]
 """(metric name, label values in catalog order, window end in ns): one future point."""
 

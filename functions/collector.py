@@ -29,6 +29,7 @@ from google.api_core import exceptions
 from contract.catalog import MetricSpec, spec
 from contract.settings import Settings
 from contract.transient import is_transient
+from contract.units import NS
 
 from .aggregate import AggregationLimits, ContributionKey, WindowAggregator
 from .decisions import (
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
 __all__ = ["Collector", "RunSummary"]
 
 _log = logging.getLogger("functions.collector")
-NS = 1_000_000_000
 _HOLD_MARGIN_S = 15  # held messages stay ours until the run's deadline plus this (dead letters, acks)
 _EXTEND_EVERY_S = 20.0
 _OWN_WRITE_S = 5.0  # the run's own points (heartbeat, write errors) are retried this long at most

@@ -19,6 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from contract.units import NS
 from contract.wire import InvalidMessage, decode_message
 
 from .aggregate import AggregationLimits, ContributionKey, MessageOutcome, WindowAggregator
@@ -34,8 +35,6 @@ __all__ = [
     "own_counts",
     "settle",
 ]
-
-NS = 1_000_000_000
 
 
 @dataclass

@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from contract.catalog import spec
+from contract.units import NS
 
 from .aggregate import AggregatedPoint, DistributionValue
 
@@ -58,7 +59,6 @@ __all__ = [
     "to_series_points",
 ]
 
-NS = 1_000_000_000
 MAX_START_AGE_NS = 24 * 3600 * NS
 """A lane's start time stays younger than this: Google refuses start times more than 25 h old."""
 _RETIRED = 2**62  # a lane's last end once retired: no point is ever in order after it

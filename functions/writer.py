@@ -30,6 +30,7 @@ from google.protobuf import json_format
 
 from contract.catalog import Buckets, MetricSpec
 from contract.transient import AMBIGUOUS_CODES, code_name, is_transient_code
+from contract.units import NS
 
 from .aggregate import DistributionValue
 from .timeseries import SeriesPoint, schedule_requests
@@ -46,7 +47,6 @@ _SUMMARY = metric_service.CreateTimeSeriesSummary.pb()
 _TIME_SERIES = metric.TimeSeries.pb()
 MD = metric_pb2.MetricDescriptor
 _VALUE_TYPES = {"DOUBLE": MD.DOUBLE, "INT64": MD.INT64, "DISTRIBUTION": MD.DISTRIBUTION}
-NS = 1_000_000_000
 _HELD = "held back: an earlier point of its series may have been written; it is read back first"
 
 
