@@ -1,4 +1,5 @@
-"""The emulator's HTTP side: health, the admin API tests use (faults, stats), later the console.
+"""The emulator's HTTP side: health, the admin API tests use (faults, stats), the console, and the
+Monitoring API itself over HTTP/JSON under ``/v1/`` and ``/v3/`` (``_rest``).
 
 Routes are a table of ``(method, path) -> handler(body, query) -> (status, content type, bytes)``
 so the console and other pages can be added without touching the server plumbing.
@@ -19,6 +20,7 @@ from ._timeutil import NS_PER_S, parse_rfc3339
 if TYPE_CHECKING:
     from ._alerting import AlertEvaluator
     from ._console import Console, Page, PrefixPage
+    from ._rest import RestApi
 from ._stats import Stats
 
 __all__ = ["HttpServer", "Route"]
@@ -63,7 +65,8 @@ class HttpServer:
             ("DELETE", "/admin/faults"): self._clear_faults,
         }
         self.prefixes: dict[str, Route] = {}  # GET routes on a path prefix: the rest comes as query["__path__"]
-        routes, prefixes = self.routes, self.prefixes
+        self.api: RestApi | None = None  # the API under /v1/ and /v3/, every verb (add_api)
+        routes, prefixes, server = self.routes, self.prefixes, self
 
         def find(command: str, path: str, query: dict[str, list[str]]) -> Route | None:
             route = routes.get((command, path))
@@ -81,7 +84,9 @@ class HttpServer:
                 route = find(self.command, parts.path, query)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                if route is None:
+                if server.api is not None and parts.path.startswith(("/v1/", "/v3/")):
+                    status, ctype, payload = server.api.serve(self.command, self.path, body)
+                elif route is None:
                     status, ctype, payload = _json(404, {"error": f"no route {self.command} {parts.path}"})
                 else:
                     try:
@@ -94,7 +99,7 @@ class HttpServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = do_DELETE = _serve
+            do_GET = do_POST = do_DELETE = do_PATCH = do_PUT = _serve
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -130,6 +135,10 @@ class HttpServer:
         self.routes[("POST", "/admin/alerts/evaluate")] = evaluate
         self.routes[("GET", "/admin/incidents")] = lambda body, query: _json(200, evaluator.incidents())
         self.routes[("GET", "/admin/notifications")] = lambda body, query: _json(200, evaluator.notifications())
+
+    def add_api(self, api: RestApi) -> None:
+        """Serve the Monitoring API over HTTP/JSON at Google's paths (every verb under ``/v1/``, ``/v3/``)."""
+        self.api = api
 
     def add_console(self, console: Console) -> None:
         """The console's pages, from its own route table (:meth:`Console.routes`): GET on a path,

@@ -34,6 +34,7 @@ from ._metric_service import Handler, MetricService
 from ._notify import Notifier
 from ._objects import Projects
 from ._raw import Raw
+from ._rest import RestApi
 from ._stats import Stats
 from ._store import Store
 from ._timeutil import NS_PER_S
@@ -84,25 +85,32 @@ def _check_free(host: str, port: int, what: str, flag: str) -> None:
         raise _cannot_listen(host, port, what, flag, None if in_use else (err.strerror or str(err))) from None
 
 
+async def _call(method: str, handler: Handler, faults: Faults, stats: Stats, request: Raw) -> Raw:
+    """One call of ``method``, over gRPC or REST alike: counted, failed or slowed by an armed fault,
+    and any error raised as the :class:`ApiError` the caller turns into its transport's status."""
+    stats.call(method)
+    fault = faults.take_call_fault(method)
+    if fault is not None:
+        await asyncio.sleep(fault.delay_s)
+    if fault is not None and fault.code != grpc.StatusCode.OK:
+        raise ApiError(fault.code, fault.message)
+    try:  # no fault, or a slow success: served after its delay (the client may have given up)
+        return handler[0](request)
+    except ApiError:
+        raise
+    except Exception:
+        _log.exception("%s failed", method)
+        raise ApiError(grpc.StatusCode.INTERNAL, "An internal error occurred.") from None
+
+
 def _rpc_handler(method: str, handler: Handler, faults: Faults, stats: Stats) -> grpc.RpcMethodHandler:
-    call, request_type, response_type = handler
+    _, request_type, response_type = handler
 
     async def serve(request: Raw, context: grpc.aio.ServicerContext) -> Raw:
-        stats.call(method)
-        fault = faults.take_call_fault(method)
-        if fault is not None:
-            await asyncio.sleep(fault.delay_s)
-        if fault is not None and fault.code != grpc.StatusCode.OK:
-            error = ApiError(fault.code, fault.message)
-        else:  # no fault, or a slow success: served after its delay (the client may have given up)
-            try:
-                return call(request)
-            except ApiError as raised:
-                error = raised
-            except Exception:
-                _log.exception("%s failed", method)
-                error = ApiError(grpc.StatusCode.INTERNAL, "An internal error occurred.")
-        await context.abort_with_status(to_grpc_status(error))
+        try:
+            return await _call(method, handler, faults, stats, request)
+        except ApiError as error:
+            await context.abort_with_status(to_grpc_status(error))
         raise AssertionError("abort_with_status returns only by raising")
 
     return grpc.unary_unary_rpc_method_handler(
@@ -113,7 +121,8 @@ def _rpc_handler(method: str, handler: Handler, faults: Faults, stats: Stats) ->
 
 
 class Emulator:
-    """A running Cloud Monitoring emulator (gRPC API on ``port``, HTTP admin on ``http_port``)."""
+    """A running Cloud Monitoring emulator (gRPC API on ``port``; the console, the admin API and
+    the same API over HTTP/JSON on ``http_port``)."""
 
     def __init__(self, config: EmulatorConfig, clock: Callable[[], int] = time.time_ns) -> None:
         self.config = config
@@ -176,6 +185,7 @@ class Emulator:
         )
         self._http.add_alerting(self.evaluator)
         self._http.add_console(Console(self.store, self.evaluator, self.dashboards.dashboards, clock))
+        self._http.add_api(RestApi(self._services, self._invoke))
         self._evaluating = threading.Event()
         self._evaluation_thread = threading.Thread(
             target=self._evaluate_periodically, name="emulator-alerts", daemon=True
@@ -195,6 +205,14 @@ class Emulator:
     @property
     def http_url(self) -> str:
         return f"http://{self.config.host}:{self.http_port}"
+
+    def _invoke(self, method: str, handler: Handler, request: Raw) -> Raw:
+        """A REST call, run on the gRPC server's event loop like every gRPC call (one thread runs
+        all handlers), from the HTTP thread that waits for it."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            raise ApiError(grpc.StatusCode.UNAVAILABLE, "The service is currently unavailable.")
+        return asyncio.run_coroutine_threadsafe(_call(method, handler, self.faults, self.stats, request), loop).result()
 
     def _run(self) -> None:
         try:
