@@ -25,7 +25,9 @@ __all__ = [
 
 MD = metric_pb2.MetricDescriptor
 USER_PREFIXES = ("custom.googleapis.com/", "external.googleapis.com/", "workload.googleapis.com/")
-LABEL_KEY = re.compile(r"[a-z][a-z0-9_]{0,99}")
+LABEL_KEY = re.compile(r"[a-zA-Z][a-zA-Z0-9_]{0,99}")
+"""The API reference's rule for a LabelDescriptor key: ``[a-zA-Z][a-zA-Z0-9_]*``, at most 100
+characters (Google's own snippet writes ``TestLabel``; the OpenTelemetry exporter ``statusCode``)."""
 MAX_LABELS = 30
 _TYPE_PATH = re.compile(r"[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")  # OpenCensus writes …/grpc.io/client/…
 
@@ -70,8 +72,7 @@ def label_key_problem(key: str) -> str | None:
     if LABEL_KEY.fullmatch(key):
         return None
     return (
-        "Label keys must start with a lower-case letter and contain only lower-case letters, digits and "
-        "underscores, at most 100 characters."
+        "Label keys must start with a letter and contain only letters, digits and underscores, at most 100 characters."
     )
 
 

@@ -129,3 +129,24 @@ def test_monitored_resource_descriptors(client, project_id):
         client.get_monitored_resource_descriptor(name=f"{name}/monitoredResourceDescriptors/nope")
     every = {d.type for d in client.list_monitored_resource_descriptors(name=name)}
     assert {"global", "generic_task", "generic_node", "cloud_run_revision"} <= every
+
+
+def test_label_keys_may_hold_capital_letters_as_the_api_reference_allows(client, project_id):
+    """``[a-zA-Z][a-zA-Z0-9_]*``, at most 100 characters: Google's snippet creates ``TestLabel``."""
+    name = f"projects/{project_id}"
+    created = client.create_metric_descriptor(
+        name=name, metric_descriptor=descriptor(f"{HELIOS}/capital", labels=("TestLabel", "statusCode", "a" * 100))
+    )
+    assert [label.key for label in created.labels] == ["TestLabel", "statusCode", "a" * 100]
+
+
+@pytest.mark.parametrize("key", ["1st", "_x", "bad-key", "has.dot", "b" * 101, ""])
+def test_label_keys_outside_the_rule_are_refused(client, project_id, key):
+    with pytest.raises(exceptions.InvalidArgument) as caught:
+        client.create_metric_descriptor(
+            name=f"projects/{project_id}", metric_descriptor=descriptor(f"{HELIOS}/bad_key", labels=(key,))
+        )
+    assert caught.value.message == (
+        f'Field metricDescriptor.labels[0].key had an invalid value of "{key}": Label keys must start with a '
+        "letter and contain only letters, digits and underscores, at most 100 characters."
+    )

@@ -279,10 +279,22 @@ def test_label_keys_and_value_lengths_are_checked(client, project_id):
     assert error.message == (
         "One or more TimeSeries could not be written: "
         'Field timeSeries[0].metric.labels had an invalid value of "Bad-Key": Label keys must start with a '
-        "lower-case letter and contain only lower-case letters, digits and underscores, at most 100 characters.; "
+        "letter and contain only letters, digits and underscores, at most 100 characters.; "
         "Field timeSeries[1].metric.labels[k] had an invalid value: Label values can be at most 1024 bytes long."
     )
     assert summary_of(error).success_point_count == 1
+
+
+def test_metric_label_keys_with_capital_letters_are_written_and_read_back(client, project_id):
+    """The OpenTelemetry exporter writes attribute keys as they are (``statusCode``); Google accepts them."""
+    t = int(time.time()) - 60
+    write(client, project_id, series(2.0, t, labels={"statusCode": "200", "TestLabel": "My Label Data"}))
+    descriptor = client.get_metric_descriptor(name=f"projects/{project_id}/metricDescriptors/{METRIC}")
+    assert sorted(label.key for label in descriptor.labels) == ["TestLabel", "statusCode"]
+    found = read(client, project_id, METRIC, t - 60, t + 60, 'metric.label."statusCode" = "200"')
+    assert [(dict(ts.metric.labels), ts.points[0].value.double_value) for ts in found] == [
+        ({"statusCode": "200", "TestLabel": "My Label Data"}, 2.0)
+    ]
 
 
 def test_only_user_defined_metric_types_can_be_written(client, project_id):
