@@ -1,17 +1,26 @@
-"""The Monitoring filter language (the subset users write), parsed once into a predicate.
+"""The Monitoring filter language, as Google's "Monitoring filters" reference documents it, parsed once
+into a predicate.
 
-Grammar (precedence NOT > AND > OR; juxtaposition means AND; parentheses group)::
+Grammar (``OR`` binds more tightly than ``AND``, as in the API's filters — the official client's
+``Query`` relies on it, writing ``metric.type = "t" AND project = "a" OR project = "b"``; ``NOT``
+binds tightest; juxtaposition means AND; parentheses group)::
 
-    expr       := and_expr ("OR" and_expr)*
-    and_expr   := unary (["AND"] unary)*
+    expr       := or_expr (["AND"] or_expr)*
+    or_expr    := unary ("OR" unary)*
     unary      := "NOT" unary | "(" expr ")" | comparison
     comparison := selector ("=" | "!=" | ":" | "<" | "<=" | ">" | ">=") value
-    value      := string | bare word | number | function "(" string ("," string)* ")"
+    value      := string | bare word | number | function "(" arg ("," arg)* ")"
     function   := starts_with | ends_with | has_substring | one_of | monitoring.regex.full_match
 
-Selectors are dotted names (``metric.type``, ``metric.labels.K``, ``resource.label.K``…); the
-singular ``label`` is accepted as Google accepts it. What a selector means is up to the caller,
-who evaluates the filter against a resolver ``selector -> value or None``.
+Selectors are dotted names (``metric.type``, ``metric.labels.K``, ``resource.label.K``,
+``metadata.user_labels.K``, ``metadata.system_labels.K``, ``project``…); a label key may be quoted
+(``metric.label."statusCode"``, ``metadata.system_labels."cloud.google.com/gke-nodepool"``), and the
+singular ``label`` means ``labels``. ``MAP : "key"`` on a whole label map (``metric.labels``,
+``resource.labels``, ``metadata.user_labels``, ``metadata.system_labels``) holds when the key is
+present; ``:`` on a value means it contains the text. ``has_substring`` takes an optional second
+argument, ``true`` to ignore case. What a selector means is up to the caller, who evaluates the
+filter against a resolver ``selector -> value or None`` (selectors come to it normalised:
+``metric.labels.K`` with the key unquoted).
 
 A filter may instead be one SLO time-series selector, alone (``select_slo_burn_rate("projects/P/
 services/S/serviceLevelObjectives/O", "1h")``): SLO data has no metric type, so such a filter sets
@@ -27,187 +36,22 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from ._errors import invalid_argument
+from ._filter_syntax import LABEL_MAPS, And, Cmp, FilterError, Not, Or, Parser, selector_path
 from ._slo_selectors import SLO_SELECTORS, SloSelector, parse_lookback, slo_selector
 
-__all__ = ["SLO_SELECTORS", "Filter", "FilterError", "SloSelector", "api_filter", "parse_filter", "parse_lookback"]
+__all__ = [
+    "LABEL_MAPS",
+    "SLO_SELECTORS",
+    "Filter",
+    "FilterError",
+    "SloSelector",
+    "api_filter",
+    "parse_filter",
+    "parse_lookback",
+    "selector_path",
+]
 
 Resolver = Callable[[str], "str | None"]
-
-
-class FilterError(ValueError):
-    """The filter text does not parse; the message says where and why."""
-
-
-_TOKEN = re.compile(
-    r"""\s*(?:
-        (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-      | (?P<op>!=|<=|>=|=|:|<|>|\(|\)|,)
-      | (?P<word>[A-Za-z0-9_.\-/*+]+)
-    )""",
-    re.VERBOSE,
-)
-_FUNCTIONS = frozenset({"starts_with", "ends_with", "has_substring", "one_of", "monitoring.regex.full_match"})
-_COMPARATORS = frozenset({"=", "!=", ":", "<", "<=", ">", ">="})
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # string | op | word | end
-    text: str
-    pos: int
-
-    @property
-    def shown(self) -> str:
-        return "the end of the filter" if self.kind == "end" else repr(self.text)
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
-        match = _TOKEN.match(text, pos)
-        if match is None or match.end() == pos:
-            at = len(text) - len(text[pos:].lstrip())  # the character itself, not the spaces before it
-            raise FilterError(f"unexpected character {text[at]!r} at position {at}")
-        kind = match.lastgroup or "word"
-        raw = match.group(kind)
-        if kind == "string":
-            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
-        tokens.append(_Token(kind, raw, match.start(kind)))
-        pos = match.end()
-    tokens.append(_Token("end", "", len(text)))
-    return tokens
-
-
-@dataclass(frozen=True)
-class _Cmp:
-    selector: str
-    op: str
-    function: str | None  # None: a literal comparison
-    args: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Not:
-    operand: object
-
-
-@dataclass(frozen=True)
-class _And:
-    operands: tuple[object, ...]
-
-
-@dataclass(frozen=True)
-class _Or:
-    operands: tuple[object, ...]
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.tokens = _tokenize(text)
-        self.index = 0
-
-    def peek(self) -> _Token:
-        return self.tokens[self.index]
-
-    def take(self) -> _Token:
-        token = self.tokens[self.index]
-        self.index += 1
-        return token
-
-    def expect(self, text: str) -> None:
-        token = self.take()
-        if token.text != text or token.kind not in ("op", "word"):
-            raise FilterError(f"expected {text!r} at position {token.pos}, found {token.shown}")
-
-    def parse(self) -> object:
-        node = self.expr()
-        token = self.peek()
-        if token.kind != "end":
-            raise FilterError(f"unexpected {token.shown} at position {token.pos}")
-        return node
-
-    def expr(self) -> object:
-        operands = [self.and_expr()]
-        while self.peek().kind == "word" and self.peek().text == "OR":
-            self.take()
-            operands.append(self.and_expr())
-        return operands[0] if len(operands) == 1 else _Or(tuple(operands))
-
-    def and_expr(self) -> object:
-        operands = [self.unary()]
-        while True:
-            token = self.peek()
-            if token.kind == "word" and token.text == "AND":
-                self.take()
-            elif (
-                token.kind == "end"
-                or (token.text == ")" and token.kind == "op")
-                or (token.text == "OR" and token.kind == "word")
-            ):
-                break
-            operands.append(self.unary())
-        return operands[0] if len(operands) == 1 else _And(tuple(operands))
-
-    def unary(self) -> object:
-        token = self.peek()
-        if token.kind == "word" and token.text == "NOT":
-            self.take()
-            return _Not(self.unary())
-        if token.kind == "op" and token.text == "(":
-            self.take()
-            node = self.expr()
-            self.expect(")")
-            return node
-        return self.comparison()
-
-    def comparison(self) -> _Cmp:
-        token = self.take()
-        if token.kind != "word" or token.text in ("AND", "OR", "NOT"):
-            raise FilterError(f"expected a selector at position {token.pos}, found {token.shown}")
-        selector = _normalise_selector(token.text)
-        op = self.take()
-        if op.kind != "op" or op.text not in _COMPARATORS:
-            raise FilterError(f"expected a comparison after {token.text!r} at position {op.pos}")
-        value = self.take()
-        if value.kind == "string":
-            return _Cmp(selector, op.text, None, (value.text,))
-        if value.kind != "word":
-            raise FilterError(f"expected a value at position {value.pos}, found {value.shown}")
-        if self.peek().kind == "op" and self.peek().text == "(":
-            if value.text not in _FUNCTIONS:
-                raise FilterError(f"unknown function {value.text!r} at position {value.pos}")
-            self.take()
-            args = [self.string_arg()]
-            while self.peek().text == ",":
-                self.take()
-                args.append(self.string_arg())
-            self.expect(")")
-            if value.text != "one_of" and len(args) != 1:
-                raise FilterError(f"{value.text} takes exactly one argument")
-            if value.text == "monitoring.regex.full_match":
-                try:
-                    re.compile(args[0])
-                except re.error as err:
-                    raise FilterError(f"invalid regular expression {args[0]!r}: {err}") from err
-            return _Cmp(selector, op.text, value.text, tuple(args))
-        return _Cmp(selector, op.text, None, (value.text,))
-
-    def string_arg(self) -> str:
-        token = self.take()
-        if token.kind not in ("string", "word"):
-            raise FilterError(f"expected a string at position {token.pos}, found {token.shown}")
-        return token.text
-
-
-def _normalise_selector(text: str) -> str:
-    parts = text.split(".")
-    for index, part in enumerate(parts):
-        if part == "label" and index in (1, 2):
-            parts[index] = "labels"
-    return ".".join(parts)
 
 
 def _number(text: str) -> float | None:
@@ -231,12 +75,15 @@ def _ordered(op: str, left: _Ordered, right: _Ordered) -> bool:
     return left >= right
 
 
-def _compare(cmp: _Cmp, actual: str | None) -> bool:
+def _compare(cmp: Cmp, resolve: Resolver) -> bool:
     if cmp.op == "!=":
-        return not _compare(_Cmp(cmp.selector, "=", cmp.function, cmp.args), actual)
+        return not _compare(Cmp(cmp.selector, "=", cmp.function, cmp.args), resolve)
+    wanted = cmp.args[0]
+    if cmp.op == ":" and cmp.function is None and cmp.selector in LABEL_MAPS:
+        return resolve(f"{cmp.selector}.{wanted}") is not None  # the map has the key
+    actual = resolve(cmp.selector)
     if actual is None:
         return False
-    wanted = cmp.args[0]
     if cmp.function is None:
         if cmp.op == "=":
             return actual == wanted
@@ -251,6 +98,8 @@ def _compare(cmp: _Cmp, actual: str | None) -> bool:
     if cmp.function == "ends_with":
         return actual.endswith(wanted)
     if cmp.function == "has_substring":
+        if cmp.args[1:] == ("true",):
+            return wanted.casefold() in actual.casefold()
         return wanted in actual
     if cmp.function == "one_of":
         return actual in cmp.args
@@ -258,25 +107,25 @@ def _compare(cmp: _Cmp, actual: str | None) -> bool:
 
 
 def _evaluate(node: object, resolve: Resolver) -> bool:
-    if isinstance(node, _Cmp):
-        return _compare(node, resolve(node.selector))
-    if isinstance(node, _And):
+    if isinstance(node, Cmp):
+        return _compare(node, resolve)
+    if isinstance(node, And):
         return all(_evaluate(child, resolve) for child in node.operands)
-    if isinstance(node, _Or):
+    if isinstance(node, Or):
         return any(_evaluate(child, resolve) for child in node.operands)
-    assert isinstance(node, _Not)
+    assert isinstance(node, Not)
     return not _evaluate(node.operand, resolve)
 
 
 def _values_for(node: object, selector: str) -> frozenset[str] | None:
     """The values ``selector`` may take when ``node`` holds; None when the filter does not pin it."""
-    if isinstance(node, _Cmp):
+    if isinstance(node, Cmp):
         if node.selector != selector or node.op != "=":
             return None
         if node.function is None:
             return frozenset(node.args)
         return frozenset(node.args) if node.function == "one_of" else None
-    if isinstance(node, _And):
+    if isinstance(node, And):
         pinned = [v for v in (_values_for(child, selector) for child in node.operands) if v is not None]
         if not pinned:
             return None
@@ -284,7 +133,7 @@ def _values_for(node: object, selector: str) -> frozenset[str] | None:
         for values in pinned[1:]:
             result &= values
         return result
-    if isinstance(node, _Or):
+    if isinstance(node, Or):
         each = [_values_for(child, selector) for child in node.operands]
         known = [v for v in each if v is not None]
         if len(known) < len(each):
@@ -324,7 +173,7 @@ def parse_filter(text: str) -> Filter:
         raise FilterError(str(err)) from None
     if selector is not None:
         return Filter(text, None, selector)
-    return Filter(text, _Parser(text).parse())
+    return Filter(text, Parser(text).parse())
 
 
 def api_filter(text: str, field: str = "filter") -> Filter:

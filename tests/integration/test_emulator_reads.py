@@ -340,6 +340,24 @@ def stages(client, project_id):
             {"trend_discovery", "publication"},
         ),
         ('resource.type = "global"', set()),
+        # quoted label keys, in every form the reference shows; OR binds more tightly than AND
+        ('metric.label."stage" = "publication"', {"publication"}),
+        ('metric.labels."stage" = one_of("publication", "trend_discovery")', {"publication", "trend_discovery"}),
+        ('resource.label."task_id" = "t-2"', {"design_generation"}),
+        (
+            'resource.labels."task_id" = starts_with("t-")',
+            {"trend_discovery", "audience_analysis", "design_generation", "publication"},
+        ),
+        ('metadata.user_labels."team" = "x"', set()),  # the emulator's series carry no metadata
+        (
+            'metadata.system_labels."name" != "x"',
+            {"trend_discovery", "audience_analysis", "design_generation", "publication"},
+        ),
+        (
+            'metric.labels : "stage" AND resource.label.task_id = "t-0" OR resource.label.task_id = "t-1"',
+            {"trend_discovery", "audience_analysis"},
+        ),
+        ('metric.labels.stage = has_substring("PUBLIC", true)', {"publication"}),
     ],
 )
 def test_filter_language(client, project_id, stages, expression, expected):
@@ -354,6 +372,10 @@ def test_filter_language(client, project_id, stages, expression, expected):
         (f'metric.type = one_of("{HELIOS}/a", "{HELIOS}/b")', "The filter must specify exactly one metric type."),
         (f'metric.type = "{HELIOS}/a" AND', "expected a selector at position"),
         (f'metric.type = nope("{HELIOS}/a")', "unknown function 'nope'"),
+        (
+            f'metric.type = "{HELIOS}/a" AND metric.type = "{HELIOS}/b"',
+            "The filter must specify exactly one metric type.",
+        ),
     ],
 )
 def test_bad_filters_are_refused(client, project_id, text, message):
@@ -384,3 +406,20 @@ def test_headers_view_and_paging(client, project_id):
     header_pages = list(headers.pages)
     assert [len(p.time_series) for p in header_pages] == [2, 2, 1]
     assert all(not ts.points for p in header_pages for ts in p.time_series)
+
+
+def test_the_clients_query_helper_reads_with_its_own_filters(client, project_id, stages):
+    """``monitoring_v3.query.Query`` writes ``metric.type = "T" AND project = "p" OR project = "q"``
+    and ``metric.label.K = starts_with("…")``: OR binds more tightly than AND in the API's filters."""
+    import datetime
+
+    from google.cloud.monitoring_v3 import query
+
+    end = datetime.datetime.fromtimestamp(stages + 60, tz=datetime.UTC)
+    found = (
+        query.Query(client, project_id, f"{HELIOS}/stage_runs", end_time=end, minutes=2)
+        .select_projects(project_id, "some-other-project")
+        .select_metrics(stage_prefix="design")
+        .select_resources(task_id="t-2")
+    )
+    assert [ts.metric.labels["stage"] for ts in found] == ["design_generation"]

@@ -4,14 +4,17 @@ import re
 
 import pytest
 
-from monitoring_emulator._filters import FilterError, parse_filter
+from monitoring_emulator._filters import FilterError, parse_filter, selector_path
 
 SERIES = {
     "metric.type": "custom.googleapis.com/helios/stage_runs",
     "metric.labels.stage": "trend_discovery",
     "metric.labels.status": "success",
+    "metric.labels.statusCode": "200",
     "resource.type": "generic_task",
     "resource.labels.task_id": "t-1",
+    "metadata.system_labels.cloud.google.com/gke-nodepool": "pool-1",
+    "metadata.user_labels.team": "Helios",
 }
 
 
@@ -40,9 +43,29 @@ def matches(text: str) -> bool:
         ('metric.labels.status = "failure" OR metric.labels.stage = "trend_discovery"', True),
         ('NOT metric.labels.status = "failure"', True),
         ('NOT (metric.labels.status = "success" AND resource.labels.task_id = "t-1")', False),
-        # AND binds tighter than OR
-        ('metric.labels.status = "failure" AND resource.type = "x" OR resource.labels.task_id = "t-1"', True),
-        ('resource.labels.task_id = "t-1" OR resource.type = "x" AND metric.labels.status = "failure"', True),
+        # OR binds more tightly than AND, as in the API's filters (the client's Query relies on it)
+        ('metric.labels.status = "failure" AND resource.type = "x" OR resource.labels.task_id = "t-1"', False),
+        ('resource.labels.task_id = "t-1" OR resource.type = "x" AND metric.labels.status = "failure"', False),
+        ('metric.labels.status = "success" AND resource.type = "x" OR resource.labels.task_id = "t-1"', True),
+        ('(metric.labels.status = "failure" AND resource.type = "x") OR resource.labels.task_id = "t-1"', True),
+        ('NOT metric.labels.status = "failure" OR metric.labels.status = "success"', True),
+        # quoted label keys, kept whole with dots in them; label maps; metadata; capital letters
+        ('metric.label."statusCode" = "200"', True),
+        ('metric.labels."statusCode" = 200', True),
+        ('resource.label."task_id" = "t-1"', True),
+        ('resource.labels."task_id"="t-1"', True),
+        ('metadata.system_labels."cloud.google.com/gke-nodepool" = "pool-1"', True),
+        ('metadata.user_labels."team" = starts_with("Hel")', True),
+        ('metadata.user_labels.team = "Helios"', True),
+        ('metric.labels : "statusCode"', True),
+        ('metric.labels : "missing"', False),
+        ("resource.labels : task_id", True),
+        ('NOT metadata.user_labels : "team"', False),
+        ('metric.labels.stage = has_substring("DISCOVERY", true)', True),
+        ('metric.labels.stage = has_substring("DISCOVERY", false)', False),
+        ('metric.labels.stage = has_substring("DISCOVERY")', False),
+        ("metric.labels.statusCode >= 200 AND metric.labels.statusCode < 300", True),
+        ("metric.labels.statusCode > -1", True),
         ("", True),
     ],
 )
@@ -57,6 +80,7 @@ def test_evaluation(text, expected):
         ('metric.type "a"', "expected a comparison"),
         ('metric.type = nope("a")', "unknown function 'nope'"),
         ('metric.type = starts_with("a", "b")', "starts_with takes exactly one argument"),
+        ('metric.type = has_substring("a", "maybe")', "has_substring's second argument must be true or false"),
         ('metric.labels.x = monitoring.regex.full_match("(")', "invalid regular expression"),
         ('(metric.type = "a"', "expected ')'"),
         ('metric.type = "a" $', "unexpected character '$'"),
@@ -93,6 +117,8 @@ def test_a_position_is_an_index_into_the_filter_as_written(text, message):
         ('metric.type = one_of("a", "b")', {"a", "b"}),
         ('metric.type = "a" OR metric.type = "b"', {"a", "b"}),
         ('metric.type = "a" OR metric.labels.k = "v"', None),
+        ('metric.type = "a" AND project = "p" OR project = "q"', {"a"}),  # the client's select_projects
+        ('metric.type = "a" OR metric.type = "b" AND resource.type = "global"', {"a", "b"}),
         ('metric.type = starts_with("a")', None),
         ('metric.labels.k = "v"', None),
     ],
@@ -152,3 +178,22 @@ def test_a_malformed_slo_selector_says_why(text, error):
 def test_a_filter_that_merely_mentions_a_selector_is_an_ordinary_filter():
     parsed = parse_filter('metric.labels.query = "select_slo_health"')
     assert parsed.slo_selector is None
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ('metric.label."statusCode"', "metric.labels.statusCode"),
+        ("metric.label.status", "metric.labels.status"),
+        ('resource.label."zone"', "resource.labels.zone"),
+        (
+            'metadata.system_labels."cloud.google.com/gke-nodepool"',
+            "metadata.system_labels.cloud.google.com/gke-nodepool",
+        ),
+        ('metadata.user_labels."k"', "metadata.user_labels.k"),
+        ("resource.zone", "resource.zone"),
+        ("project", "project"),
+    ],
+)
+def test_selector_paths_unquote_keys_and_keep_them_whole(text, path):
+    assert selector_path(text) == path
