@@ -136,6 +136,15 @@ class ClientFactory:
         host = self.settings.monitoring_emulator_host
         return _build(monitoring_v3.SnoozeServiceAsyncClient, transports.SnoozeServiceGrpcAsyncIOTransport, host, True)
 
+    def uptime_check(self) -> monitoring_v3.UptimeCheckServiceClient:
+        """Uptime check configurations and the checkers' IP addresses (``UptimeCheckService``)."""
+        from google.cloud import monitoring_v3
+        from google.cloud.monitoring_v3.services.uptime_check_service import transports
+
+        host = self.settings.monitoring_emulator_host
+        transport = transports.UptimeCheckServiceGrpcTransport
+        return _build(monitoring_v3.UptimeCheckServiceClient, transport, host, False)
+
     def dashboards(self) -> monitoring_dashboard_v1.DashboardsServiceClient:
         from google.cloud import monitoring_dashboard_v1
         from google.cloud.monitoring_dashboard_v1.services.dashboards_service import transports

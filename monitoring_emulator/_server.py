@@ -23,7 +23,14 @@ from dataclasses import dataclass
 
 import grpc
 
-from . import _alert_service, _channel_service, _dashboard_service, _service_monitoring, _snooze_service
+from . import (
+    _alert_service,
+    _channel_service,
+    _dashboard_service,
+    _service_monitoring,
+    _snooze_service,
+    _uptime_service,
+)
 from ._alerting import AlertEvaluator
 from ._console import Console
 from ._errors import ApiError, to_grpc_status
@@ -161,6 +168,7 @@ class Emulator:
             _dashboard_service.SERVICE: self.dashboards.handlers(),
             _service_monitoring.SERVICE: self.service_monitoring.handlers(),
             _snooze_service.SERVICE: self.snoozes.handlers(),
+            _uptime_service.SERVICE: _uptime_service.UptimeCheckService(self.store, projects).handlers(),
         }
         try:
             self._http = HttpServer(config.host, config.http_port, self.faults, self.stats)
