@@ -145,6 +145,14 @@ class ClientFactory:
         transport = transports.UptimeCheckServiceGrpcTransport
         return _build(monitoring_v3.UptimeCheckServiceClient, transport, host, False)
 
+    def group(self) -> monitoring_v3.GroupServiceClient:
+        """Groups of monitored resources and their members (``GroupService``)."""
+        from google.cloud import monitoring_v3
+        from google.cloud.monitoring_v3.services.group_service import transports
+
+        host = self.settings.monitoring_emulator_host
+        return _build(monitoring_v3.GroupServiceClient, transports.GroupServiceGrpcTransport, host, False)
+
     def dashboards(self) -> monitoring_dashboard_v1.DashboardsServiceClient:
         from google.cloud import monitoring_dashboard_v1
         from google.cloud.monitoring_dashboard_v1.services.dashboards_service import transports

@@ -27,6 +27,7 @@ from . import (
     _alert_service,
     _channel_service,
     _dashboard_service,
+    _group_service,
     _service_monitoring,
     _snooze_service,
     _uptime_service,
@@ -169,6 +170,7 @@ class Emulator:
             _service_monitoring.SERVICE: self.service_monitoring.handlers(),
             _snooze_service.SERVICE: self.snoozes.handlers(),
             _uptime_service.SERVICE: _uptime_service.UptimeCheckService(self.store, projects).handlers(),
+            _group_service.SERVICE: _group_service.GroupService(self.store, projects).handlers(),
         }
         try:
             self._http = HttpServer(config.host, config.http_port, self.faults, self.stats)
