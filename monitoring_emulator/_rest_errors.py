@@ -100,7 +100,9 @@ def _inside_array(text: str, position: int) -> bool:
 def invalid_json(err: json.JSONDecodeError) -> ApiError:
     """A body that is not JSON: Google's parser wording, then the line and a caret under the fault."""
     text, position, problem = err.doc, err.pos, err.msg
-    if problem.startswith("Expecting ',' delimiter"):
+    if position >= len(text.rstrip()) or problem.startswith("Unterminated"):
+        reason = "Unexpected end of string."
+    elif problem.startswith("Expecting ',' delimiter"):
         reason = (
             "Expected , or ] after array value."
             if _inside_array(text, position)
@@ -114,8 +116,6 @@ def invalid_json(err: json.JSONDecodeError) -> ApiError:
         reason = "Parsing terminated before end of input."
     elif problem.startswith("Invalid \\escape") or problem.startswith("Invalid \\u"):
         reason = "Invalid escape sequence."
-    elif position >= len(text.rstrip()) or problem.startswith("Unterminated"):
-        reason = "Unexpected end of string."
     else:
         reason = "Unexpected token."
     start = text.rfind("\n", 0, position) + 1

@@ -24,10 +24,8 @@ from ._rest_errors import bad_request, invalid_json
 
 __all__ = ["Output", "build_request", "output_of", "render"]
 
-_SYSTEM = {
-    "alt", "key", "fields", "prettyPrint", ".xgafv", "access_token", "oauth_token", "bearer_token",
-    "callback", "quotaUser", "userIp", "upload_protocol", "uploadType", "trace", "pp",
-}  # fmt: skip
+_SYSTEM = {"alt", "key", "fields", "prettyPrint", ".xgafv", "access_token", "oauth_token", "bearer_token"}
+_SYSTEM |= {"callback", "quotaUser", "userIp", "upload_protocol", "uploadType", "trace", "pp"}  # not request fields
 Violation = tuple[str, str]
 MessageType = Any
 """A message's Descriptor: the upb and the pure-Python classes share no static type."""
@@ -128,18 +126,27 @@ def _walk(value: Mapping[str, Any], message_type: MessageType, path: str, deep: 
         where = f"{path}.{field.name}" if path else field.name
         if item is None:
             continue
-        if _is_map(field) and isinstance(item, dict):
-            entry = field.message_type.fields_by_name["value"]  # type: ignore[union-attr]
-            for name, entry_value in item.items():
-                found += _value(entry_value, entry, f"{where}[{name}]", deep)
-        elif field.is_repeated and isinstance(item, list):
-            for index, element in enumerate(item):
-                found += _value(element, field, f"{where}[{index}]", deep)
-        elif not field.is_repeated and isinstance(item, list) and not _opaque(field.message_type):
+        if _is_map(field):
+            if isinstance(item, dict):
+                entry = field.message_type.fields_by_name["value"]  # type: ignore[union-attr]
+                for name, entry_value in item.items():
+                    found += _value(entry_value, entry, f"{where}[{name}]", deep)
+            elif deep:
+                found.append(_invalid(where, field, item))
+        elif field.is_repeated:
+            if isinstance(item, list):
+                for index, element in enumerate(item):
+                    found += _value(element, field, f"{where}[{index}]", deep)
+            elif deep:
+                found.append(_invalid(where, field, item))
+        elif isinstance(item, list) and not _opaque(field.message_type):
             found.append(
-                (where, f'Invalid JSON payload received. Unknown name "{key}"{at}: '
-                 "Proto field is not repeating, cannot start list.")
-            )  # fmt: skip
+                (
+                    where,
+                    f'Invalid JSON payload received. Unknown name "{key}"{at}: '
+                    "Proto field is not repeating, cannot start list.",
+                )
+            )
         else:
             found += _value(item, field, where, deep)
     return found
