@@ -5,8 +5,11 @@ members among the resources the emulator has seen (``_group_members``).
   numeric id; a name given on create is ignored, as ``Group.name`` documents. ``parent_name`` must
   name a group of the same project, and is returned as that group's name; a group can be neither
   its own ancestor nor moved under one of its descendants.
-- ``filter`` is the Monitoring filter language (``resource.type = "gce_instance" AND
-  resource.metadata.name = starts_with("web-")``); one that does not parse is INVALID_ARGUMENT.
+- A group id is a number: a name with another id (``groups/mock_group``) is INVALID_ARGUMENT,
+  as Google's client system tests show, and an unknown number NOT_FOUND.
+- A display name and a ``filter`` are required (an empty group is INVALID_ARGUMENT, as those
+  tests show); the filter is the Monitoring filter language (``resource.type = "gce_instance"
+  AND resource.metadata.name = starts_with("web-")``), and one that does not parse is refused.
 - Create and Update take ``validate_only``: checked, answered, not stored (a validated create
   comes back without a name: nothing was created). Update replaces every field but the name.
 - List: all groups, or ``children_of_group``, ``ancestors_of_group`` (nearest first) or
@@ -70,6 +73,10 @@ class GroupService:
                 f'Field {field} had an invalid value of "{name}": The name must have the form '
                 "projects/[PROJECT_ID_OR_NUMBER]/groups/[GROUP_ID]."
             )
+        if not match.group(2).isdigit():  # Google: INVALID_ARGUMENT for groups/mock_group, not NOT_FOUND
+            raise invalid_argument(
+                f'Field {field} had an invalid value of "{name}": A group id is a number, as the server assigns it.'
+            )
         return self._projects.remember(match.group(1)), match.group(2)
 
     def _groups(self, project: str) -> dict[str, Raw]:
@@ -103,7 +110,11 @@ class GroupService:
         return found
 
     def _check(self, project: str, group: Raw, groups: dict[str, Raw], ident: str | None) -> None:
-        """Validate the filter and the parent; the parent is rewritten as its group's own name."""
+        """Validate the names, the filter and the parent; the parent is rewritten as its group's own name."""
+        if not group.display_name:
+            raise invalid_argument("Field group.displayName had an invalid value: A display name is required.")
+        if not group.filter.strip():
+            raise invalid_argument("Field group.filter had an invalid value: A filter is required.")
         api_filter(group.filter, "group.filter")
         if not group.parent_name:
             return

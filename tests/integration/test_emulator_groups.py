@@ -17,6 +17,7 @@ from tests.helpers import HELIOS, interval, series
 WEB = {"instance_id": "web-1", "zone": "us-central1-a"}
 WEB_EU = {"instance_id": "web-2", "zone": "europe-west1-b"}
 DB = {"instance_id": "db-1", "zone": "us-central1-b"}
+ANY = 'resource.type = starts_with("")'
 TASK = {"location": "us-central1", "namespace": "helios", "job": "collector", "task_id": "web-task"}
 
 
@@ -119,15 +120,44 @@ def test_a_filter_that_does_not_parse_is_refused(groups, parent):
     assert names(groups.list_groups(request={"name": parent})) == []
 
 
+@pytest.mark.parametrize(
+    ("group", "message"),
+    [
+        ({}, "Field group.displayName had an invalid value: A display name is required."),
+        ({"display_name": "no filter"}, "Field group.filter had an invalid value: A filter is required."),
+    ],
+)
+def test_an_empty_group_is_refused(groups, parent, group, message):
+    error = rejected(groups.create_group, request={"name": parent, "group": group})  # as Google's system test
+    assert isinstance(error, exceptions.InvalidArgument)
+    assert error.message == message
+
+
+def test_a_group_id_that_is_not_a_number_is_invalid(groups, parent):
+    name = f"{parent}/groups/mock_group"  # Google's system tests: INVALID_ARGUMENT, not NOT_FOUND
+    calls = [
+        lambda: groups.get_group(name=name),
+        lambda: list(groups.list_group_members(name=name)),
+        lambda: groups.update_group(group={"name": name}),
+        lambda: groups.delete_group(name=name),
+    ]
+    for call in calls:
+        error = rejected(call)
+        assert isinstance(error, exceptions.InvalidArgument)
+        assert error.message.endswith(
+            f'had an invalid value of "{name}": A group id is a number, as the server assigns it.'
+        )
+
+
 def test_a_parent_must_be_a_group_of_the_same_project(groups, parent, project_id):
     missing = f"{parent}/groups/123"
-    error = rejected(create, groups, parent, "", parent_name=missing)
+    error = rejected(create, groups, parent, ANY, parent_name=missing)
     assert isinstance(error, exceptions.InvalidArgument)
     assert error.message == (
         f'Field group.parentName had an invalid value of "{missing}": The parent group does not exist in project '
         f"{project_id}."
     )
-    error = rejected(create, groups, parent, "", parent_name="groups/123")
+    error = rejected(create, groups, parent, ANY, parent_name="groups/123")
     assert error.message == (
         'Field group.parentName had an invalid value of "groups/123": The name must have the form '
         "projects/[PROJECT_ID_OR_NUMBER]/groups/[GROUP_ID]."
@@ -155,10 +185,10 @@ def test_the_hierarchy_lists_children_ancestors_and_descendants(groups, parent):
 
 
 def test_a_group_with_children_is_deleted_only_recursively(groups, parent):
-    root = create(groups, parent, "", "root")
-    child = create(groups, parent, "", "child", root.name)
-    create(groups, parent, "", "grandchild", child.name)
-    kept = create(groups, parent, "", "kept")
+    root = create(groups, parent, ANY, "root")
+    child = create(groups, parent, ANY, "child", root.name)
+    create(groups, parent, ANY, "grandchild", child.name)
+    kept = create(groups, parent, ANY, "kept")
     error = rejected(groups.delete_group, request={"name": root.name})
     assert isinstance(error, exceptions.FailedPrecondition)
     assert error.message == (
@@ -171,16 +201,16 @@ def test_a_group_with_children_is_deleted_only_recursively(groups, parent):
 
 
 def test_a_group_cannot_move_under_itself_or_a_descendant(groups, parent):
-    root = create(groups, parent, "", "root")
-    child = create(groups, parent, "", "child", root.name)
+    root = create(groups, parent, ANY, "root")
+    child = create(groups, parent, ANY, "child", root.name)
     for new_parent in (root.name, child.name):
-        request = {"group": {"name": root.name, "display_name": "root", "parent_name": new_parent}}
+        request = {"group": {"name": root.name, "display_name": "root", "filter": ANY, "parent_name": new_parent}}
         error = rejected(groups.update_group, request=request)
         assert isinstance(error, exceptions.InvalidArgument)
         assert error.message == (
             f'Field group.parentName had an invalid value of "{new_parent}": A group cannot be its own ancestor.'
         )
-    moved = groups.update_group(request={"group": {"name": child.name, "display_name": "child"}})
+    moved = groups.update_group(request={"group": {"name": child.name, "display_name": "child", "filter": ANY}})
     assert moved.parent_name == ""  # every field replaced: no parent any more
     assert names(groups.list_groups(request={"name": parent, "children_of_group": root.name})) == []
 
@@ -214,7 +244,7 @@ def test_members_are_the_written_resources_matching_the_group_and_its_ancestors(
     assert members(groups, us.name) == ["gce_instance:web-1"]
     tasks = create(groups, parent, 'resource.type = "generic_task" AND resource.metadata.name = has_substring("web")')
     assert members(groups, tasks.name) == ["generic_task:web-task"]
-    everything = create(groups, parent, "", "everything")
+    everything = create(groups, parent, ANY, "everything")
     assert len(members(groups, everything.name)) == 4
 
 
