@@ -1,18 +1,13 @@
 """``google.monitoring.v3.NotificationChannelService``: the channel descriptors of the types Helios
-uses, channels validated against them, and secrets returned obfuscated as Google returns them.
-
-Sensitive labels (Slack's ``auth_token``, PagerDuty's ``service_key``, basic auth's ``password``)
-come back "only partially populated" (the API's words): here as asterisks plus, for values of 16
-characters or more, their last four. The exact mask Google uses is not public; what matters — and
-what this reproduces — is that a reader can never compare a stored secret with a configured one.
+uses, channels validated against them (:mod:`._channel_types`), named under the project id the
+caller used, and secrets returned obfuscated as Google returns them.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -20,10 +15,11 @@ from google.api import label_pb2
 from google.cloud.monitoring_v3.types import notification, notification_service
 from google.protobuf import empty_pb2
 
+from ._channel_types import CHANNEL_TYPES, ChannelType, obfuscate, readable, validate_channel
 from ._errors import ApiError, invalid_argument
 from ._filters import api_filter
 from ._masks import apply_mask
-from ._objects import Projects, check_user_labels, new_id, page
+from ._objects import Projects, new_id, page
 from ._raw import Raw
 from ._store import Store
 from ._timeutil import NS_PER_S, set_timestamp
@@ -35,45 +31,6 @@ KIND = "notification_channel"
 _CHANNEL = notification.NotificationChannel.pb()
 _DESCRIPTOR = notification.NotificationChannelDescriptor.pb()
 _EDITOR = "helios-emulator@localhost"
-
-
-@dataclass(frozen=True)
-class ChannelType:
-    type: str
-    display_name: str
-    labels: tuple[tuple[str, str], ...]  # (key, description), all required
-    sensitive: tuple[str, ...] = ()
-
-
-CHANNEL_TYPES: Mapping[str, ChannelType] = {
-    t.type: t
-    for t in (
-        ChannelType("email", "Email", (("email_address", "An address to send email."),)),
-        ChannelType("sms", "SMS", (("number", "The phone number, in E.164 format (e.g. +15551234567)."),)),
-        ChannelType(
-            "slack",
-            "Slack",
-            (("channel_name", "The Slack channel, e.g. #alerts."), ("auth_token", "The Slack OAuth token.")),
-            ("auth_token",),
-        ),
-        ChannelType("pagerduty", "PagerDuty", (("service_key", "The PagerDuty integration key."),), ("service_key",)),
-        ChannelType("webhook_tokenauth", "Webhooks", (("url", "The URL to POST incidents to."),)),
-        ChannelType(
-            "webhook_basicauth",
-            "Webhooks with basic auth",
-            (
-                ("url", "The URL to POST incidents to."),
-                ("username", "The basic-auth user."),
-                ("password", "The basic-auth password."),
-            ),
-            ("password",),
-        ),
-    )
-}
-
-
-def obfuscate(value: str) -> str:
-    return "*" * 12 + (value[-4:] if len(value) >= 16 else "")
 
 
 class NotificationChannelService:
@@ -140,7 +97,7 @@ class NotificationChannelService:
         """The stored channel with its secrets (for the notifier, never for API reads)."""
         with self._store.lock:
             body = self._store.get_object(KIND, project, ident)
-        return None if body is None else _CHANNEL.FromString(body)
+        return None if body is None else self._parsed(body)
 
     # --- descriptors --------------------------------------------------------------------------------
     def _descriptor(self, project: str, channel_type: ChannelType) -> Raw:
@@ -174,7 +131,7 @@ class NotificationChannelService:
     def list(self, request: Raw) -> Raw:
         project = self._projects.parent(request.name)
         with self._store.lock:
-            found = [_CHANNEL.FromString(body) for _, body in self._store.list_objects(KIND, project)]
+            found = [self._parsed(body) for _, body in self._store.list_objects(KIND, project)]
         if request.filter:
             parsed = api_filter(request.filter)
             found = [c for c in found if parsed.matches(_resolver(c))]
@@ -182,13 +139,13 @@ class NotificationChannelService:
         response = notification_service.ListNotificationChannelsResponse.pb()(
             next_page_token=token, total_size=len(found)
         )
-        response.notification_channels.extend(_readable(c) for c in chunk)
+        response.notification_channels.extend(readable(c) for c in chunk)
         return response
 
     def get(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
         with self._store.lock:
-            return _readable(_CHANNEL.FromString(self._projects.load(KIND, project, ident, "notification channel")))
+            return readable(self._parsed(self._projects.load(KIND, project, ident, "notification channel")))
 
     def create(self, request: Raw) -> Raw:
         project = self._projects.parent(request.name)
@@ -199,25 +156,30 @@ class NotificationChannelService:
                 f'Field notificationChannel.name had an invalid value of "{channel.name}": The name must not be set '
                 "when creating a channel."
             )
-        _validate(channel)
+        validate_channel(channel)
         channel.name = self._projects.name(project, "notificationChannels", new_id())
         if not channel.HasField("enabled"):
             channel.enabled.value = True
         now = self._clock()
         set_timestamp(channel.creation_record.mutate_time, now)
         channel.creation_record.mutated_by = _EDITOR
-        return _readable(self._save(project, channel))
+        return readable(self._save(project, channel))
 
     def update(self, request: Raw) -> Raw:
+        """Without a mask the supplied channel replaces the stored one, so it is checked first: a
+        channel with only a name is INVALID_ARGUMENT (as Google answers), a valid one that does not
+        exist NOT_FOUND (what Google's restore sample expects)."""
         supplied = request.notification_channel
         project, ident = self._projects.split(supplied.name, "notificationChannels", "NOTIFICATION_CHANNEL")
+        if supplied.verification_status:
+            raise invalid_argument(
+                "Field notificationChannel.verificationStatus had an invalid value: The verification status "
+                "cannot be set; use VerifyNotificationChannel."
+            )
+        if not request.update_mask.paths:
+            validate_channel(supplied)
         with self._store.lock:
-            stored = _CHANNEL.FromString(self._projects.load(KIND, project, ident, "notification channel"))
-            if supplied.verification_status:
-                raise invalid_argument(
-                    "Field notificationChannel.verificationStatus had an invalid value: The verification status "
-                    "cannot be set; use VerifyNotificationChannel."
-                )
+            stored = self._parsed(self._projects.load(KIND, project, ident, "notification channel"))
             channel = _CHANNEL()
             channel.CopyFrom(stored)
             paths = list(request.update_mask.paths) or [
@@ -226,11 +188,11 @@ class NotificationChannelService:
             apply_mask(channel, supplied, paths, "NotificationChannel")
             channel.name, channel.verification_status = stored.name, stored.verification_status
             channel.creation_record.CopyFrom(stored.creation_record)
-            _validate(channel)
+            validate_channel(channel)
             record = channel.mutation_records.add()
             set_timestamp(record.mutate_time, self._clock())
             record.mutated_by = _EDITOR
-            return _readable(self._save(project, channel))
+            return readable(self._save(project, channel))
 
     def delete(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
@@ -254,7 +216,8 @@ class NotificationChannelService:
         project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
         with self._store.lock:
             self._projects.load(KIND, project, ident, "notification channel")
-        self._codes[request.name] = (f"G-{secrets.randbelow(900_000) + 100_000}", self._clock() + 3600 * NS_PER_S)
+        code = f"G-{secrets.randbelow(900_000) + 100_000}"
+        self._codes[self._projects.canonical(request.name)] = (code, self._clock() + 3600 * NS_PER_S)
         return empty_pb2.Empty()
 
     def get_code(self, request: Raw) -> Raw:
@@ -265,74 +228,34 @@ class NotificationChannelService:
             )
         code = f"G-{secrets.randbelow(900_000) + 100_000}"
         expiry = self._clock() + 3600 * NS_PER_S
-        self._codes[request.name] = (code, expiry)
+        self._codes[self._projects.canonical(request.name)] = (code, expiry)
         response = notification_service.GetNotificationChannelVerificationCodeResponse.pb()(code=code)
         set_timestamp(response.expire_time, expiry)
         return response
 
     def verify(self, request: Raw) -> Raw:
+        """NOT_FOUND for a channel that does not exist, whatever the code (as Google answers);
+        INVALID_ARGUMENT for a wrong or expired code."""
         project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
-        code, expiry = self._codes.get(request.name, ("", 0))
-        if not code or request.code != code or self._clock() > expiry:
-            raise invalid_argument("Field code had an invalid value: The verification code is not valid.")
         with self._store.lock:
-            channel = _CHANNEL.FromString(self._projects.load(KIND, project, ident, "notification channel"))
+            channel = self._parsed(self._projects.load(KIND, project, ident, "notification channel"))
+            code, expiry = self._codes.get(self._projects.canonical(request.name), ("", 0))
+            if not code or request.code != code or self._clock() > expiry:
+                raise invalid_argument("Field code had an invalid value: The verification code is not valid.")
             channel.verification_status = notification.NotificationChannel.VerificationStatus.VERIFIED
-            return _readable(self._save(project, channel))
+            return readable(self._save(project, channel))
+
+    def _parsed(self, body: bytes) -> Raw:
+        """A stored channel, named as the server names it (older versions stored the number)."""
+        channel = _CHANNEL.FromString(body)
+        channel.name = self._projects.canonical(channel.name)
+        return channel
 
     def _save(self, project: str, channel: Raw) -> Raw:
         ident = channel.name.rsplit("/", 1)[1]
         with self._store.lock, self._store.transaction():
             self._store.put_object(KIND, project, ident, channel.SerializeToString())
         return channel
-
-
-def _validate(channel: Raw) -> None:
-    kind = CHANNEL_TYPES.get(channel.type_)
-    if kind is None:
-        raise invalid_argument(
-            f'Field notificationChannel.type had an invalid value of "{channel.type_}": Unknown channel type; '
-            f"one of {', '.join(CHANNEL_TYPES)}."
-        )
-    known = {key for key, _ in kind.labels}
-    for key in channel.labels:
-        if key not in known:
-            raise invalid_argument(
-                f'Field notificationChannel.labels had an invalid value of "{key}": Channels of type {kind.type} '
-                f"have the labels {', '.join(sorted(known))}."
-            )
-    missing = sorted(known - {k for k, v in channel.labels.items() if v})
-    if missing:
-        raise invalid_argument(
-            f"Field notificationChannel.labels had an invalid value: Channels of type {kind.type} require "
-            f"{', '.join(missing)}."
-        )
-    if kind.type == "sms" and not _is_e164(channel.labels["number"]):
-        raise invalid_argument(
-            f'Field notificationChannel.labels.number had an invalid value of "{channel.labels["number"]}": The '
-            "number must be in E.164 format, e.g. +15551234567."
-        )
-    if len(channel.display_name) > 512 or len(channel.description) > 1024:
-        raise invalid_argument(
-            "Field notificationChannel had an invalid value: display_name is at most 512 characters and "
-            "description at most 1024."
-        )
-    check_user_labels(channel.user_labels, "notificationChannel.userLabels")
-
-
-def _is_e164(number: str) -> bool:
-    return number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16
-
-
-def _readable(channel: Raw) -> Raw:
-    """The channel as reads return it: sensitive labels obfuscated."""
-    out = _CHANNEL()
-    out.CopyFrom(channel)
-    kind = CHANNEL_TYPES.get(channel.type_)
-    for key in kind.sensitive if kind else ():
-        if key in out.labels:
-            out.labels[key] = obfuscate(out.labels[key])
-    return out
 
 
 def _resolver(channel: Raw) -> Callable[[str], str | None]:

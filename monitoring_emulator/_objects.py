@@ -1,6 +1,6 @@
-"""What the alert-policy, notification-channel and dashboard services share: resource names (by
-project id or project number, returned with the number as Google does), server-assigned ids,
-etags, change records, user-label rules and paging.
+"""What the alert-policy, notification-channel and dashboard services share: resource names (a
+request may name a project by id or by number; each collection comes back in the form Google
+returns it in), server-assigned ids, etags, change records, user-label rules and paging.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ from ._store import Store
 __all__ = ["Projects", "check_user_labels", "new_etag", "new_id", "page"]
 
 _T = TypeVar("_T")
+_BY_ID = frozenset({"alertPolicies", "notificationChannels", "notificationChannelDescriptors"})
+"""Collections Google returns under the project id (an alert policy, its conditions, a channel:
+``projects/my-proj/alertPolicies/…/conditions/…``); the others (dashboards, services, snoozes)
+come back with the project number."""
 _LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
 _LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
 
@@ -82,8 +86,21 @@ class Projects:
         return self.remember(match.group(1)), match.group(2)
 
     def name(self, project: str, collection: str, ident: str) -> str:
-        """The name as the server returns it: with the project number."""
-        return f"projects/{self.number_of(project)}/{collection}/{ident}"
+        """The name as the server returns it: under the project id for alert policies and
+        notification channels, the project number for the rest. ``project`` is the id the store
+        keys the project by, so whichever form a caller used, the name is the same (a caller who
+        uses the number gets the id back); a number the emulator cannot map to an id stays a number."""
+        owner = project if collection in _BY_ID else self.number_of(project)
+        return f"projects/{owner}/{collection}/{ident}"
+
+    def canonical(self, name: str) -> str:
+        """``projects/<id or number>/<collection>/…`` as the server returns it (see :meth:`name`);
+        any other text unchanged. Names written by older versions (with the number) read back in
+        today's form."""
+        parts = name.split("/", 3)
+        if len(parts) < 4 or parts[0] != "projects" or not parts[1]:
+            return name
+        return self.name(self.remember(parts[1]), parts[2], parts[3])
 
     def load(self, kind: str, project: str, ident: str, what: str) -> bytes:
         body = self._store.get_object(kind, project, ident)

@@ -63,16 +63,68 @@ def rejected(call, *args, **kwargs) -> exceptions.GoogleAPICallError:
 
 def test_a_created_policy_comes_back_as_the_server_returns_it(policies, project_id):
     created = policies.create_alert_policy(name=f"projects/{project_id}", alert_policy=policy())
-    number = Projects.number_of(project_id)
-    assert created.name.startswith(f"projects/{number}/alertPolicies/")
+    assert created.name.startswith(f"projects/{project_id}/alertPolicies/")  # the id, as Google names them
     assert created.conditions[0].name.startswith(f"{created.name}/conditions/")
     assert created.enabled is True  # BoolValue filled in
     assert created.conditions[0].condition_threshold.trigger.count == 1
     assert created.documentation.mime_type == "text/markdown"
     assert created.creation_record.mutate_time.timestamp() > 0
     assert policies.get_alert_policy(name=created.name) == created
-    by_id = created.name.replace(f"projects/{number}/", f"projects/{project_id}/")
-    assert policies.get_alert_policy(name=by_id) == created  # the id and the number name the same project
+    number = Projects.number_of(project_id)
+    by_number = created.name.replace(f"projects/{project_id}/", f"projects/{number}/")
+    assert policies.get_alert_policy(name=by_number) == created  # the number names the same project: same name
+    assert [p.name for p in policies.list_alert_policies(name=f"projects/{number}")] == [created.name]
+
+
+def test_names_stay_under_the_project_id_whichever_form_a_request_uses(policies, channels, project_id):
+    number = Projects.number_of(project_id)
+    email = channels.create_notification_channel(
+        name=f"projects/{project_id}",
+        notification_channel={"type_": "email", "labels": {"email_address": "ops@example.com"}},
+    )
+    assert email.name.startswith(f"projects/{project_id}/notificationChannels/")
+    by_number = email.name.replace(project_id, number)
+    assert channels.get_notification_channel(name=by_number).name == email.name
+    strategy = {"notification_channel_names": [by_number], "renotify_interval": {"seconds": 1800}}
+    created = policies.create_alert_policy(
+        name=f"projects/{number}",  # created through the number, naming the channel by number
+        alert_policy=policy(
+            notification_channels=[by_number], alert_strategy={"notification_channel_strategy": [strategy]}
+        ),
+    )
+    assert created.name.startswith(f"projects/{project_id}/alertPolicies/")
+    assert created.conditions[0].name.startswith(f"projects/{project_id}/alertPolicies/")
+    assert list(created.notification_channels) == [email.name]
+    assert list(created.alert_strategy.notification_channel_strategy[0].notification_channel_names) == [email.name]
+    descriptors = channels.list_notification_channel_descriptors(name=f"projects/{project_id}")
+    assert next(iter(descriptors)).name.startswith(f"projects/{project_id}/notificationChannelDescriptors/")
+
+
+def test_googles_enable_sample_filters_by_name_and_prints_the_project_id(policies, project_id):
+    """What python-docs-samples' alerts snippet does: list with ``name='…'``, set ``enabled`` under
+    a mask, and print the name, which its test expects to start with ``projects/<id>/``."""
+    created = policies.create_alert_policy(name=f"projects/{project_id}", alert_policy=policy())
+    [found] = policies.list_alert_policies(
+        request={"name": f"projects/{project_id}", "filter": f"name='{created.name}'"}
+    )
+    found.enabled = False
+    updated = policies.update_alert_policy(alert_policy=found, update_mask=field_mask_pb2.FieldMask(paths=["enabled"]))
+    assert updated.name.startswith(f"projects/{project_id}/alertPolicies/")
+    assert updated.enabled is False
+    assert updated.conditions == created.conditions
+
+
+def test_a_restore_of_a_policy_named_by_number_keeps_its_condition_ids(policies, project_id):
+    """The restore sample updates a whole policy read earlier: its conditions keep their ids, in
+    whichever project form they were written."""
+    created = policies.create_alert_policy(name=f"projects/{project_id}", alert_policy=policy())
+    number = Projects.number_of(project_id)
+    backup = monitoring_v3.AlertPolicy.from_json(monitoring_v3.AlertPolicy.to_json(created).replace(project_id, number))
+    del backup.creation_record
+    del backup.mutation_record
+    restored = policies.update_alert_policy(alert_policy=backup)
+    assert restored.name == created.name
+    assert [c.name for c in restored.conditions] == [c.name for c in created.conditions]
 
 
 @pytest.mark.parametrize(
@@ -195,7 +247,7 @@ def test_secrets_are_obfuscated_on_every_read(channels, project_id):
             "labels": {"channel_name": "#ops", "auth_token": token},
         },
     )
-    assert created.name.startswith(f"projects/{Projects.number_of(project_id)}/notificationChannels/")
+    assert created.name.startswith(f"projects/{project_id}/notificationChannels/")
     assert created.enabled is True
     for read in (created, channels.get_notification_channel(name=created.name)):
         assert read.labels["channel_name"] == "#ops"
@@ -354,9 +406,9 @@ def test_a_renotify_strategy_names_channels_of_the_policy(policies, channels, pr
     error = rejected(policies.create_alert_policy, name=f"projects/{project_id}", alert_policy=policy(**change))
     assert "notificationChannelNames[0] had an invalid value" in error.message
     assert "one of the policy's notificationChannels" in error.message
-    # named by project id, the channel is the policy's own: accepted, and returned with the number
-    by_id = email.name.replace(f"projects/{Projects.number_of(project_id)}/", f"projects/{project_id}/")
-    strategy = {"notification_channel_names": [by_id], "renotify_interval": {"seconds": 86_400}}
+    # named by project number, the channel is the policy's own: accepted, and returned under the id
+    by_number = email.name.replace(f"projects/{project_id}/", f"projects/{Projects.number_of(project_id)}/")
+    strategy = {"notification_channel_names": [by_number], "renotify_interval": {"seconds": 86_400}}
     change["alert_strategy"] = {"notification_channel_strategy": [strategy]}
     created = policies.create_alert_policy(name=f"projects/{project_id}", alert_policy=policy(**change))
     assert list(created.alert_strategy.notification_channel_strategy[0].notification_channel_names) == [email.name]

@@ -1,0 +1,329 @@
+"""An alert policy checked as the API checks it: what Google is shown to refuse is refused with
+Google's code (INVALID_ARGUMENT) and, where it is published, Google's wording; what Google's own
+samples do (``groupByFields: ["project"]``, ``ALIGN_MEAN`` on a cumulative metric, a log-match
+policy with a notification rate limit) is accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from google.api import metric_pb2
+from google.cloud.monitoring_v3.types import alert, common
+
+from ._aggregation import AggregationSpec, applicable, spec_from_pb
+from ._descriptors import BUILTIN_METRICS
+from ._errors import ApiError, invalid_argument
+from ._filters import api_filter, parse_filter
+from ._objects import check_user_labels
+from ._raw import Raw
+from ._store import Store
+from ._timeutil import NS_PER_S, duration_ns
+
+__all__ = ["Describe", "checked_aggregation", "describer", "validate"]
+
+_CT = common.ComparisonType
+_MD = metric_pb2.MetricDescriptor
+_ALONE = ("condition_monitoring_query_language", "condition_prometheus_query_language")
+_MAX_ALERT_PERIOD_NS = 90_000 * NS_PER_S  # 25 h: the longest alignment period alerting accepts
+_MIN_ABSENCE_S, _MAX_ABSENCE_S = 120, 84_600  # an absence condition: 2 minutes to 23.5 hours
+_MIN_HORIZON_S, _MAX_HORIZON_S = 3600, 216_000  # forecastOptions.forecastHorizon: 1 to 60 hours
+_MIN_RENOTIFY_S, _MAX_RENOTIFY_S = 1800, 86_400  # renotifyInterval: 30 minutes to 24 hours
+_CONTENT_CHARS, _TEXT_BYTES = 8192, 10_240  # documentation content; content and subject in UTF-8
+_MAX_LINKS, _LINK_NAME_CHARS, _LINK_URL_CHARS = 3, 63, 2083
+_PROMPT = alert.AlertPolicy.AlertStrategy.NotificationPrompt
+
+Describe = Callable[[str], tuple[int, int] | None]
+"""A filter → the (kind, value type) of the metric it names, when its descriptor exists."""
+
+
+def describer(store: Store, project: str) -> Describe:
+    """Look up the metric a filter names in the project's descriptors, then the built-in ones."""
+
+    def describe(text: str) -> tuple[int, int] | None:
+        types = sorted(parse_filter(text).pinned_values("metric.type") or ())
+        descriptor = next((store.descriptors.get((project, t)) for t in types), None)
+        if descriptor is not None:
+            return descriptor.metric_kind, descriptor.value_type
+        builtin = next((BUILTIN_METRICS[t] for t in types if t in BUILTIN_METRICS), None)
+        return None if builtin is None else (builtin[0], builtin[1])
+
+    return describe
+
+
+def checked_aggregation(aggregation: Raw) -> Raw:
+    """The aggregation as its aligner and reducer are checked: without its group-by fields, which
+    name labels (``project``, ``resource.label."zone"``, ``metadata.system_labels."x"`` in Google's
+    samples) and do not change what the aligner and reducer may apply to."""
+    if not aggregation.group_by_fields:
+        return aggregation
+    copy = type(aggregation)()
+    copy.CopyFrom(aggregation)
+    del copy.group_by_fields[:]
+    return copy
+
+
+def _applies(spec: AggregationSpec, kind: int, value_type: int, field: str) -> tuple[int, int]:
+    """``applicable``, except that a CUMULATIVE metric's aligner is checked as a DELTA's: Google's
+    sample policy aligns a cumulative metric (``compute.googleapis.com/instance/cpu/usage_time``)
+    with ALIGN_MEAN, and alerting accepts it."""
+    try:
+        return applicable(spec, kind, value_type, field)
+    except ApiError:
+        if kind != _MD.CUMULATIVE:
+            raise
+        try:
+            return applicable(spec, _MD.DELTA, value_type, field)
+        except ApiError:
+            pass
+        raise
+
+
+def _check_duration(field: str, value: Raw, minimum_s: int = 0, maximum_s: int | None = None) -> None:
+    """Whole minutes within bounds; an absence's (which has a ``maximum_s``) ignores its nanos, as
+    the API documents for MetricAbsence."""
+    ns = duration_ns(value)
+    if maximum_s is not None:
+        ns -= ns % NS_PER_S
+    if ns % (60 * NS_PER_S) or ns < minimum_s * NS_PER_S or (maximum_s is not None and ns > maximum_s * NS_PER_S):
+        least = f" of at least {minimum_s}s" if minimum_s else ""
+        most = f" and at most {maximum_s}s" if maximum_s is not None else ""
+        raise invalid_argument(
+            f'Field {field} had an invalid value of "{_seconds(ns)}": The duration must be a multiple of 60s'
+            f"{least}{most}."
+        )
+
+
+def _seconds(ns: int) -> str:
+    return f"{ns / NS_PER_S:g}s"
+
+
+def _check_filter(field: str, text: str) -> None:
+    if len(text) > 2048:
+        raise invalid_argument(f"Field {field} had an invalid value: A filter can be at most 2048 characters long.")
+    parsed = api_filter(text, field)
+    for selector in ("metric.type", "resource.type"):
+        if not parsed.pinned_values(selector):
+            raise invalid_argument(
+                f'Field {field} had an invalid value of "{text}": The filter must specify a {selector}.'
+            )
+
+
+def _check_aggregations(field: str, aggregations: Raw, described: tuple[int, int] | None) -> int | None:
+    """Each must be valid, and apply to the metric when its descriptor is known (in order: each
+    works on what the previous one produced); returns the first alignment period (a ratio's must match)."""
+    period = None
+    for index, aggregation in enumerate(aggregations):
+        spec = spec_from_pb(checked_aggregation(aggregation), f"{field}[{index}]")
+        if spec is None:
+            continue
+        if described is not None:
+            described = _applies(spec, *described, f"{field}[{index}]")
+        if spec.period_ns > _MAX_ALERT_PERIOD_NS:
+            raise invalid_argument(
+                f"Field {field}[{index}].alignmentPeriod had an invalid value: Alerting accepts alignment periods "
+                "of at most 90000s."
+            )
+        period = spec.period_ns if period is None else period
+    return period
+
+
+def _check_missing_data(field: str, body: Raw) -> None:
+    """Google's rule and words: evaluation_missing_data needs a non-zero duration."""
+    if body.evaluation_missing_data and duration_ns(body.duration) == 0:
+        name = type(body).DESCRIPTOR.fields_by_name["evaluation_missing_data"].enum_type
+        value = name.values_by_number[body.evaluation_missing_data].name
+        raise invalid_argument(
+            f'Field {field}.evaluation_missing_data had an invalid value of "{value}": Conditions setting '
+            "evaluation_missing_data must have a non-zero duration."
+        )
+
+
+def _check_threshold(field: str, threshold: Raw, describe: Describe) -> None:
+    _check_filter(f"{field}.filter", threshold.filter)
+    period = _check_aggregations(f"{field}.aggregations", threshold.aggregations, describe(threshold.filter))
+    if threshold.denominator_filter:
+        _check_filter(f"{field}.denominatorFilter", threshold.denominator_filter)
+        other = _check_aggregations(
+            f"{field}.denominatorAggregations",
+            threshold.denominator_aggregations,
+            describe(threshold.denominator_filter),
+        )
+        if other != period:
+            raise invalid_argument(
+                f"Field {field}.denominatorAggregations had an invalid value: The numerator and denominator must "
+                "use the same alignment period."
+            )
+    elif threshold.denominator_aggregations:
+        raise invalid_argument(
+            f"Field {field}.denominatorAggregations had an invalid value: Denominator aggregations require a "
+            "denominator filter."
+        )
+    if threshold.comparison not in (_CT.COMPARISON_GT, _CT.COMPARISON_LT):
+        raise invalid_argument(
+            f'Field {field}.comparison had an invalid value of "{_CT(threshold.comparison).name}": Only '
+            "COMPARISON_GT and COMPARISON_LT are supported."
+        )
+    _check_duration(f"{field}.duration", threshold.duration)
+    if threshold.HasField("forecast_options"):
+        _check_forecast(f"{field}.forecastOptions.forecastHorizon", threshold.forecast_options.forecast_horizon)
+    _check_trigger(f"{field}.trigger", threshold)
+
+
+def _check_forecast(field: str, horizon: Raw) -> None:
+    """Required, 1 to 60 hours (the ForecastOptions proto; the console's "2.5 days")."""
+    ns = duration_ns(horizon)
+    if not _MIN_HORIZON_S * NS_PER_S <= ns <= _MAX_HORIZON_S * NS_PER_S:
+        raise invalid_argument(
+            f'Field {field} had an invalid value of "{_seconds(ns)}": The forecast horizon must be between '
+            f"{_MIN_HORIZON_S}s (1 hour) and {_MAX_HORIZON_S}s (60 hours)."
+        )
+
+
+def _check_documentation(documentation: Raw) -> None:
+    """Google's limits: content ≤ 8,192 characters and ≤ 10,240 bytes, mime type text/markdown,
+    subject ≤ 10,240 bytes (cut to 255 bytes when sent), at most 3 links, each a display name of
+    1 to 63 characters and a url of at most 2,083."""
+    field = "alertPolicy.documentation"
+    if documentation.mime_type not in ("", "text/markdown"):
+        raise invalid_argument(
+            f'Field {field}.mimeType had an invalid value of "{documentation.mime_type}": '
+            'Only "text/markdown" is supported.'
+        )
+    content = documentation.content
+    if len(content) > _CONTENT_CHARS or len(content.encode()) > _TEXT_BYTES:
+        raise invalid_argument(
+            f"Field {field}.content had an invalid value: The content can be at most {_CONTENT_CHARS} characters "
+            f"and {_TEXT_BYTES} bytes long."
+        )
+    if len(documentation.subject.encode()) > _TEXT_BYTES:
+        raise invalid_argument(
+            f"Field {field}.subject had an invalid value: The subject can be at most {_TEXT_BYTES} bytes long."
+        )
+    if len(documentation.links) > _MAX_LINKS:
+        raise invalid_argument(
+            f"Field {field}.links had an invalid value: A policy's documentation can have at most {_MAX_LINKS} "
+            f"links, but has {len(documentation.links)}."
+        )
+    for index, link in enumerate(documentation.links):
+        if not 1 <= len(link.display_name) <= _LINK_NAME_CHARS:
+            raise invalid_argument(
+                f'Field {field}.links[{index}].displayName had an invalid value of "{link.display_name}": A link '
+                f"needs a display name of 1 to {_LINK_NAME_CHARS} characters."
+            )
+        if not 1 <= len(link.url) <= _LINK_URL_CHARS:
+            raise invalid_argument(
+                f"Field {field}.links[{index}].url had an invalid value: A link needs a url of 1 to "
+                f"{_LINK_URL_CHARS} characters."
+            )
+
+
+def _check_alert_strategy(policy: Raw, canonical: Callable[[str], str]) -> None:
+    """Notification prompts ([OPENED] or [OPENED, CLOSED] for a metric policy), no rate limit on
+    a metric policy, and per-channel strategies (channels of this policy; a renotify interval of
+    30 minutes to 24 hours)."""
+    strategy = policy.alert_strategy
+    prompts = list(strategy.notification_prompts)
+    if _PROMPT.NOTIFICATION_PROMPT_UNSPECIFIED in prompts:
+        raise invalid_argument(
+            "Field alertPolicy.alertStrategy.notificationPrompts had an invalid value of "
+            '"NOTIFICATION_PROMPT_UNSPECIFIED": A notification prompt must be OPENED or CLOSED.'
+        )
+    if prompts and _PROMPT.OPENED not in prompts:
+        raise invalid_argument(
+            "Field alertPolicy.alertStrategy.notificationPrompts had an invalid value: The notification prompts "
+            "can be [OPENED] or [OPENED, CLOSED]."
+        )
+    logs = any(c.WhichOneof("condition") == "condition_matched_log" for c in policy.conditions)
+    if strategy.HasField("notification_rate_limit") and not logs:
+        seconds = strategy.notification_rate_limit.period.seconds
+        raise invalid_argument(
+            f'Field alertStrategy.notificationRateLimit had an invalid value of "period {{ seconds: {seconds} }}": '
+            "metric-based alert policies must not specify a notification rate limit"
+        )
+    channels = {canonical(c) for c in policy.notification_channels}
+    for index, each in enumerate(strategy.notification_channel_strategy):
+        field = f"alertPolicy.alertStrategy.notificationChannelStrategy[{index}]"
+        for position, name in enumerate(each.notification_channel_names):
+            if canonical(name) not in channels:
+                raise invalid_argument(
+                    f'Field {field}.notificationChannelNames[{position}] had an invalid value of "{name}": The '
+                    "channel must be one of the policy's notificationChannels."
+                )
+        if each.HasField("renotify_interval"):
+            ns = duration_ns(each.renotify_interval)
+            if not _MIN_RENOTIFY_S * NS_PER_S <= ns <= _MAX_RENOTIFY_S * NS_PER_S:
+                raise invalid_argument(
+                    f'Field {field}.renotifyInterval had an invalid value of "{_seconds(ns)}": The value must '
+                    f"be between {_MIN_RENOTIFY_S}s (30 minutes) and {_MAX_RENOTIFY_S}s (24 hours)."
+                )
+
+
+def _check_trigger(field: str, condition: Raw) -> None:
+    trigger = condition.trigger
+    which = trigger.WhichOneof("type")
+    if which == "count" and trigger.count < 0:
+        raise invalid_argument(f"Field {field}.count had an invalid value of {trigger.count}: must be at least 0.")
+    if which == "percent" and not 0 <= trigger.percent <= 100:
+        raise invalid_argument(f"Field {field}.percent had an invalid value of {trigger.percent:g}: must be 0 to 100.")
+
+
+def _check_condition(index: int, condition: Raw, count: int, describe: Describe) -> None:
+    field = f"alertPolicy.conditions[{index}]"
+    which = condition.WhichOneof("condition")
+    if which is None:
+        raise invalid_argument(
+            f'Field alert_policy.conditions[{index}].condition_case had an invalid value of "0": Condition subtype '
+            '(e.g. "condition_absent","condition_threshold", etc.) is absent or unknown.'
+        )
+    if not condition.display_name:
+        raise invalid_argument(f"Field {field}.displayName had an invalid value: A display name is required.")
+    if which == "condition_matched_log" and count > 1:
+        raise invalid_argument("Alert policies with a log matching condition can only have a single condition.")
+    if which in _ALONE and count > 1:
+        raise invalid_argument(f"Field {field} had an invalid value: A {which} must be the only condition.")
+    snake = f"alert_policy.conditions[{index}].{which}"
+    if which == "condition_threshold":
+        _check_threshold(f"{field}.conditionThreshold", condition.condition_threshold, describe)
+        _check_missing_data(snake, condition.condition_threshold)
+    elif which == "condition_absent":
+        absent = condition.condition_absent
+        _check_filter(f"{field}.conditionAbsent.filter", absent.filter)
+        _check_aggregations(f"{field}.conditionAbsent.aggregations", absent.aggregations, describe(absent.filter))
+        _check_duration(f"{field}.conditionAbsent.duration", absent.duration, _MIN_ABSENCE_S, _MAX_ABSENCE_S)
+        _check_trigger(f"{field}.conditionAbsent.trigger", absent)
+    elif which == "condition_monitoring_query_language":
+        _check_missing_data(snake, condition.condition_monitoring_query_language)
+
+
+def validate(
+    policy: Raw, channel_exists: Callable[[str], bool], describe: Describe, canonical: Callable[[str], str] = str
+) -> None:
+    """Raise the API's INVALID_ARGUMENT for a policy Google would refuse. ``canonical``: a channel
+    name in the form the server returns it (a policy may name its channels by id or number)."""
+    if not policy.display_name or len(policy.display_name) > 512:
+        raise invalid_argument(
+            "Field alertPolicy.displayName had an invalid value: A display name of 1 to 512 characters is required."
+        )
+    conditions = policy.conditions
+    if not 1 <= len(conditions) <= 6:
+        raise invalid_argument(
+            f"Field alertPolicy.conditions had an invalid value: A policy must have between 1 and 6 conditions, "
+            f"but has {len(conditions)}."
+        )
+    for index, condition in enumerate(conditions):
+        _check_condition(index, condition, len(conditions), describe)
+    if len(conditions) > 1 and policy.combiner == alert.AlertPolicy.ConditionCombinerType.COMBINE_UNSPECIFIED:
+        raise invalid_argument(
+            "Field alertPolicy.combiner had an invalid value: A combiner is required when a policy has more than "
+            "one condition."
+        )
+    _check_documentation(policy.documentation)
+    check_user_labels(policy.user_labels, "alertPolicy.userLabels")
+    for index, channel in enumerate(policy.notification_channels):
+        if not channel_exists(channel):
+            raise invalid_argument(
+                f'Field alertPolicy.notificationChannels[{index}] had an invalid value of "{channel}": The '
+                "notification channel does not exist."
+            )
+    _check_alert_strategy(policy, canonical)
