@@ -167,8 +167,8 @@ def _parse_into(data: Any, target: message.Message, path: str) -> None:
 
 
 def _query_value(field: descriptor.FieldDescriptor, text: str) -> Any:
-    if field.type == FieldDescriptorProto.TYPE_BOOL:
-        return {"true": True, "false": False}.get(text, text)
+    if field.type == FieldDescriptorProto.TYPE_BOOL:  # gcloud sends Python's "False": Google takes it
+        return {"true": True, "false": False}.get(text.lower(), text)
     if field.enum_type is not None and text.lstrip("-").isdigit():
         return int(text)
     if field.cpp_type in (descriptor.FieldDescriptor.CPPTYPE_DOUBLE, descriptor.FieldDescriptor.CPPTYPE_FLOAT):

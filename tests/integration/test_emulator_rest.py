@@ -7,6 +7,9 @@ and the admin API's faults reaching REST calls as they reach gRPC ones."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +22,7 @@ from google.cloud import monitoring_dashboard_v1 as dashboards_v1
 
 from monitoring_emulator._objects import Projects
 from monitoring_emulator.launch import MonitoringEmulatorProcess
+from tests.conftest import IN_CI
 
 METRIC = "custom.googleapis.com/helios/rest_probe"
 
@@ -331,3 +335,36 @@ def test_the_wire_format_is_googles_json(monitoring, project_id, v3):
     status, descriptor, _ = call(monitoring, "GET", f"/v3/projects/{project_id}/metricDescriptors/{escaped}")
     assert status == 200
     assert descriptor["type"] == METRIC
+
+
+def test_gcloud_with_its_endpoint_override_creates_and_lists_dashboards_and_channels(monitoring, project_id, tmp_path):
+    gcloud = shutil.which("gcloud")
+    if gcloud is None:
+        if IN_CI:
+            pytest.fail("CI=true requires gcloud (the Google Cloud SDK)")
+        pytest.skip("gcloud is not installed")
+    token = tmp_path / "token"
+    token.write_text("emulator")  # any token: the emulator checks none, and gcloud then asks no one for one
+    env = {
+        **os.environ,
+        "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"),
+        "CLOUDSDK_AUTH_ACCESS_TOKEN_FILE": str(token),
+        "CLOUDSDK_API_ENDPOINT_OVERRIDES_MONITORING": monitoring.http_url + "/",
+        "CLOUDSDK_CORE_DISABLE_PROMPTS": "1",
+        "CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true",
+        "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true",
+    }
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [gcloud, *args, f"--project={project_id}"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("monitoring", "dashboards", "create", '--config={"displayName": "From gcloud", "gridLayout": {}}')
+    assert run("monitoring", "dashboards", "list", "--format=value(displayName)").splitlines() == ["From gcloud"]
+    channel = {"--display-name": "Ops", "--type": "email", "--channel-labels": "email_address=ops@example.com"}
+    run("beta", "monitoring", "channels", "create", *(f"{flag}={value}" for flag, value in channel.items()))
+    listed = run("beta", "monitoring", "channels", "list", "--format=value(type,labels.email_address)")
+    assert listed.splitlines() == ["email\tops@example.com"]

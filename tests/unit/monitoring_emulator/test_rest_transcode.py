@@ -7,6 +7,7 @@ import json
 
 import grpc
 import pytest
+from google.cloud.monitoring_dashboard_v1.types import dashboards_service
 from google.cloud.monitoring_v3.types import alert, alert_service, metric_service
 from google.protobuf import empty_pb2
 
@@ -53,6 +54,15 @@ def test_query_parameters_bind_nested_repeated_and_typed_fields_in_either_case()
     assert (request.aggregation.per_series_aligner, request.aggregation.cross_series_reducer) == (12, 4)
     assert list(request.aggregation.group_by_fields) == ["resource.label.zone", "metric.label.k"]
     assert (request.view, request.page_size) == (1, 25)
+
+
+def test_booleans_bind_in_any_case_as_gcloud_sends_them():
+    create = dashboards_service.CreateDashboardRequest.pb()
+    assert build_request(create, "dashboard", {}, [("validateOnly", "False")], b"{}").validate_only is False
+    assert build_request(create, "dashboard", {}, [("validate_only", "TRUE")], b"{}").validate_only is True
+    assert refusal(create, "dashboard", {}, [("validateOnly", "yes")], b"{}").message == (
+        "Invalid value at 'validate_only' (TYPE_BOOL), \"yes\""
+    )
 
 
 def test_query_parameters_that_bind_nothing_are_refused_in_googles_words():
