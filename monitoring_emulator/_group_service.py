@@ -1,10 +1,11 @@
 """``google.monitoring.v3.GroupService``: groups of monitored resources, their hierarchy, and their
 members among the resources the emulator has seen (``_group_members``).
 
-- Names: ``projects/P/groups/ID`` with the project as the caller wrote it and a server-assigned
-  numeric id; a name given on create is ignored, as ``Group.name`` documents. ``parent_name`` must
-  name a group of the same project, and is returned as that group's name; a group can be neither
-  its own ancestor nor moved under one of its descendants.
+- Names: ``projects/P/groups/ID`` under the project id whichever form the caller used (as alert
+  policies) and a server-assigned numeric id; a name given on create is ignored, as
+  ``Group.name`` documents. ``parent_name`` must name a group of the same project, and is
+  returned as that group's name; a group can be neither its own ancestor nor moved under one of
+  its descendants.
 - A group id is a number: a name with another id (``groups/mock_group``) is INVALID_ARGUMENT,
   as Google's client system tests show, and an unknown number NOT_FOUND.
 - A display name and a ``filter`` are required (an empty group is INVALID_ARGUMENT, as those
@@ -134,7 +135,6 @@ class GroupService:
     # --- methods -------------------------------------------------------------------------------------
     def create(self, request: Raw) -> Raw:
         project = self._projects.parent(request.name, "name")
-        written = request.name.split("/", 1)[1]
         group = _GROUP()
         group.CopyFrom(request.group)
         group.ClearField("name")
@@ -143,7 +143,7 @@ class GroupService:
             if request.validate_only:
                 return group
             ident = new_id()
-            group.name = f"projects/{written}/groups/{ident}"
+            group.name = f"projects/{project}/groups/{ident}"
             with self._store.transaction():
                 self._store.put_object(KIND, project, ident, group.SerializeToString())
         return group

@@ -1,9 +1,10 @@
 """``google.monitoring.v3.UptimeCheckService``: uptime check configurations, validated as the API
 documents them (``_uptime_validation``), and the list of checker IP addresses.
 
-- Names: ``projects/P/uptimeCheckConfigs/ID`` with the project as the caller wrote it in ``parent``;
-  the id respells the display name ("my uptime check" → ``my-uptime-check``, as Google's guide
-  shows), with a random suffix when that id is taken. A name given on create is ignored.
+- Names: ``projects/P/uptimeCheckConfigs/ID`` under the project id whichever form the caller used
+  (as alert policies; a number the emulator cannot map to an id stays a number). The id respells
+  the display name ("my uptime check" → ``my-uptime-check``, as Google's guide shows), with a
+  random suffix when that id is taken. A name given on create is ignored.
 - At most 100 checks per project (Google's limit per metrics scope): the 101st is
   RESOURCE_EXHAUSTED.
 - Update: the mask may name ``display_name``, ``http_check``, ``tcp_check``, ``timeout``,
@@ -119,7 +120,6 @@ class UptimeCheckService:
     # --- methods -------------------------------------------------------------------------------------
     def create(self, request: Raw) -> Raw:
         project = self._projects.parent(request.parent, "parent")
-        written = request.parent.split("/", 1)[1]
         config = _CONFIG()
         config.CopyFrom(request.uptime_check_config)
         validate_config(config)
@@ -134,7 +134,7 @@ class UptimeCheckService:
             ident = _slug(config.display_name)
             while ident in taken:
                 ident = f"{_slug(config.display_name)[:50]}-{secrets.token_hex(5)}"
-            config.name = f"projects/{written}/uptimeCheckConfigs/{ident}"
+            config.name = f"projects/{project}/uptimeCheckConfigs/{ident}"
             with self._store.transaction():
                 self._store.put_object(KIND, project, ident, config.SerializeToString())
         return _public(config)

@@ -12,6 +12,7 @@ from google.api_core import exceptions
 from google.cloud import monitoring_v3
 
 from contract import ClientFactory
+from monitoring_emulator._objects import Projects
 from tests.helpers import HELIOS, interval, series
 
 WEB = {"instance_id": "web-1", "zone": "us-central1-a"}
@@ -93,6 +94,15 @@ def test_the_samples_create_get_list_update_and_delete_a_group(groups, parent):
     groups.delete_group(request={"name": made.name, "recursive": False})
     assert isinstance(rejected(groups.get_group, name=made.name), exceptions.NotFound)
     assert names(groups.list_groups(request={"name": parent})) == []
+
+
+def test_a_group_is_named_under_the_project_id_whichever_form_the_caller_used(groups, parent, project_id):
+    root = create(groups, parent, ANY, "root")
+    number = Projects.number_of(project_id)
+    child = create(groups, f"projects/{number}", ANY, "child", root.name.replace(parent, f"projects/{number}"))
+    assert child.name.startswith(f"{parent}/groups/")
+    assert child.parent_name == root.name  # the parent's own name, whichever form it was given in
+    assert groups.get_group(name=child.name.replace(parent, f"projects/{number}")) == child
 
 
 def test_validate_only_checks_without_storing(groups, parent):

@@ -84,12 +84,12 @@ def test_the_samples_get_and_post_checks_are_created_read_listed_and_deleted(upt
     assert isinstance(error, exceptions.NotFound)
 
 
-def test_a_check_made_under_the_project_number_is_named_with_it(uptime, project_id):
+def test_a_check_is_named_under_the_project_id_whichever_form_the_caller_used(uptime, project_id):
     by_id = create(uptime, f"projects/{project_id}", get_config("by id"))
     number = Projects.number_of(project_id)
     by_number = create(uptime, f"projects/{number}", get_config("by number"))
-    assert by_number.name == f"projects/{number}/uptimeCheckConfigs/by-number"
-    listed = uptime.list_uptime_check_configs(request={"parent": f"projects/{project_id}"})
+    assert by_number.name == f"projects/{project_id}/uptimeCheckConfigs/by-number"
+    listed = uptime.list_uptime_check_configs(request={"parent": f"projects/{number}"})
     assert [c.name for c in listed] == [by_id.name, by_number.name]
     assert uptime.get_uptime_check_config(request={"name": f"projects/{number}/uptimeCheckConfigs/by-id"}) == by_id
 
