@@ -85,7 +85,7 @@ class HttpServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 if server.api is not None and parts.path.startswith(("/v1/", "/v3/")):
-                    status, ctype, payload = server.api.serve(self.command, self.path, body)
+                    status, ctype, payload = server.api.serve(self.command, self.path, body, dict(self.headers))
                 elif route is None:
                     status, ctype, payload = _json(404, {"error": f"no route {self.command} {parts.path}"})
                 else:

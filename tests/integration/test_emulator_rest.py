@@ -150,6 +150,9 @@ def test_the_discovery_client_writes_a_descriptor_and_series_and_reads_them_back
         aggregation_crossSeriesReducer="REDUCE_SUM",
         aggregation_groupByFields=["resource.label.location", "metric.label.stage"],  # repeated parameter
     ).execute()
+    long = listing.list(**{**window, "filter": f'{window["filter"]} AND metric.label.stage != "{"x" * 2048}"'})
+    assert len(long.uri) > 2048  # googleapiclient sends it as a POST overridden to GET, the query as a form
+    assert sorted(s["points"][0]["value"]["int64Value"] for s in long.execute()["timeSeries"]) == values
     by_zone = {s["resource"]["labels"]["location"]: s["points"][0]["value"]["int64Value"] for s in summed["timeSeries"]}
     assert by_zone == {"us-central1-a": "5", "us-central1-b": "7", "europe-west1-b": "11"}
     v3.projects().metricDescriptors().delete(name=made["name"]).execute()
