@@ -45,11 +45,8 @@ HTTP_STATUS: dict[grpc.StatusCode, int] = {
 
 def error_body(error: ApiError) -> tuple[int, bytes]:
     """The HTTP status and JSON body of a failed call."""
-    payload: dict[str, object] = {
-        "code": HTTP_STATUS.get(error.code, 500),
-        "message": error.message,
-        "status": error.code.name,
-    }
+    status = HTTP_STATUS.get(error.code, 500)
+    payload: dict[str, object] = {"code": status, "message": error.message, "status": error.code.name}
     if error.details:
         details = []
         for detail in error.details:
@@ -57,8 +54,7 @@ def error_body(error: ApiError) -> tuple[int, bytes]:
             packed.Pack(detail)
             details.append(json_format.MessageToDict(packed))
         payload["details"] = details
-    text = json.dumps({"error": payload}, indent=2, ensure_ascii=False)
-    return payload["code"], text.encode()  # type: ignore[return-value]
+    return status, json.dumps({"error": payload}, indent=2, ensure_ascii=False).encode()
 
 
 def url_not_found(path: str) -> ApiError:

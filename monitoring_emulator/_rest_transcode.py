@@ -28,6 +28,7 @@ _SYSTEM = {"alt", "key", "fields", "prettyPrint", ".xgafv", "access_token", "oau
 _SYSTEM |= {"callback", "quotaUser", "userIp", "upload_protocol", "uploadType", "trace", "pp"}  # not request fields
 Violation = tuple[str, str]
 MessageType = Any
+_TYPE_NAMES: dict[int, str] = {int(number): name for name, number in FieldDescriptorProto.Type.items()}  # 5: TYPE_INT32
 """A message's Descriptor: the upb and the pure-Python classes share no static type."""
 
 
@@ -85,7 +86,8 @@ def _is_map(field: descriptor.FieldDescriptor) -> bool:
 
 def _converts(value: Any, field: descriptor.FieldDescriptor) -> bool:
     """Whether one JSON value parses as ``field``'s type (asked only once a parse has failed)."""
-    holder = message_factory.GetMessageClass(field.containing_type)()  # type: ignore[arg-type]
+    container: MessageType = field.containing_type
+    holder = message_factory.GetMessageClass(container)()
     try:
         json_format.ParseDict({field.json_name: [value] if field.is_repeated else value}, holder)
     except (json_format.ParseError, ValueError, TypeError, AttributeError):
@@ -99,7 +101,7 @@ def _invalid(where: str, field: descriptor.FieldDescriptor, value: Any) -> Viola
         if field.message_type is not None
         else f"type.googleapis.com/{field.enum_type.full_name}"
         if field.enum_type is not None
-        else FieldDescriptorProto.Type.Name(field.type)  # type: ignore[arg-type]
+        else _TYPE_NAMES[field.type]
     )
     shown = value if isinstance(value, str) else json.dumps(value)
     return where, f"Invalid value at '{where}' ({kind}), \"{shown}\""
@@ -128,7 +130,8 @@ def _walk(value: Mapping[str, Any], message_type: MessageType, path: str, deep: 
             continue
         if _is_map(field):
             if isinstance(item, dict):
-                entry = field.message_type.fields_by_name["value"]  # type: ignore[union-attr]
+                entry_type: MessageType = field.message_type
+                entry = entry_type.fields_by_name["value"]
                 for name, entry_value in item.items():
                     found += _value(entry_value, entry, f"{where}[{name}]", deep)
             elif deep:
