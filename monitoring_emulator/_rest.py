@@ -23,7 +23,7 @@ from ._errors import ApiError
 from ._metric_service import Handler
 from ._raw import Raw
 from ._rest_errors import error_body, url_not_found
-from ._rest_rules import bindings
+from ._rest_rules import RULES, bindings
 from ._rest_template import PathTemplate, compile_template
 from ._rest_transcode import build_request, output_of, render
 
@@ -46,7 +46,7 @@ class _Route:
     template: PathTemplate
     body: str
     method: str
-    handler: Handler
+    handler: Handler | None  # None: a method of Google's the emulator does not serve
 
 
 def _verb_and_path(rule: http_pb2.HttpRule) -> tuple[str, str]:
@@ -59,7 +59,9 @@ def _verb_and_path(rule: http_pb2.HttpRule) -> tuple[str, str]:
 
 
 def routes_of(services: Mapping[str, Mapping[str, Handler]]) -> list[_Route]:
-    """One route per binding of every served method that has a rule, most specific first."""
+    """One route per binding of every served method that has a rule, and of every method Google
+    serves that the emulator does not (answered UNIMPLEMENTED, as its gRPC side answers), most
+    specific first."""
     found: list[_Route] = []
     for service, handlers in services.items():
         for method, handler in handlers.items():
@@ -69,6 +71,11 @@ def routes_of(services: Mapping[str, Mapping[str, Handler]]) -> list[_Route]:
             for rule in rules:
                 verb, path = _verb_and_path(rule)
                 found.append(_Route(verb, compile_template(path), rule.body, method, handler))
+    for service, methods in RULES.items():
+        for method in set(methods) - set(services.get(service, {})):
+            for rule in bindings(service, method):
+                verb, path = _verb_and_path(rule)
+                found.append(_Route(verb, compile_template(path), rule.body, method, None))
     found.sort(key=lambda route: route.template.specificity)
     return found
 
@@ -106,6 +113,8 @@ class RestApi:
                 variables = route.template.match(parts.path)
                 if variables is None:
                     continue
+                if route.handler is None:
+                    raise ApiError(grpc.StatusCode.UNIMPLEMENTED, "Method not found!")
                 request = build_request(route.handler[1], route.body, variables, query, body)
                 content_type, payload = render(self._invoke(route.method, route.handler, request), output)
                 return 200, content_type, payload

@@ -1,4 +1,4 @@
-"""The ``google.api.http`` annotations of the services the emulator serves, as the protos write them.
+"""The ``google.api.http`` annotations of the Monitoring API's services, as the protos write them.
 
 The installed client packages carry no service descriptors (proto-plus builds message types only;
 ``descriptor_pool.Default().FindServiceByName`` finds none of these services), so the rules are
@@ -93,6 +93,15 @@ RULES: dict[str, dict[str, str]] = {
         "UpdateGroup": 'put: "/v3/{group.name=projects/*/groups/*}" body: "group"',
         "DeleteGroup": 'delete: "/v3/{name=projects/*/groups/*}"',
         "ListGroupMembers": 'get: "/v3/{name=projects/*/groups/*}/members"',
+    },
+    # Google's, not served by the emulator: answered UNIMPLEMENTED over REST as over gRPC
+    _V3 + "AlertService": {
+        "ListAlerts": 'get: "/v3/{parent=projects/*}/alerts"',
+        "GetAlert": 'get: "/v3/{name=projects/*/alerts/*}"',
+    },
+    _V3 + "QueryService": {"QueryTimeSeries": 'post: "/v3/{name=projects/*}/timeSeries:query" body: "*"'},
+    _V3 + "AgentTranslationService": {
+        "CreateCollectdTimeSeries": 'post: "/v3/{name=projects/*}/collectdTimeSeries" body: "*"',
     },
     "google.monitoring.dashboard.v1.DashboardsService": {
         "CreateDashboard": 'post: "/v1/{parent=projects/*}/dashboards" body: "dashboard"',

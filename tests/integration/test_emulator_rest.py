@@ -253,6 +253,8 @@ def test_google_error_bodies_statuses_and_bad_requests(monitoring, project_id):
         'Invalid JSON payload received. Unknown name "colour": Cannot bind query parameter. '
         "Field 'colour' could not be found in request message.",
     ]
+    status, body, _ = call(monitoring, "POST", f"/v3/projects/{project_id}/timeSeries:query", {"query": "fetch x"})
+    assert (status, body["error"]["status"]) == (501, "UNIMPLEMENTED")  # Google's method, not the emulator's
     service = {"displayName": "Helios", "custom": {}}
     assert call(monitoring, "POST", f"/v3/projects/{project_id}/services?serviceId=helios", service)[0] == 200
     status, body, _ = call(monitoring, "POST", f"/v3/projects/{project_id}/services?serviceId=helios", service)
