@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ._faults import Faults
+from ._rest import PREFIXES
 from ._timeutil import NS_PER_S, parse_rfc3339
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class HttpServer:
                 route = find(self.command, parts.path, query)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                if server.api is not None and parts.path.startswith(("/v1/", "/v3/")):
+                if server.api is not None and parts.path.startswith(PREFIXES):
                     status, ctype, payload = server.api.serve(self.command, self.path, body, dict(self.headers))
                 elif route is None:
                     status, ctype, payload = _json(404, {"error": f"no route {self.command} {parts.path}"})
