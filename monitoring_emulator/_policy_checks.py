@@ -1,7 +1,7 @@
 """An alert policy checked as the API checks it: what Google is shown to refuse is refused with
 Google's code (INVALID_ARGUMENT) and, where it is published, Google's wording; what Google's own
-samples do (``groupByFields: ["project"]``, ``ALIGN_MEAN`` on a cumulative metric, a log-match
-policy with a notification rate limit) is accepted.
+samples do (``groupByFields: ["project"]`` and quoted or metadata labels, ``ALIGN_MEAN`` on a
+cumulative metric, a log-match policy with a notification rate limit) is accepted.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ._descriptors import BUILTIN_METRICS
 from ._errors import ApiError, invalid_argument
 from ._filters import api_filter, parse_filter
 from ._objects import check_user_labels
+from ._policy_notices import check_alert_strategy, check_documentation
 from ._raw import Raw
 from ._store import Store
 from ._timeutil import NS_PER_S, duration_ns
@@ -28,10 +29,6 @@ _ALONE = ("condition_monitoring_query_language", "condition_prometheus_query_lan
 _MAX_ALERT_PERIOD_NS = 90_000 * NS_PER_S  # 25 h: the longest alignment period alerting accepts
 _MIN_ABSENCE_S, _MAX_ABSENCE_S = 120, 84_600  # an absence condition: 2 minutes to 23.5 hours
 _MIN_HORIZON_S, _MAX_HORIZON_S = 3600, 216_000  # forecastOptions.forecastHorizon: 1 to 60 hours
-_MIN_RENOTIFY_S, _MAX_RENOTIFY_S = 1800, 86_400  # renotifyInterval: 30 minutes to 24 hours
-_CONTENT_CHARS, _TEXT_BYTES = 8192, 10_240  # documentation content; content and subject in UTF-8
-_MAX_LINKS, _LINK_NAME_CHARS, _LINK_URL_CHARS = 3, 63, 2083
-_PROMPT = alert.AlertPolicy.AlertStrategy.NotificationPrompt
 
 Describe = Callable[[str], tuple[int, int] | None]
 """A filter → the (kind, value type) of the metric it names, when its descriptor exists."""
@@ -52,9 +49,10 @@ def describer(store: Store, project: str) -> Describe:
 
 
 def checked_aggregation(aggregation: Raw) -> Raw:
-    """The aggregation as its aligner and reducer are checked: without its group-by fields, which
-    name labels (``project``, ``resource.label."zone"``, ``metadata.system_labels."x"`` in Google's
-    samples) and do not change what the aligner and reducer may apply to."""
+    """A chart's aggregation as its aligner and reducer are checked: without its group-by fields,
+    which name labels (``project``, ``resource.label."zone"``, ``metadata.system_labels."x"`` in
+    Google's samples) and do not change what the aligner and reducer may apply to. (A policy's
+    are checked as the evaluator reads them: one it could not evaluate is refused.)"""
     if not aggregation.group_by_fields:
         return aggregation
     copy = type(aggregation)()
@@ -180,85 +178,6 @@ def _check_forecast(field: str, horizon: Raw) -> None:
         )
 
 
-def _check_documentation(documentation: Raw) -> None:
-    """Google's limits: content ≤ 8,192 characters and ≤ 10,240 bytes, mime type text/markdown,
-    subject ≤ 10,240 bytes (cut to 255 bytes when sent), at most 3 links, each a display name of
-    1 to 63 characters and a url of at most 2,083."""
-    field = "alertPolicy.documentation"
-    if documentation.mime_type not in ("", "text/markdown"):
-        raise invalid_argument(
-            f'Field {field}.mimeType had an invalid value of "{documentation.mime_type}": '
-            'Only "text/markdown" is supported.'
-        )
-    content = documentation.content
-    if len(content) > _CONTENT_CHARS or len(content.encode()) > _TEXT_BYTES:
-        raise invalid_argument(
-            f"Field {field}.content had an invalid value: The content can be at most {_CONTENT_CHARS} characters "
-            f"and {_TEXT_BYTES} bytes long."
-        )
-    if len(documentation.subject.encode()) > _TEXT_BYTES:
-        raise invalid_argument(
-            f"Field {field}.subject had an invalid value: The subject can be at most {_TEXT_BYTES} bytes long."
-        )
-    if len(documentation.links) > _MAX_LINKS:
-        raise invalid_argument(
-            f"Field {field}.links had an invalid value: A policy's documentation can have at most {_MAX_LINKS} "
-            f"links, but has {len(documentation.links)}."
-        )
-    for index, link in enumerate(documentation.links):
-        if not 1 <= len(link.display_name) <= _LINK_NAME_CHARS:
-            raise invalid_argument(
-                f'Field {field}.links[{index}].displayName had an invalid value of "{link.display_name}": A link '
-                f"needs a display name of 1 to {_LINK_NAME_CHARS} characters."
-            )
-        if not 1 <= len(link.url) <= _LINK_URL_CHARS:
-            raise invalid_argument(
-                f"Field {field}.links[{index}].url had an invalid value: A link needs a url of 1 to "
-                f"{_LINK_URL_CHARS} characters."
-            )
-
-
-def _check_alert_strategy(policy: Raw, canonical: Callable[[str], str]) -> None:
-    """Notification prompts ([OPENED] or [OPENED, CLOSED] for a metric policy), no rate limit on
-    a metric policy, and per-channel strategies (channels of this policy; a renotify interval of
-    30 minutes to 24 hours)."""
-    strategy = policy.alert_strategy
-    prompts = list(strategy.notification_prompts)
-    if _PROMPT.NOTIFICATION_PROMPT_UNSPECIFIED in prompts:
-        raise invalid_argument(
-            "Field alertPolicy.alertStrategy.notificationPrompts had an invalid value of "
-            '"NOTIFICATION_PROMPT_UNSPECIFIED": A notification prompt must be OPENED or CLOSED.'
-        )
-    if prompts and _PROMPT.OPENED not in prompts:
-        raise invalid_argument(
-            "Field alertPolicy.alertStrategy.notificationPrompts had an invalid value: The notification prompts "
-            "can be [OPENED] or [OPENED, CLOSED]."
-        )
-    logs = any(c.WhichOneof("condition") == "condition_matched_log" for c in policy.conditions)
-    if strategy.HasField("notification_rate_limit") and not logs:
-        seconds = strategy.notification_rate_limit.period.seconds
-        raise invalid_argument(
-            f'Field alertStrategy.notificationRateLimit had an invalid value of "period {{ seconds: {seconds} }}": '
-            "metric-based alert policies must not specify a notification rate limit"
-        )
-    channels = {canonical(c) for c in policy.notification_channels}
-    for index, each in enumerate(strategy.notification_channel_strategy):
-        field = f"alertPolicy.alertStrategy.notificationChannelStrategy[{index}]"
-        for position, name in enumerate(each.notification_channel_names):
-            if canonical(name) not in channels:
-                raise invalid_argument(
-                    f'Field {field}.notificationChannelNames[{position}] had an invalid value of "{name}": The '
-                    "channel must be one of the policy's notificationChannels."
-                )
-        if each.HasField("renotify_interval"):
-            ns = duration_ns(each.renotify_interval)
-            if not _MIN_RENOTIFY_S * NS_PER_S <= ns <= _MAX_RENOTIFY_S * NS_PER_S:
-                raise invalid_argument(
-                    f'Field {field}.renotifyInterval had an invalid value of "{_seconds(ns)}": The value must '
-                    f"be between {_MIN_RENOTIFY_S}s (30 minutes) and {_MAX_RENOTIFY_S}s (24 hours)."
-                )
-
-
 def _check_trigger(field: str, condition: Raw) -> None:
     trigger = condition.trigger
     which = trigger.WhichOneof("type")
@@ -318,7 +237,7 @@ def validate(
             "Field alertPolicy.combiner had an invalid value: A combiner is required when a policy has more than "
             "one condition."
         )
-    _check_documentation(policy.documentation)
+    check_documentation(policy.documentation)
     check_user_labels(policy.user_labels, "alertPolicy.userLabels")
     for index, channel in enumerate(policy.notification_channels):
         if not channel_exists(channel):
@@ -326,4 +245,4 @@ def validate(
                 f'Field alertPolicy.notificationChannels[{index}] had an invalid value of "{channel}": The '
                 "notification channel does not exist."
             )
-    _check_alert_strategy(policy, canonical)
+    check_alert_strategy(policy, canonical)
