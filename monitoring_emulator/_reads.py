@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from google.api import metric_pb2
 from google.cloud.monitoring_v3.types import common, metric, metric_service
 
-from ._aggregation import AggregationSpec, SeriesData, aggregate, lookback_ns, spec_from_pb
+from ._aggregation import AggregationSpec, SeriesData, aggregate, lookback_ns, needs_base, spec_from_pb
 from ._errors import invalid_argument, not_found
 from ._filters import Filter, api_filter
 from ._raw import Raw
@@ -21,7 +21,6 @@ MD = metric_pb2.MetricDescriptor
 _RESPONSE = metric_service.ListTimeSeriesResponse.pb()
 _TIME_SERIES = metric.TimeSeries.pb()
 _TYPED_VALUE = common.TypedValue.pb()
-_ALIGNER = common.Aggregation.Aligner
 _FULL, _HEADERS = 0, 1
 MAX_PAGE = 100_000
 
@@ -79,7 +78,8 @@ def query_series(
     (each on what the previous produced); and the metric's unit. Shared by ListTimeSeries and the
     alert evaluator, so alerts measure exactly what charts show. An SLO selector's synthetic series
     come from ``_slo``. A CUMULATIVE metric's DELTA or RATE reads each series' last point before the
-    interval too, so a sparse counter's first delta is its growth, not its running total."""
+    interval too, so a sparse counter's first increment is its growth, not its running total (and
+    ALIGN_INTERPOLATE the point it interpolates the first period end from)."""
     if query.slo_selector is not None:
         return selector_series(store, project, query.slo_selector, specs, start, end), ""
     (metric_type,) = query.pinned_values("metric.type") or ("",)
@@ -89,9 +89,7 @@ def query_series(
         kind = descriptor.metric_kind if descriptor else (matching[0].kind if matching else MD.GAUGE)
         value_type = descriptor.value_type if descriptor else (matching[0].value_type if matching else MD.DOUBLE)
         after = start - lookback_ns(specs[0] if specs else None, kind)
-        with_base = (
-            kind == MD.CUMULATIVE and bool(specs) and specs[0].aligner in (_ALIGNER.ALIGN_DELTA, _ALIGNER.ALIGN_RATE)
-        )
+        with_base = needs_base(specs[0] if specs else None, kind)
         data = [_series_data(store, s, after, end, with_base) for s in matching]
     unit = descriptor.unit if descriptor else ""
     if not specs:

@@ -1,14 +1,15 @@
 """Good and total service of a request-based SLI over any window, from the stored series.
 
-Every stored point becomes an *increment* at its end time: a DELTA point's value; for a CUMULATIVE
-series, the growth since the series' previous point (however long before the window), or the whole
-value when the series has no earlier point or restarted — a new start time, or a value lower than
-the last — since a counter counts from zero at its start. A series' increments are computed once
-per point written and kept as prefix sums, so a window costs two bisections per series. Summing the increments
-of all matching series whose end time falls in ``(a, b]`` is ALIGN_DELTA over ``(a, b]`` then a sum
-across series, exact for the collector's running totals (a fixed start per series, ends rising)
-whatever the spacing of its points, where an alignment that reads only one period back would take
-a sparse counter's whole total for a period's delta.
+Every stored point becomes an *increment* (``_deltas``, the rule ALIGN_DELTA uses too), counted at
+its end time: a DELTA point's value; for a CUMULATIVE series, the growth since the series' previous
+point (however long before the window), or the whole value when the series has no earlier point or
+restarted — a new start time, or a value lower than the last — since a counter counts from zero at
+its start (a restart's whole value counts, as Google counts it). A series' increments are computed
+once per point written and kept as prefix sums, so a window costs two bisections per series.
+Summing the increments of all matching series whose end time falls in ``(a, b]`` is ALIGN_DELTA
+over ``(a, b]`` then a sum across series whenever each increment lies inside the window — as the
+collector's do, each point carrying a baseline at its window's start — where ALIGN_DELTA gives a
+window only its share of an increment that straddles the window's start.
 
 A ``TimeSeriesRatio`` sums two of good, bad and total (the third is ``good + bad = total``); a
 ``DistributionCut`` counts, per point, the values in ``[min, max]`` — whole buckets inside the range,
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from google.api import distribution_pb2, metric_pb2
 from google.cloud.monitoring_v3.types import common
 
+from ._deltas import increments
 from ._distributions import bounds
 from ._filters import parse_filter
 from ._raw import Raw
@@ -77,18 +79,15 @@ def _cut(low: float, high: float) -> Measure:
 
 def _increments(series: Series, points: list[tuple[int, int, bytes]], measure: Measure) -> list[tuple[int, Vector]]:
     """``(end, increment)`` of each point of a series' whole history, oldest first (``points`` come
-    newest first)."""
-    out: list[tuple[int, Vector]] = []
-    previous: tuple[int, Vector] | None = None  # (start, value) of the series' previous point
-    for end, start, body in reversed(points):
-        value = measure(_TYPED_VALUE.FromString(body))
-        if series.kind == MD.CUMULATIVE and previous is not None and previous[0] == start:
-            growth = tuple(v - p for v, p in zip(value, previous[1], strict=True))
-            out.append((end, value if any(g < 0 for g in growth) else growth))  # a drop is a restart
-        else:  # a DELTA point, or a counter's first point since (re)starting
-            out.append((end, value))
-        previous = (start, value)
-    return out
+    newest first): the increments ALIGN_DELTA spreads (``_deltas``), each counted at its end."""
+    measured = [(end, start, measure(_TYPED_VALUE.FromString(body))) for end, start, body in reversed(points)]
+    found = increments(
+        measured,
+        series.kind == MD.CUMULATIVE,
+        lambda new, old: tuple(v - p for v, p in zip(new, old, strict=True)),
+        lambda new, old: any(v < p for v, p in zip(new, old, strict=True)),
+    )
+    return [(inc.until, inc.value) for inc in found]
 
 
 @dataclass

@@ -135,6 +135,47 @@ def test_group_by_keeps_the_grouped_labels_only(client, project_id, scores):
 
 
 @pytest.fixture
+def zones(client, project_id):
+    """Google's reduce sample groups gce_instance series by ``resource.zone``."""
+    base = minute_floor(900)
+    vms = [("1", "us-central1-a", 1.0), ("2", "us-central1-a", 3.0), ("3", "europe-west1-b", 10.0)]
+    items = [
+        series(v, base + 30, SCORE, resource_type="gce_instance", resource_labels={"instance_id": i, "zone": z})
+        for i, z, v in vms
+    ]
+    items.append(series(100.0, base + 30, SCORE, {"stage": "a"}))  # generic_task: no zone label
+    write_all(client, project_id, items)
+    return base
+
+
+@pytest.mark.parametrize("field", ["resource.zone", "resource.label.zone", 'resource.labels."zone"'])
+def test_group_by_a_resource_label_as_google_s_reduce_sample_writes_it(client, project_id, zones, field):
+    found = aggregated(client, project_id, SCORE, zones, zones + 60, A.ALIGN_MEAN, R.REDUCE_MEAN, [field])
+    result = {(ts.resource.type, ts.resource.labels.get("zone", "")): values(ts) for ts in found}
+    assert result == {
+        ("gce_instance", "us-central1-a"): [2.0],
+        ("gce_instance", "europe-west1-b"): [10.0],
+        ("generic_task", ""): [100.0],  # lacking the label groups as empty
+    }
+    assert all(set(ts.resource.labels) <= {"project_id", "zone"} for ts in found)
+
+
+@pytest.mark.parametrize(
+    ("fields", "groups"),
+    [
+        (["project"], 2),  # one per resource type, each keeping the project
+        (['metadata.system_labels."name"'], 2),  # no metadata here: every series lacks it
+        (['metadata.user_labels."team"', "metric.type"], 2),
+        (['metric.label."stage"'], 2),  # gce_instance series lack it, the generic_task one has "a"
+    ],
+)
+def test_group_by_fields_the_series_lack_are_accepted(client, project_id, zones, fields, groups):
+    found = aggregated(client, project_id, SCORE, zones, zones + 60, A.ALIGN_MEAN, R.REDUCE_SUM, fields)
+    assert len(found) == groups
+    assert all(ts.resource.labels["project_id"] == project_id for ts in found)
+
+
+@pytest.fixture
 def latencies(client, project_id):
     """Distributions on bounds [0, 10, 20, 40]: buckets (-inf,0) [0,10) [10,20) [20,40) [40,inf)."""
     base = minute_floor(900)
@@ -213,31 +254,92 @@ def counters(client, project_id):
     kind = {"metric_kind": MD.CUMULATIVE}
     items = [
         series(v, base + dt, REQUESTS, {"k": "steady"}, start=base, **kind)
-        for dt, v in ((30, 10), (90, 25), (150, 45), (170, 50))
+        for dt, v in ((30, 10), (90, 40), (150, 100), (170, 120))
     ]
     items += [series(100, base + 30, REQUESTS, {"k": "reset"}, start=base, **kind)]
     items += [
-        series(v, base + dt, REQUESTS, {"k": "reset"}, start=base + 100, **kind) for dt, v in ((110, 5), (170, 20))
+        series(v, base + dt, REQUESTS, {"k": "reset"}, start=base + 100, **kind) for dt, v in ((110, 6), (170, 36))
     ]
     write_all(client, project_id, items)
     return base
 
 
-def test_delta_and_rate_on_cumulative_counters(client, project_id, counters):
+def test_delta_and_rate_on_cumulative_counters_interpolate_at_period_boundaries(client, project_id, counters):
+    """Each increment is spread over its interval and a period gets the part inside it: the values
+    at the period boundaries are interpolated between the points either side."""
     base = counters
     delta = aggregated(client, project_id, REQUESTS, base + 60, base + 180, A.ALIGN_DELTA)
     result = {ts.metric.labels["k"]: values(ts) for ts in delta}
-    # steady: (base+120,+180]: 50 - 25 = 25; (base+60,+120]: 25 - 10 = 15
-    # reset: the counter restarted at base+100, so (base+60,+120] counts from 0: 5; then 20 - 5 = 15
-    assert result == {"steady": [25, 15], "reset": [15, 5]}
+    # steady: +30 over (30, 90], +60 over (90, 150], +20 over (150, 170]
+    #   (120, 180]: half of 60 + 20 = 50; (60, 120]: half of 30 + half of 60 = 45
+    # reset: restarted at +100: 6 over (100, 110], then +30 over (110, 170]
+    #   (120, 180]: 50/60 of 30 = 25; (60, 120]: 6 + 10/60 of 30 = 11
+    assert result == {"steady": [50, 45], "reset": [25, 11]}
     steady = next(ts for ts in delta if ts.metric.labels["k"] == "steady")
     assert (steady.metric_kind, steady.value_type) == (MD.DELTA, MD.INT64)
     assert int(steady.points[0].interval.start_time.timestamp()) == base + 120
     rate = aggregated(client, project_id, REQUESTS, base + 60, base + 180, A.ALIGN_RATE)
     assert {ts.metric.labels["k"]: values(ts) for ts in rate} == {
-        "steady": pytest.approx([25 / 60, 15 / 60]),
-        "reset": pytest.approx([15 / 60, 5 / 60]),
+        "steady": pytest.approx([50 / 60, 45 / 60]),
+        "reset": pytest.approx([25 / 60, 11 / 60]),
     }
+
+
+def test_a_counter_restart_inside_a_period_keeps_what_was_counted_before_it(client, project_id):
+    """5 at +60 and 7 at +120 counted since +0, then a restart at +121 reading 2 at +180: Google's 9."""
+    base = minute_floor(900)
+    kind = {"metric_kind": MD.CUMULATIVE}
+    items = [series(v, base + dt, REQUESTS, start=base, **kind) for dt, v in ((60, 5), (120, 7))]
+    items.append(series(2, base + 180, REQUESTS, start=base + 121, **kind))
+    write_all(client, project_id, items)
+    (delta,) = aggregated(client, project_id, REQUESTS, base, base + 300, A.ALIGN_DELTA, period=300)
+    assert values(delta) == [9]
+    (rate,) = aggregated(client, project_id, REQUESTS, base, base + 300, A.ALIGN_RATE, period=300)
+    assert values(rate) == pytest.approx([9 / 300])
+
+
+def test_a_series_first_point_counts_from_its_start_time(client, project_id):
+    """A first point of 120 counted over (+0, +120]: two 60 s periods get 60 each, not one 120."""
+    base = minute_floor(900)
+    write_all(client, project_id, [series(120, base + 120, REQUESTS, start=base, metric_kind=MD.CUMULATIVE)])
+    (delta,) = aggregated(client, project_id, REQUESTS, base, base + 180, A.ALIGN_DELTA)
+    assert dict(zip(ends(delta), values(delta), strict=True)) == {base + 120: 60, base + 60: 60}
+
+
+def test_a_sparse_counter_spreads_each_run_over_the_minutes_before_it(client, project_id):
+    """A running total written every 12 minutes without a baseline (one run each time): each run's
+    increment covers the 12 minutes since the previous point, so 1-minute periods each get 1/12 of a
+    run — 0 as INT64 — and 12-minute periods ending a minute after each point get 11/12, which is 1."""
+    end = minute_floor(120)
+    times = [end - 60 - 720 * i for i in range(5, -1, -1)]  # oldest first, the last at end - 60
+    items = [series(n + 1, t, REQUESTS, start=times[0] - 30, metric_kind=MD.CUMULATIVE) for n, t in enumerate(times)]
+    write_all(client, project_id, items)
+    (minutes,) = aggregated(client, project_id, REQUESTS, end - 3600, end, A.ALIGN_DELTA)
+    assert set(values(minutes)) == {0}
+    (runs,) = aggregated(client, project_id, REQUESTS, end - 3600, end, A.ALIGN_DELTA, period=720)
+    assert values(runs) == [1, 1, 1, 1, 1]  # the 5 runs in (end - 3600, end]
+    (rate,) = aggregated(client, project_id, REQUESTS, end - 720, end, A.ALIGN_RATE, period=720)
+    assert values(rate) == pytest.approx([11 / 12 / 720])  # the last run: 11/12 of it inside the period
+
+
+def test_align_interpolate_reads_the_value_at_each_period_end(client, project_id):
+    base = minute_floor(900)
+    write_all(client, project_id, [series(v, base + dt, SCORE) for dt, v in ((30, 10.0), (90, 40.0), (150, 100.0))])
+    (found,) = aggregated(client, project_id, SCORE, base, base + 180, A.ALIGN_INTERPOLATE)
+    # +60: between 10 and 40; +120: between 40 and 100; +180: no later point, +150 is inside the period
+    assert dict(zip(ends(found), values(found), strict=True)) == {
+        base + 60: 25.0,
+        base + 120: 70.0,
+        base + 180: 100.0,
+    }
+    assert (found.metric_kind, found.value_type) == (MD.GAUGE, MD.DOUBLE)
+    write_all(client, project_id, [series(5, base + 30, REQUESTS, start=base, metric_kind=MD.CUMULATIVE)])
+    with pytest.raises(exceptions.InvalidArgument) as caught:
+        aggregated(client, project_id, REQUESTS, base, base + 180, A.ALIGN_INTERPOLATE)
+    assert caught.value.message == (
+        'Field aggregation.perSeriesAligner had an invalid value of "ALIGN_INTERPOLATE": The aligner cannot be '
+        "applied to metrics with kind CUMULATIVE and value type INT64."
+    )
 
 
 @pytest.mark.parametrize(

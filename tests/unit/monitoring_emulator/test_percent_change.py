@@ -106,6 +106,7 @@ def test_it_applies_to_gauge_and_delta_numbers_only(kind, value_type, accepted):
             applicable(TEN_MINUTES, kind, value_type, "aggregation")
 
 
-def test_only_implemented_aligners_are_listed():
-    assert A.ALIGN_INTERPOLATE not in ALIGNERS
-    assert not aligner_applies(A.ALIGN_INTERPOLATE, MD.GAUGE, MD.DOUBLE)
+def test_every_aligner_of_the_api_is_implemented():
+    assert set(ALIGNERS) == set(A)
+    assert aligner_applies(A.ALIGN_INTERPOLATE, MD.GAUGE, MD.DOUBLE)
+    assert not aligner_applies(A.ALIGN_INTERPOLATE, MD.CUMULATIVE, MD.INT64)
