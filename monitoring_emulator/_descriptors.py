@@ -1,4 +1,9 @@
-"""Metric descriptor rules: valid types and labels, merge on re-create, auto-creation on write."""
+"""Metric descriptor rules: valid types and labels, merge on re-create, auto-creation on write, and
+which metric types a caller may write: user-defined ones only (``custom.googleapis.com/``,
+``external.googleapis.com/``, ``workload.googleapis.com/``); another domain's — Google's built-in
+metrics among them — is PERMISSION_DENIED, as Google answers ``User … does not have permission to write
+to metric example.com/utilization.``; a type that is no URL with a domain and a path is
+INVALID_ARGUMENT in Google's words."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import re
 import grpc
 from google.api import label_pb2, metric_pb2
 
+from ._builtin_metrics import BUILTIN
 from ._errors import ApiError, invalid_argument
 
 __all__ = [
@@ -19,6 +25,7 @@ __all__ = [
     "kind_name",
     "merge_descriptor",
     "metric_type_problem",
+    "permission_error",
     "validate_new",
     "value_type_name",
 ]
@@ -32,13 +39,10 @@ MAX_LABELS = 30
 _TYPE_PATH = re.compile(r"[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")  # OpenCensus writes …/grpc.io/client/…
 
 
-BUILTIN_METRICS: dict[str, tuple[int, int, str]] = {
-    # Google's own metrics that our alert policies name: type -> (kind, value type, unit). Nobody
-    # writes them here (they are not user metrics), so nothing ever fires on them locally; knowing
-    # their kind lets a policy's aggregations be checked as Google checks them.
-    "pubsub.googleapis.com/subscription/oldest_unacked_message_age": (MD.GAUGE, MD.INT64, "s"),
-    "pubsub.googleapis.com/subscription/num_undelivered_messages": (MD.GAUGE, MD.INT64, "1"),
-}
+BUILTIN_METRICS: dict[str, tuple[int, int, str]] = {t: (m.kind, m.value_type, m.unit) for t, m in BUILTIN.items()}
+"""Google's own metrics the emulator knows (``_builtin_metrics``): type -> (kind, value type, unit), so
+a policy's or chart's aggregations on them are checked as Google checks them."""
+_URL_TYPE = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+/[^/].*")
 
 
 def kind_name(kind: int) -> str:
@@ -56,8 +60,8 @@ def descriptor_name(project: str, metric_type: str) -> str:
 def metric_type_problem(metric_type: str) -> str | None:
     """Why a metric type cannot hold user-written data, or None."""
     prefix = next((p for p in USER_PREFIXES if metric_type.startswith(p)), None)
-    if prefix is None:
-        return f"The metric type must start with {', '.join(USER_PREFIXES[:-1])} or {USER_PREFIXES[-1]}."
+    if prefix is None or not _URL_TYPE.fullmatch(metric_type):
+        return "The metric type must be a URL-formatted string with a domain and non-empty path."
     if len(metric_type) > 200:
         return "The metric type must be at most 200 characters long."
     if not _TYPE_PATH.fullmatch(metric_type[len(prefix) :]):
@@ -66,6 +70,17 @@ def metric_type_problem(metric_type: str) -> str | None:
             "with '/' between path elements."
         )
     return None
+
+
+def permission_error(metric_type: str) -> ApiError | None:
+    """PERMISSION_DENIED for a well-formed metric type of a domain the caller may not write to: Google's
+    own metrics and any domain but the user-defined prefixes. The emulator has no caller identity, so
+    the message names "the caller" where Google names the user."""
+    if metric_type.startswith(USER_PREFIXES) or not _URL_TYPE.fullmatch(metric_type):
+        return None
+    return ApiError(
+        grpc.StatusCode.PERMISSION_DENIED, f"The caller does not have permission to write to metric {metric_type}."
+    )
 
 
 def label_key_problem(key: str) -> str | None:
@@ -77,7 +92,11 @@ def label_key_problem(key: str) -> str | None:
 
 
 def validate_new(descriptor: metric_pb2.MetricDescriptor) -> None:
-    """Raise the API's INVALID_ARGUMENT for a descriptor Google would refuse to create."""
+    """Raise the API's INVALID_ARGUMENT (PERMISSION_DENIED for another domain's metric type) for a
+    descriptor Google would refuse to create."""
+    denied = permission_error(descriptor.type)
+    if denied is not None:
+        raise denied
     problem = metric_type_problem(descriptor.type)
     if problem:
         raise invalid_argument(f'Field metricDescriptor.type had an invalid value of "{descriptor.type}": {problem}')

@@ -13,8 +13,9 @@ from google.cloud.monitoring_v3.types import metric_service
 from google.protobuf import empty_pb2
 
 from . import _descriptors as desc
+from ._builtin_metrics import BUILTIN, builtin_descriptor
 from ._errors import ApiError, invalid_argument, not_found
-from ._filters import api_filter
+from ._filters import Filter, api_filter
 from ._raw import Raw
 from ._reads import list_time_series, page_bounds, parse_page_token
 from ._resources import RESOURCE_TYPES, descriptor_pb
@@ -32,6 +33,19 @@ Handler = tuple[Callable[[Raw], Raw], Raw, Raw]  # (handler, raw request class, 
 def _only(selector: str, value: str, asked: str) -> str | None:
     """A filter resolver that knows one selector's value (bound with ``functools.partial``)."""
     return value if asked == selector else None
+
+
+def _descriptor_field(descriptor: Raw, resource_type: str | None, asked: str) -> str | None:
+    if asked == "metric.type":
+        return str(descriptor.type)
+    return resource_type if asked == "resource.type" else None
+
+
+def _listed(parsed: Filter, descriptor: Raw) -> bool:
+    """Whether a ListMetricDescriptors filter keeps ``descriptor``: a built-in metric is written
+    against several resource types, and matches when one of them does."""
+    resource_types = list(descriptor.monitored_resource_types) or [None]
+    return any(parsed.matches(functools.partial(_descriptor_field, descriptor, r)) for r in resource_types)
 
 
 def project_of(name: str, field: str = "name") -> str:
@@ -126,15 +140,18 @@ class MetricService:
 
     # --- metric descriptors -----------------------------------------------------------
     def list_metric_descriptors(self, request: Raw) -> Raw:
+        """The project's descriptors and Google's built-in ones, by type; the filter may name the
+        metric type and, for built-in metrics, the monitored resource types they are written against."""
         project = project_of(request.name)
         parsed = api_filter(request.filter)
         since = self._clock() - ACTIVE_ONLY_WINDOW_NS
         with self._store.lock:
+            known = {type_: d for (owner, type_), d in self._store.descriptors.items() if owner == project}
+            for type_, metric in BUILTIN.items():
+                known.setdefault(type_, builtin_descriptor(metric, project))
             found = []
-            for (owner, type_), descriptor in sorted(self._store.descriptors.items()):
-                if owner != project:
-                    continue
-                if not parsed.matches(functools.partial(_only, "metric.type", descriptor.type)):
+            for type_, descriptor in sorted(known.items()):
+                if not _listed(parsed, descriptor):
                     continue
                 if request.active_only and not any(
                     s.last_end >= since for s in self._store.series_by_metric.get((project, type_), ())
@@ -153,6 +170,8 @@ class MetricService:
         project, type_ = _split(request.name, "metricDescriptors")
         with self._store.lock:
             descriptor = self._store.descriptors.get((project, type_))
+        if descriptor is None and type_ in BUILTIN:
+            return builtin_descriptor(BUILTIN[type_], project)
         if descriptor is None:
             raise not_found(f"Could not find descriptor for metric '{type_}'.")
         return descriptor

@@ -4,6 +4,8 @@ Works on the raw protobuf request. Valid series are committed even when others f
 failures come back as one status whose details carry a ``CreateTimeSeriesSummary``, as Google does.
 Checks per series, in order: point count, metric type, resource, labels, duplicate in request,
 time window, value, descriptor kind/type, interval shape, distribution, order, spacing, cardinality.
+A series of another domain's metric type (Google's built-in metrics) fails the whole request with
+PERMISSION_DENIED, as Google refuses a caller writing to a metric it does not own.
 """
 
 from __future__ import annotations
@@ -269,6 +271,9 @@ class TimeSeriesWriter:
         resource_labels: dict[str, str],
         project: str,
     ) -> None:
+        denied = desc.permission_error(metric_type)
+        if denied is not None:
+            raise denied  # the whole request fails: Google's own metrics are not the caller's to write
         problem = desc.metric_type_problem(metric_type)
         if problem:
             raise _reject(

@@ -94,7 +94,9 @@ def test_list_filters_and_pages_descriptors(client, project_id):
     pages = list(pager.pages)
     assert [len(p.metric_descriptors) for p in pages] == [2, 2, 1]
     assert [d.type for p in pages for d in p.metric_descriptors] == [f"{HELIOS}/{s}" for s in "abcde"]
-    assert [d.type for d in client.list_metric_descriptors(name=name)][-1] == "custom.googleapis.com/other/z"
+    listed = [d.type for d in client.list_metric_descriptors(name=name)]
+    assert [t for t in listed if t.startswith("custom.")][-1] == "custom.googleapis.com/other/z"
+    assert listed == sorted(listed)  # custom and built-in metrics, by type
 
 
 def test_active_only_lists_descriptors_with_recent_points(client, project_id):
@@ -129,6 +131,107 @@ def test_monitored_resource_descriptors(client, project_id):
         client.get_monitored_resource_descriptor(name=f"{name}/monitoredResourceDescriptors/nope")
     every = {d.type for d in client.list_monitored_resource_descriptors(name=name)}
     assert {"global", "generic_task", "generic_node", "cloud_run_revision"} <= every
+
+
+REQUIRED_RESOURCES = {
+    # type: labels, as Google's "Monitored resource types" list gives them
+    "global": ["project_id"],
+    "generic_task": ["project_id", "location", "namespace", "job", "task_id"],
+    "generic_node": ["project_id", "location", "namespace", "node_id"],
+    "gce_instance": ["project_id", "instance_id", "zone"],
+    "k8s_container": ["project_id", "location", "cluster_name", "namespace_name", "pod_name", "container_name"],
+    "k8s_pod": ["project_id", "location", "cluster_name", "namespace_name", "pod_name"],
+    "cloud_run_revision": ["project_id", "service_name", "revision_name", "location", "configuration_name"],
+    "cloud_function": ["project_id", "function_name", "region"],
+    "pubsub_topic": ["project_id", "topic_id"],
+    "pubsub_subscription": ["project_id", "subscription_id"],
+    "uptime_url": ["project_id", "host"],
+}
+
+
+@pytest.mark.parametrize(("resource_type", "labels"), sorted(REQUIRED_RESOURCES.items()))
+def test_the_catalogue_of_monitored_resources_is_google_s(client, project_id, resource_type, labels):
+    found = client.get_monitored_resource_descriptor(
+        name=f"projects/{project_id}/monitoredResourceDescriptors/{resource_type}"
+    )
+    assert found.name == f"projects/{project_id}/monitoredResourceDescriptors/{resource_type}"
+    assert [label.key for label in found.labels] == labels
+    assert found.display_name
+    assert found.description
+    assert all(label.description for label in found.labels)
+
+
+def test_resource_descriptors_read_as_google_s_samples_expect(client, project_id):
+    """python-docs-samples: the list holds pubsub_topic, whose description is "A topic in Google
+    Cloud Pub/Sub"; the api-client sample looks for "An application running" (gae_app)."""
+    name = f"projects/{project_id}"
+    listed = list(client.list_monitored_resource_descriptors(name=name))
+    assert "pubsub_topic" in {d.type for d in listed}
+    assert any("An application running" in d.description for d in listed)
+    topic = client.get_monitored_resource_descriptor(name=f"{name}/monitoredResourceDescriptors/pubsub_topic")
+    assert topic.description == "A topic in Google Cloud Pub/Sub."
+    k8s = client.list_monitored_resource_descriptors(
+        request={"name": name, "filter": 'resource.type = starts_with("k8s_")'}
+    )
+    assert {d.type for d in k8s} == {"k8s_cluster", "k8s_node", "k8s_pod", "k8s_container", "k8s_service"}
+
+
+PUBSUB_BACKLOG = {
+    "pubsub.googleapis.com/subscription/num_undelivered_messages": (MD.GAUGE, MD.INT64, "1"),
+    "pubsub.googleapis.com/subscription/oldest_unacked_message_age": (MD.GAUGE, MD.INT64, "s"),
+    "pubsub.googleapis.com/subscription/backlog_bytes": (MD.GAUGE, MD.INT64, "By"),
+}
+
+
+def test_built_in_metrics_are_listed_and_filtered_like_google_s(client, project_id):
+    name = f"projects/{project_id}"
+    pubsub = {
+        d.type: d
+        for d in client.list_metric_descriptors(
+            request={"name": name, "filter": 'metric.type = starts_with("pubsub.googleapis.com/")'}
+        )
+    }
+    assert set(PUBSUB_BACKLOG) <= set(pubsub)
+    assert all(t.startswith("pubsub.googleapis.com/") for t in pubsub)
+    for metric_type, (kind, value_type, unit) in PUBSUB_BACKLOG.items():
+        d = pubsub[metric_type]
+        assert (d.metric_kind, d.value_type, d.unit) == (kind, value_type, unit)
+        assert d.name == f"{name}/metricDescriptors/{metric_type}"
+        assert list(d.monitored_resource_types) == ["pubsub_subscription"]
+        assert "Sampled every 60 seconds" in d.description
+    uptime = [
+        d.type
+        for d in client.list_metric_descriptors(
+            request={"name": name, "filter": 'metric.type = starts_with("monitoring.googleapis.com/uptime_check/")'}
+        )
+    ]
+    assert {
+        "monitoring.googleapis.com/uptime_check/check_passed",
+        "monitoring.googleapis.com/uptime_check/request_latency",
+    } <= set(uptime)
+    on_subscriptions = client.list_metric_descriptors(
+        request={"name": name, "filter": 'resource.type = "pubsub_subscription"'}
+    )
+    assert {d.type for d in on_subscriptions} == {t for t in pubsub if "/subscription/" in t}
+    everything = {d.type for d in client.list_metric_descriptors(name=name)}
+    assert "logging.googleapis.com/byte_count" in everything  # python-docs-samples' list test looks for it
+    check = client.get_metric_descriptor(
+        name=f"{name}/metricDescriptors/monitoring.googleapis.com/uptime_check/check_passed"
+    )
+    assert (check.metric_kind, check.value_type) == (MD.GAUGE, MD.BOOL)
+    assert [label.key for label in check.labels] == ["check_id", "checker_location"]
+
+
+def test_built_in_metrics_are_neither_created_nor_deleted_by_callers(client, project_id):
+    name = f"projects/{project_id}"
+    backlog = "pubsub.googleapis.com/subscription/num_undelivered_messages"
+    with pytest.raises(exceptions.PermissionDenied) as caught:
+        client.create_metric_descriptor(name=name, metric_descriptor=descriptor(backlog, MD.GAUGE, MD.INT64))
+    assert caught.value.message == f"The caller does not have permission to write to metric {backlog}."
+    with pytest.raises(exceptions.InvalidArgument) as caught:
+        client.delete_metric_descriptor(name=f"{name}/metricDescriptors/{backlog}")
+    assert caught.value.message == "Only user-created custom metrics can be deleted."
+    assert client.get_metric_descriptor(name=f"{name}/metricDescriptors/{backlog}").type == backlog
 
 
 def test_label_keys_may_hold_capital_letters_as_the_api_reference_allows(client, project_id):

@@ -297,12 +297,30 @@ def test_metric_label_keys_with_capital_letters_are_written_and_read_back(client
     ]
 
 
-def test_only_user_defined_metric_types_can_be_written(client, project_id):
+def test_google_s_own_metrics_cannot_be_written(client, project_id):
+    """Another domain's metric — Google's built-in ones — fails the whole request with PERMISSION_DENIED,
+    as Google answers "User … does not have permission to write to metric …"; nothing is written."""
+    t = time.time() - 60
+    backlog = "pubsub.googleapis.com/subscription/num_undelivered_messages"
+    error = rejected(
+        client,
+        project_id,
+        series(1.0, t, labels={"k": "fine"}),
+        series(5, t, backlog, resource_type="pubsub_subscription", resource_labels={"subscription_id": "s"}),
+    )
+    assert isinstance(error, exceptions.PermissionDenied)
+    assert error.message == f"The caller does not have permission to write to metric {backlog}."
+    assert stored_values(client, project_id) == {}
     error = rejected(client, project_id, series(metric_type="compute.googleapis.com/instance/cpu/utilization"))
+    assert isinstance(error, exceptions.PermissionDenied)
+
+
+def test_a_metric_type_must_be_a_url_with_a_domain_and_a_path(client, project_id):
+    error = rejected(client, project_id, series(metric_type="minikube_start/custom.googleapis.com/minikube/x"))
     assert error.message == (
         "One or more TimeSeries could not be written: Field timeSeries[0].metric.type had an invalid value of "
-        '"compute.googleapis.com/instance/cpu/utilization": The metric type must start with custom.googleapis.com/, '
-        "external.googleapis.com/ or workload.googleapis.com/."
+        '"minikube_start/custom.googleapis.com/minikube/x": The metric type must be a URL-formatted string with '
+        "a domain and non-empty path."
     )
 
 
