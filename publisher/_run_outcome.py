@@ -17,20 +17,17 @@ pipeline metric touch it: recording a successful stage costs nothing extra.
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 import logging
 import threading
-from collections.abc import Callable, Coroutine
 from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import Any, Literal, ParamSpec, TypeVar, overload
+from typing import Literal
+
+from ._scope import Scope
 
 __all__ = ["Run", "RunScope", "RunTracker"]
 
 _log = logging.getLogger("publisher")
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def _owner() -> object:
@@ -87,7 +84,7 @@ class RunTracker:
         return RunScope(self)
 
 
-class RunScope:
+class RunScope(Scope[Run]):
     """``with metrics.run():`` / ``async with monitor.run():`` / ``@metrics.run()``: one explicit run.
 
     Stages recorded anywhere the block's context reaches — the block itself, tasks created in it,
@@ -104,6 +101,9 @@ class RunScope:
         self._token: Token[Run | None] | None = None
         self._previous: Run | None = None
         self._run: Run | None = None
+
+    def fresh(self) -> RunScope:
+        return RunScope(self._tracker)
 
     def __enter__(self) -> Run:
         if self._token is not None:
@@ -131,36 +131,3 @@ class RunScope:
                 "pipeline_runs (record the pipeline metric in a finally: block to count it)"
             )
         return False
-
-    async def __aenter__(self) -> Run:
-        return self.__enter__()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> Literal[False]:
-        return self.__exit__(exc_type, exc, tb)
-
-    @overload
-    def __call__(self, func: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]: ...
-
-    @overload
-    def __call__(self, func: Callable[P, R]) -> Callable[P, R]: ...
-
-    def __call__(self, func: Callable[P, Any]) -> Callable[P, Any]:
-        """Decorate a function or coroutine function: each call is one run in a scope of its own."""
-        tracker = self._tracker
-        if inspect.iscoroutinefunction(func):
-
-            @functools.wraps(func)
-            async def in_run_async(*args: P.args, **kwargs: P.kwargs) -> Any:
-                async with RunScope(tracker):
-                    return await func(*args, **kwargs)
-
-            return in_run_async
-
-        @functools.wraps(func)
-        def in_run(*args: P.args, **kwargs: P.kwargs) -> Any:
-            with RunScope(tracker):
-                return func(*args, **kwargs)
-
-        return in_run

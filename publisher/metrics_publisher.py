@@ -208,7 +208,7 @@ class MetricsPublisher:
         with metrics.stage("trend_discovery") as stage:
             stage.add(trends_found=12)
         """
-        return StageTimer(self, name)
+        return StageTimer(self, self._runs, name)
 
     def run(self) -> RunScope:
         """Scope one pipeline run explicitly (a context manager, sync or async, and a decorator)::

@@ -230,6 +230,18 @@ def test_kind_and_value_type_must_match_the_descriptor(client, project_id):
     )
 
 
+def test_a_cumulative_start_older_than_25_hours_is_accepted(client, project_id):
+    """Google bounds a point's end time (25 h in the past, 5 min ahead), not a counter's start: its
+    current TimeInterval reference says so, and counters exported with their process's start time
+    (the OpenTelemetry exporter's) run for weeks."""
+    end = time.time() - 60
+    counter = f"{HELIOS}/long_lived_counter"
+    write(
+        client, project_id, series(7, end, start=end - 30 * 24 * 3600, metric_type=counter, metric_kind=MD.CUMULATIVE)
+    )
+    assert stored_values(client, project_id, counter) == {"": [7]}
+
+
 def test_writes_auto_create_gauge_and_cumulative_descriptors_only(client, project_id):
     t = int(time.time()) - 60
     write(client, project_id, series(3, t, metric_type=f"{HELIOS}/auto_int", labels={"stage": "s", "env": "e"}))
