@@ -1,7 +1,9 @@
-"""``PerformanceMonitor``: the seed document's async API, with its call sites unchanged.
+"""``PerformanceMonitor``: the Helios monitoring design's async API, with its call sites unchanged.
 
 Recording is a few microseconds of validation and a buffer append, so the coroutines never block
-the event loop; anything that waits (flushing, the health probe) runs in a worker thread.
+the event loop; anything that waits (flushing, the health probe) runs in a worker thread. The
+analysis and set-up methods load the reporting and provisioning parts on first use (see
+``_parts``): building a monitor and recording load neither.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from ._parts import REPORTING, SETUP, load
 from ._run_outcome import RunScope
 from .metrics_publisher import MetricsPublisher
 from .options import FlushResult
@@ -19,13 +22,16 @@ if TYPE_CHECKING:
 
 __all__ = ["PerformanceMonitor"]
 
+# where the parts the analysis and set-up methods need live (loaded on first use)
+_REPORT, _WIRING, _SETUP = "functions.report", "functions.wiring", "setup_infra"
+
 # the collector runs every minute and beats (collector_runs) at the end of each run, also an idle
 # one: five minutes without a beat is a problem (the critical page follows at 10 minutes)
 _STALE_AFTER_S = 300
 
 
 def _project_of(config: Any) -> str | None:
-    """The project from a seed-style config object (``google_cloud_project``) or a plain string."""
+    """The project from the design's config object (``google_cloud_project``) or a plain string."""
     if config is None or isinstance(config, str):
         return config
     for attribute in ("google_cloud_project", "project_id"):
@@ -120,37 +126,38 @@ class PerformanceMonitor:
             **dataclasses.asdict(stats),
         }
 
-    def _reporter(self) -> PerformanceReporter:
-        from functions.wiring import build_reporter
-
+    def _reporter(self, needed_by: str = "check_health") -> PerformanceReporter:
         if self._report is None:
-            self._report = build_reporter(self.publisher.settings)
+            wiring = load(_WIRING, REPORTING, f"PerformanceMonitor.{needed_by}")
+            self._report = wiring.build_reporter(self.publisher.settings)
         return self._report
 
     async def get_performance_summary(self, window: str = "1h") -> dict[str, Any]:
         """Runs, success rate (Wilson 95 % interval), execution-time p50/p95/p99, per-stage p95 and
         error rate, throughput per hour and mean scores of the last ``window``, from Monitoring."""
-        from functions.report import parse_window
-
-        seconds = parse_window(window)
-        return await asyncio.to_thread(lambda: self._checked_reporter().summary(seconds))
+        seconds = self._window(window, "get_performance_summary")
+        return await asyncio.to_thread(lambda: self._checked_reporter("get_performance_summary").summary(seconds))
 
     async def analyze_performance(self, window: str = "1h") -> dict[str, Any]:
         """The summary plus trends against the previous window (with significance), the next
         hour's success forecast and optimization triggers with reasons and recommendations. Reads
         only: writing the forecast metric is the scheduled report's job."""
-        from functions.report import parse_window
+        seconds = self._window(window, "analyze_performance")
+        return await asyncio.to_thread(lambda: self._checked_reporter("analyze_performance").analysis(seconds))
 
-        seconds = parse_window(window)
-        return await asyncio.to_thread(lambda: self._checked_reporter().analysis(seconds))
+    @staticmethod
+    def _window(window: str, needed_by: str) -> int:
+        report = load(_REPORT, REPORTING, f"PerformanceMonitor.{needed_by}")
+        seconds: int = report.parse_window(window)
+        return seconds
 
-    def _checked_reporter(self) -> PerformanceReporter:
+    def _checked_reporter(self, needed_by: str) -> PerformanceReporter:
         """The reporter, once Monitoring was seen to answer within a few seconds: a wrong address
         raises PreflightError with one line instead of a 30-second gRPC timeout."""
         from contract.preflight import require_services
 
         require_services(self.publisher.settings, "monitoring")
-        return self._reporter()
+        return self._reporter(needed_by)
 
     async def setup_monitoring_infrastructure(self, config_path: str | None = None) -> list[str]:
         """What ``python -m setup_infra apply --yes`` does, for this publisher's project: creates or
@@ -159,11 +166,12 @@ class PerformanceMonitor:
         does not configure is kept (deleting is ``python -m setup_infra apply --prune-channels``
         at a terminal). Unreachable services or a missing project raise one line first."""
         from contract.preflight import require_services
-        from setup_infra import Infra, load_config
+
+        setup = load(_SETUP, SETUP, "PerformanceMonitor.setup_monitoring_infrastructure")
 
         def apply() -> list[str]:
             require_services(self.publisher.settings, "pubsub", "monitoring")
-            infra = Infra(self.publisher.settings, load_config(config_path))
+            infra = setup.Infra(self.publisher.settings, setup.load_config(config_path))
             done: list[str] = []
             infra.apply(infra.plan(), report=done.append)
             return done

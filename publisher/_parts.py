@@ -1,0 +1,32 @@
+"""The parts of the project the facade uses only on request — reporting for the analysis methods,
+provisioning for the set-up method — loaded on first use, so recording metrics needs neither.
+
+A pipeline may install the publisher alone; asking it for an analysis then fails in one line that
+names the missing part, instead of an ``ImportError`` from deep inside.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+__all__ = ["REPORTING", "SETUP", "MissingPart", "load"]
+
+REPORTING = "reporting (the collector's package, functions)"
+SETUP = "provisioning (setup_infra)"
+
+
+class MissingPart(ImportError):
+    """A method needs a part of the project this environment does not have."""
+
+
+def load(module: str, part: str, needed_by: str) -> ModuleType:
+    """``module``, imported now; :class:`MissingPart` naming ``part`` when it or a library it
+    needs is not installed."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        missing = err.name or module
+        raise MissingPart(
+            f"{needed_by} needs {part}, which is not installed here (no module named {missing!r})", name=missing
+        ) from err
