@@ -1,19 +1,18 @@
 """An alert policy checked as the API checks it: what Google is shown to refuse is refused with
 Google's code (INVALID_ARGUMENT) and, where it is published, Google's wording; what Google's own
-samples do (``groupByFields: ["project"]`` and quoted or metadata labels, ``ALIGN_MEAN`` on a
-cumulative metric, a log-match policy with a notification rate limit) is accepted.
+samples do (``groupByFields: ["project"]`` and quoted or metadata labels, a log-match policy with a
+notification rate limit) is accepted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from google.api import metric_pb2
 from google.cloud.monitoring_v3.types import alert, common
 
-from ._aggregation import AggregationSpec, applicable, spec_from_pb
+from ._aggregation import applicable, spec_from_pb
 from ._descriptors import BUILTIN_METRICS
-from ._errors import ApiError, invalid_argument
+from ._errors import invalid_argument
 from ._filters import api_filter, parse_filter
 from ._objects import check_user_labels
 from ._policy_notices import check_alert_strategy, check_documentation
@@ -24,7 +23,6 @@ from ._timeutil import NS_PER_S, duration_ns
 __all__ = ["Describe", "checked_aggregation", "describer", "validate"]
 
 _CT = common.ComparisonType
-_MD = metric_pb2.MetricDescriptor
 _ALONE = ("condition_monitoring_query_language", "condition_prometheus_query_language")
 _MAX_ALERT_PERIOD_NS = 90_000 * NS_PER_S  # 25 h: the longest alignment period alerting accepts
 _MIN_ABSENCE_S, _MAX_ABSENCE_S = 120, 84_600  # an absence condition: 2 minutes to 23.5 hours
@@ -61,22 +59,6 @@ def checked_aggregation(aggregation: Raw) -> Raw:
     return copy
 
 
-def _applies(spec: AggregationSpec, kind: int, value_type: int, field: str) -> tuple[int, int]:
-    """``applicable``, except that a CUMULATIVE metric's aligner is checked as a DELTA's: Google's
-    sample policy aligns a cumulative metric (``compute.googleapis.com/instance/cpu/usage_time``)
-    with ALIGN_MEAN, and alerting accepts it."""
-    try:
-        return applicable(spec, kind, value_type, field)
-    except ApiError:
-        if kind != _MD.CUMULATIVE:
-            raise
-        try:
-            return applicable(spec, _MD.DELTA, value_type, field)
-        except ApiError:
-            pass
-        raise
-
-
 def _check_duration(field: str, value: Raw, minimum_s: int = 0, maximum_s: int | None = None) -> None:
     """Whole minutes within bounds; an absence's (which has a ``maximum_s``) ignores its nanos, as
     the API documents for MetricAbsence."""
@@ -107,16 +89,16 @@ def _check_filter(field: str, text: str) -> None:
             )
 
 
-def _check_aggregations(field: str, aggregations: Raw, described: tuple[int, int] | None) -> int | None:
+def _check_aggregations(field: str, aggregations: Raw, text: str, describe: Describe) -> int | None:
     """Each must be valid, and apply to the metric when its descriptor is known (in order: each
     works on what the previous one produced); returns the first alignment period (a ratio's must match)."""
-    period = None
+    period, described = None, describe(text)
     for index, aggregation in enumerate(aggregations):
-        spec = spec_from_pb(checked_aggregation(aggregation), f"{field}[{index}]")
+        spec = spec_from_pb(aggregation, f"{field}[{index}]")  # group-by fields as the evaluator reads them
         if spec is None:
             continue
         if described is not None:
-            described = _applies(spec, *described, f"{field}[{index}]")
+            described = applicable(spec, *described, f"{field}[{index}]")
         if spec.period_ns > _MAX_ALERT_PERIOD_NS:
             raise invalid_argument(
                 f"Field {field}[{index}].alignmentPeriod had an invalid value: Alerting accepts alignment periods "
@@ -139,13 +121,14 @@ def _check_missing_data(field: str, body: Raw) -> None:
 
 def _check_threshold(field: str, threshold: Raw, describe: Describe) -> None:
     _check_filter(f"{field}.filter", threshold.filter)
-    period = _check_aggregations(f"{field}.aggregations", threshold.aggregations, describe(threshold.filter))
+    period = _check_aggregations(f"{field}.aggregations", threshold.aggregations, threshold.filter, describe)
     if threshold.denominator_filter:
         _check_filter(f"{field}.denominatorFilter", threshold.denominator_filter)
         other = _check_aggregations(
             f"{field}.denominatorAggregations",
             threshold.denominator_aggregations,
-            describe(threshold.denominator_filter),
+            threshold.denominator_filter,
+            describe,
         )
         if other != period:
             raise invalid_argument(
@@ -208,7 +191,7 @@ def _check_condition(index: int, condition: Raw, count: int, describe: Describe)
     elif which == "condition_absent":
         absent = condition.condition_absent
         _check_filter(f"{field}.conditionAbsent.filter", absent.filter)
-        _check_aggregations(f"{field}.conditionAbsent.aggregations", absent.aggregations, describe(absent.filter))
+        _check_aggregations(f"{field}.conditionAbsent.aggregations", absent.aggregations, absent.filter, describe)
         _check_duration(f"{field}.conditionAbsent.duration", absent.duration, _MIN_ABSENCE_S, _MAX_ABSENCE_S)
         _check_trigger(f"{field}.conditionAbsent.trigger", absent)
     elif which == "condition_monitoring_query_language":

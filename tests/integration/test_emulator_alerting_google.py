@@ -72,6 +72,21 @@ def test_group_by_fields_of_googles_samples_are_accepted_as_written(policies, pr
     assert list(created.conditions[0].condition_threshold.aggregations[0].group_by_fields) == fields
 
 
+def test_a_group_by_field_naming_nothing_a_series_has_is_refused(policies, project_id):
+    """The evaluator could not group by it (Google's reference: the fields "to preserve")."""
+    aggregation = {
+        "alignment_period": {"seconds": 300},
+        "per_series_aligner": "ALIGN_SUM",
+        "cross_series_reducer": "REDUCE_SUM",
+        "group_by_fields": ["project", "colour"],
+    }
+    error = rejected(
+        policies.create_alert_policy, name=f"projects/{project_id}", alert_policy=policy(condition(aggregation))
+    )
+    assert isinstance(error, exceptions.InvalidArgument)
+    assert 'aggregations[0].groupByFields had an invalid value of "colour"' in error.message
+
+
 def test_a_policy_grouped_by_project_is_evaluated_and_opens_one_incident(policies, factory, monitoring, project_id):
     aggregation = {
         "alignment_period": {"seconds": 60},
@@ -98,29 +113,26 @@ def _rfc3339(epoch_s: int) -> str:
     return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_a_cumulative_metric_aligned_by_its_mean_is_accepted_as_googles_sample_policy_does(
-    policies, factory, project_id
-):
-    """monitoring-dashboard-samples' "OiC Sample Metric-Based Alert Policy" aligns the cumulative
-    ``compute.googleapis.com/instance/cpu/usage_time`` with ALIGN_MEAN; alerting accepts it."""
+def test_aligners_are_checked_against_the_metrics_kind_built_in_or_not(policies, factory, project_id):
+    """monitoring-dashboard-samples' "OiC Sample Metric-Based Alert Policy" aligns
+    ``compute.googleapis.com/instance/cpu/usage_time`` (DELTA) with ALIGN_MEAN: accepted. The same
+    aligner on a CUMULATIVE metric is refused, as ListTimeSeries refuses it."""
+    mean = {"alignment_period": {"seconds": 600}, "per_series_aligner": "ALIGN_MEAN"}
+    cpu = 'resource.type = "gce_instance" AND metric.type = "compute.googleapis.com/instance/cpu/usage_time"'
+    created = policies.create_alert_policy(
+        name=f"projects/{project_id}", alert_policy=policy(condition(mean, filter=cpu))
+    )
+    assert created.conditions[0].condition_threshold.aggregations[0].per_series_aligner.name == "ALIGN_MEAN"
     usage = f"{HELIOS}/usage_time"
     factory.metric_service().create_metric_descriptor(
         name=f"projects/{project_id}",
         metric_descriptor={"type": usage, "metric_kind": "CUMULATIVE", "value_type": "DOUBLE"},
     )
-    mean = {"alignment_period": {"seconds": 600}, "per_series_aligner": "ALIGN_MEAN"}
-    text = f'resource.type = "generic_task" AND metric.type = "{usage}"'
-    created = policies.create_alert_policy(
-        name=f"projects/{project_id}", alert_policy=policy(condition(mean, filter=text))
-    )
-    assert created.conditions[0].condition_threshold.aggregations[0].per_series_aligner.name == "ALIGN_MEAN"
-    fraction = {"alignment_period": {"seconds": 600}, "per_series_aligner": "ALIGN_FRACTION_TRUE"}
+    mine = f'resource.type = "generic_task" AND metric.type = "{usage}"'
     error = rejected(
-        policies.create_alert_policy,
-        name=f"projects/{project_id}",
-        alert_policy=policy(condition(fraction, filter=text)),
+        policies.create_alert_policy, name=f"projects/{project_id}", alert_policy=policy(condition(mean, filter=mine))
     )
-    assert "kind CUMULATIVE and value type DOUBLE" in error.message  # what no kind allows stays refused
+    assert "kind CUMULATIVE and value type DOUBLE" in error.message
 
 
 # --- Google's words for what it refuses ---------------------------------------------------------
