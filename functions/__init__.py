@@ -13,8 +13,8 @@ from contract.lazy import lazy_exports
 if TYPE_CHECKING:
     from .aggregate import AggregatedPoint, AggregationLimits, WindowAggregator
     from .collector import Collector
-    from .decisions import RunSummary
     from .report import PerformanceReporter
+    from .summary import RunSummary
     from .wiring import InstanceCollector, build_collector, build_reporter
 
 __all__ = [
@@ -34,7 +34,7 @@ _HOMES = {
     "AggregationLimits": ".aggregate",
     "WindowAggregator": ".aggregate",
     "Collector": ".collector",
-    "RunSummary": ".decisions",
+    "RunSummary": ".summary",
     "InstanceCollector": ".wiring",
     "build_collector": ".wiring",
     "build_reporter": ".wiring",

@@ -114,7 +114,7 @@ class PipelineCell:
 
 class MetricCell:
     """Metric events of one (metric, labels, window) on the fast path: a distribution, a mean, or
-    a running sum folded into the values at the end."""
+    a running sum moved into the values when the points are read."""
 
     __slots__ = ("accumulator", "ident", "stamp", "sum")
 

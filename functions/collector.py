@@ -1,16 +1,12 @@
-"""One collection run: pull until drained, decode, dedupe, aggregate, write, dead-letter, ack —
-then, for a run whose pulls ended normally, a heartbeat (``collector_runs``): its absence is how
-an operator learns that the collector stopped, which no other alert can tell from a quiet day.
+"""One collection run: pull until drained, decide, write, dead-letter, acknowledge — then, for a
+run whose pulls ended normally, a heartbeat (``collector_runs``).
 
-A point whose write may or may not have landed when the run ended (an ambiguous failure that no
-retry settled) is read back at the start of the next run, before anything is pulled: present, its
-messages' contribution counts as written (their redelivery does not write it again) and its
-CUMULATIVE lane's total includes it; absent, neither. With the journal the question is durable,
-so a successor answers it the same way.
-
-Orchestration only: the decisions are in ``decisions`` (pure), the Pub/Sub calls in
-``subscription``, the Monitoring calls in ``writer``. Both clocks are injected, so a test can run
-a collector at any instant.
+Orchestration only, in the order the guarantees need: settle the previous runs' unsettled writes
+(:mod:`functions.unsettled`) before pulling; journal the intent before writing; apply the ledger's
+updates and make them durable before any acknowledgement. What to acknowledge, hand back,
+dead-letter and record is decided from values by :mod:`functions.decisions` (pure); the Pub/Sub
+calls are in ``subscription``, the Monitoring calls in ``writer``. Both clocks are injected, so a
+test can run a collector at any instant.
 """
 
 from __future__ import annotations
@@ -20,32 +16,25 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from google.api_core import exceptions
 
-from contract.catalog import MetricSpec, spec
 from contract.settings import Settings
 from contract.transient import is_transient
 from contract.units import NS
 
-from .aggregate import AggregationLimits, ContributionKey, WindowAggregator
-from .decisions import (
-    PulledMessage,
-    RunSummary,
-    dead_letter_attributes,
-    dead_letter_failed,
-    dead_lettered,
-    fold,
-    own_counts,
-    settle,
-)
-from .journal import IntendedPoint, Intent, Journal, JournalBusy
-from .ledger import Ledger, MessageKey
+from .aggregate import AggregationLimits, WindowAggregator
+from .decisions import Decision, WriteResult, admit, carry, event_outcomes, letters_sent, settle
+from .journal import Journal, JournalBusy
+from .ledger import Ledger
+from .messages import DeadLetter, PulledMessage
+from .own_metrics import OwnMetrics
 from .subscription import MessageSource, Subscription
-from .timeseries import LaneBook, ResourceIdentity, SeriesPoint, heartbeat, to_series_points
+from .summary import RunSummary
+from .timeseries import LaneBook, ResourceIdentity, to_series_points
+from .unsettled import UnsettledWrites
 from .writer import MonitoringWriter, WriteReport
 
 if TYPE_CHECKING:
@@ -57,7 +46,6 @@ __all__ = ["Collector", "RunSummary"]
 _log = logging.getLogger("functions.collector")
 _HOLD_MARGIN_S = 15  # held messages stay ours until the run's deadline plus this (dead letters, acks)
 _EXTEND_EVERY_S = 20.0
-_OWN_WRITE_S = 5.0  # the run's own points (heartbeat, write errors) are retried this long at most
 
 
 class Collector:
@@ -79,11 +67,9 @@ class Collector:
         self._resource = ResourceIdentity(self.instance, location=settings.location)
         self._limits = AggregationLimits(window_ns=settings.window_seconds * NS)
         self._lanes = LaneBook(window_ns=self._limits.window_ns)
-        self._journal = journal
         self._ledger = Ledger(track_changes=journal is not None)
-        self._recovered = journal is None
-        self._doubts: list[_Doubt] = []
-        self._doubts_run = ""
+        self._unsettled = UnsettledWrites(writer, self._ledger, journal)
+        self._own = OwnMetrics(writer, self._lanes, self._resource, self._limits, clock, monotonic)
         self._runs = 0
         self._clock, self._monotonic = clock, monotonic
         self._run_lock = threading.Lock()
@@ -115,117 +101,52 @@ class Collector:
     def _run(self, budget_s: float) -> RunSummary:
         started = self._monotonic()
         deadline = self._deadline = started + budget_s
-        summary = RunSummary()
         self._runs += 1
         run = f"{self.instance}/{self._runs}"
-        if not self._recovered and not self._recover():
-            summary.transient_failure = True  # pulling now could count a dead run's messages again
-            return summary
-        if self._doubts and not self._read_back_doubts():
-            summary.transient_failure = True  # pulling now could write a landed point a second time
-            return summary
-        held, drained = self._pull(started, deadline - min(15.0, budget_s / 3), summary)
+        if not self._unsettled.settle():
+            return RunSummary(transient_failure=True)
+        held, drained = self._pull(started, deadline - min(15.0, budget_s / 3))
         self._keep_alive(held)
+        summary = RunSummary(pulled=len(held), transient_failure=not drained)  # Pub/Sub down: settle what is held
+
+        admission = admit(held, self._ledger)
         aggregator = WindowAggregator(self._limits, self._clock())
-        live = fold(held, aggregator, self._ledger, self._limits, summary)
-        dead_events = self._dead_letter([m for m in held if m.fully_dead], summary)
+        outcomes = [aggregator.add_message(m.events, m.written_before) for m in admission.admitted]
+        carried, counted = carry(admission.admitted, outcomes, self._limits)
+        unusable = admission.decision.letters
+        sent = self._publish(unusable)
+        decided = admission.decision + letters_sent(unusable, sent)
+        self._ledger.apply(decided.ledger)
+        summary += counted + decided.adds
         end = aggregator.window_end(self._clock())
-        for outcome, amount in own_counts(summary, dead_events):
+        lettered_events = sum(letter.events for letter, went in zip(unusable, sent, strict=True) if went)
+        for outcome, amount in event_outcomes(summary, lettered_events):
             aggregator.add_counts("collector_events", (outcome,), end, amount)
+
         points = aggregator.points()
         lag = aggregator.lag_point()
         points += [lag] if lag is not None else []
-        self._ensure_descriptors({p.metric for p in points})
+        self._writer.ensure_descriptors_best_effort({p.metric for p in points})
         series_points = to_series_points(points, self._lanes, self._resource, self._clock())
-        if self._journal is not None:
-            self._journal.intend(_intent(run, live, series_points, aggregator.keys))
+        self._unsettled.intend(run, carried, series_points)
         report = self._writer.write(series_points, deadline)
-        summary.points, summary.requests = len(report.written), report.requests
-        summary.series = len({p.series for p in report.written})
-        summary.write_errors = report.transient_errors + len(report.transient) + len(report.permanent)
-        written = {p.contribution for p in report.written}
-        permanent = {p.contribution: reason for p, reason in report.permanent}
-        settle(live, aggregator.keys, written, permanent, self._ledger, summary)
-        self._dead_letter([m for m in live if m.dead_letter and m.acknowledge], summary)
-        self._doubts = _doubts(report.doubtful, live, aggregator.keys)
-        self._doubts_run = f"{run}/read-back"
-        if self._journal is not None:
-            if self._doubts:  # the question outlives this run: a successor reads the points back too
-                doubtful = [d.point for d in self._doubts]
-                self._journal.intend(_intent(self._doubts_run, live, doubtful, aggregator.keys, partial=True))
-            self._journal.record(run, self._ledger.take_changes())  # durable before any ack
-            if not self._doubts:  # a compacted journal keeps no open question
-                self._journal.compact_if_large(self._ledger.snapshot)
-        self._acknowledge(held, summary)
-        summary.heartbeat = self._write_own(report, beat=drained)
-        return summary
+        summary += _written(report)
 
-    def _recover(self) -> bool:
-        """Load the journal; settle the runs that died mid-write by asking Monitoring which of
-        their points exist. False (and nothing pulled) while Monitoring cannot answer."""
-        assert self._journal is not None
-        state = self._journal.load()
-        self._ledger.restore(state.completed, state.partial)
-        for intent in state.open_intents:
-            try:
-                present = self._writer.present(
-                    [(p.metric_type, p.metric_labels, p.task_id, p.end_ns) for p in intent.points]
-                )
-            except exceptions.GoogleAPIError as err:
-                _log.error("cannot read back the points of interrupted run %s (%s); not pulling", intent.run, err)
-                return False
-            for key, indexes in intent.messages.items():
-                landed = [intent.points[i].contribution for i in indexes if i in present]
-                if len(landed) == len(indexes) and key not in intent.lettered and not intent.partial:
-                    self._ledger.complete(key)
-                elif not self._ledger.is_completed(key):
-                    self._ledger.note_written(key, landed)
-            self._journal.record(intent.run, self._ledger.take_changes())
-            what = "points of uncertain fate of" if intent.partial else "points of interrupted run"
-            _log.warning("%s %s: %d of %d had been written", what, intent.run, len(present), len(intent.points))
-        self._journal.compact_if_large(self._ledger.snapshot, force=bool(state.open_intents))
-        self._recovered = True
-        return True
+        settled = settle(carried, WriteResult.of(report.written, report.permanent))
+        self._ledger.apply(settled.ledger)
+        after = letters_sent(settled.letters, self._publish(settled.letters))
+        self._ledger.apply(after.ledger)
+        summary += settled.adds + after.adds
+        self._unsettled.record(run, carried, report.doubtful)  # durable before any acknowledgement
 
-    def _read_back_doubts(self) -> bool:
-        """Settle the points whose write may have landed in the previous run by asking Monitoring
-        which exist. False (and nothing pulled) while Monitoring cannot answer."""
-        doubts = self._doubts
-        try:
-            present = self._writer.present(
-                [
-                    (d.point.metric_type, d.point.metric_labels, d.point.resource_labels["task_id"], d.point.end_ns)
-                    for d in doubts
-                ]
-            )
-        except exceptions.GoogleAPIError as err:
-            _log.error("cannot read back %d points of uncertain fate (%s); not pulling", len(doubts), err)
-            return False
-        for index, doubt in enumerate(doubts):
-            landed = index in present
-            if doubt.point.counter is not None:
-                doubt.point.counter.resolve(landed)
-            for key in doubt.messages if landed else ():
-                if not self._ledger.is_completed(key):
-                    self._ledger.note_written(key, [doubt.contribution])
-        if self._journal is not None:
-            self._journal.record(self._doubts_run, self._ledger.take_changes())
-        _log.warning("read back %d points of uncertain fate: %d had been written", len(doubts), len(present))
-        self._doubts = []
-        return True
+        summary += self._acknowledge(decided + settled + after)
+        return summary + RunSummary(heartbeat=self._own.write(report, beat=drained))
 
-    def _ensure_descriptors(self, specs: Iterable[MetricSpec]) -> None:
-        try:
-            self._writer.ensure_descriptors(specs)
-        except exceptions.GoogleAPIError as err:  # writes auto-create them; setup_infra fixes the rest
-            _log.warning("could not create metric descriptors (%s); writing anyway", err)
-
-    def _pull(self, started: float, pull_until: float, summary: RunSummary) -> tuple[list[PulledMessage], bool]:
+    def _pull(self, started: float, pull_until: float) -> tuple[list[PulledMessage], bool]:
         """The messages this run holds, and whether the pulls ended normally (subscription drained
         or budget spent) rather than on a Pub/Sub failure."""
         held: list[PulledMessage] = []
         self._extended_at = started
-        drained = True
         while self._monotonic() < pull_until:
             try:
                 pulled = self._source.pull()
@@ -233,9 +154,7 @@ class Collector:
                 if not (isinstance(err, exceptions.RetryError) or is_transient(err)):
                     raise  # a missing subscription or a permission: the run fails with the real cause
                 _log.error("pull failed (%s); this run settles the %d messages it holds", err, len(held))
-                summary.transient_failure = True  # Pub/Sub down: write and settle what is held
-                drained = False
-                break
+                return held, False
             if not pulled:
                 break
             held.extend(pulled)
@@ -243,8 +162,7 @@ class Collector:
             # no longer than it can need them, so a crashed run's messages come back soon
             self._source.modify_deadlines([m.ack_id for m in pulled], self._hold_seconds())
             self._keep_alive(held)
-        summary.pulled = len(held)
-        return held, drained
+        return held, True
 
     def _hold_seconds(self) -> int:
         """Ack deadline that covers the rest of this run (Pub/Sub accepts 10 to 600 s)."""
@@ -257,56 +175,37 @@ class Collector:
             self._source.modify_deadlines([h.ack_id for h in held], self._hold_seconds())
             self._extended_at = self._monotonic()
 
-    def _dead_letter(self, messages: list[PulledMessage], summary: RunSummary) -> int:
-        """Publish these messages to the dead-letter topic with their reasons; returns the events
-        in those that went (a message that could not go is handed back)."""
-        events = 0
-        for message in messages:
+    def _publish(self, letters: Sequence[DeadLetter]) -> list[bool]:
+        """Publish each letter to the dead-letter topic; which went out."""
+        sent = []
+        for letter in letters:
             try:
-                self._source.dead_letter(message.data, dead_letter_attributes(message, self._source.path))
+                self._source.publish_dead_letter(letter.message.data, letter.attributes(self._source.path))
             except exceptions.GoogleAPICallError as err:
-                _log.error("cannot dead-letter message %s (%s); it will come back", message.message_id, err)
-                dead_letter_failed(message, summary)
+                _log.error("cannot dead-letter message %s (%s); it will come back", letter.message.message_id, err)
+                sent.append(False)
                 continue
-            events += dead_lettered(message, self._ledger, summary)
-            kind, reason = message.dead_letter[0]
-            _log.warning("dead-lettered message %s: %s: %s", message.message_id, kind, reason)
-        return events
+            sent.append(True)
+            reason = letter.reasons[0]
+            _log.warning("dead-lettered message %s: %s: %s", letter.message.message_id, reason.kind, reason.detail)
+        return sent
 
-    def _acknowledge(self, held: list[PulledMessage], summary: RunSummary) -> None:
-        ack_ids = [m.ack_id for m in held if m.acknowledge]
-        summary.acked = self._source.acknowledge(ack_ids)
-        back = [m.ack_id for m in held if not m.acknowledge]
-        summary.not_acked = len(ack_ids) - summary.acked + len(back)
-        self._source.modify_deadlines(back, 0)  # deliverable again now, not at the ack deadline
+    def _acknowledge(self, decided: Decision) -> RunSummary:
+        """Acknowledge what was decided, and hand the rest back: deliverable again now, not at the
+        ack deadline."""
+        acked = self._source.acknowledge(decided.ack)
+        self._source.modify_deadlines(decided.hand_back, 0)
+        return RunSummary(acked=acked, not_acked=len(decided.ack) - acked + len(decided.hand_back))
 
-    def _write_own(self, report: WriteReport, beat: bool) -> bool:
-        """Best effort, in one request: this run's write errors as a point of
-        ``collector_write_errors`` and, for a run that completed, the heartbeat (``collector_runs``).
-        Retried for 5 s at most, whatever is left of the run's budget: a failure is logged and never
-        fails or holds up the run (the next run beats again). True when the heartbeat landed."""
-        transient = report.transient_errors + len(report.transient)
-        now = self._clock()
-        aggregator = WindowAggregator(self._limits, now)
-        end = aggregator.window_end(now)
-        if transient:
-            aggregator.add_counts("collector_write_errors", ("transient",), end, transient)
-        if report.permanent:
-            aggregator.add_counts("collector_write_errors", ("permanent",), end, len(report.permanent))
-        points = to_series_points(aggregator.points(), self._lanes, self._resource)
-        beat_point = heartbeat(now, self._lanes, self._resource) if beat else None
-        points += [beat_point] if beat_point is not None else []
-        if not points:
-            return False
-        self._ensure_descriptors({spec(point.metric_type) for point in points})
-        try:
-            own = self._writer.write(points, self._monotonic() + _OWN_WRITE_S)
-        except exceptions.GoogleAPIError as err:  # the writer sorts call errors; nothing else may fail the run
-            _log.error("could not write the run's own metrics (%s)", err)
-            return False
-        for point, reason in own.transient + own.permanent:
-            _log.error("the run's own point %s was not written: %s", point.metric_type, reason)
-        return any(point is beat_point for point in own.written)
+
+def _written(report: WriteReport) -> RunSummary:
+    """What the write adds to the summary."""
+    return RunSummary(
+        points=len(report.written),
+        requests=report.requests,
+        series=len({p.series for p in report.written}),
+        write_errors=report.transient_errors + len(report.transient) + len(report.permanent),
+    )
 
 
 def _open_journal(settings: Settings) -> Journal | None:
@@ -318,52 +217,3 @@ def _open_journal(settings: Settings) -> Journal | None:
     except JournalBusy as err:
         _log.error("%s: this instance keeps its ledger in memory only", err)
         return None
-
-
-@dataclass(frozen=True)
-class _Doubt:
-    """A point that may or may not have landed, the contribution it carries and the messages
-    whose events are in it."""
-
-    point: SeriesPoint
-    contribution: ContributionKey
-    messages: tuple[MessageKey, ...]
-
-
-def _doubts(points: list[SeriesPoint], live: list[PulledMessage], keys: Sequence[ContributionKey]) -> list[_Doubt]:
-    """The doubtful points worth reading back: those carrying some message's events."""
-    carried = [p for p in points if p.contribution >= 0]
-    return [
-        _Doubt(
-            p,
-            keys[p.contribution],
-            tuple(m.key for m in live if m.key is not None and m.outcome and p.contribution in m.outcome.contributions),
-        )
-        for p in carried
-    ]
-
-
-def _intent(
-    run: str,
-    live: list[PulledMessage],
-    points: list[SeriesPoint],
-    keys: Sequence[ContributionKey],
-    partial: bool = False,
-) -> Intent:
-    """What the run is about to write (its events' points, not its own counts nor baselines) and
-    which messages each point carries; ``partial``: only some of each message's points (a
-    read-back question, which never completes a message)."""
-    carried = [p for p in points if p.contribution >= 0]
-    index_of = {p.contribution: i for i, p in enumerate(carried)}
-    intended = [
-        IntendedPoint(p.metric_type, p.metric_labels, p.resource_labels["task_id"], p.end_ns, keys[p.contribution])
-        for p in carried
-    ]
-    messages = {
-        m.key: indexes
-        for m in live
-        if m.key is not None and m.outcome is not None
-        if (indexes := [index_of[c] for c in m.outcome.contributions if c in index_of]) or not partial
-    }
-    lettered = {m.key for m in live if m.key is not None and m.dead_letter}  # its letter may not have gone out
-    return Intent(run, intended, messages, lettered, partial)

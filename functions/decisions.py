@@ -1,80 +1,232 @@
-"""The collection run's decisions, pure: which pulled messages count, which are dead-lettered and
-why, which are acknowledged and which go back for redelivery.
+"""The collection run's decisions, pure: values in, values out.
 
-No I/O and no clock: it works on the pulled messages, the instance's :class:`Ledger`, the
-aggregator and the plain outcome of the write (which contributions were written, which refused for
-good). :class:`~functions.collector.Collector` does the I/O around it.
+From what was pulled, what the ledger holds and what the write did, they return what to
+acknowledge, what to hand back for redelivery, what to publish to the dead-letter topic, what the
+ledger records and what the run's summary adds (a :class:`Decision`). No I/O, no clock, nothing
+mutated: :class:`~functions.collector.Collector` applies them in order.
 
-A message is acknowledged only after every point its events contributed to was written. A
-transient write failure leaves it unacknowledged (handed back, so it comes again and only what is
-missing gets written). A message that cannot be used — undecodable, wrong schema or types, out of
-range, oversized, unknown metric, refused by Monitoring for good, or carrying events Monitoring
-would refuse by age — is dead-lettered with the reason, then acknowledged; if the dead-letter
-publish fails it is not acknowledged, so nothing is lost.
+The rules, each checkable on the values returned (``tests/unit/functions/test_decisions.py``):
+
+- a message is counted once, however many copies arrive, in one run or across runs; a copy is
+  acknowledged with the message it copies, or at once when that message was done before;
+- a counted message is acknowledged only by :func:`settle`, from the write's result, once every
+  point its events went into was written — nothing a failed write carries is acknowledged: it is
+  handed back, and its redelivery writes only what is missing;
+- a message that cannot be used (undecodable, wrong schema or types, out of range, oversized,
+  unknown metric, refused by Monitoring for good, or with events Monitoring would refuse by age) is
+  owed a dead letter, and is acknowledged only by :func:`letters_sent` once its letter went out;
+  a letter that could not go hands the message back, so nothing is lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from contract.units import NS
-from contract.wire import InvalidMessage, decode_message
+from contract.wire import DecodedMessage, InvalidMessage, decode_message
 
-from .aggregate import AggregationLimits, ContributionKey, MessageOutcome, WindowAggregator
-from .ledger import Ledger, MessageKey
+from .aggregate import AggregationLimits, MessageOutcome
+from .contribution import Contribution
+from .ledger import LedgerUpdate, LedgerView, MessageKey
+from .messages import Admitted, Carried, DeadLetter, PulledMessage, Reason, declared_events
+from .summary import RunSummary
+from .timeseries import SeriesPoint
 
 __all__ = [
-    "PulledMessage",
-    "RunSummary",
-    "dead_letter_attributes",
-    "dead_letter_failed",
-    "dead_lettered",
-    "fold",
-    "own_counts",
+    "Admission",
+    "Decision",
+    "WriteResult",
+    "admit",
+    "carry",
+    "event_outcomes",
+    "letters_sent",
     "settle",
 ]
 
 
-@dataclass
-class RunSummary:
-    """What one run did; printed as one JSON line by ``python -m functions collect``."""
+@dataclass(frozen=True)
+class Decision:
+    """What to do about some of the run's messages; ``a + b`` is both."""
 
-    pulled: int = 0
-    events: int = 0
-    duplicates: int = 0
-    dead_lettered: int = 0
-    series: int = 0
-    requests: int = 0
-    points: int = 0
-    acked: int = 0
-    not_acked: int = 0
-    expired: int = 0
-    refused: int = 0
-    write_errors: int = 0
-    transient_failure: bool = False
-    heartbeat: bool = False
-    """The run completed (its pulls ended normally) and sent its heartbeat (best effort)."""
+    ack: tuple[str, ...] = ()
+    """Ack ids to acknowledge when the run ends."""
+    hand_back: tuple[str, ...] = ()
+    """Ack ids to hand back for redelivery now."""
+    letters: tuple[DeadLetter, ...] = ()
+    """Messages to publish to the dead-letter topic (neither acknowledged nor handed back yet)."""
+    ledger: LedgerUpdate = field(default_factory=LedgerUpdate)
+    adds: RunSummary = field(default_factory=RunSummary)
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def __add__(self, other: Decision) -> Decision:
+        return Decision(
+            self.ack + other.ack,
+            self.hand_back + other.hand_back,
+            self.letters + other.letters,
+            self.ledger + other.ledger,
+            self.adds + other.adds,
+        )
 
 
-@dataclass
-class PulledMessage:
-    """A pulled message this run is responsible for, and what has been decided about it."""
+@dataclass(frozen=True)
+class Admission:
+    """The messages this run counts, and what is decided at once about the rest (copies of
+    messages done before are acknowledged; unusable ones are owed a dead letter)."""
 
-    ack_id: str
-    message_id: str
-    data: bytes
-    attributes: dict[str, str]
-    key: MessageKey | None = None
-    event_count: int = 0
-    outcome: MessageOutcome | None = None
-    dead_letter: list[tuple[str, str]] = field(default_factory=list)  # (kind, reason), first one leads
-    fully_dead: bool = False  # nothing in it was usable
-    acknowledge: bool = True  # False: hand it back for redelivery
+    admitted: tuple[Admitted, ...]
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What the write did to the messages' contributions: written, or refused for good (with
+    Google's reason). Any other contribution failed transiently."""
+
+    written: frozenset[Contribution]
+    refused: Mapping[Contribution, str]
+
+    @classmethod
+    def of(cls, written: Iterable[SeriesPoint], refused: Iterable[tuple[SeriesPoint, str]]) -> WriteResult:
+        """From the writer's points (those carrying no contribution do not matter here)."""
+        return cls(
+            frozenset(p.contribution for p in written if p.contribution is not None),
+            {p.contribution: reason for p, reason in refused if p.contribution is not None},
+        )
+
+
+def admit(pulled: Sequence[PulledMessage], ledger: LedgerView) -> Admission:
+    """Decode and dedupe by ``(producer, batch)``: the first copy of a message not done before is
+    admitted (with the contributions an earlier run wrote for it); the other copies go with it."""
+    first: dict[MessageKey, tuple[PulledMessage, DecodedMessage]] = {}
+    deliveries: dict[MessageKey, list[str]] = {}
+    letters: list[DeadLetter] = []
+    ack: list[str] = []
+    duplicates = 0
+    for message in pulled:
+        try:
+            decoded = decode_message(message.data, message.attributes)
+        except InvalidMessage as err:
+            reason = Reason(err.kind, err.reason)
+            letters.append(DeadLetter(message, (reason,), None, declared_events(message, 0), (message.ack_id,)))
+            continue
+        key = (decoded.producer, decoded.batch)
+        if key in first:
+            duplicates += len(decoded.events)
+            deliveries[key].append(message.ack_id)  # acknowledged or handed back with the first
+        elif ledger.is_completed(key):
+            duplicates += len(decoded.events)
+            ack.append(message.ack_id)
+        else:
+            first[key] = (message, decoded)
+            deliveries[key] = [message.ack_id]
+    admitted = tuple(
+        Admitted(message, key, decoded.events, ledger.written_for(key), tuple(deliveries[key]))
+        for key, (message, decoded) in first.items()
+    )
+    return Admission(admitted, Decision(ack=tuple(ack), letters=tuple(letters), adds=RunSummary(duplicates=duplicates)))
+
+
+def carry(
+    admitted: Sequence[Admitted], outcomes: Sequence[MessageOutcome], limits: AggregationLimits
+) -> tuple[tuple[Carried, ...], RunSummary]:
+    """Each admitted message with what aggregating it gave (``outcomes``, in the same order):
+    the contributions it waits on, and the reasons it is owed a dead letter for events no point
+    could take. Also what the summary adds."""
+    carried = []
+    for message, outcome in zip(admitted, outcomes, strict=True):
+        reasons = []
+        if outcome.expired:
+            reasons.append(
+                Reason(
+                    "expired",
+                    f"{outcome.expired} events in windows ending more than {_span(limits.max_past_ns)} before the "
+                    "collector's clock (Cloud Monitoring refuses points older than 25 h)",
+                )
+            )
+        if outcome.future:
+            reasons.append(
+                Reason(
+                    "future",
+                    f"{outcome.future} events in windows ending more than {_span(limits.max_future_ns)} after the "
+                    "collector's clock (Cloud Monitoring refuses points more than 5 minutes ahead; clock skew?)",
+                )
+            )
+        events = len(message.events)
+        carried.append(
+            Carried(message.message, message.key, outcome.contributions, tuple(reasons), events, message.ack_ids)
+        )
+    adds = RunSummary(
+        events=sum(len(m.events) for m in admitted),
+        refused=sum(o.refused for o in outcomes),
+        expired=sum(o.expired + o.future for o in outcomes),
+    )
+    return tuple(carried), adds
+
+
+def settle(carried: Sequence[Carried], result: WriteResult) -> Decision:
+    """Each carried message's fate from the fate of its contributions: all written — done and
+    acknowledged; all written or refused for good, or with events no point took — owed a dead
+    letter (done once it went out); any failed transiently — handed back, the written ones noted
+    so that its redelivery skips them."""
+    ack: list[str] = []
+    hand_back: list[str] = []
+    letters: list[DeadLetter] = []
+    completed: list[MessageKey] = []
+    written: dict[MessageKey, frozenset[Contribution]] = {}
+    for message in carried:
+        unwritten = message.contributions - result.written
+        if len(unwritten) < len(message.contributions):
+            written[message.key] = message.contributions - unwritten
+        refused = [c for c in unwritten if c in result.refused]
+        if len(refused) < len(unwritten):
+            hand_back.extend(message.ack_ids)  # it comes back, and only what is missing gets written
+            continue
+        rejected = (Reason("write_rejected", result.refused[min(refused)]),) if refused else ()
+        reasons = message.reasons + rejected
+        if reasons:
+            events = declared_events(message.message, message.events)
+            letters.append(DeadLetter(message.message, reasons, message.key, events, message.ack_ids))
+        else:
+            completed.append(message.key)
+            written.pop(message.key, None)
+            ack.extend(message.ack_ids)
+    return Decision(
+        tuple(ack),
+        tuple(hand_back),
+        tuple(letters),
+        LedgerUpdate(tuple(completed), written),
+        RunSummary(transient_failure=bool(hand_back)),
+    )
+
+
+def letters_sent(letters: Sequence[DeadLetter], sent: Sequence[bool]) -> Decision:
+    """After publishing ``letters`` (``sent``: which went out): a letter that went out makes its
+    message done and acknowledged; one that did not hands it back, so it is not lost."""
+    ack: list[str] = []
+    hand_back: list[str] = []
+    completed: list[MessageKey] = []
+    for letter, went in zip(letters, sent, strict=True):
+        if went:
+            ack.extend(letter.ack_ids)
+            completed.extend([letter.key] if letter.key is not None else [])
+        else:
+            hand_back.extend(letter.ack_ids)
+    adds = RunSummary(dead_lettered=sum(sent), transient_failure=not all(sent))
+    return Decision(tuple(ack), tuple(hand_back), (), LedgerUpdate(tuple(completed)), adds)
+
+
+def event_outcomes(summary: RunSummary, lettered_events: int) -> list[tuple[str, int]]:
+    """The run's ``collector_events`` by outcome (zero counts left out); ``lettered_events``: the
+    events of the unusable messages whose dead letter went out."""
+    processed = summary.events - summary.expired - summary.refused
+    counts = (
+        ("processed", processed),
+        ("duplicate", summary.duplicates),
+        ("expired", summary.expired),
+        ("refused", summary.refused),
+        ("dead_lettered", lettered_events),
+    )
+    return [(outcome, amount) for outcome, amount in counts if amount]
 
 
 def _span(ns: int) -> str:
@@ -84,123 +236,3 @@ def _span(ns: int) -> str:
     minutes, seconds = divmod(rest, 60)
     text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "") + (f"{seconds}s" if seconds else "")
     return text or "0s"
-
-
-def fold(
-    messages: Sequence[PulledMessage],
-    aggregator: WindowAggregator,
-    ledger: Ledger,
-    limits: AggregationLimits,
-    summary: RunSummary,
-) -> list[PulledMessage]:
-    """Decode, dedupe and aggregate; returns the messages whose events are in the aggregates."""
-    live: list[PulledMessage] = []
-    seen: set[MessageKey] = set()
-    for message in messages:
-        try:
-            decoded = decode_message(message.data, message.attributes)
-        except InvalidMessage as err:
-            message.dead_letter.append((err.kind, err.reason))
-            message.fully_dead = True
-            continue
-        key = message.key = (decoded.producer, decoded.batch)
-        message.event_count = len(decoded.events)
-        if key in seen or ledger.is_completed(key):
-            summary.duplicates += message.event_count
-            continue
-        seen.add(key)
-        outcome = message.outcome = aggregator.add_message(decoded.events, ledger.written_for(key))
-        summary.events += message.event_count
-        summary.refused += outcome.refused
-        summary.expired += outcome.expired + outcome.future
-        if outcome.expired:
-            message.dead_letter.append(
-                (
-                    "expired",
-                    f"{outcome.expired} events in windows ending more than {_span(limits.max_past_ns)} before the "
-                    "collector's clock (Cloud Monitoring refuses points older than 25 h)",
-                )
-            )
-        if outcome.future:
-            message.dead_letter.append(
-                (
-                    "future",
-                    f"{outcome.future} events in windows ending more than {_span(limits.max_future_ns)} after the "
-                    "collector's clock (Cloud Monitoring refuses points more than 5 minutes ahead; clock skew?)",
-                )
-            )
-        live.append(message)
-    return live
-
-
-def own_counts(summary: RunSummary, dead_events: int) -> list[tuple[str, int]]:
-    """The run's ``collector_events`` by outcome (zero counts left out)."""
-    processed = summary.events - summary.expired - summary.refused
-    counts = (
-        ("processed", processed),
-        ("duplicate", summary.duplicates),
-        ("expired", summary.expired),
-        ("refused", summary.refused),
-        ("dead_lettered", dead_events),
-    )
-    return [(outcome, amount) for outcome, amount in counts if amount]
-
-
-def settle(
-    live: Sequence[PulledMessage],
-    keys: Sequence[ContributionKey],
-    written: Collection[int],
-    permanent: Mapping[int, str],
-    ledger: Ledger,
-    summary: RunSummary,
-) -> None:
-    """Decide each live message's fate from the fate of the points it contributed to.
-
-    ``written``: contribution ids whose points landed; ``permanent``: those refused for good, with
-    Google's reason. Everything else failed transiently."""
-    for message in live:
-        assert message.outcome is not None  # fold() set it, and the key
-        assert message.key is not None
-        mine = message.outcome.contributions
-        landed = [keys[c] for c in mine if c in written]
-        refused = [permanent[c] for c in mine if c in permanent]
-        if refused:
-            message.dead_letter.append(("write_rejected", refused[0]))
-        if all(c in written or c in permanent for c in mine):
-            if message.dead_letter:
-                ledger.note_written(message.key, landed)  # complete once its dead letter went out
-            else:
-                ledger.complete(message.key)
-            continue
-        summary.transient_failure = True
-        ledger.note_written(message.key, landed)
-        message.acknowledge = False  # it comes back, and only what is missing gets written
-
-
-def dead_letter_attributes(message: PulledMessage, subscription_path: str) -> dict[str, str]:
-    """The original attributes plus why it was dead-lettered (Pub/Sub values are at most 1,024 bytes)."""
-    kind, reason = message.dead_letter[0]
-    return {
-        **message.attributes,
-        "dead_letter_reason": kind,
-        "dead_letter_detail": reason.encode()[:1000].decode(errors="ignore"),
-        "dead_letter_all_reasons": ",".join(k for k, _ in message.dead_letter)[:1000],
-        "original_message_id": message.message_id,
-        "original_subscription": subscription_path,
-        "partially_written": "false" if message.fully_dead else "true",
-    }
-
-
-def dead_lettered(message: PulledMessage, ledger: Ledger, summary: RunSummary) -> int:
-    """Its dead letter went out: it is done. Returns how many events it held."""
-    if message.key is not None:
-        ledger.complete(message.key)
-    summary.dead_lettered += 1
-    declared = message.attributes.get("events", "")
-    return int(declared) if declared.isdigit() else max(message.event_count, 1)
-
-
-def dead_letter_failed(message: PulledMessage, summary: RunSummary) -> None:
-    """Its dead letter could not be published: hand it back, so it is not lost."""
-    summary.transient_failure = True
-    message.acknowledge = False

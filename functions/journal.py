@@ -11,7 +11,7 @@ An append-only file of JSON lines, fsynced at each step of a run:
 An intent without its ``done`` is a run that died mid-write: the next collector asks Monitoring
 which of its points exist (a point's series and end time are written once, so its presence is
 proof) and records the answer before it pulls anything. A *question* (an intent marked
-``"question": true``, :attr:`Intent.partial`) is the same asked on purpose: the points of a
+``"question": true``, :attr:`Intent.question`) is the same asked on purpose: the points of a
 finished run whose fate stayed unknown, which the next run — or a successor — reads back
 (present, they count as written; they never complete a message on their own). Plain file I/O;
 the decisions are the collector's. One collector per journal at a time (an exclusive ``flock`` on
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .aggregate import ContributionKey
+from .contribution import Contribution
 from .ledger import LedgerChanges, MessageKey
 
 __all__ = ["IntendedPoint", "Intent", "Journal", "JournalBusy", "JournalState"]
@@ -47,7 +47,7 @@ class IntendedPoint:
     metric_labels: dict[str, str]
     task_id: str
     end_ns: int
-    contribution: ContributionKey
+    contribution: Contribution
 
 
 @dataclass
@@ -56,21 +56,21 @@ class Intent:
     points: list[IntendedPoint]
     messages: dict[MessageKey, list[int]]
     """Each message's points, as indexes into ``points``."""
-    lettered: set[MessageKey] = field(default_factory=set)
+    awaiting_letter: set[MessageKey] = field(default_factory=set)
     """Messages that also need a dead letter: their points landing does not complete them."""
-    partial: bool = False
+    question: bool = False
     """Only some of each message's points (a read-back question): landing completes nothing."""
 
 
 @dataclass
 class JournalState:
     completed: list[MessageKey] = field(default_factory=list)
-    partial: dict[MessageKey, set[ContributionKey]] = field(default_factory=dict)
+    partial: dict[MessageKey, set[Contribution]] = field(default_factory=dict)
     open_intents: list[Intent] = field(default_factory=list)
 
 
-def _contribution(raw: list[Any]) -> ContributionKey:
-    return raw[0], tuple(raw[1]), int(raw[2])
+def _contribution(raw: list[Any]) -> Contribution:
+    return Contribution(raw[0], tuple(raw[1]), int(raw[2]))
 
 
 def _key(raw: list[Any]) -> MessageKey:
@@ -95,7 +95,7 @@ class Journal:
         """Replay the file: the ledger it describes and the intents that never got their ``done``
         (a torn last line, from a crash mid-append, is ignored: its fsync never returned)."""
         completed: dict[MessageKey, None] = {}
-        partial: dict[MessageKey, set[ContributionKey]] = {}
+        partial: dict[MessageKey, set[Contribution]] = {}
         intents: dict[str, Intent] = {}
         with open(self.path, encoding="utf-8") as handle:
             for line in handle:
@@ -106,9 +106,9 @@ class Journal:
                 if "intent" in record:
                     points = [IntendedPoint(p[0], p[1], p[2], int(p[3]), _contribution(p[4])) for p in record["points"]]
                     messages = {_key(m[0]): list(m[1]) for m in record["messages"]}
-                    lettered = {_key(k) for k in record.get("lettered", ())}
+                    awaiting = {_key(k) for k in record.get("lettered", ())}
                     question = bool(record.get("question", False))
-                    intents[record["intent"]] = Intent(record["intent"], points, messages, lettered, question)
+                    intents[record["intent"]] = Intent(record["intent"], points, messages, awaiting, question)
                     continue
                 intents.pop(record.get("done", ""), None)
                 for raw in record.get("completed", ()):
@@ -131,8 +131,8 @@ class Journal:
                     [p.metric_type, p.metric_labels, p.task_id, p.end_ns, list(p.contribution)] for p in intent.points
                 ],
                 "messages": [[list(key), indexes] for key, indexes in intent.messages.items()],
-                "lettered": [list(key) for key in intent.lettered],
-                **({"question": True} if intent.partial else {}),
+                "lettered": [list(key) for key in intent.awaiting_letter],
+                **({"question": True} if intent.question else {}),
             }
         )
 
@@ -170,7 +170,7 @@ class Journal:
         self._lock.close()
 
 
-def _partial(partial: Mapping[MessageKey, Iterable[ContributionKey]]) -> list[Any]:
+def _partial(partial: Mapping[MessageKey, Iterable[Contribution]]) -> list[Any]:
     return [[list(key), [[c[0], list(c[1]), c[2]] for c in contributions]] for key, contributions in partial.items()]
 
 

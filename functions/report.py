@@ -188,7 +188,7 @@ class PerformanceReporter:
         """Write the forecast's point at ``end_s``; None when written, else why not."""
         metric = spec("pipeline_success_forecast")
         labels = ResourceIdentity("analysis", location=self._settings.location).labels(0)
-        point = SeriesPoint(metric.type, {}, labels, end_s * 1_000_000_000, metric.value_type, value, -1, 0)
+        point = SeriesPoint(metric.type, {}, labels, end_s * 1_000_000_000, metric.value_type, value, None, 0)
         writer = MonitoringWriter(self._client, self._project)
         report = writer.write([point], time.monotonic() + 10)
         if report.written:

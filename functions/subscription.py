@@ -17,7 +17,7 @@ from google.pubsub_v1.types import PubsubMessage
 from contract.settings import Settings
 from contract.transient import is_transient
 
-from .decisions import PulledMessage
+from .messages import PulledMessage
 
 if TYPE_CHECKING:
     from google.pubsub_v1 import PublisherClient, SubscriberClient
@@ -46,7 +46,7 @@ class MessageSource(Protocol):
 
     def modify_deadlines(self, ack_ids: Sequence[str], seconds: int) -> None: ...
 
-    def dead_letter(self, data: bytes, attributes: dict[str, str]) -> None: ...
+    def publish_dead_letter(self, data: bytes, attributes: dict[str, str]) -> None: ...
 
 
 class Subscription:
@@ -101,7 +101,7 @@ class Subscription:
             except exceptions.GoogleAPICallError as err:
                 _log.warning("modifying ack deadlines failed: %s", err)
 
-    def dead_letter(self, data: bytes, attributes: dict[str, str]) -> None:
+    def publish_dead_letter(self, data: bytes, attributes: dict[str, str]) -> None:
         """Publish one message to the dead-letter topic; raises ``GoogleAPICallError`` if it did not go."""
         self._publisher.publish(
             topic=self._dead_letter_topic,

@@ -48,6 +48,7 @@ from contract.catalog import spec
 from contract.units import NS
 
 from .aggregate import AggregatedPoint, DistributionValue
+from .contribution import Contribution
 
 __all__ = [
     "Counter",
@@ -128,7 +129,8 @@ class Counter:
 
 @dataclass(frozen=True)
 class SeriesPoint:
-    """One point to write, as plain values; ``contribution`` indexes the aggregate it carries.
+    """One point to write, as plain values; ``contribution`` is the aggregate whose value it
+    carries, None for a point that carries no message's events.
 
     For a CUMULATIVE metric ``value`` is the window's increase and ``counter`` the series' lane
     state: the value written is the counter's total plus the increase, from its start time."""
@@ -139,7 +141,7 @@ class SeriesPoint:
     end_ns: int
     value_type: str
     value: int | float | DistributionValue
-    contribution: int
+    contribution: Contribution | None
     lane: int
     counter: Counter | None = field(default=None, compare=False, repr=False)
 
@@ -225,15 +227,24 @@ def to_series_points(
             lane, counter, baseline = lanes.reserve_counter(series, end, increase)
             labels = resource.labels(lane)
             if baseline is not None:
-                mapped.append(SeriesPoint(metric.type, point.labels, labels, baseline, "INT64", 0, -1, lane, counter))
+                mapped.append(SeriesPoint(metric.type, point.labels, labels, baseline, "INT64", 0, None, lane, counter))
             mapped.append(
-                SeriesPoint(metric.type, point.labels, labels, end, "INT64", increase, point.ident, lane, counter)
+                SeriesPoint(
+                    metric.type, point.labels, labels, end, "INT64", increase, point.contribution, lane, counter
+                )
             )
             continue
         lane = lanes.reserve(series, end)
         mapped.append(
             SeriesPoint(
-                metric.type, point.labels, resource.labels(lane), end, metric.value_type, point.value, point.ident, lane
+                metric.type,
+                point.labels,
+                resource.labels(lane),
+                end,
+                metric.value_type,
+                point.value,
+                point.contribution,
+                lane,
             )
         )
     return mapped

@@ -23,16 +23,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from google.api import distribution_pb2, metric_pb2
 from google.api_core import exceptions
 from google.cloud.monitoring_v3.types import metric, metric_service
-from google.protobuf import json_format
 
-from contract.catalog import Buckets, MetricSpec
+from contract.catalog import MetricSpec
 from contract.transient import AMBIGUOUS_CODES, code_name, is_transient_code
 from contract.units import NS
 
-from .aggregate import DistributionValue
+from ._protos import descriptor_for, time_series, timestamp
 from .timeseries import SeriesPoint, schedule_requests
 from .write_errors import SeriesFailure, parse_partial_failure
 
@@ -44,9 +42,6 @@ __all__ = ["MonitoringWriter", "WriteReport", "descriptor_for"]
 _log = logging.getLogger("functions.writer")
 _REQUEST = metric_service.CreateTimeSeriesRequest
 _SUMMARY = metric_service.CreateTimeSeriesSummary.pb()
-_TIME_SERIES = metric.TimeSeries.pb()
-MD = metric_pb2.MetricDescriptor
-_VALUE_TYPES = {"DOUBLE": MD.DOUBLE, "INT64": MD.INT64, "DISTRIBUTION": MD.DISTRIBUTION}
 _HELD = "held back: an earlier point of its series may have been written; it is read back first"
 
 
@@ -60,60 +55,6 @@ class WriteReport:
     """Failed attempts of points that were retried (a point retried twice counts twice)."""
     doubtful: list[SeriesPoint] = field(default_factory=list)
     """Points in ``transient`` that an ambiguous attempt carried: they may have landed."""
-
-
-def descriptor_for(spec: MetricSpec, project: str) -> metric_pb2.MetricDescriptor:
-    """The catalog's descriptor for ``spec`` as the API's message."""
-    return json_format.ParseDict(spec.descriptor(project), MD())
-
-
-def _set_buckets(options: distribution_pb2.Distribution.BucketOptions, buckets: Buckets) -> None:
-    if buckets.kind == "exponential":
-        options.exponential_buckets.num_finite_buckets = buckets.num_finite_buckets
-        options.exponential_buckets.scale = buckets.a
-        options.exponential_buckets.growth_factor = buckets.b
-    else:
-        options.linear_buckets.num_finite_buckets = buckets.num_finite_buckets
-        options.linear_buckets.offset = buckets.a
-        options.linear_buckets.width = buckets.b
-
-
-def _time_series(point: SeriesPoint) -> Any:  # a raw monitoring.v3 TimeSeries: no static type exists
-    ts = _TIME_SERIES()
-    ts.metric.type = point.metric_type
-    ts.metric.labels.update(point.metric_labels)
-    ts.resource.type = "generic_task"
-    ts.resource.labels.update(point.resource_labels)
-    ts.value_type = _VALUE_TYPES[point.value_type]
-    sample = ts.points.add()
-    sample.interval.end_time.seconds, sample.interval.end_time.nanos = divmod(point.end_ns, NS)
-    value = point.value
-    counter = point.counter
-    if counter is not None:
-        ts.metric_kind = MD.CUMULATIVE
-        sample.interval.start_time.seconds, sample.interval.start_time.nanos = divmod(counter.start_ns, NS)
-        total = counter.value(point.end_ns, point.increase)
-        assert total is not None  # fixed when the request was built
-        sample.value.int64_value = total
-        return ts
-    ts.metric_kind = MD.GAUGE
-    if isinstance(value, DistributionValue):
-        dist = sample.value.distribution_value
-        dist.count = value.count
-        if value.count:
-            dist.mean = value.mean
-            dist.sum_of_squared_deviation = value.sum_of_squared_deviation
-            dist.range.min, dist.range.max = value.low, value.high
-        _set_buckets(dist.bucket_options, value.buckets)
-        counts = list(value.counts)
-        while counts and counts[-1] == 0:
-            counts.pop()
-        dist.bucket_counts.extend(counts)
-    elif point.value_type == "INT64":
-        sample.value.int64_value = int(value)
-    else:
-        sample.value.double_value = float(value)
-    return ts
 
 
 class MonitoringWriter:
@@ -150,6 +91,14 @@ class MonitoringWriter:
                 )
             self._described.add(spec.type)
 
+    def ensure_descriptors_best_effort(self, specs: Iterable[MetricSpec]) -> None:
+        """:meth:`ensure_descriptors`, a failure only logged: a write creates a missing descriptor
+        anyway, and ``setup_infra`` fixes the rest."""
+        try:
+            self.ensure_descriptors(specs)
+        except exceptions.GoogleAPIError as err:
+            _log.warning("could not create metric descriptors (%s); writing anyway", err)
+
     def present(self, points: Sequence[tuple[str, dict[str, str], str, int]]) -> set[int]:
         """Which of these ``(metric type, metric labels, task_id, end ns)`` points Monitoring holds
         (indexes). One ListTimeSeries per metric type; a failure raises (the caller retries later)."""
@@ -164,7 +113,7 @@ class MonitoringWriter:
             request = metric_service.ListTimeSeriesRequest(
                 name=f"projects/{self._project}",
                 filter=f'metric.type = "{metric_type}" AND resource.labels.task_id = one_of({quoted})',
-                interval={"start_time": _timestamp(min(ends) - NS), "end_time": _timestamp(max(ends))},
+                interval={"start_time": timestamp(min(ends) - NS), "end_time": timestamp(max(ends))},
             )
             for wrapped in self._client.list_time_series(request=request, timeout=self._timeout):
                 series = metric.TimeSeries.pb(wrapped)
@@ -186,7 +135,7 @@ class MonitoringWriter:
 
     def _send(self, points: list[SeriesPoint]) -> None:
         request = _REQUEST.pb()(name=f"projects/{self._project}")
-        request.time_series.extend(_time_series(p) for p in points)
+        request.time_series.extend(time_series(p) for p in points)
         self._client.create_time_series(request=_REQUEST.wrap(request), retry=None, timeout=self._timeout)
 
     def _write_request(self, points: list[SeriesPoint], deadline: float, report: WriteReport) -> None:
@@ -269,11 +218,6 @@ class MonitoringWriter:
                 report.permanent.append((point, failure.reason))
         ambiguous = unexplained > 0 or any(code_name(e.status.code) in AMBIGUOUS_CODES for e in summary.errors)
         return retry, ambiguous
-
-
-def _timestamp(ns: int) -> dict[str, int]:
-    seconds, nanos = divmod(ns, NS)
-    return {"seconds": seconds, "nanos": nanos}
 
 
 def _summary_of(err: exceptions.GoogleAPICallError) -> Any:  # the raw CreateTimeSeriesSummary, or None

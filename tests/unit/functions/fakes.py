@@ -13,7 +13,7 @@ from google.api_core import exceptions
 from google.protobuf import any_pb2
 
 from contract.wire import encode_message
-from functions.decisions import PulledMessage
+from functions.messages import PulledMessage
 from monitoring_emulator._partial import Failure, summary_error
 
 S = 1_000_000_000
@@ -188,7 +188,7 @@ class FakeSource:
             self.handed_back.extend(ack_ids)
             self.queue.extend(self.outstanding.pop(ack_id) for ack_id in ack_ids)
 
-    def dead_letter(self, data: bytes, attributes: dict[str, str]) -> None:
+    def publish_dead_letter(self, data: bytes, attributes: dict[str, str]) -> None:
         if self.dead_letter_down:
             raise exceptions.ServiceUnavailable("The service is currently unavailable.")
         self.letters.append((data, attributes))

@@ -219,8 +219,9 @@ def test_a_zero_belongs_to_no_message_so_it_never_holds_an_acknowledgement():
     agg = WindowAggregator(AggregationLimits(), NOW)
     outcome = agg.add_message([stage(1)])
     zeros = [p for p in agg.points() if p.value == 0 and p.metric.name == "stage_runs"]
-    assert [(p.labels, p.ident) for p in zeros] == [({"stage": "trend_discovery", "status": "failure"}, -1)]
-    assert all(ident >= 0 for ident in outcome.contributions)  # what the message waits on: its own points
+    assert [(p.labels, p.contribution) for p in zeros] == [({"stage": "trend_discovery", "status": "failure"}, None)]
+    carried = {p.contribution for p in agg.points() if p.contribution is not None}
+    assert outcome.contributions == carried  # what the message waits on: its own points
 
 
 def test_a_count_already_written_gets_no_new_zero():

@@ -343,3 +343,45 @@ def test_the_journal_intends_the_messages_points_not_their_zeros_nor_the_heartbe
     assert ("stage_runs", "failure") in {
         (ts.metric.type.rsplit("/", 1)[1], ts.metric.labels["status"]) for ts in client.written("stage_runs")
     }
+
+
+# --- the order the guarantees need ----------------------------------------------------------------
+def test_acknowledgements_go_out_after_the_write_and_after_the_journal_recorded_it(tmp_path):
+    from functions.journal import Journal
+
+    steps: list[str] = []
+    journal_file = tmp_path / "ledger.journal"
+
+    class Logged(FakeSource):
+        def acknowledge(self, ack_ids):
+            steps.append(f"ack:{'done' in journal_file.read_text()}")
+            return super().acknowledge(ack_ids)
+
+    class LoggedMonitoring(FakeMetricService):
+        def create_time_series(self, request, retry=None, timeout=None):
+            steps.append("write")
+            return super().create_time_series(request, retry, timeout)
+
+    source, client, clock = Logged(), LoggedMonitoring(), FakeClock()
+    source.publish("p1", 0, [stage("a", 10)])
+    writer = MonitoringWriter(client, "p", clock=clock.monotonic, sleep=clock.sleep)
+    journal = Journal(journal_file)
+    c = Collector(SETTINGS, source, writer, "c-test", clock=lambda: NOW, monotonic=clock.monotonic, journal=journal)
+    assert c.collect_once().acked == 1
+    journal.close()
+    assert steps[:2] == ["write", "ack:True"]  # the data, then the ack once the outcome is durable
+    assert steps[2:] == ["write"]  # the heartbeat comes last
+
+
+def test_a_copy_pulled_beside_a_message_whose_write_failed_is_handed_back_with_it():
+    unavailable = StageFailure("a", grpc.StatusCode.UNAVAILABLE, "The service is currently unavailable.")
+    source, client = FakeSource(), FakeMetricService(rules=[unavailable])
+    source.publish("p1", 0, [stage("a", 10)])
+    source.publish("p1", 0, [stage("a", 10)])  # the same batch again (a publisher's replay)
+    c = collector(source, client, FakeClock(step=0.5))
+    first = c.collect_once(budget_s=5)
+    assert (first.events, first.duplicates, first.acked, first.not_acked) == (1, 1, 0, 2)
+    unavailable.active = False
+    second = c.collect_once()
+    assert (second.events, second.duplicates, second.acked, second.not_acked) == (1, 1, 2, 0)
+    assert runs(client) == {"a": 1}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from functions.contribution import Contribution
 from functions.journal import IntendedPoint, Intent, Journal, JournalBusy
 from functions.ledger import Ledger
 
@@ -81,3 +82,34 @@ def test_compaction_waits_for_4_mb_and_twice_the_last_compacted_size(tmp_path, m
     assert (len(calls), journal.path.stat().st_size > size) == (1, True)
     assert journal.load().completed[-1] == ("p", 1)
     journal.close()
+
+
+def test_a_journal_in_the_format_of_earlier_collectors_loads_as_written(tmp_path):
+    """The on-disk format is the one earlier collectors wrote: a collector upgraded while its
+    predecessor's run was open still recovers it."""
+    path = tmp_path / "j.journal"
+    path.write_text(
+        '{"intent":"c-old/1","points":[["custom.googleapis.com/helios/stage_runs",{"stage":"a","status":"success"},'
+        '"c-old",120000000000,["stage_runs",["a","success"],120000000000]]],"messages":[[["p1",1],[0]],[["p1",2],[0]]],'
+        '"lettered":[["p1",2]]}\n'
+        '{"done":"c-old/0","completed":[["p2",7]],"partial":[[["p1",1],[["stage_runs",["a","success"],120000000000]]]]}\n'
+        '{"intent":"c-old/0/read-back","points":[],"messages":[],"lettered":[],"question":true}\n'
+    )
+    journal = Journal(path)
+    state = journal.load()
+    journal.close()
+    contribution = Contribution("stage_runs", ("a", "success"), 120 * 10**9)
+    assert state.completed == [C]
+    assert state.partial == {A: {contribution}}
+    [intent, question] = state.open_intents
+    assert intent.points == [
+        IntendedPoint(
+            "custom.googleapis.com/helios/stage_runs",
+            {"stage": "a", "status": "success"},
+            "c-old",
+            120 * 10**9,
+            contribution,
+        )
+    ]
+    assert (intent.messages, intent.awaiting_letter, intent.question) == ({A: [0], B: [0]}, {B}, False)
+    assert (question.run, question.question) == ("c-old/0/read-back", True)

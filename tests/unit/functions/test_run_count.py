@@ -14,6 +14,7 @@ from contract.catalog import MetricSpec, spec
 from contract.wire import PipelineEvent
 from functions.aggregate import AggregatedPoint, AggregationLimits, WindowAggregator
 from functions.collector import Collector
+from functions.contribution import Contribution
 from functions.journal import Journal
 from functions.timeseries import MAX_START_AGE_NS, LaneBook, ResourceIdentity, SeriesPoint, to_series_points
 from functions.writer import MonitoringWriter
@@ -136,15 +137,17 @@ def test_a_redelivery_adds_only_the_count_that_was_not_written():
     written = {("pipeline_runs", ("success",), end)}  # the gauge landed, the count did not
     outcome = agg.add_message([event, event], skip=written)
     values = {
-        (p.metric.name, p.labels.get("status")): p.value for p in agg.points() if p.ident in outcome.contributions
+        (p.metric.name, p.labels.get("status")): p.value
+        for p in agg.points()
+        if p.contribution in outcome.contributions
     }
     assert values[("pipeline_run_count", "success")] == 2
     assert ("pipeline_runs", "success") not in values
 
 
 # --- lanes, start times, baselines ---------------------------------------------------------------
-def point(end: int, value: int, status: str = "success", ident: int = 0) -> AggregatedPoint:
-    return AggregatedPoint(COUNT, {"status": status}, end, value, ident)
+def point(end: int, value: int, status: str = "success") -> AggregatedPoint:
+    return AggregatedPoint(COUNT, {"status": status}, end, value, Contribution(COUNT.name, (status,), end))
 
 
 def mapped(points: list[AggregatedPoint], lanes: LaneBook) -> list[tuple[int, int, int, int]]:

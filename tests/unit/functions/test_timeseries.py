@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from contract.catalog import spec
 from functions.aggregate import AggregatedPoint
+from functions.contribution import Contribution
 from functions.timeseries import LaneBook, ResourceIdentity, heartbeat, schedule_requests, to_series_points
 
 S = 1_000_000_000
@@ -35,14 +36,16 @@ def test_task_ids_name_the_instance_and_the_lane():
     assert resource.labels(2)["task_id"] == "c-1a2b-2"
 
 
-def _point(stage: str, end_s: int, ident: int = -1) -> AggregatedPoint:
-    return AggregatedPoint(spec("stage_runs"), {"stage": stage, "status": "success"}, end_s * S, 1, ident)
+def _point(stage: str, end_s: int, carried: bool = False) -> AggregatedPoint:
+    contribution = Contribution("stage_runs", (stage, "success"), end_s * S) if carried else None
+    return AggregatedPoint(spec("stage_runs"), {"stage": stage, "status": "success"}, end_s * S, 1, contribution)
 
 
 def test_mapping_assigns_lanes_oldest_window_first():
-    points = [_point("a", 180, 0), _point("a", 60, 1), _point("a", 120, 2)]
+    points = [_point("a", 180, True), _point("a", 60, True), _point("a", 120, True)]
     mapped = to_series_points(points, LaneBook(), ResourceIdentity("c-x"))
-    assert [(p.end_ns // S, p.lane, p.contribution) for p in mapped] == [(60, 0, 1), (120, 0, 2), (180, 0, 0)]
+    assert [(p.end_ns // S, p.lane) for p in mapped] == [(60, 0), (120, 0), (180, 0)]
+    assert [p.contribution for p in mapped] == [points[1].contribution, points[2].contribution, points[0].contribution]
     assert mapped[0].metric_type == "custom.googleapis.com/helios/stage_runs"
     assert mapped[0].value_type == "INT64"
 
@@ -68,7 +71,7 @@ def test_a_heartbeat_is_one_run_at_the_instant_the_run_completed():
         "INT64",
         1,
     )
-    assert (beat.end_ns, beat.lane, beat.contribution) == (1_000 * S + 123, 0, -1)  # nobody's contribution
+    assert (beat.end_ns, beat.lane, beat.contribution) == (1_000 * S + 123, 0, None)  # nobody's contribution
     assert beat.resource_labels["task_id"] == "c-x"
 
 

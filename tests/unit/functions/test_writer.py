@@ -7,6 +7,7 @@ import grpc
 import pytest
 
 from contract.catalog import CATALOG, spec
+from functions.contribution import Contribution
 from functions.timeseries import ResourceIdentity, SeriesPoint
 from functions.writer import MonitoringWriter, descriptor_for
 from monitoring_emulator._partial import GRAMMARS
@@ -20,8 +21,17 @@ RESOURCE = ResourceIdentity("c-test", location="us-central1")
 def points(stages: list[str], end: int = END) -> list[SeriesPoint]:
     metric = spec("stage_runs")
     return [
-        SeriesPoint(metric.type, {"stage": s, "status": "success"}, RESOURCE.labels(0), end, "INT64", 1, i, 0)
-        for i, s in enumerate(stages)
+        SeriesPoint(
+            metric.type,
+            {"stage": s, "status": "success"},
+            RESOURCE.labels(0),
+            end,
+            "INT64",
+            1,
+            Contribution(metric.name, (s, "success"), end),
+            0,
+        )
+        for s in stages
     ]
 
 
