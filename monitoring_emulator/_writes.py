@@ -24,15 +24,23 @@ from ._errors import invalid_argument
 from ._faults import Faults
 from ._partial import Failure, summary_error
 from ._raw import Raw
-from ._resources import check_resource
 from ._stats import Stats
 from ._store import Series, SeriesKey, Store, key_resolver, resource_key, series_key
-from ._timeutil import ACTIVE_SERIES_WINDOW_NS, NS_PER_S, format_rfc3339, format_sampling, timestamp_ns
+from ._timeutil import ACTIVE_SERIES_WINDOW_NS, NS_PER_S, timestamp_ns
+from ._write_checks import (
+    Rejected,
+    auto_create_problem,
+    identity_problem,
+    interval_error,
+    order_problem,
+    reject,
+    time_window_error,
+    type_error,
+)
 
 __all__ = ["TimeSeriesWriter", "WriteLimits"]
 
 MD = metric_pb2.MetricDescriptor
-INVALID = grpc.StatusCode.INVALID_ARGUMENT
 _VALUE_TYPES = {
     "bool_value": MD.BOOL,
     "int64_value": MD.INT64,
@@ -40,15 +48,6 @@ _VALUE_TYPES = {
     "string_value": MD.STRING,
     "distribution_value": MD.DISTRIBUTION,
 }
-_AUTO_VALUE_TYPES = (MD.BOOL, MD.INT64, MD.DOUBLE, MD.DISTRIBUTION)
-_ORDER_END = (
-    "Points must be written in order. One or more of the points specified had an older end time "
-    "than the most recent point."
-)
-_ORDER_START = (
-    "Points must be written in order. One or more of the points specified had an older start time "
-    "than the most recent point."
-)
 
 
 @dataclass(frozen=True)
@@ -90,16 +89,6 @@ class _Accepted:
     value: bytes
 
 
-class _Rejected(Exception):
-    def __init__(self, code: grpc.StatusCode, reason: str, category: str, grammar: str = "trailing") -> None:
-        super().__init__(reason)
-        self.code, self.reason, self.category, self.grammar = code, reason, category, grammar
-
-
-def _reject(reason: str, category: str, code: grpc.StatusCode = INVALID) -> _Rejected:
-    return _Rejected(code, reason, category)
-
-
 class TimeSeriesWriter:
     """Validates and commits CreateTimeSeries requests against a :class:`Store`."""
 
@@ -135,7 +124,7 @@ class TimeSeriesWriter:
                 item: _Accepted | None = None
                 try:
                     if method == "CreateServiceTimeSeries":
-                        raise _reject(
+                        raise reject(
                             "CreateServiceTimeSeries rejects writes to user-defined metrics; use CreateTimeSeries.",
                             "service",
                         )
@@ -143,9 +132,9 @@ class TimeSeriesWriter:
                     if series_faults:
                         fault = self._faults.take_series_fault(method, key_resolver(item.key))
                         if fault is not None:
-                            raise _Rejected(fault.code, fault.message, "injected", fault.grammar)
+                            raise Rejected(fault.code, fault.message, "injected", fault.grammar)
                     accepted.append(item)
-                except _Rejected as rejected:
+                except Rejected as rejected:
                     key = None if item is None else item.key
                     failure = Failure(index, rejected.code, rejected.reason, rejected.category, rejected.grammar, key)
                     failures.append(failure)
@@ -171,7 +160,17 @@ class TimeSeriesWriter:
         key = series_key(call.project, metric.type, metric_labels, resource.type, resource_labels)
         existing = self._store.series.get(key)
         if existing is None:
-            self._check_new_identity(i, metric.type, metric_labels, resource.type, dict(resource.labels), call.project)
+            problem = identity_problem(
+                i,
+                metric.type,
+                metric_labels,
+                resource.type,
+                dict(resource.labels),
+                call.project,
+                self._limits.max_label_value_bytes,
+            )
+            if problem is not None:
+                raise problem
         else:
             self._aliases[wire] = existing
         return wire, key, existing
@@ -181,7 +180,7 @@ class TimeSeriesWriter:
         condition calls a helper that raises with Google's wording."""
         points = ts.points
         if len(points) != 1:
-            raise _reject(
+            raise reject(
                 f"Field timeSeries[{i}].points had an invalid value: Only one point can be written per "
                 "TimeSeries per request.",
                 "points",
@@ -189,7 +188,7 @@ class TimeSeriesWriter:
         wire, key, existing = self._identify(i, ts, call)
         marker = key if existing is None else existing.id
         if marker in call.seen:
-            raise _reject(
+            raise reject(
                 f"Field timeSeries[{i}] had an invalid value: Duplicate TimeSeries encountered. "
                 "Only one point can be written per TimeSeries per request.",
                 "duplicate",
@@ -202,12 +201,12 @@ class TimeSeriesWriter:
         has_start = interval.HasField("start_time")
         start = timestamp_ns(interval.start_time) if has_start else end
         if not call.oldest <= end <= call.newest:
-            self._time_window_error(i, end, call)
+            raise time_window_error(i, end, call.newest)
         value = point.value
         which = value.WhichOneof("value")
         value_type = _VALUE_TYPES.get(which)
         if value_type is None:
-            raise _reject(
+            raise reject(
                 f"Field timeSeries[{i}].points[0].value had an invalid value: The point has no value.", "value"
             )
         if existing is not None:
@@ -221,13 +220,13 @@ class TimeSeriesWriter:
             or (declared_kind and declared_kind != kind)
             or (declared_type and declared_type != stored_type)
         ):
-            self._type_error(key[1], kind, stored_type, declared_kind, (value_type, declared_type))
+            raise type_error(key[1], kind, stored_type, declared_kind, (value_type, declared_type))
         if (start != end) if kind == MD.GAUGE else (start >= end):
-            self._interval_error(i, key[1], kind, has_start, start, end)
+            raise interval_error(i, key[1], kind, start, end)
         if which == "distribution_value":
             problem = distribution_problem(value.distribution_value)
             if problem:
-                raise _reject(
+                raise reject(
                     f"Field timeSeries[{i}].points[0].distributionValue had an invalid value: {problem}",
                     "distribution",
                 )
@@ -235,69 +234,12 @@ class TimeSeriesWriter:
             if end - existing.last_end < self._min_sampling_ns or (
                 kind == MD.CUMULATIVE and start != existing.last_start
             ):
-                self._check_order(key[1], kind, existing, start, end)
+                out_of_order = order_problem(key[1], kind, existing, start, end, self._min_sampling_ns)
+                if out_of_order is not None:
+                    raise out_of_order
         else:
             self._check_cardinality(key, call)
         return _Accepted(wire, key, existing, kind, stored_type, start, end, value.SerializeToString())
-
-    def _time_window_error(self, i: int, end: int, call: _Call) -> None:
-        field = f'Field timeSeries[{i}].points[0].interval.end_time had an invalid value of "{format_rfc3339(end)}"'
-        if end > call.newest:
-            raise _reject(f"{field}: Data points cannot be written more than 5m in the future.", "future")
-        raise _reject(f"{field}: Data points cannot be written more than 25h10s in the past.", "too_old")
-
-    def _type_error(
-        self, metric_type: str, kind: int, stored_type: int, declared_kind: int, value_types: tuple[int, int]
-    ) -> None:
-        if declared_kind not in (MD.METRIC_KIND_UNSPECIFIED, kind):
-            raise _reject(
-                f"Metric kind for metric {metric_type} must be {desc.kind_name(kind)}, "
-                f"but is {desc.kind_name(declared_kind)}.",
-                "kind",
-            )
-        actual = next(v for v in value_types if v not in (MD.VALUE_TYPE_UNSPECIFIED, stored_type))
-        raise _reject(
-            f"Value type for metric {metric_type} must be {desc.value_type_name(stored_type)}, "
-            f"but is {desc.value_type_name(actual)}.",
-            "value_type",
-        )
-
-    def _check_new_identity(
-        self,
-        i: int,
-        metric_type: str,
-        metric_labels: dict[str, str],
-        resource_type: str,
-        resource_labels: dict[str, str],
-        project: str,
-    ) -> None:
-        denied = desc.permission_error(metric_type)
-        if denied is not None:
-            raise denied  # the whole request fails: Google's own metrics are not the caller's to write
-        problem = desc.metric_type_problem(metric_type)
-        if problem:
-            raise _reject(
-                f'Field timeSeries[{i}].metric.type had an invalid value of "{metric_type}": {problem}', "metric_type"
-            )
-        problem = check_resource(resource_type, resource_labels, project)
-        if problem:
-            raise _reject(problem, "resource")
-        limit = self._limits.max_label_value_bytes
-        for source, labels in (("metric", metric_labels), ("resource", resource_labels)):
-            for label_key, value in labels.items():
-                if source == "metric":
-                    problem = desc.label_key_problem(label_key)
-                    if problem:
-                        raise _reject(
-                            f'Field timeSeries[{i}].metric.labels had an invalid value of "{label_key}": {problem}',
-                            "labels",
-                        )
-                if len(value.encode()) > limit:
-                    raise _reject(
-                        f"Field timeSeries[{i}].{source}.labels[{label_key}] had an invalid value: "
-                        f"Label values can be at most {limit} bytes long.",
-                        "labels",
-                    )
 
     def _descriptor(
         self, call: _Call, metric_type: str, ts: Raw, value_type: MD.ValueType, labels: dict[str, str]
@@ -307,18 +249,9 @@ class TimeSeriesWriter:
         descriptor = pending.get(metric_type) or self._store.descriptors.get((project, metric_type))
         if descriptor is None:
             kind = ts.metric_kind or MD.GAUGE
-            if kind not in (MD.GAUGE, MD.CUMULATIVE):
-                raise _reject(
-                    f"Metric kind for metric {metric_type} must be GAUGE or CUMULATIVE to be created automatically, "
-                    f"but is {desc.kind_name(kind)}.",
-                    "auto_create",
-                )
-            if value_type not in _AUTO_VALUE_TYPES or (kind == MD.CUMULATIVE and value_type == MD.BOOL):
-                raise _reject(
-                    f"Value type for metric {metric_type} must be BOOL, INT64, DOUBLE or DISTRIBUTION (BOOL only for "
-                    f"GAUGE) to be created automatically, but is {desc.value_type_name(value_type)}.",
-                    "auto_create",
-                )
+            refused = auto_create_problem(metric_type, kind, value_type)
+            if refused is not None:
+                raise refused
             descriptor = desc.auto_created(project, metric_type, kind, value_type, list(labels))
             pending[metric_type] = descriptor
             return descriptor
@@ -326,7 +259,7 @@ class TimeSeriesWriter:
         extra = [key for key in labels if key not in known]
         if extra:
             if len(known) + len(extra) > desc.MAX_LABELS:
-                raise _reject(
+                raise reject(
                     f"The new labels would cause the metric {metric_type} to have over {desc.MAX_LABELS} labels.",
                     "labels",
                 )
@@ -337,34 +270,6 @@ class TimeSeriesWriter:
             pending[metric_type] = descriptor = extended
         return descriptor
 
-    def _interval_error(self, i: int, metric_type: str, kind: int, has_start: bool, start: int, end: int) -> None:
-        field = f'Field timeSeries[{i}].points[0].interval.start_time had an invalid value of "{format_rfc3339(start)}"'
-        if kind == MD.GAUGE and has_start and start != end:
-            raise _reject(
-                f"{field}: The start time must be equal to the end time ({format_rfc3339(end)}) for the gauge metric "
-                f"'{metric_type}'.",
-                "interval",
-            )
-        if kind != MD.GAUGE and start >= end:
-            raise _reject(
-                f"{field}: The start time must be before the end time ({format_rfc3339(end)}) for the non-gauge metric "
-                f"'{metric_type}'.",
-                "interval",
-            )
-
-    def _check_order(self, metric_type: str, kind: int, series: Series, start: int, end: int) -> None:
-        if end <= series.last_end:
-            raise _reject(_ORDER_END, "order")
-        if end - series.last_end < self._min_sampling_ns:
-            raise _reject(
-                "One or more points were written more frequently than the maximum sampling period configured "
-                f"for the metric. {{Metric: {metric_type}, Timestamps: {{Youngest Existing: "
-                f"'{format_sampling(series.last_end)}', New: '{format_sampling(end)}'}}}}",
-                "spacing",
-            )
-        if kind == MD.CUMULATIVE and start != series.last_start and start <= series.last_end:
-            raise _reject(_ORDER_START, "order")
-
     def _check_cardinality(self, key: SeriesKey, call: _Call) -> None:
         new_per_resource, now = call.new_per_resource, call.now
         counted = resource_key(key)
@@ -374,7 +279,7 @@ class TimeSeriesWriter:
             since = now - self._limits.active_window_ns
             active = sum(1 for s in known if s.last_end >= since)
             if active + new_per_resource[counted] >= cap:
-                raise _reject(
+                raise reject(
                     "Monitored resource has too many time series (custom metrics).",
                     "cardinality",
                     grpc.StatusCode.RESOURCE_EXHAUSTED,
