@@ -19,6 +19,7 @@ from google.cloud.monitoring_dashboard_v1.types import dashboard as dashboard_ty
 from ._console_explorer import Explorer
 from ._console_html import RANGES, e, page, range_bounds, range_links
 from ._console_incidents import IncidentPages
+from ._console_mosaic import mosaic_tiles
 from ._console_slo import SloPages
 from ._console_snoozes import SnoozePages
 from ._console_widgets import Widgets
@@ -103,17 +104,8 @@ class Console:
             return None
         board = dashboard_types.Dashboard.pb().FromString(body)
         chosen, start, end = range_bounds(query, self._clock)
-        tiles = []
-        columns = board.mosaic_layout.columns or 48
-        for tile in board.mosaic_layout.tiles:
-            width = int(tile.width * _PAGE_PX / columns) - 24
-            height = tile.height * (_ROW_PX + 8) - 70
-            style = f"grid-column:{tile.x_pos + 1} / span {tile.width};grid-row:{tile.y_pos + 1} / span {tile.height}"
-            tiles.append(
-                f'<div class="tile" style="{style}">'
-                f"{self._widgets.widget(project, tile.widget, start, end, width, max(height, 80))}</div>"
-            )
-        return page(board.display_name, f'{range_links(chosen)}<div class="grid">{"".join(tiles)}</div>')
+        tiles = mosaic_tiles(self._widgets, project, board, (start, end), query, (_PAGE_PX, _ROW_PX))
+        return page(board.display_name, f'{range_links(chosen)}<div class="grid">{tiles}</div>')
 
     def incidents(self, query: Mapping[str, list[str]]) -> str:
         return self._incidents.incidents(query)

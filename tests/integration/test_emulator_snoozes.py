@@ -76,7 +76,7 @@ def test_a_snooze_comes_back_named_with_the_project_number(snoozes, project_id, 
     by_id = policy.name.replace(f"projects/{Projects.number_of(project_id)}/", f"projects/{project_id}/")
     created = snoozes.create_snooze(parent=f"projects/{project_id}", snooze=body([by_id], now + 60, now + 3600))
     assert created.name.startswith(f"projects/{Projects.number_of(project_id)}/snoozes/")
-    assert list(created.criteria.policies) == [policy.name]  # named with the number, as policies are
+    assert list(created.criteria.policies) == [policy.name]  # named under the project id, as policies are
     assert snoozes.get_snooze(name=created.name) == created
     assert [s.name for s in snoozes.list_snoozes(parent=f"projects/{project_id}")] == [created.name]
 
