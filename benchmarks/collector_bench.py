@@ -32,7 +32,7 @@ from google.cloud import pubsub_v1
 from benchmarks._stack import emulator_stack, stack_env
 from benchmarks.results import Row, table
 from contract import Settings
-from contract.wire import EncodedMessage, decode_message, encode_message
+from contract.wire import EncodedMessage, Event, MetricEvent, PipelineEvent, StageEvent, decode_message, encode_message
 from functions import AggregationLimits, Collector, WindowAggregator
 from publisher import MetricsPublisher, PublisherOptions
 
@@ -40,22 +40,22 @@ REPO = Path(__file__).resolve().parent.parent
 STAGES = [f"stage_{i}" for i in range(250)]
 
 
-def _events(count: int, now: int) -> list[tuple]:
+def _events(count: int, now: int) -> list[Event]:
     """A pipeline's mix: per run one pipeline event, one resource sample and eight stage events."""
-    out: list[tuple] = []
+    out: list[Event] = []
     for i in range(count):
         t = now - (count - i) * 100_000
         if i % 10 == 0:
-            out.append(("p", t, 120.5 + i % 50, 0.85, 0.92, 0.88, 0.95, i % 20 != 0))
+            out.append(PipelineEvent(t, 120.5 + i % 50, 0.85, 0.92, 0.88, 0.95, success=i % 20 != 0))
         elif i % 10 == 1:
-            out.append(("m", t, "resource_utilization", (i % 100) / 100, {"resource": "cpu"}))
+            out.append(MetricEvent(t, "resource_utilization", (i % 100) / 100, {"resource": "cpu"}))
         else:
             data = {"trends_found": i % 40, "confidence_avg": 0.87}
-            out.append(("s", t, STAGES[i % 250], 0.1 * (i % 600), i % 7 != 0, i % 3, data))
+            out.append(StageEvent(t, STAGES[i % 250], 0.1 * (i % 600), i % 7 != 0, i % 3, data))
     return out
 
 
-def _messages(events: list[tuple]) -> list[EncodedMessage]:
+def _messages(events: list[Event]) -> list[EncodedMessage]:
     return [encode_message("bench", b, events[s : s + 2000]) for b, s in enumerate(range(0, len(events), 2000))]
 
 
@@ -120,15 +120,22 @@ def core(count: int) -> tuple[float, float, int]:
     return statistics.median(ours), statistics.median(anchor), points
 
 
-def _record(settings: Settings, events: list[tuple]) -> None:
+def _record(settings: Settings, events: list[Event]) -> None:
+    """Record ``events`` through the publisher's own calls (it stamps them with its clock)."""
     metrics = MetricsPublisher(settings=settings, options=PublisherOptions(max_stages=len(STAGES)))
     for event in events:
-        if event[0] == "s":
-            metrics.record_stage_metric(*event[2:])
-        elif event[0] == "p":
-            metrics.record_pipeline_metric(*event[2:])
+        if isinstance(event, StageEvent):
+            metrics.record_stage_metric(event.stage, event.duration, event.success, event.error_count, event.data)
+        elif isinstance(event, PipelineEvent):
+            scores = (
+                event.trend_opportunity_score,
+                event.audience_confidence,
+                event.design_generation_success,
+                event.publication_success,
+            )
+            metrics.record_pipeline_metric(event.execution_time, *scores, success=event.success)
         else:
-            metrics.record(event[2], event[3], **event[4])
+            metrics.record(event.name, event.value, **event.labels)
     if metrics.flush(300).failed:
         raise RuntimeError("publishing the benchmark events failed")
     metrics.close()
@@ -183,10 +190,8 @@ _RSS_SCRIPT = textwrap.dedent(
 def peak_rss(count: int, work: Path) -> tuple[float, float, dict]:
     with emulator_stack(work, collect_budget_seconds=300, spool_dir=str(work / "spool")) as (settings, _):
         # 200 stages x (duration, runs, errors, k1, k2) = 1,000 series
-        _record(
-            settings,
-            [("s", 0, STAGES[i % 200], 0.1 * (i % 600), True, i % 3, {"k1": i % 40, "k2": 0.5}) for i in range(count)],
-        )
+        data = ({"k1": i % 40, "k2": 0.5} for i in range(count))
+        _record(settings, [StageEvent(1, STAGES[i % 200], 0.1 * (i % 600), True, i % 3, d) for i, d in enumerate(data)])
         env = {**stack_env(settings), "HELIOS_COLLECT_BUDGET_SECONDS": "300"}
         runs = {}
         for mode in ("idle", "run"):

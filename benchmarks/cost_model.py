@@ -25,7 +25,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from contract.wire import decode_message, encode_message
+from contract.wire import Event, MetricEvent, PipelineEvent, StageEvent, decode_message, encode_message
 from functions import AggregationLimits, WindowAggregator
 from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
 
@@ -80,9 +80,9 @@ class Bill:
         return self.monitoring + self.pubsub + self.functions
 
 
-def _events(day: int, load: Load, rng: random.Random) -> Iterator[tuple]:
-    """One day of the demo's runs, as wire tuples: each run's stages, its pipeline event, and the
-    publisher's resource samples every 5 minutes."""
+def _events(day: int, load: Load, rng: random.Random) -> Iterator[Event]:
+    """One day of the demo's runs: each run's stages, its pipeline event, and the publisher's
+    resource samples every 5 minutes."""
     base = (_EPOCH_S + day * DAY_S) * NS
     slot = 12 * 60
     for index in range(DAY_S // slot):
@@ -92,12 +92,12 @@ def _events(day: int, load: Load, rng: random.Random) -> Iterator[tuple]:
             for stage in STAGES:
                 duration = rng.uniform(10, 90)
                 elapsed += duration
-                yield ("s", t + int(elapsed * NS), stage, duration, True, 0, _DATA.get(stage, {"items": 7.0}))
-            yield ("p", t + int(elapsed * NS), elapsed, 0.8, 0.86, 0.9, 0.93, True)
+                yield StageEvent(t + int(elapsed * NS), stage, duration, True, 0, _DATA.get(stage, {"items": 7.0}))
+            yield PipelineEvent(t + int(elapsed * NS), elapsed, 0.8, 0.86, 0.9, 0.93, success=True)
             for minute in range(0, 12, 5):
                 stamp = t + minute * 60 * NS
-                yield ("m", stamp, "resource_utilization", 0.45, {"resource": "cpu"})
-                yield ("m", stamp, "resource_utilization", 0.55, {"resource": "memory"})
+                yield MetricEvent(stamp, "resource_utilization", 0.45, {"resource": "cpu"})
+                yield MetricEvent(stamp, "resource_utilization", 0.55, {"resource": "memory"})
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def count_points(load: Load) -> _Counts:
     """One day of the load through the collector's aggregator: points, bytes, busy windows."""
     rng = random.Random(7)
     events = list(_events(0, load, rng))
-    events.sort(key=lambda e: e[1])
+    events.sort(key=lambda e: e.t)
     now = (_EPOCH_S + DAY_S + 60) * NS
     aggregator = WindowAggregator(AggregationLimits(max_past_ns=(DAY_S + 600) * NS), now)
     for start in range(0, len(events), 2000):
@@ -132,7 +132,9 @@ def count_points(load: Load) -> _Counts:
     for point in points:
         series[(point.metric.name, tuple(sorted(point.labels.items())))] = BYTES[point.metric.value_type]
     busy = len({point.window_end_ns for point in points})
-    values = sum(3 + len(e[6]) if e[0] == "s" else 6 if e[0] == "p" else 1 for e in events)
+    values = sum(
+        3 + len(e.data or ()) if isinstance(e, StageEvent) else 6 if isinstance(e, PipelineEvent) else 1 for e in events
+    )
     return _Counts(
         events=len(events),
         point_bytes=sum(BYTES[p.value_type] for p in written),

@@ -23,7 +23,7 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent import futures
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from contract import ClientFactory, Settings
 from contract.wire import EncodedMessage
 from monitoring_emulator.launch import start_pubsub_emulator
 from publisher import MetricsPublisher, PublisherOptions
+from publisher._transport import PubSubTransport
 
 STAGES = ["trend_discovery", "audience_analysis", "design_generation", "publication", "ethics_screening"]
 DATA = {"trends_found": 12, "confidence_avg": 0.87}
@@ -47,19 +48,29 @@ def _billed(size: int) -> int:
     return max(1000, math.ceil(size / 1000) * 1000)
 
 
-class _CountingPublisher(MetricsPublisher):
-    """Instrumentation for this benchmark only: record the size of every Publish request."""
+class _CountingTransport(PubSubTransport):
+    """Instrumentation for this benchmark only: the billable size of every Publish request."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.billed = 0
+    billed = 0
 
-    def _publish(self, messages: list[EncodedMessage]) -> None:
+    def publish(self, messages: Sequence[EncodedMessage], deadline: float) -> None:
         size = len(self.topic_path) + sum(
             len(m.data) + sum(len(k) + len(v) for k, v in m.attributes.items()) for m in messages
         )
         self.billed += _billed(size)
-        super()._publish(messages)
+        super().publish(messages, deadline)
+
+
+class _CountingPublisher(MetricsPublisher):
+    """A publisher whose transport counts what it sends."""
+
+    def _new_transport(self) -> PubSubTransport:
+        return _CountingTransport(self._factory, self.topic_path, self.options.publish_timeout_s)
+
+    @property
+    def billed(self) -> int:
+        assert isinstance(self._transport, _CountingTransport)
+        return self._transport.billed
 
 
 def _setup_topic(factory: ClientFactory, settings: Settings) -> None:

@@ -47,7 +47,7 @@ from benchmarks._stack import emulators, provision, stack_env
 from benchmarks.results import machine
 from benchmarks.soak_report import Sample, account, memory_page, rss_summary
 from contract import ClientFactory, Settings
-from contract.wire import InvalidMessage, decode_message, encode_message
+from contract.wire import InvalidMessage, StageEvent, decode_message, encode_message
 from monitoring_emulator.admin import EmulatorAdmin
 from monitoring_emulator.launch import ManagedProcess, screenshot, start_function
 from monitoring_emulator.relay import TcpRelay
@@ -197,7 +197,7 @@ class Soak:
         publisher = self.factory.publisher_api()
         garbage = PubsubMessage(data=self.rng.randbytes(200), attributes={"producer": "hostile"})
         old = time.time_ns() - 26 * 3600 * 1_000_000_000
-        events = [("s", old, "trend_discovery", 1.0, True, 0, None)] * HOSTILE_EXPIRED_EVENTS
+        events = [StageEvent(old, "trend_discovery", 1.0, True, 0)] * HOSTILE_EXPIRED_EVENTS
         expired = encode_message("hostile-expired", self.hostile_messages, events)
         publisher.publish(
             topic=self.settings.topic_path,

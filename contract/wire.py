@@ -4,14 +4,13 @@ One Pub/Sub message carries many events. ``data`` is zlib-compressed JSON::
 
     {"v": 1, "producer": "<16 hex>", "batch": <n>, "events": [<event>, ...]}
 
-and each event is a JSON array whose first element says what it is:
+and each event is a JSON array: its kind's tag, then its fields in the order the kind's Struct
+below declares them — :class:`PipelineEvent` (``"p"``), :class:`StageEvent` (``"s"``),
+:class:`MetricEvent` (``"m"``). Those Structs are the one definition of the layout: the publisher
+records them, :func:`encode_message` writes them and :func:`decode_message` reads them back, e.g.
+``["s", 1764000000000000000, "trend_discovery", 45.2, true, 0, {"trends_found": 12}]``.
 
-    ["p", t_ns, execution_time, trend_opportunity_score, audience_confidence,
-          design_generation_success, publication_success, success]
-    ["s", t_ns, stage, duration, success, error_count, {"key": number, ...} | null]
-    ["m", t_ns, metric_name, value, {"label": "value", ...}]
-
-``t_ns`` is the event time in nanoseconds since the epoch. Attributes: ``schema``
+``t`` is the event time in nanoseconds since the epoch. Attributes: ``schema``
 (``helios.metrics.v1``), ``encoding`` (``zlib`` or ``identity``), ``events`` (count),
 ``producer`` and ``batch``. An event's id is ``<producer>-<batch>-<index>``: unique because a
 producer never reuses a batch number, stable because a message is never re-encoded (a redelivered
@@ -29,7 +28,7 @@ import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 
@@ -43,6 +42,7 @@ __all__ = [
     "SCHEMA",
     "DecodedMessage",
     "EncodedMessage",
+    "Event",
     "InvalidMessage",
     "MetricEvent",
     "PipelineEvent",
@@ -65,6 +65,8 @@ _Time = Annotated[int, msgspec.Meta(gt=0)]
 
 
 class PipelineEvent(msgspec.Struct, tag="p", array_like=True, frozen=True, gc=False):
+    """One pipeline run: how long it took, the four 0..1 quality scores, whether it succeeded."""
+
     t: _Time
     execution_time: _Seconds
     trend_opportunity_score: _Score
@@ -75,6 +77,8 @@ class PipelineEvent(msgspec.Struct, tag="p", array_like=True, frozen=True, gc=Fa
 
 
 class StageEvent(msgspec.Struct, tag="s", array_like=True, frozen=True, gc=False):
+    """One stage execution: its duration, outcome, handled errors and numeric additional data."""
+
     t: _Time
     stage: str  # [a-z][a-z0-9_]{0,62}, checked after decoding (names repeat: a memo beats a regex)
     duration: _Seconds
@@ -84,6 +88,8 @@ class StageEvent(msgspec.Struct, tag="s", array_like=True, frozen=True, gc=False
 
 
 class MetricEvent(msgspec.Struct, tag="m", array_like=True, frozen=True, gc=False):
+    """One value of a catalog metric marked recordable (``record()``), with its labels."""
+
     t: _Time
     name: str
     value: float
@@ -132,10 +138,9 @@ class DecodedMessage:
         return f"{self.producer}-{self.batch}-{index}"
 
 
-def encode_message(
-    producer: str, batch: int, events: Sequence[tuple[Any, ...]], compress: bool = True
-) -> EncodedMessage:
-    """Pack event tuples (already validated at the call site) into one message."""
+def encode_message(producer: str, batch: int, events: Sequence[Event], compress: bool = True) -> EncodedMessage:
+    """Pack events (already validated at the call site) into one message. A JSON array in the same
+    layout encodes to the same bytes: hand-made and hostile test messages are written that way."""
     raw = _ENCODER.encode({"v": 1, "producer": producer, "batch": batch, "events": events})
     data = zlib.compress(raw, 1) if compress else raw
     attributes = {

@@ -11,6 +11,7 @@ import logging
 import math
 import numbers
 import re
+import sys
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -25,13 +26,19 @@ _STAGE = re.compile(IDENTIFIER)
 _KEY = re.compile(DATA_KEY)
 _MAX_LABEL_BYTES = 1024
 _INF = math.inf
+_MAX_INT = int(sys.float_info.max)  # an int past it has no double: the collector could not decode it
+_MIN_INT = -_MAX_INT
 
 
 def number(field: str, value: Any) -> float:
-    """``value`` as a float; bools, strings and non-numbers raise ``ValueError`` naming ``field``."""
+    """``value`` as a float; bools, strings, non-numbers and ints past a double's range raise
+    ``ValueError`` naming ``field``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{field} must be a number, got {value!r}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{field} must be a finite number, got one beyond a double's range") from None
 
 
 def check_seconds(field: str, value: Any) -> float:
@@ -83,7 +90,10 @@ class CallSiteGuard:
         if data.__class__ is dict and self._keys[stage].issuperset(data):
             for value in data.values():
                 kind = value.__class__
-                if not ((kind is float or kind is int) and -_INF < value < _INF):
+                if kind is float:
+                    if not -_INF < value < _INF:
+                        break
+                elif kind is not int or not _MIN_INT <= value <= _MAX_INT:  # int to int: no float compare
                     break
             else:
                 return dict(data)

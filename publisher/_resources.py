@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+
+from contract.wire import MetricEvent
 
 __all__ = ["ResourceSampler"]
 
+_METRIC = "resource_utilization"
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -52,16 +54,17 @@ class ResourceSampler:
         times = os.times()
         return times.user + times.system
 
-    def sample(self) -> list[tuple[Any, ...]]:
-        """``resource_utilization`` events (wire tuples) for cpu and, where known, memory."""
+    def sample(self) -> list[MetricEvent]:
+        """``resource_utilization`` events for cpu and, where known, memory."""
         now, cpu = time.monotonic(), self._cpu_seconds()
         (then, before), self._last = self._last, (now, cpu)
         stamp = time.time_ns()
-        events: list[tuple[Any, ...]] = []
+        events: list[MetricEvent] = []
         if now > then:
-            share = (cpu - before) / (now - then) / self._cpus
-            events.append(("m", stamp, "resource_utilization", min(max(share, 0.0), 1.0), {"resource": "cpu"}))
+            share = min(max((cpu - before) / (now - then) / self._cpus, 0.0), 1.0)
+            events.append(MetricEvent(t=stamp, name=_METRIC, value=share, labels={"resource": "cpu"}))
         rss = _rss()
         if rss is not None and self._limit:
-            events.append(("m", stamp, "resource_utilization", min(rss / self._limit, 1.0), {"resource": "memory"}))
+            share = min(rss / self._limit, 1.0)
+            events.append(MetricEvent(t=stamp, name=_METRIC, value=share, labels={"resource": "memory"}))
         return events

@@ -3,69 +3,34 @@ a background thread does everything else (see ``_sender``). Nothing here blocks 
 
 from __future__ import annotations
 
-import atexit
 import logging
 import math
 import os
 import threading
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from google.api_core.retry import Retry
-from google.pubsub_v1.types import PubsubMessage
 
 from contract.catalog import MetricSpec, spec
 from contract.clients import ClientFactory
 from contract.settings import Settings
-from contract.transient import is_transient
-from contract.wire import EncodedMessage
+from contract.wire import Event, MetricEvent, PipelineEvent, StageEvent
 
+from . import _process_hooks
 from ._callsite import CallSiteGuard, check_fraction, check_seconds, number
 from ._resources import ResourceSampler
 from ._run_outcome import RunScope, RunTracker
 from ._sender import Sender
 from ._spool import Spool
 from ._stage_timer import StageTimer
+from ._transport import PubSubTransport
 from .options import FlushResult, PublisherOptions, PublisherStats
-
-if TYPE_CHECKING:
-    from google.pubsub_v1 import PublisherClient
 
 __all__ = ["MetricsPublisher"]
 
 _log = logging.getLogger("publisher")
-_LIVE: weakref.WeakSet[MetricsPublisher] = weakref.WeakSet()  # open publishers of this process
-_HOOKS_LOCK = threading.Lock()
-_hooks_installed = False
-
-
-def _after_fork_in_child() -> None:
-    for publisher in list(_LIVE):
-        publisher._guard.after_fork()
-        publisher._start_new_process()
-
-
-def _close_all_at_exit() -> None:
-    for publisher in list(_LIVE):
-        result = publisher.close(publisher.options.exit_timeout_s)
-        if not result.complete:
-            _log.error("metrics publisher exit: %d events neither published nor spooled", result.failed)
-
-
-def _install_process_hooks() -> None:
-    """Once per process, when the first publisher is built (never at import): one fork hook and
-    one exit hook serve every publisher, so building many leaves no callback per instance."""
-    global _hooks_installed
-    with _HOOKS_LOCK:
-        if _hooks_installed:
-            return
-        os.register_at_fork(after_in_child=_after_fork_in_child)
-        atexit.register(_close_all_at_exit)
-        _hooks_installed = True
+_INF = math.inf
 
 
 class MetricsPublisher:
@@ -102,13 +67,9 @@ class MetricsPublisher:
         self._guard = CallSiteGuard(self.options.max_stages, self.options.max_data_keys)
         self._runs = RunTracker()
         self._specs: dict[str, MetricSpec] = {}
-        self._retry = Retry(
-            predicate=is_transient, initial=0.1, maximum=2.0, multiplier=2.0, timeout=self.options.publish_deadline_s
-        )
         self.closed = False
         self._start_new_process()
-        _install_process_hooks()
-        _LIVE.add(self)
+        _process_hooks.register(self)
         if self.options.resource_interval_s or Spool.has_backlog(self.spool_dir):
             self._start_sender()  # sample from now on / replay what an earlier process spooled
 
@@ -116,14 +77,26 @@ class MetricsPublisher:
         """Per-process state: set at construction and again in a forked child, which starts
         empty (the parent publishes what it recorded) under a producer id of its own."""
         self.producer_id = os.urandom(8).hex()
-        self._buffer: deque[tuple[Any, ...]] = deque()
+        self._buffer: deque[Event] = deque()
         self._buffer_limit = self.options.buffer_limit
         self._wake_at = self.options.max_events_per_message
         self._sender: Sender | None = None
         self._stopped: Sender | None = None
         self._spool: Spool | None = None
-        self._client: PublisherClient | None = None
+        self._transport = self._new_transport()  # its client (a gRPC channel) is built on first use
         self._start_lock = threading.Lock()
+
+    def _new_transport(self) -> PubSubTransport:
+        return PubSubTransport(self._factory, self.topic_path, self.options.publish_timeout_s)
+
+    def after_fork_in_child(self) -> None:
+        self._guard.after_fork()
+        self._start_new_process()
+
+    def close_at_exit(self) -> None:
+        result = self.close(self.options.exit_timeout_s)
+        if not result.complete:
+            _log.error("metrics publisher exit: %d events neither published nor spooled", result.failed)
 
     # --- recording (the caller's thread: validate, append, return) --------------------------
     def record_pipeline_metric(
@@ -141,17 +114,19 @@ class MetricsPublisher:
         ``success=True``/``False`` overrides that. Either way this ends the run: the next stage
         recorded here starts a new one. A call that raises ``ValueError`` changes nothing.
         """
-        record = (
-            "p",
-            self._now(),
-            check_seconds("execution_time", execution_time),
-            check_fraction("trend_opportunity_score", trend_opportunity_score),
-            check_fraction("audience_confidence", audience_confidence),
-            check_fraction("design_generation_success", design_generation_success),
-            check_fraction("publication_success", publication_success),
-            self._runs.finish(success),  # last: validation above has passed
+        event = PipelineEvent(
+            t=self._now(),
+            execution_time=check_seconds("execution_time", execution_time),
+            trend_opportunity_score=check_fraction("trend_opportunity_score", trend_opportunity_score),
+            audience_confidence=check_fraction("audience_confidence", audience_confidence),
+            design_generation_success=check_fraction("design_generation_success", design_generation_success),
+            publication_success=check_fraction("publication_success", publication_success),
+            success=self._runs.finish(success),  # last: validation above has passed
         )
-        self._append(record)
+        buffer = self._buffer  # _append inlined: the hot path (a call is ~5 % of it)
+        buffer.append(event)
+        if self._sender is None or len(buffer) >= self._wake_at:
+            self._after_append(len(buffer))
 
     def record_stage_metric(
         self,
@@ -163,11 +138,11 @@ class MetricsPublisher:
     ) -> None:
         """One stage execution. ``additional_data`` values must be numbers (e.g. trends_found=12).
         ``success=False`` also fails the current run (see :meth:`run`), even past the stage cap."""
-        if duration.__class__ is not float or not 0.0 <= duration < math.inf:
+        if duration.__class__ is not float or not 0.0 <= duration < _INF:
             duration = check_seconds("duration", duration)
         checked: object = success  # typed bool, but callers may pass anything: checked at run time
         if checked is not True and checked is not False:
-            self._flag(checked)
+            raise ValueError(f"success must be True or False, got {checked!r}")
         if error_count.__class__ is not int or error_count < 0:
             raise ValueError(f"error_count must be an int >= 0, got {error_count!r}")
         guard = self._guard
@@ -179,7 +154,10 @@ class MetricsPublisher:
             additional_data = guard.check_data(stage, additional_data)
         if success is not True:
             self._runs.stage_failed()
-        self._append(("s", self._now(), stage, duration, success, error_count, additional_data or None))
+        buffer = self._buffer  # _append inlined: the hot path (a call is ~5 % of it)
+        buffer.append(StageEvent(self._now(), stage, duration, success, error_count, additional_data or None))
+        if self._sender is None or len(buffer) >= self._wake_at:
+            self._after_append(len(buffer))
 
     def record(self, name: str, value: float, **labels: str) -> None:
         """A catalog metric marked recordable, e.g. ``record("resource_utilization", 0.4, resource="cpu")``."""
@@ -200,7 +178,8 @@ class MetricsPublisher:
             or (high is not None and number_value > high)
         ):
             raise ValueError(f"value of {metric.name} must be finite and within [{low}, {high}], got {value!r}")
-        self._append(("m", self._now(), metric.name, number_value, self._guard.check_labels(metric, labels)))
+        checked = self._guard.check_labels(metric, labels)
+        self._append(MetricEvent(t=self._now(), name=metric.name, value=number_value, labels=checked))
 
     def stage(self, name: str) -> StageTimer:
         """Time a block or function as one stage run::
@@ -227,26 +206,20 @@ class MetricsPublisher:
     def validate_stage(self, name: str) -> None:
         self._guard.admit_stage(name)
 
-    @staticmethod
-    def _flag(value: object) -> bool:
-        if value is not True and value is not False:
-            raise ValueError(f"success must be True or False, got {value!r}")
-        return value
-
-    def _append(self, record: tuple[Any, ...]) -> None:
+    def _append(self, event: Event) -> None:
         buffer = self._buffer
-        buffer.append(record)
-        if self._sender is None:
-            self._start_sender()
-        elif len(buffer) >= self._wake_at:
-            self._catch_up(len(buffer))
+        buffer.append(event)
+        if self._sender is None or len(buffer) >= self._wake_at:
+            self._after_append(len(buffer))
 
-    def _catch_up(self, waiting: int) -> None:
-        """A full message is waiting: wake the thread; past ``buffer_limit`` (the caller outruns the
-        thread) pack one message here, so memory stays bounded and nothing is dropped."""
+    def _after_append(self, waiting: int) -> None:
+        """Start the sender with the first event. Then, once a full message is waiting, wake it;
+        past ``buffer_limit`` (the caller outruns it) pack one message here, so memory stays
+        bounded and nothing is dropped."""
         sender = self._sender
-        assert sender is not None
-        if waiting >= self._buffer_limit:
+        if sender is None:
+            self._start_sender()
+        elif waiting >= self._buffer_limit:
             sender.pack_one()
         elif waiting == self._wake_at:
             sender.wake()
@@ -267,29 +240,16 @@ class MetricsPublisher:
                 self._buffer,
                 self.options,
                 self.producer_id,
-                self._publish,
+                self._transport,
                 self._spool,
                 None if sampler is None else sampler.sample,
             )
             sender.start()
             self._sender = sender
 
-    def _api(self) -> PublisherClient:
-        if self._client is None:
-            self._client = self._factory.publisher_api()  # shared with the courier: GAPIC clients are thread-safe
-        return self._client
-
-    def _publish(self, messages: list[EncodedMessage]) -> None:
-        self._api().publish(
-            topic=self.topic_path,
-            messages=[PubsubMessage(data=m.data, attributes=m.attributes) for m in messages],
-            retry=self._retry,
-            timeout=self.options.publish_timeout_s,
-        )
-
     def check_topic(self, timeout: float = 5.0) -> None:
         """Raise unless the topic answers within ``timeout`` (a health probe; no retries)."""
-        self._api().get_topic(topic=self.topic_path, retry=None, timeout=timeout)
+        self._transport.check_topic(timeout)
 
     # --- control --------------------------------------------------------------------------------
     def flush(self, timeout: float | None = 10.0) -> FlushResult:
@@ -299,16 +259,15 @@ class MetricsPublisher:
     def close(self, timeout: float | None = None) -> FlushResult:
         """Flush (bounded by ``timeout``, default ``exit_timeout_s``), spool the rest, stop the threads."""
         self.closed = True
-        _LIVE.discard(self)
+        _process_hooks.forget(self)
         sender = self._sender
         result = FlushResult(0, 0, 0)
         if sender is not None:
             self._sender = None  # a record call after close now fails instead of filling a dead buffer
             self._stopped = sender
             result = sender.stop(self.options.exit_timeout_s if timeout is None else timeout)
-        client, self._client = self._client, None
-        if client is not None and sender is not None and sender.idle:
-            client.transport.close()  # a courier still stuck in a call keeps its channel
+        if sender is None or sender.idle:
+            self._transport.close()  # a courier still stuck in a call keeps its channel
         return result
 
     def __enter__(self) -> MetricsPublisher:

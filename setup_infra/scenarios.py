@@ -29,6 +29,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import msgspec
+
+from contract.wire import Event, MetricEvent, PipelineEvent, StageEvent
+
 __all__ = ["ACCEPTANCE", "SCENARIOS", "STAGES", "Fault", "Scenario", "Traffic", "every_minute"]
 
 STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication")
@@ -42,7 +46,8 @@ ACCEPTANCE: Mapping[str, str] = {
 }
 
 EventAt = tuple[int, tuple[Any, ...]]
-"""(minute, a wire-format event tuple without its time: ``("p", …)``, ``("s", …)``, ``("m", …)``)."""
+"""(minute, an event without its time: its tag, then its other fields in the order of its wire
+Struct — made by :func:`_timeless`; the writer stamps each with its minute)."""
 
 
 def every_minute(minutes: int) -> list[int]:
@@ -123,12 +128,28 @@ class Scenario:
         return self.traffic.faults[0] if self.traffic and self.traffic.faults else None
 
 
+def _timeless(event: Event) -> tuple[Any, ...]:
+    """``event`` less its time (``t``, the Struct's first field), as :data:`EventAt` carries it."""
+    return (event.__struct_config__.tag, *msgspec.structs.astuple(event)[1:])
+
+
 def _run(execution_time: float, success: bool = True) -> tuple[Any, ...]:
-    return ("p", execution_time, 0.8, 0.9, 0.9, 0.95, success)
+    scores = {
+        "trend_opportunity_score": 0.8,
+        "audience_confidence": 0.9,
+        "design_generation_success": 0.9,
+        "publication_success": 0.95,
+    }
+    return _timeless(PipelineEvent(t=0, execution_time=execution_time, success=success, **scores))
 
 
 def _stage(stage: str, success: bool = True, data: dict[str, float] | None = None) -> tuple[Any, ...]:
-    return ("s", stage, 20.0, success, 0 if success else 1, data)
+    error_count = 0 if success else 1
+    return _timeless(StageEvent(t=0, stage=stage, duration=20.0, success=success, error_count=error_count, data=data))
+
+
+def _utilization(resource: str, value: float) -> tuple[Any, ...]:
+    return _timeless(MetricEvent(t=0, name="resource_utilization", value=value, labels={"resource": resource}))
 
 
 def _slow_runs() -> list[EventAt]:
@@ -156,16 +177,11 @@ def _stage_errors() -> list[EventAt]:
 
 
 def _resource_pressure() -> list[EventAt]:
-    return [
-        (m, ("m", "resource_utilization", 0.95 if 20 <= m <= 34 else 0.5, {"resource": "cpu"})) for m in range(1, 46)
-    ]
+    return [(m, _utilization("cpu", 0.95 if 20 <= m <= 34 else 0.5)) for m in range(1, 46)]
 
 
 def _resource_creep() -> list[EventAt]:
-    return [
-        (m, ("m", "resource_utilization", round(0.40 + 0.004 * (m - 1), 4), {"resource": "memory"}))
-        for m in range(1, 151)
-    ]
+    return [(m, _utilization("memory", round(0.40 + 0.004 * (m - 1), 4))) for m in range(1, 151)]
 
 
 def _trends() -> list[EventAt]:

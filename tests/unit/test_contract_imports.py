@@ -1,8 +1,11 @@
 """The contract and the pure core import cleanly: no gRPC, no Pub/Sub or Monitoring client, no
-process hooks — checked in a fresh interpreter, where nothing else has loaded them already."""
+process hooks — checked in a fresh interpreter, where nothing else has loaded them already. The
+publisher's edges point one way: building and using one loads nothing of the collector, the
+provisioning, the emulator or flask, and neither it nor the contract has an import cycle."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -33,12 +36,13 @@ print(json.dumps({"loaded": loaded, "publisher_module": "publisher.metrics_publi
 def test_process_hooks_are_installed_by_the_first_publisher_once():
     code = """
 import atexit, json
+import publisher._process_hooks as hooks
 import publisher.metrics_publisher as mp
 from contract import Settings
-before = (mp._hooks_installed, atexit._ncallbacks())
+before = (hooks._hooks_installed, atexit._ncallbacks())
 settings = Settings(project_id="p", pubsub_emulator_host="127.0.0.1:9")
 publishers = [mp.MetricsPublisher(settings=settings, spool_dir="/tmp/helios-import-probe") for _ in range(5)]
-after = (mp._hooks_installed, atexit._ncallbacks())
+after = (hooks._hooks_installed, atexit._ncallbacks())
 for p in publishers:
     p.close(0.1)
 print(json.dumps({"before": before, "after": after}))
@@ -47,3 +51,119 @@ print(json.dumps({"before": before, "after": after}))
     assert result["before"][0] is False
     assert result["after"][0] is True
     assert result["after"][1] - result["before"][1] == 1  # one exit hook for all five
+
+
+OTHER_PARTS = ("functions", "setup_infra", "monitoring_emulator", "flask")
+
+
+def test_building_and_using_a_publisher_loads_no_other_part_of_the_project(tmp_path):
+    """A pipeline that installs the publisher alone can record: every module of the package, a
+    publisher built and used (Pub/Sub unreachable: the events go to the spool) and the design's
+    facade around it load nothing of the collector, provisioning, the emulator or flask."""
+    code = f"""
+import json, pkgutil, sys, importlib
+from publisher import MetricsPublisher
+from contract import Settings
+settings = Settings(project_id="p", pubsub_emulator_host="127.0.0.1:9")  # nothing listens there
+metrics = MetricsPublisher(settings=settings, spool_dir={str(tmp_path)!r})
+built = sorted(m for m in sys.modules if m.split(".")[0] in {OTHER_PARTS!r})
+from publisher import PerformanceMonitor, PublisherOptions
+monitor = PerformanceMonitor(publisher=metrics)
+with metrics.stage("trend_discovery") as stage:
+    stage.add(trends_found=12)
+metrics.record_pipeline_metric(120.5, 0.85, 0.92, 0.88, 0.95)
+result = metrics.close(3)
+import publisher
+for module in pkgutil.iter_modules(publisher.__path__):
+    importlib.import_module(f"publisher.{{module.name}}")
+used = sorted(m for m in sys.modules if m.split(".")[0] in {OTHER_PARTS!r})
+print(json.dumps({{"built": built, "used": used, "kept": result.published + result.spooled}}))
+"""
+    assert probe(code) == {"built": [], "used": [], "kept": 2}
+
+
+def test_a_method_whose_part_is_missing_says_which_part(tmp_path):
+    code = f"""
+import asyncio, json, sys
+for name in ("functions", "functions.report", "functions.wiring", "setup_infra"):
+    sys.modules[name] = None  # as if only the publisher were installed
+from publisher import PerformanceMonitor
+from contract import Settings
+monitor = PerformanceMonitor(settings=Settings(project_id="p", pubsub_emulator_host="127.0.0.1:9"),
+                             spool_dir={str(tmp_path)!r})
+errors = []
+for call in (monitor.get_performance_summary(), monitor.analyze_performance("15m"),
+             monitor.setup_monitoring_infrastructure()):
+    try:
+        asyncio.run(call)
+    except ImportError as err:
+        errors.append(str(err))
+print(json.dumps(errors))
+"""
+    errors = probe(code)
+    assert errors == [
+        "PerformanceMonitor.get_performance_summary needs reporting (the collector's package, functions), which "
+        "is not installed here (no module named 'functions.report')",
+        "PerformanceMonitor.analyze_performance needs reporting (the collector's package, functions), which "
+        "is not installed here (no module named 'functions.report')",
+        "PerformanceMonitor.setup_monitoring_infrastructure needs provisioning (setup_infra), which is not "
+        "installed here (no module named 'setup_infra')",
+    ]
+
+
+def _imports(packages: tuple[str, ...]) -> dict[str, set[str]]:
+    """Module -> the modules of ``packages`` it imports anywhere in its source, ``TYPE_CHECKING``
+    blocks and function bodies included (a cycle there is still a cycle to read)."""
+    files = {}
+    for package in packages:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        home = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = home[: len(home) - node.level + 1] if node.level else []
+                module = ".".join([*base, *([node.module] if node.module else [])])
+                found |= {f"{module}.{a.name}" if f"{module}.{a.name}" in files else module for a in node.names}
+        graph[name] = {module for module in found if module in files and module != name}
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of ``graph`` (as the path that closes it), or []."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for following in sorted(graph[node]):
+            if state.get(following) == 1:
+                return [*path[path.index(following) :], following]
+            if following not in state and (found := visit(following)):
+                return found
+        state[node] = 2
+        path.pop()
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def test_no_import_cycle_in_the_contract_or_the_publisher():
+    graph = _imports(("contract", "publisher"))
+    assert "publisher.metrics_publisher" in graph["publisher"]  # a TYPE_CHECKING import: counted
+    assert _cycle(graph) == []
+    assert "publisher.metrics_publisher" not in graph["publisher._stage_timer"]  # where the cycle once was
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []

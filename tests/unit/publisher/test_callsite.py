@@ -161,3 +161,22 @@ def test_recording_after_close_fails_loudly(metrics):
     with pytest.raises(RuntimeError, match="closed"):
         metrics.record_stage_metric(stage="trend_discovery", duration=1.0)
     assert metrics.stats.recorded >= 1
+
+
+def test_an_int_beyond_a_double_is_refused_naming_the_field_even_for_a_known_key(metrics):
+    """The collector reads numbers as doubles: a larger int would dead-letter its whole message.
+    Refused on the key's first use (the slow path) and once the key is known (the fast path)."""
+    huge = 10**400
+    metrics.record_stage_metric(stage="trend_discovery", duration=1.0, additional_data={"trends": 12})
+    for _ in range(2):
+        with pytest.raises(ValueError, match=r"additional_data\['trends'\] must be a finite number"):
+            metrics.record_stage_metric(stage="trend_discovery", duration=1.0, additional_data={"trends": huge})
+    with pytest.raises(ValueError, match=r"additional_data\['fresh'\] must be a finite number"):
+        metrics.record_stage_metric(stage="trend_discovery", duration=1.0, additional_data={"fresh": huge})
+    with pytest.raises(ValueError, match="duration must be a finite number"):
+        metrics.record_stage_metric(stage="trend_discovery", duration=huge)
+    with pytest.raises(ValueError, match="execution_time must be a finite number"):
+        metrics.record_pipeline_metric(**{**GOOD_PIPELINE, "execution_time": huge})
+    big_but_finite = 2**1000
+    metrics.record_stage_metric(stage="trend_discovery", duration=1.0, additional_data={"trends": big_but_finite})
+    assert metrics.stats.recorded == 2

@@ -1,4 +1,5 @@
-"""Packing and delivery behind the buffer, with a plain function standing in for Pub/Sub's Publish."""
+"""Packing and delivery behind the buffer, with a plain object standing in for Pub/Sub's Publish
+(the sender's one seam: its transport)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import deque
 import pytest
 
 from contract.wire import EncodedMessage, decode_message
-from publisher._sender import Sender, group_requests
+from publisher._sender import Sender
 from publisher._spool import Spool
 from publisher.options import PublisherOptions
 
@@ -28,7 +29,7 @@ class FakePubSub:
         self.failing = False
         self.lock = threading.Lock()
 
-    def __call__(self, messages: list[EncodedMessage]) -> None:
+    def publish(self, messages: list[EncodedMessage], deadline: float) -> None:
         if self.failing:
             raise ConnectionError("Pub/Sub unreachable")
         with self.lock:
@@ -78,16 +79,6 @@ def test_a_message_over_the_byte_limit_is_split(tmp_path):
     assert sum(m.event_count for r in pubsub.requests for m in r) == 100
     assert len(sizes) > 1
     sender.stop(1)
-
-
-def test_requests_respect_the_byte_and_message_limits_exactly():
-    attrs = {"a": "b"}  # 2 bytes of attributes per message
-    message = EncodedMessage(b"x" * 498, attrs, 1)  # weighs 500
-    assert group_requests([message] * 5, max_messages=1000, max_bytes=1000) == [2, 2, 1]
-    heavier = EncodedMessage(b"x" * 499, attrs, 1)  # weighs 501: only one fits
-    assert group_requests([heavier] * 3, max_messages=1000, max_bytes=1000) == [1, 1, 1]
-    assert group_requests([message] * 2500, max_messages=1000, max_bytes=10**9) == [1000, 1000, 500]
-    assert group_requests([message] * 1000, max_messages=1000, max_bytes=10**9) == [1000]
 
 
 def test_an_outage_spools_on_flush_and_the_spool_is_replayed(tmp_path):
@@ -160,11 +151,12 @@ def test_a_recording_thread_that_outruns_the_disk_spills_itself(tmp_path):
 def test_stop_makes_everything_durable_even_when_publishing_hangs(tmp_path):
     release = threading.Event()
 
-    def hanging(messages):
-        release.wait(5)
-        raise ConnectionError("still down")
+    class Hanging:
+        def publish(self, messages, deadline):
+            release.wait(5)
+            raise ConnectionError("still down")
 
-    buffer, sender = make_sender(tmp_path, hanging)
+    buffer, sender = make_sender(tmp_path, Hanging())
     buffer.extend(stage_event(i) for i in range(50))
     time.sleep(0.1)  # the thread is now stuck in the publish call
     buffer.extend(stage_event(i) for i in range(50, 80))
@@ -172,52 +164,6 @@ def test_stop_makes_everything_durable_even_when_publishing_hangs(tmp_path):
     release.set()
     assert (result.spooled, result.failed) == (80, 0)
     assert Spool(tmp_path / "spool", 10**9).backlog()[1] == 80
-
-
-def test_the_spool_evicts_oldest_first_past_its_limit(tmp_path):
-    spool = Spool(tmp_path, limit_bytes=1500)
-    for batch in range(3):
-        spool.put(EncodedMessage(b"x" * 600, {"producer": "p", "batch": str(batch), "events": "10"}, 10))
-    assert spool.backlog() == (2, 20)
-    assert spool.dropped_events == 10
-    claimed = spool.claim_oldest(10)
-    assert [item.message.attributes["batch"] for item in claimed] == ["1", "2"]
-    assert spool.claim_oldest(10) == []  # claimed messages are not handed out twice
-    assert spool.backlog() == (2, 20)  # but they are still in the spool
-    spool.release(claimed[0])
-    spool.done(claimed[1])
-    assert spool.backlog() == (1, 10)
-
-
-def test_the_spool_limit_holds_without_listing_the_directory_on_every_put(tmp_path):
-    """A writer keeps a running estimate of the spool's bytes (a listing per put made long outages
-    quadratic); it scans when the estimate nears the limit, so one writer never passes it, and a
-    writer that opens a spool others filled counts their files on its first put."""
-
-    def message(batch: int) -> EncodedMessage:
-        return EncodedMessage(b"x" * 900, {"producer": "p", "batch": str(batch), "events": "1"}, 1)
-
-    def on_disk() -> int:
-        return sum(path.stat().st_size for path in tmp_path.iterdir())
-
-    writer = Spool(tmp_path, limit_bytes=10_000)
-    for batch in range(30):
-        writer.put(message(batch))
-        assert on_disk() <= 10_000
-    assert writer.dropped_events == 30 - writer.backlog()[0] > 0
-    latecomer = Spool(tmp_path, limit_bytes=10_000)
-    latecomer.put(message(99))
-    assert on_disk() <= 10_000
-    assert latecomer.dropped_events == 1
-
-
-def test_claims_of_dead_processes_are_released(tmp_path):
-    spool = Spool(tmp_path, limit_bytes=10**6)
-    spool.put(EncodedMessage(b"data", {"producer": "p", "batch": "0", "events": "3"}, 3))
-    (item,) = spool.claim_oldest(1)
-    dead = item.path.with_name(item.path.name.rsplit("-", 1)[0] + "-999999999")
-    item.path.rename(dead)
-    assert Spool(tmp_path, limit_bytes=10**6).backlog() == (1, 3)
 
 
 @pytest.mark.parametrize("threads", [8])

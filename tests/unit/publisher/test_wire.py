@@ -14,6 +14,7 @@ from contract.wire import (
     decode_message,
     encode_message,
 )
+from publisher._resources import ResourceSampler
 
 T = 1_764_000_000_000_000_000
 PIPELINE = ("p", T, 120.5, 0.85, 0.92, 0.88, 0.95, True)
@@ -114,3 +115,55 @@ def test_too_many_events_is_oversized():
     with pytest.raises(InvalidMessage) as caught:
         decode_message(data, attributes)
     assert caught.value.kind == "oversized"
+
+
+def test_the_structs_are_the_layout_a_recorded_event_encodes_as_the_documented_array():
+    """The publisher records the Structs; they encode to exactly the arrays of the wire format
+    (tag, then fields in declared order) that hand-made and hostile messages are written in."""
+    structs = [
+        PipelineEvent(
+            t=T,
+            execution_time=120.5,
+            trend_opportunity_score=0.85,
+            audience_confidence=0.92,
+            design_generation_success=0.88,
+            publication_success=0.95,
+            success=True,
+        ),
+        StageEvent(
+            t=T + 1,
+            stage="trend_discovery",
+            duration=45.2,
+            success=True,
+            error_count=0,
+            data={"trends_found": 12, "confidence_avg": 0.87},
+        ),
+        MetricEvent(t=T + 2, name="resource_utilization", value=0.4, labels={"resource": "cpu"}),
+    ]
+    for compress in (False, True):
+        assert encode_message("abc", 3, structs, compress) == encode_message(
+            "abc", 3, [PIPELINE, STAGE, METRIC], compress
+        )
+    message = encode_message("abc", 3, structs)
+    assert list(decode_message(message.data, message.attributes).events) == structs
+    assert StageEvent(T, "s", 1.0, True, 0).data is None  # a stage without additional data
+    assert json.loads(encode_message("a", 0, [StageEvent(T, "s", 1.0, True, 0)], False).data)["events"] == [
+        ["s", T, "s", 1.0, True, 0, None]
+    ]
+
+
+def test_an_int_up_to_a_doubles_range_reaches_the_collector():
+    """What the publisher lets through (it refuses larger ints) the decoder accepts."""
+    message = encode_message("a", 0, [StageEvent(T, "s", 1.0, True, 0, {"k": 2**1000})])
+    assert decode_message(message.data, message.attributes).events[0].data == {"k": float(2**1000)}
+
+
+def test_resource_samples_are_valid_events_of_the_catalog_metric():
+    sampler = ResourceSampler()
+    sum(range(200_000))  # some CPU time between the samples
+    events = sampler.sample()
+    assert {event.labels["resource"] for event in events} >= {"cpu"}
+    message = encode_message("a", 0, events)
+    decoded = decode_message(message.data, message.attributes).events
+    assert decoded == events
+    assert all(0.0 <= event.value <= 1.0 and event.name == "resource_utilization" for event in decoded)
