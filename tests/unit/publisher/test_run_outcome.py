@@ -224,7 +224,7 @@ def test_failing_async_stage_blocks_fail_the_run_of_their_task(metrics, factory)
 FAILING = {1, 4, 8}  # three of ten runs have a failed stage
 
 
-async def seed_run(monitor: PerformanceMonitor, run: int) -> None:
+async def design_run(monitor: PerformanceMonitor, run: int) -> None:
     """One run through the document's signatures only, yielding to the other runs between calls."""
     for stage in ("trend_discovery", "audience_analysis", "design_generation", "publication"):
         failed = run in FAILING and stage == "design_generation"
@@ -245,7 +245,7 @@ def test_concurrent_asyncio_tasks_keep_their_outcomes_apart(metrics, factory):
     monitor = PerformanceMonitor(publisher=metrics)
 
     async def main() -> None:
-        await asyncio.gather(*(seed_run(monitor, run) for run in range(10)))
+        await asyncio.gather(*(design_run(monitor, run) for run in range(10)))
 
     asyncio.run(main())
     assert outcomes(metrics, factory) == {run: run not in FAILING for run in range(10)}
@@ -256,7 +256,7 @@ def test_tasks_do_not_inherit_a_failure_their_parent_recorded(metrics, factory):
 
     async def main() -> None:
         await monitor.record_stage_metric(stage="trend_discovery", duration=1.0, success=False)
-        await asyncio.gather(*(seed_run(monitor, run) for run in range(10)))
+        await asyncio.gather(*(design_run(monitor, run) for run in range(10)))
         await monitor.record_pipeline_metric(99.0, *SCORES)  # the parent's own run failed
 
     asyncio.run(main())
@@ -296,7 +296,7 @@ def test_each_thread_running_an_event_loop_keeps_its_runs_apart(metrics, factory
 
     def in_thread(first: int) -> None:
         async def loop_runs() -> None:
-            await asyncio.gather(seed_run(monitor, first), seed_run(monitor, first + 1))
+            await asyncio.gather(design_run(monitor, first), design_run(monitor, first + 1))
 
         asyncio.run(loop_runs())
 

@@ -38,6 +38,15 @@ class Parts:
         return self.outbox.pending_events(self.settlement.is_settled)
 
 
+def spooled(directory, events: int) -> Spool:
+    """A spool holding ``events`` in messages of ten, as an outage left it."""
+    spool = Spool(directory, 10**9)
+    writer = Parts(spool, events)
+    writer.outbox.pack()
+    writer.path.spill_all()
+    return spool
+
+
 class BrokenSpool(Spool):
     def put(self, message: EncodedMessage) -> None:
         raise OSError(28, "No space left on device")
@@ -102,11 +111,8 @@ def test_at_exit_the_request_still_out_is_spooled_too(tmp_path):
 
 
 def test_replay_sends_the_oldest_first_many_to_a_request_and_counts_them(tmp_path):
-    spool = Spool(tmp_path, 10**9)
-    writer = Parts(spool, 50)
-    writer.outbox.pack()
-    writer.path.spill_all()
-    parts = Parts(spool, 0, max_messages_per_request=2)
+    spool = spooled(tmp_path, 50)
+    parts = Parts(spool, 0, max_messages_per_request=2)  # a later process, replaying
     sent: list[list[EncodedMessage]] = []
     health = Health(30.0)
     health.failed(ConnectionError("down"), kept=0)
@@ -120,11 +126,8 @@ def test_replay_sends_the_oldest_first_many_to_a_request_and_counts_them(tmp_pat
 
 
 def test_a_failed_replay_releases_the_rest_and_backs_off(tmp_path):
-    spool = Spool(tmp_path, 10**9)
-    writer = Parts(spool, 50)
-    writer.outbox.pack()
-    writer.path.spill_all()
-    parts = Parts(spool, 0, max_messages_per_request=2)
+    spool = spooled(tmp_path, 50)
+    parts = Parts(spool, 0, max_messages_per_request=2)  # a later process, replaying
     calls = 0
 
     def send(messages: list[EncodedMessage]) -> None:
