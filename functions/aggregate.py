@@ -191,7 +191,7 @@ class WindowAggregator:
         if seen and self._now * seen > times:  # the lag, once per message: its events were published together
             self.lag.add_many((self._now - times / seen) / NS, seen)
         keys = book.keys
-        contributions = frozenset(keys[ident] for ident in touched)
+        contributions = frozenset([keys[ident] for ident in touched])
         return MessageOutcome(contributions, processed, expired, future, refused)
 
     def add_counts(self, metric_name: str, labels: tuple[str, ...], end_ns: int, amount: int) -> None:

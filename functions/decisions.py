@@ -133,7 +133,7 @@ def carry(
     the contributions it waits on, and the reasons it is owed a dead letter for events no point
     could take. Also what the summary adds."""
     carried = []
-    for message, outcome in zip(admitted, outcomes, strict=True):
+    for item, outcome in zip(admitted, outcomes, strict=True):
         reasons = []
         if outcome.expired:
             reasons.append(
@@ -151,10 +151,8 @@ def carry(
                     "collector's clock (Cloud Monitoring refuses points more than 5 minutes ahead; clock skew?)",
                 )
             )
-        events = len(message.events)
-        carried.append(
-            Carried(message.message, message.key, outcome.contributions, tuple(reasons), events, message.ack_ids)
-        )
+        events = len(item.events)
+        carried.append(Carried(item.message, item.key, outcome.contributions, tuple(reasons), events, item.ack_ids))
     adds = RunSummary(
         events=sum(len(m.events) for m in admitted),
         refused=sum(o.refused for o in outcomes),
@@ -173,23 +171,23 @@ def settle(carried: Sequence[Carried], result: WriteResult) -> Decision:
     letters: list[DeadLetter] = []
     completed: list[MessageKey] = []
     written: dict[MessageKey, frozenset[Contribution]] = {}
-    for message in carried:
-        unwritten = message.contributions - result.written
-        if len(unwritten) < len(message.contributions):
-            written[message.key] = message.contributions - unwritten
+    for item in carried:
+        unwritten = item.contributions - result.written
+        if len(unwritten) < len(item.contributions):
+            written[item.key] = item.contributions - unwritten
         refused = [c for c in unwritten if c in result.refused]
         if len(refused) < len(unwritten):
-            hand_back.extend(message.ack_ids)  # it comes back, and only what is missing gets written
+            hand_back.extend(item.ack_ids)  # it comes back, and only what is missing gets written
             continue
         rejected = (Reason("write_rejected", result.refused[min(refused)]),) if refused else ()
-        reasons = message.reasons + rejected
+        reasons = item.reasons + rejected
         if reasons:
-            events = declared_events(message.message, message.events)
-            letters.append(DeadLetter(message.message, reasons, message.key, events, message.ack_ids))
+            events = declared_events(item.message, item.events)
+            letters.append(DeadLetter(item.message, reasons, item.key, events, item.ack_ids))
         else:
-            completed.append(message.key)
-            written.pop(message.key, None)
-            ack.extend(message.ack_ids)
+            completed.append(item.key)
+            written.pop(item.key, None)
+            ack.extend(item.ack_ids)
     return Decision(
         tuple(ack),
         tuple(hand_back),

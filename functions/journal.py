@@ -73,6 +73,11 @@ def _contribution(raw: list[Any]) -> Contribution:
     return Contribution(raw[0], tuple(raw[1]), int(raw[2]))
 
 
+def _raw(contribution: Contribution) -> list[Any]:
+    """``[metric, [label values], window end ns]``: how the file keeps a contribution."""
+    return [contribution.metric, list(contribution.labels), contribution.window_end_ns]
+
+
 def _key(raw: list[Any]) -> MessageKey:
     return str(raw[0]), int(raw[1])
 
@@ -128,7 +133,7 @@ class Journal:
             {
                 "intent": intent.run,
                 "points": [
-                    [p.metric_type, p.metric_labels, p.task_id, p.end_ns, list(p.contribution)] for p in intent.points
+                    [p.metric_type, p.metric_labels, p.task_id, p.end_ns, _raw(p.contribution)] for p in intent.points
                 ],
                 "messages": [[list(key), indexes] for key, indexes in intent.messages.items()],
                 "lettered": [list(key) for key in intent.awaiting_letter],
@@ -171,7 +176,7 @@ class Journal:
 
 
 def _partial(partial: Mapping[MessageKey, Iterable[Contribution]]) -> list[Any]:
-    return [[list(key), [[c[0], list(c[1]), c[2]] for c in contributions]] for key, contributions in partial.items()]
+    return [[list(key), [_raw(c) for c in contributions]] for key, contributions in partial.items()]
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -10,7 +10,7 @@ from functions.journal import IntendedPoint, Intent, Journal, JournalBusy
 from functions.ledger import Ledger
 
 A, B, C = ("p1", 1), ("p1", 2), ("p2", 7)
-CONTRIBUTION = ("stage_runs", ("trend_discovery", "success"), 120_000_000_000)
+CONTRIBUTION = Contribution("stage_runs", ("trend_discovery", "success"), 120_000_000_000)
 POINT = IntendedPoint("custom.googleapis.com/helios/stage_runs", {"stage": "trend_discovery"}, "c-1", 120, CONTRIBUTION)
 
 
