@@ -59,6 +59,9 @@ class Packed:
 
 
 class Outbox:
+    """The caller's buffer drained into numbered, encoded messages, oldest first; one lock keeps
+    the numbering unique and the line in order for every thread that packs, publishes or spills."""
+
     def __init__(
         self,
         buffer: deque[Event],

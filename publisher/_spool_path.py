@@ -27,6 +27,9 @@ Send = Callable[[list[EncodedMessage]], None]
 
 
 class SpoolPath:
+    """Moves packed messages from the outbox to the spool (settling them as spooled) and spooled
+    messages back to Pub/Sub; without a spool (``spool=None``) it only decides what memory keeps."""
+
     def __init__(self, spool: Spool | None, outbox: Outbox, settlement: Settlement, options: PublisherOptions) -> None:
         self.spool, self._outbox, self._settlement, self._options = spool, outbox, settlement, options
         self._warned_no_spool = False
