@@ -46,7 +46,14 @@ def test_monitoring_clients_reach_the_emulator(factory, project_id):
         metrics, policies = factory.metric_service_async(), factory.alert_policy_async()
         channels, boards = factory.notification_channel_async(), factory.dashboards_async()
         return (
-            len([d async for d in await metrics.list_metric_descriptors(name=name)]),
+            len(
+                [
+                    d
+                    async for d in await metrics.list_metric_descriptors(
+                        request={"name": name, "filter": 'metric.type = starts_with("custom.googleapis.com/")'}
+                    )
+                ]
+            ),
             len([p async for p in await policies.list_alert_policies(name=name)]),
             len([c async for c in await channels.list_notification_channels(name=name)]),
             len([b async for b in await boards.list_dashboards(request={"parent": name})]),

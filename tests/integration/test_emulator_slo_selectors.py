@@ -174,8 +174,9 @@ def test_health_and_counts_per_alignment_period(factory, project_id, slo_names):
 
 
 def test_a_sparse_counters_delta_is_its_growth_not_its_total(factory, project_id, slo_names):
-    """ALIGN_DELTA on the CUMULATIVE count over 1-minute periods, a point every 12 minutes: the first
-    period with a point reads the series' previous point, 12 minutes back, before the interval."""
+    """ALIGN_DELTA on the CUMULATIVE count, a point every 12 minutes: each run's increment spreads over
+    the 12 minutes since the previous point (Google interpolates); a 12-minute period ending a minute
+    after a run gets 11/12 of it, which rounds to 1 — the growth, not the series' running total."""
     found = read(
         factory,
         project_id,
@@ -183,7 +184,7 @@ def test_a_sparse_counters_delta_is_its_growth_not_its_total(factory, project_id
         END - 3600,
         END,
         aggregation={
-            "alignment_period": {"seconds": 60},
+            "alignment_period": {"seconds": 720},
             "per_series_aligner": "ALIGN_DELTA",
             "cross_series_reducer": "REDUCE_SUM",
             "group_by_fields": ["metric.labels.status"],
