@@ -39,8 +39,6 @@ from typing import Any
 from google.api_core import exceptions as google_exceptions
 
 from contract import Settings
-from functions.report import report_lines
-from functions.wiring import build_reporter
 from monitoring_emulator import stack
 from monitoring_emulator.breach import reading
 from monitoring_emulator.launch import (
@@ -56,6 +54,7 @@ from monitoring_emulator.launch import (
 )
 from monitoring_emulator.webhook_receiver import WebhookReceiver
 from publisher import MetricsPublisher, PublisherOptions
+from reporting import build_reporter, report_lines
 
 PROJECT = "helios-demo"
 STAGES = {

@@ -1,4 +1,4 @@
-"""Cloud Functions entry points: thin adapters over ``functions``.
+"""Cloud Functions entry points: thin adapters over ``functions`` (the collector) and ``reporting``.
 
 ``collect_metrics`` is an HTTP function for Cloud Scheduler: one collection run, answered with
 its JSON summary — HTTP 500 when a transient failure left messages unacknowledged, so the
@@ -15,8 +15,8 @@ import json
 import flask
 import functions_framework
 
-from functions import InstanceCollector, build_reporter
-from functions.report import http_report
+from functions import InstanceCollector
+from reporting import build_reporter, http_report
 
 __all__ = ["collect_metrics", "performance_report"]
 

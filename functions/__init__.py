@@ -13,20 +13,17 @@ from contract.lazy import lazy_exports
 if TYPE_CHECKING:
     from .aggregate import AggregatedPoint, AggregationLimits, WindowAggregator
     from .collector import Collector
-    from .report import PerformanceReporter
     from .summary import RunSummary
-    from .wiring import InstanceCollector, build_collector, build_reporter
+    from .wiring import InstanceCollector, build_collector
 
 __all__ = [
     "AggregatedPoint",
     "AggregationLimits",
     "Collector",
     "InstanceCollector",
-    "PerformanceReporter",
     "RunSummary",
     "WindowAggregator",
     "build_collector",
-    "build_reporter",
 ]
 
 _HOMES = {
@@ -37,8 +34,6 @@ _HOMES = {
     "RunSummary": ".summary",
     "InstanceCollector": ".wiring",
     "build_collector": ".wiring",
-    "build_reporter": ".wiring",
-    "PerformanceReporter": ".report",
 }
 
 

@@ -1,7 +1,7 @@
-"""``python -m functions collect --once | --loop [--interval 30]``: run the collector locally;
-``python -m functions report [--window 1h] [--json] [--write-forecast]``: the performance summary and
-analysis, read only; ``--write-forecast`` also writes the success forecast the Performance
-Intelligence dashboard charts (what the scheduled forecast job does).
+"""``python -m functions collect --once | --loop [--interval 30]``: run the collector locally.
+``python -m functions report [--window 1h] [--json] [--write-forecast]`` is ``python -m reporting``
+under the name the documentation has always given it: the report lives in its own package, which
+the collector never imports — only this command line hands ``report`` over to it.
 
 Each run prints one JSON line: pulled, events, duplicates, dead_lettered, series, requests, points,
 acked, not_acked (and expired, refused, write_errors, transient_failure).
@@ -20,24 +20,7 @@ from contract import ClientFactory, Settings
 from contract.cli import run_command
 from contract.preflight import PreflightError, require_services
 
-from .report import parse_window, report_lines
-from .wiring import build_collector, build_reporter
-
-
-def _report(settings: Settings, window: str, as_json: bool, write_forecast: bool) -> int:
-    try:
-        seconds = parse_window(window)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    require_services(settings, "monitoring")
-    analysis = build_reporter(settings).analysis(seconds, write=write_forecast)
-    print(json.dumps(analysis, indent=2) if as_json else "\n".join(report_lines(analysis)))
-    refused = analysis["forecast"].get("write_error")
-    if refused:
-        print(f"error: the forecast was not written: {refused}", file=sys.stderr)
-        return 1
-    return 0
+from .wiring import build_collector
 
 
 def _require_subscription(settings: Settings) -> None:
@@ -82,28 +65,21 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--loop", action="store_true", help="run again every --interval seconds until stopped")
     collect.add_argument("--interval", type=float, default=30.0, help="seconds between runs with --loop")
     collect.add_argument("--budget", type=float, default=None, help="seconds one run may take")
-    report = commands.add_parser("report", help="the performance summary and analysis of the last window")
-    report.add_argument("--window", default="1h", help="e.g. 30m, 1h, 1d (default %(default)s)")
-    report.add_argument("--json", action="store_true", help="the whole analysis as JSON")
-    report.add_argument(
-        "--write-forecast",
-        action="store_true",
-        help="also write the success forecast to Cloud Monitoring (pipeline_success_forecast); without it, only reads",
+    commands.add_parser(
+        "report", add_help=False, help="the performance summary and analysis of the last window (python -m reporting)"
     )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Exit 0, or 1 with one line on stderr for a setting, an address or an API refusal."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["report"]:
+        from reporting.cli import main as report
+
+        return report(argv[1:], prog="python -m functions report")
     args = _parser().parse_args(argv)
-
-    def run() -> int:
-        settings = Settings.from_env()
-        if args.command == "report":
-            return _report(settings, args.window, args.json, args.write_forecast)
-        return _collect(settings, args.once, args.interval, args.budget)
-
-    return run_command(run)
+    return run_command(lambda: _collect(Settings.from_env(), args.once, args.interval, args.budget))
 
 
 if __name__ == "__main__":

@@ -7,21 +7,14 @@ import threading
 from contract import ClientFactory, Settings
 
 from .collector import Collector
-from .report import PerformanceReporter
 
-__all__ = ["InstanceCollector", "build_collector", "build_reporter"]
+__all__ = ["InstanceCollector", "build_collector"]
 
 
 def build_collector(settings: Settings | None = None) -> Collector:
     settings = settings if settings is not None else Settings.from_env()
     clients = ClientFactory(settings)
     return Collector.from_clients(settings, clients.subscriber(), clients.publisher_api(), clients.metric_service())
-
-
-def build_reporter(settings: Settings | None = None) -> PerformanceReporter:
-    settings = settings if settings is not None else Settings.from_env()
-    clients = ClientFactory(settings)
-    return PerformanceReporter(settings, clients.metric_service(), services=clients.service_monitoring())
 
 
 class InstanceCollector:

@@ -12,7 +12,7 @@ from types import ModuleType
 
 __all__ = ["REPORTING", "SETUP", "MissingPart", "load"]
 
-REPORTING = "reporting (the collector's package, functions)"
+REPORTING = "the performance report (reporting)"
 SETUP = "provisioning (setup_infra)"
 
 

@@ -18,12 +18,12 @@ from .metrics_publisher import MetricsPublisher
 from .options import FlushResult
 
 if TYPE_CHECKING:
-    from functions.report import PerformanceReporter
+    from reporting.report import PerformanceReporter
 
 __all__ = ["PerformanceMonitor"]
 
 # where the parts the analysis and set-up methods need live (loaded on first use)
-_REPORT, _WIRING, _SETUP = "functions.report", "functions.wiring", "setup_infra"
+_REPORT, _WIRING, _SETUP = "reporting.report", "reporting.wiring", "setup_infra"
 
 # the collector runs every minute and beats (collector_runs) at the end of each run, also an idle
 # one: five minutes without a beat is a problem (the critical page follows at 10 minutes)

@@ -24,10 +24,10 @@ import pytest
 import demo
 from contract import ClientFactory, Settings
 from functions import Collector
-from functions.report import PerformanceReporter
 from monitoring_emulator.breach import reading
 from monitoring_emulator.launch import chromium
 from publisher import MetricsPublisher, PublisherOptions
+from reporting import PerformanceReporter
 from setup_infra import Infra, load_config
 from tests.conftest import IN_CI
 

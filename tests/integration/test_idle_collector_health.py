@@ -11,8 +11,8 @@ from typing import Any
 
 from contract import ClientFactory, Settings
 from functions import Collector
-from functions.report import PerformanceReporter
 from publisher import PerformanceMonitor
+from reporting import PerformanceReporter
 from tests.helpers import HELIOS, collector_resources, read
 
 

@@ -14,9 +14,9 @@ from contract import ClientFactory, Settings, spec
 from contract.catalog import DURATION_BUCKETS
 from contract.wire import PipelineEvent, StageEvent
 from functions.aggregate import AggregationLimits, WindowAggregator
-from functions.report import PerformanceReporter
 from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
 from functions.writer import MonitoringWriter
+from reporting import PerformanceReporter
 from tests.helpers import minute_floor
 
 S = 1_000_000_000
@@ -154,7 +154,7 @@ def forecast_points(client, project: str) -> list[float]:
 
 def test_a_forecast_write_monitoring_refuses_says_why_and_fails_the_scheduled_call(data):
     reporter, _, client, settings = data
-    from functions.report import http_report
+    from reporting import http_report
 
     assert http_report(reporter, {"window": "1h", "write_forecast": "true"})[1] == 200
     body, status = http_report(reporter, {"window": "1h", "write_forecast": "true"})  # the same instant again

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from contract import ClientFactory, Settings
-from functions.report import PerformanceReporter, report_lines
+from reporting import PerformanceReporter, report_lines
 from tests.integration.slo_store import END, HOUR, create_slo, runs_in, write_runs
 
 
@@ -73,7 +73,7 @@ def test_the_report_command_states_the_budget_in_text_and_json(store, monkeypatc
 
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", store.project_id)
     monkeypatch.setenv("MONITORING_EMULATOR_HOST", store.monitoring_emulator_host)
-    monkeypatch.setattr("functions.__main__.build_reporter", lambda settings: reporter(settings, END))  # its clock
+    monkeypatch.setattr("reporting.cli.build_reporter", lambda settings: reporter(settings, END))  # its clock
     assert main(["report", "--window", "1h"]) == 0
     text = capsys.readouterr().out
     assert "SLO helios-pipeline/run-success, objective 85% over 7 d rolling: compliance 88.7%" in text

@@ -109,3 +109,33 @@ def test_gcloudignore_uploads_the_function_and_leaves_the_rest():
         "soak-output/soak.json",
     ):
         assert ignored(left_out, patterns), left_out
+
+
+def project_packages(path: Path) -> set[str]:
+    """The project's top-level packages ``path`` imports anywhere in its source (function bodies too)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return {name for name in names if (ROOT / name / "__init__.py").exists()}
+
+
+def test_the_deployed_source_holds_every_package_the_functions_import():
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".gcloudignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    needed: set[str] = set()
+    todo = project_packages(ROOT / "main.py")
+    while todo:
+        package = todo.pop()
+        needed.add(package)
+        for path in (ROOT / package).rglob("*.py"):
+            todo |= project_packages(path) - needed
+    assert needed == {"contract", "functions", "reporting"}  # performance_report answers from reporting
+    for package in needed:
+        for path in (ROOT / package).rglob("*.py"):
+            assert not ignored(str(path.relative_to(ROOT)), patterns), path

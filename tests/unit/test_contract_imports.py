@@ -85,7 +85,7 @@ print(json.dumps({{"built": built, "used": used, "kept": result.published + resu
 def test_a_method_whose_part_is_missing_says_which_part(tmp_path):
     code = f"""
 import asyncio, json, sys
-for name in ("functions", "functions.report", "functions.wiring", "setup_infra"):
+for name in ("functions", "reporting", "setup_infra"):
     sys.modules[name] = None  # as if only the publisher were installed
 from publisher import PerformanceMonitor
 from contract import Settings
@@ -102,10 +102,10 @@ print(json.dumps(errors))
 """
     errors = probe(code)
     assert errors == [
-        "PerformanceMonitor.get_performance_summary needs reporting (the collector's package, functions), which "
-        "is not installed here (no module named 'functions.report')",
-        "PerformanceMonitor.analyze_performance needs reporting (the collector's package, functions), which "
-        "is not installed here (no module named 'functions.report')",
+        "PerformanceMonitor.get_performance_summary needs the performance report (reporting), which "
+        "is not installed here (no module named 'reporting.report')",
+        "PerformanceMonitor.analyze_performance needs the performance report (reporting), which "
+        "is not installed here (no module named 'reporting.report')",
         "PerformanceMonitor.setup_monitoring_infrastructure needs provisioning (setup_infra), which is not "
         "installed here (no module named 'setup_infra')",
     ]
@@ -162,6 +162,20 @@ def test_no_import_cycle_in_the_contract_or_the_publisher():
     assert "publisher.metrics_publisher" in graph["publisher"]  # a TYPE_CHECKING import: counted
     assert _cycle(graph) == []
     assert "publisher.metrics_publisher" not in graph["publisher._stage_timer"]  # where the cycle once was
+
+
+def test_the_collector_never_imports_the_report():
+    """Reporting reads what the collector wrote (and writes the forecast through its writer): it
+    imports ``functions``; the collector's modules never import it. Only the command line hands
+    ``python -m functions report`` (the name the documentation gives it) over to ``python -m reporting``."""
+    graph = _imports(("functions", "reporting"))
+    assert "functions.writer" in graph["reporting.report"]
+    importers = sorted(
+        name
+        for name, found in graph.items()
+        if name.startswith("functions") and any(m.startswith("reporting") for m in found)
+    )
+    assert importers == ["functions.__main__"]
 
 
 def test_the_cycle_finder_finds_a_cycle():

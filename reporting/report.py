@@ -8,7 +8,7 @@ within Cloud Monitoring's 5 s sampling period are refused.
 Each figure is one ListTimeSeries over the whole window (the alignment period is the window), so
 counts are sums of every point and distributions are merged exactly. The summary also states the
 pipeline's success SLO — its error budget left over its period and how long that lasts at the
-burn of the last hour and of the last six (:mod:`functions.slo_report`).
+burn of the last hour and of the last six (:mod:`reporting.slo_report`).
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from google.api_core.retry import Retry
 from contract.catalog import spec
 from contract.settings import Settings
 from contract.transient import is_transient
+from contract.units import NS
+from functions.timeseries import ResourceIdentity, SeriesPoint
+from functions.writer import MonitoringWriter
 
 from .analysis import SCORES, AnalysisThresholds, DistributionData, StageData, WindowData, analyze, summarize
-from .error_budget import slo_lines
 from .slo_report import SloReader
-from .timeseries import ResourceIdentity, SeriesPoint
-from .writer import MonitoringWriter
 
 if TYPE_CHECKING:
     from google.cloud.monitoring_v3 import MetricServiceClient, ServiceMonitoringServiceClient
@@ -188,7 +188,7 @@ class PerformanceReporter:
         """Write the forecast's point at ``end_s``; None when written, else why not."""
         metric = spec("pipeline_success_forecast")
         labels = ResourceIdentity("analysis", location=self._settings.location).labels(0)
-        point = SeriesPoint(metric.type, {}, labels, end_s * 1_000_000_000, metric.value_type, value, None, 0)
+        point = SeriesPoint(metric.type, {}, labels, end_s * NS, metric.value_type, value, None, 0)
         writer = MonitoringWriter(self._client, self._project)
         report = writer.write([point], time.monotonic() + 10)
         if report.written:
@@ -229,55 +229,3 @@ def http_report(reporter: PerformanceReporter, args: Mapping[str, str]) -> tuple
         return {"error": str(err)}, 400
     analysis = reporter.analysis(window, write=write)
     return analysis, 500 if "write_error" in analysis["forecast"] else 200
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
-
-
-def _seconds(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} s"
-
-
-def _span(hours: float) -> str:
-    """A window as it was asked for: ``10 min``, ``6 h``, ``2 d``."""
-    minutes = round(hours * 60)
-    if minutes % (24 * 60) == 0:
-        return f"{minutes // (24 * 60)} d"
-    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
-
-
-def report_lines(analysis: dict[str, Any]) -> list[str]:
-    """The analysis as a person reads it."""
-    summary, forecast = analysis["summary"], analysis["forecast"]
-    rate = summary["success_rate"]
-    low, high = rate["interval_95"]
-    execution = summary["execution_time_s"]
-    lines = [
-        f"last {_span(summary['window']['hours'])}: {summary['runs']} runs, {summary['throughput_per_hour']:.1f}/h",
-        f"success rate {_pct(rate['rate'])} (95 % interval {_pct(low)}–{_pct(high)})",
-        "execution time " + ", ".join(f"{p} {_seconds(execution[p])}" for p in ("p50", "p95", "p99")),
-    ]
-    for stage, figures in summary["stages"].items():
-        lines.append(
-            f"  {stage}: {figures['runs']} runs, error rate {_pct(figures['error_rate'])}, "
-            f"p95 {_seconds(figures['p95_duration_s'])}"
-        )
-    lines.append("scores: " + ", ".join(f"{k} {v:.2f}" for k, v in summary["scores"].items() if v is not None))
-    trend = analysis["trends"]["success_rate"]
-    lines.append(
-        f"trend: success rate {trend['change']:+.1%} against the previous window "
-        f"(p = {trend['p_value']:.3f}{', significant' if trend['significant'] else ''})"
-    )
-    f_low, f_high = forecast["interval_95"]
-    lines.append(
-        f"forecast, next hour: success {_pct(forecast['next_hour_success_rate'])} "
-        f"(95 % interval {_pct(f_low)}–{_pct(f_high)}, from {forecast['based_on_runs']} runs)"
-        + (", written to Cloud Monitoring" if forecast.get("written") else "")
-    )
-    if "slo" in summary:
-        lines.extend(slo_lines(summary["slo"]))
-    triggers = analysis["optimization_triggers"]
-    lines.append(f"optimization triggers: {len(triggers) or 'none'}")
-    lines.extend(f"  [{t['kind']}] {t['subject']}: {t['reason']}. {t['recommendation']}" for t in triggers)
-    return lines

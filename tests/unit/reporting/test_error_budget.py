@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from functions.error_budget import BurnWindow, SloReading, duration_text, exhaustion_s, slo_figures, slo_lines
+from reporting.error_budget import BurnWindow, SloReading, duration_text, exhaustion_s, slo_figures, slo_lines
 
 HOUR = 3600
 

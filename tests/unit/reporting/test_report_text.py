@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from functions.report import _span, parse_window
+from reporting.report import parse_window
+from reporting.text import _span
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,7 @@ def _rate(successes: int, total: int) -> dict[str, Any]:
 def summarize(window: WindowData, slo: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Runs, success rate with its Wilson interval, execution-time percentiles, per-stage p95 and
     error rates, throughput per hour and mean scores of one window; and ``slo``, the success SLO's
-    budget and burn (:func:`functions.error_budget.slo_figures`), as it was read, when given."""
+    budget and burn (:func:`reporting.error_budget.slo_figures`), as it was read, when given."""
     execution = window.execution
     summary: dict[str, Any] = {
         "window": {"start": window.start_s, "end": window.end_s, "hours": window.hours},

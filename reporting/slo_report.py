@@ -78,7 +78,7 @@ class SloReader:
 
     def read(self, end: int) -> dict[str, Any]:
         """The SLO's part of the summary at ``end`` (epoch seconds): ``found`` False with the
-        ``reason`` when there is nothing to read, else :func:`functions.error_budget.slo_figures`."""
+        ``reason`` when there is nothing to read, else :func:`reporting.error_budget.slo_figures`."""
         try:
             slo = self._services().get_service_level_objective(name=self._name, retry=self._retry, timeout=30.0)
         except exceptions.NotFound:
