@@ -39,6 +39,7 @@ from typing import Any
 from google.api_core import exceptions as google_exceptions
 
 from contract import Settings
+from contract.units import NS
 from monitoring_emulator import stack
 from monitoring_emulator.breach import reading
 from monitoring_emulator.launch import (
@@ -65,7 +66,6 @@ STAGES = {
 }
 REPO = Path(__file__).resolve().parent
 OUTPUT = REPO / "demo-output"
-NS = 1_000_000_000
 
 
 class DemoFailed(Exception):

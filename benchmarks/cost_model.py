@@ -25,13 +25,13 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from contract.units import NS
 from contract.wire import Event, MetricEvent, PipelineEvent, StageEvent, decode_message, encode_message
 from functions import AggregationLimits, WindowAggregator
 from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
 
 __all__ = ["Bill", "Load", "Measured", "bills", "count_points"]
 
-NS = 1_000_000_000
 DAY_S = 24 * 3600
 MONTH_DAYS = 30
 MINUTES_PER_MONTH = MONTH_DAYS * 24 * 60

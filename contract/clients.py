@@ -1,7 +1,7 @@
 """The one place Google clients are built, for every part of the project.
 
 With ``monitoring_emulator_host`` set, the Monitoring clients get a transport on an insecure gRPC
-channel (``api_endpoint`` alone would try TLS and fail, feasibility.md §3–4); with
+channel (``api_endpoint`` alone would try TLS and fail); with
 ``pubsub_emulator_host`` set, the Pub/Sub clients do too — taken from the settings object, so an
 explicit argument works without touching ``os.environ``. Otherwise every client uses Application
 Default Credentials. gRPC and each client library are imported only when a client of theirs is

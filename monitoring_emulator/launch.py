@@ -1,8 +1,8 @@
 """Start and stop the local emulators as child processes (used by the tests, the demo and benchmarks).
 
 Each child runs in its own process group and is stopped by signalling the whole group: killing
-the ``gcloud`` wrapper alone would leave the Pub/Sub emulator's Java child listening
-(feasibility.md §7.8). Ports default to free ones chosen at start. ``on_spawn`` hands the caller
+the ``gcloud`` wrapper alone would leave the Pub/Sub emulator's Java child listening.
+Ports default to free ones chosen at start. ``on_spawn`` hands the caller
 each child the moment it exists, before its readiness wait, so a long-lived stack can record it
 (and a failed start can be cleaned up). A working directory made here (no ``log_dir``) is removed
 when its process stops.

@@ -78,7 +78,7 @@ class WindowData:
 
 @dataclass(frozen=True)
 class AnalysisThresholds:
-    """What counts as a problem (the seed document's numbers)."""
+    """What counts as a problem (the Helios monitoring design's numbers)."""
 
     success_rate: float = 0.85
     error_rate: float = 0.15

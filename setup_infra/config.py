@@ -1,5 +1,5 @@
 """The provisioning configuration: one optional TOML file plus the environment, validated before
-any API call. Defaults give the seed document's numbers; secrets come only from the environment.
+any API call. Defaults give the Helios monitoring design's numbers; secrets come only from the environment.
 
 ```toml
 [alerts]

@@ -1,4 +1,4 @@
-"""The two dashboards, pure: "Helios" (the seed's six panels) and "Helios — Performance
+"""The two dashboards, pure: "Helios" (the design's six panels) and "Helios — Performance
 Intelligence" (stage trends, resources, optimization opportunities, success predictions, collector
 health: its completed runs — the heartbeat "collector has not completed a run" watches — dead
 letters and write errors; then the success SLO). Mosaic layouts of 48 columns, every chart

@@ -236,7 +236,7 @@ def _threshold(
 def policies(
     config: InfraConfig, configured: Collection[str], subscription: str = _DEFAULT_SUBSCRIPTION
 ) -> list[Resource]:
-    """The policies of this configuration (:func:`policy_keys`): the seed document's (its rate
+    """The policies of this configuration (:func:`policy_keys`): the Helios monitoring design's (its rate
     thresholds in ``static`` and ``both`` modes), the forecast warning, the SLO's burn-rate
     policies (``slo`` and ``both``), then the three that page on silence (critical).
     ``subscription``: the collector's (``Settings.subscription``)."""

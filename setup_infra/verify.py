@@ -1,5 +1,5 @@
-"""``python -m setup_infra verify``: the seed's ``test-monitoring``, done right — check the provisioned
-stack end to end and say PASS or FAIL per check.
+"""``python -m setup_infra verify``: the Helios monitoring design's ``test-monitoring``, done
+right — check the provisioned stack end to end and say PASS or FAIL per check.
 
 1. **resources**: every desired resource exists as desired (the plan is empty);
 2. **probe**: a probe event published through ``MetricsPublisher`` is collected (by one collection

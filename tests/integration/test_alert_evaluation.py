@@ -1,5 +1,5 @@
 """Alert evaluation in the emulator, replayed minute by minute over hand-built series written with
-the official client: the seed's policies (provisioned by setup_infra) open exactly when their
+the official client: the design's policies (provisioned by setup_infra) open exactly when their
 condition has held for its duration, close when it stops, and notify every channel."""
 
 from __future__ import annotations

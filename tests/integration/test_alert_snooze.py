@@ -18,13 +18,13 @@ from collections.abc import Iterator
 import pytest
 
 from contract import ClientFactory, Settings, spec
+from contract.units import NS
 from monitoring_emulator._alerting import AlertEvaluator
 from monitoring_emulator._notify import Notifier
 from monitoring_emulator._objects import Projects
 from monitoring_emulator._server import Emulator, EmulatorConfig
 from tests.helpers import TASK, minute_floor, series
 
-NS = 1_000_000_000
 BASE = minute_floor(4 * 3600)
 CPU = 'metric.type = "custom.googleapis.com/helios/resource_utilization" AND resource.type = "generic_task"'
 

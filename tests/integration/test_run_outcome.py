@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from contract import ClientFactory, Settings
+from contract.units import NS
 from functions import Collector
 from publisher import MetricsPublisher, PerformanceMonitor
 from tests.helpers import collector_resources, minute_floor, totals
 
-NS = 1_000_000_000
 STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication")
 FAILING = frozenset({2, 5, 9})  # three of the ten runs have a failed stage
 EXPECTED = {("success",): 7, ("failure",): 3}

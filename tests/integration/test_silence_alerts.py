@@ -18,14 +18,13 @@ import pytest
 from google.api_core import exceptions
 
 from contract import ClientFactory, Settings
+from contract.units import NS
 from contract.wire import encode_message
 from functions import Collector
 from setup_infra.config import AlertSettings, InfraConfig
 from setup_infra.engine import Infra
 from setup_infra.policies import BACKLOG_METRIC, POLICY_KEYS, policy_keys
 from tests.helpers import collector_resources
-
-NS = 1_000_000_000
 
 
 class Clock:

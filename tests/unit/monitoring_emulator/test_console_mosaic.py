@@ -10,6 +10,7 @@ from google.api import metric_pb2
 from google.cloud.monitoring_dashboard_v1.types import dashboard, dashboard_filter, layouts
 from google.cloud.monitoring_v3.types import common
 
+from contract.units import NS
 from monitoring_emulator._console_mosaic import mosaic_tiles, shown
 from monitoring_emulator._console_widgets import Widgets
 from monitoring_emulator._store import Store, series_key
@@ -62,7 +63,6 @@ def test_a_layout_without_groups_is_drawn_as_stored():
     assert [(row, rows) for _, row, rows in shown(tiles)] == [(0, 16), (16, 1), (17, 8)]
 
 
-NS = 1_000_000_000
 METRIC = "custom.googleapis.com/helios/runs"
 END = 1_700_000_000 * NS
 

@@ -11,6 +11,7 @@ from google.api import distribution_pb2, metric_pb2
 from google.cloud.monitoring_v3.types import common, service
 from google.type import calendar_period_pb2
 
+from contract.units import NS
 from monitoring_emulator._aggregation import AggregationSpec
 from monitoring_emulator._filters import SloSelector
 from monitoring_emulator._objects import Projects
@@ -20,7 +21,6 @@ from monitoring_emulator._store import Store, series_key
 
 MD = metric_pb2.MetricDescriptor
 CAL = calendar_period_pb2.CalendarPeriod
-NS = 1_000_000_000
 PROJECT = "p-slo"
 RUNS = "custom.googleapis.com/helios/pipeline_run_count"
 NAME = f"projects/{Projects.number_of(PROJECT)}/services/svc/serviceLevelObjectives/o"

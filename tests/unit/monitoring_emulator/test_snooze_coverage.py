@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 from google.cloud.monitoring_v3.types import alert, snooze_service
 
+from contract.units import NS
 from monitoring_emulator._objects import Projects
 from monitoring_emulator._snooze_service import POLICY_KIND, SnoozeService
 from monitoring_emulator._store import Store
 
-NS = 1_000_000_000
 NOW = 1_800_000_000 * NS
 PROJECT = "p-snooze"
 POLICY = f"projects/{Projects.number_of(PROJECT)}/alertPolicies/42"

@@ -1,4 +1,4 @@
-"""The desired state against the seed document: every alert with its threshold and severity, every
+"""The desired state against the Helios monitoring design: every alert with its threshold and severity, every
 panel of both dashboards, on valid layouts."""
 
 from __future__ import annotations
