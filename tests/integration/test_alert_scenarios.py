@@ -16,11 +16,11 @@ from dataclasses import replace
 
 import pytest
 
+from alert_scenarios import run_scenario
+from alert_scenarios.scenarios import SCENARIOS
 from setup_infra.__main__ import main
-from setup_infra.alert_test import run_scenario
 from setup_infra.config import AlertSettings, InfraConfig
 from setup_infra.policies import GOOGLE_ONLY_KEYS, POLICY_KEYS, policy_keys
-from setup_infra.scenarios import SCENARIOS
 
 BOTH = InfraConfig(alerts=replace(AlertSettings(), mode="both"))
 DEFAULT_KEYS = policy_keys(InfraConfig())

@@ -1,51 +1,24 @@
-"""``python -m setup_infra test-alerts SCENARIO``: what the configured alert policies would have
-done with a scenario's traffic — in a throwaway Monitoring emulator, replayed minute by minute.
-
-The scenario's events go through the collector's own aggregation and writer, with the heartbeats
-of the runs the scenario's collector completes; the policies (and the service and SLO they watch)
-are the ones ``apply`` would create (from the same configuration, without channels, so nothing is
-notified), and evaluation runs at each minute of the scenario. Policies on Google's own metrics
-(the subscription backlog) are created too — the emulator accepts them as Google does — but have
-no data here and stay quiet.
-
-A store scenario spans up to a week, longer than Monitoring's 25 hours of writable past: it runs
-in an emulator of its own whose clock the replay moves, writing each day of traffic as the
-collector would have written it by the day's end, and evaluating that day's minutes in one range
-call (``POST /admin/alerts/evaluate {"from", "to", "step"}``). What it
-measures per policy — incidents, time from the fault to the first, time to close — is
-:class:`PolicyMeasure`. From pytest::
-
-    result = run_scenario("slow-runs")
-    assert result.matches_expected
-"""
+"""What the policies did in a scenario, from the incidents the replay found: per policy, its
+episodes and, for a store scenario, the times from the fault to the first page and to the close
+and the share of the error budget spent by then (:class:`PolicyMeasure`); the whole run as a
+:class:`ScenarioResult`, judged against the scenario's hand-worked minutes or its acceptance."""
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
-from contract.settings import Settings
-from monitoring_emulator import Emulator, EmulatorConfig
-from monitoring_emulator.admin import EmulatorAdmin
-from monitoring_emulator.launch import MonitoringEmulatorProcess, start_monitoring_emulator
+from setup_infra.config import InfraConfig
+from setup_infra.policies import GOOGLE_ONLY_KEYS
+from setup_infra.slo_math import Objective, Volume
 
-from .config import InfraConfig
-from .engine import Infra
-from .policies import GOOGLE_ONLY_KEYS, policies
-from .scenarios import ACCEPTANCE, SCENARIOS, Scenario
-from .slo_math import Objective, Volume
+from .model import ACCEPTANCE, Scenario
 
-__all__ = ["PolicyMeasure", "ScenarioResult", "run_scenario"]
+__all__ = ["Incident", "PolicyMeasure", "ScenarioResult", "scenario_result"]
 
-NS = 1_000_000_000
-CHUNK_MINUTES = 24 * 60
-"""A store scenario is written and evaluated a day at a time (Monitoring refuses points more than
-25 hours old, and the collector's aggregation drops them)."""
-_KINDS = ("metric_descriptor", "service", "slo", "alert_policy")
+Incident = tuple[str, str, int, int | None]
+"""(policy key, incident id, minute opened, minute closed — None while open), as a replay reports it."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +79,7 @@ class ScenarioResult:
     """policy key -> (minutes its episodes opened at, minutes they closed at)."""
     measures: Mapping[str, PolicyMeasure]
     verdicts: Mapping[str, bool]
-    """A store scenario's acceptance (see :data:`~setup_infra.scenarios.ACCEPTANCE`) -> met."""
+    """A store scenario's acceptance (see :data:`~alert_scenarios.model.ACCEPTANCE`) -> met."""
 
     def verdicts_for(self, keys: Collection[str]) -> dict[str, bool]:
         """The acceptance judged on the policies ``keys`` only (e.g. the default mode's, in a run of
@@ -136,72 +109,6 @@ class ScenarioResult:
             where = "; Google Cloud only: no data here" if key in GOOGLE_ONLY_KEYS else ""
             out.append(f"  {key}: {what} ({mark}{where})")
         return out
-
-
-def _instant(ns: int) -> str:
-    return datetime.fromtimestamp(ns / NS, UTC).isoformat().replace("+00:00", "Z")
-
-
-class _Writer:
-    """The collector's aggregation and writer for one scenario: one instance (its lanes and
-    running totals carry over from one chunk of traffic to the next)."""
-
-    def __init__(self, settings: Settings) -> None:
-        from contract.clients import ClientFactory
-        from functions.timeseries import LaneBook, ResourceIdentity
-        from functions.writer import MonitoringWriter
-
-        self._lanes, self._resource = LaneBook(), ResourceIdentity("test-alerts")
-        self._writer = MonitoringWriter(ClientFactory(settings).metric_service(), settings.require_project())
-
-    def write(
-        self, events: Sequence[tuple[int, tuple[Any, ...]]], heartbeats: Sequence[int], base: int, now: int
-    ) -> None:
-        """Events and heartbeats of the given minutes (30 s into each), aggregated at ``now``."""
-        from contract.wire import MetricEvent, PipelineEvent, StageEvent
-        from functions.aggregate import AggregationLimits, WindowAggregator
-        from functions.timeseries import heartbeat, to_series_points
-
-        aggregator = WindowAggregator(AggregationLimits(), now)
-        kinds = {"p": PipelineEvent, "s": StageEvent, "m": MetricEvent}
-        aggregator.add_message(
-            [kinds[tag](base + (m - 1) * 60 * NS + 30 * NS, *fields) for m, (tag, *fields) in events]
-        )
-        points = to_series_points(aggregator.points(), self._lanes, self._resource, now)
-        for minute in heartbeats:
-            points.append(heartbeat(base + (minute - 1) * 60 * NS + 30 * NS, self._lanes, self._resource))
-        report = self._writer.write(points, time.monotonic() + 60)
-        if report.transient or report.permanent:
-            raise RuntimeError(
-                f"the scenario's points were not written: {(report.transient or report.permanent)[0][1]}"
-            )
-
-
-class _Clock:
-    def __init__(self, ns: int) -> None:
-        self.ns = ns
-
-    def __call__(self) -> int:
-        return self.ns
-
-
-def _evaluations(result: Mapping[str, Any], project: str, base: int) -> list[tuple[str, str, int, int | None]]:
-    """(policy key, incident id, minute opened, minute closed) of each incident a call reports."""
-    out = []
-    for state in ("opened", "closed"):
-        for incident in result[state]:
-            if incident["scoping_project_id"] != project:
-                continue
-            start = (incident["started_at"] * NS - base) // (60 * NS)
-            end = None if incident.get("ended_at") is None else (incident["ended_at"] * NS - base) // (60 * NS)
-            out.append((incident["policy_user_labels"]["helios_key"], incident["incident_id"], start, end))
-    return out
-
-
-def _replay_minutes(admin: EmulatorAdmin, project: str, base: int, first: int, last: int) -> list[Any]:
-    """Evaluate minutes ``first``..``last`` of the scenario (one range call)."""
-    result = admin.evaluate_range(_instant(base + first * 60 * NS), _instant(base + last * 60 * NS), "60s", project)
-    return _evaluations(result, project, base)
 
 
 def _episodes(spans: Sequence[tuple[int, int | None]]) -> tuple[tuple[int, int | None], ...]:
@@ -266,13 +173,8 @@ def _verdicts(scenario: Scenario, measures: Mapping[str, PolicyMeasure]) -> dict
     return {name: checks[name]() for name in scenario.acceptance}
 
 
-def _provision(settings: Settings, config: InfraConfig) -> None:
-    infra = Infra(settings, config, kinds=_KINDS)
-    infra.apply(infra.plan(), report=lambda line: None)
-
-
-def _result(
-    scenario: Scenario, config: InfraConfig, severities: Mapping[str, str], found: Sequence[Any]
+def scenario_result(
+    scenario: Scenario, config: InfraConfig, severities: Mapping[str, str], found: Sequence[Incident]
 ) -> ScenarioResult:
     spans: dict[str, dict[str, tuple[int, int | None]]] = {}
     for key, ident, start, end in found:
@@ -286,60 +188,3 @@ def _result(
     }
     verdicts = _verdicts(scenario, measures) if scenario.traffic is not None else {}
     return ScenarioResult(scenario, incidents, measures, verdicts)
-
-
-def _run_minutes(scenario: Scenario, config: InfraConfig, emulator: MonitoringEmulatorProcess) -> list[Any]:
-    project = f"helios-alert-test-{secrets.token_hex(4)}"
-    settings = Settings(project_id=project, monitoring_emulator_host=emulator.address)
-    _provision(settings, config)
-    now = time.time_ns()
-    base = (now - (scenario.minutes + 15) * 60 * NS) // (60 * NS) * 60 * NS
-    _Writer(settings).write(scenario.events(), scenario.heartbeats(scenario.minutes), base, now)
-    return _replay_minutes(emulator.admin, project, base, 1, scenario.minutes)
-
-
-def _run_store(scenario: Scenario, config: InfraConfig) -> list[Any]:
-    """Write and evaluate a day at a time, the emulator's clock at the end of each."""
-    minutes = scenario.minutes
-    base = (time.time_ns() - (minutes + 15) * 60 * NS) // (60 * NS) * 60 * NS
-    clock = _Clock(base)
-    emulator = Emulator(EmulatorConfig(port=0, http_port=0, evaluate_every_s=0), clock=clock)
-    emulator.start()
-    try:
-        project = f"helios-alert-test-{secrets.token_hex(4)}"
-        settings = Settings(project_id=project, monitoring_emulator_host=emulator.address)
-        _provision(settings, config)
-        writer, admin = _Writer(settings), EmulatorAdmin(emulator.http_url, timeout=600)
-        events, beats = scenario.events(), scenario.heartbeats(minutes)
-        found: list[Any] = []
-        for first in range(1, minutes + 1, CHUNK_MINUTES):
-            last = min(minutes, first + CHUNK_MINUTES - 1)
-            clock.ns = base + last * 60 * NS
-            chunk = [(m, e) for m, e in events if first <= m <= last]
-            writer.write(chunk, [m for m in beats if first <= m <= last], base, clock.ns)
-            found += _replay_minutes(admin, project, base, first, last)
-        return found
-    finally:
-        emulator.stop()
-
-
-def run_scenario(
-    name: str, config: InfraConfig | None = None, emulator: MonitoringEmulatorProcess | None = None
-) -> ScenarioResult:
-    """Run one scenario against the policies ``config`` (default: the defaults) describes, in a
-    throwaway emulator — or, for a minute scenario, in ``emulator`` (one that evaluates only on
-    demand), in a project of its own."""
-    scenario = SCENARIOS.get(name)
-    if scenario is None:
-        raise KeyError(f"no scenario {name!r}; the scenarios are {', '.join(SCENARIOS)}")
-    quiet = replace(config or InfraConfig(), channels=())
-    severities = {r.key: r.body["user_labels"]["severity"] for r in policies(quiet, set())}
-    if scenario.traffic is not None:
-        return _result(scenario, quiet, severities, _run_store(scenario, quiet))
-    own = emulator is None
-    emulator = emulator or start_monitoring_emulator(extra_args=("--evaluate-every", "0"))
-    try:
-        return _result(scenario, quiet, severities, _run_minutes(scenario, quiet, emulator))
-    finally:
-        if own:
-            emulator.stop()

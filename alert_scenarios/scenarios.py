@@ -1,4 +1,4 @@
-"""Scenarios for ``python -m setup_infra test-alerts``: synthetic pipeline traffic, minute by minute,
+"""The scenarios of ``python -m setup_infra test-alerts``: synthetic pipeline traffic, minute by minute,
 that each alert should (or should not) react to — as events, which go through the collector's own
 aggregation. Change a threshold and run one to see what the alert would have done.
 
@@ -24,147 +24,26 @@ collector stopped would page "collector has not completed a run" on top of what 
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Mapping
 
-import msgspec
+from .model import Acceptance, EventAt, Fault, Scenario, Traffic, run_event, stage_event, utilization_event
 
-from contract.wire import Event, MetricEvent, PipelineEvent, StageEvent
-
-__all__ = ["ACCEPTANCE", "SCENARIOS", "STAGES", "Fault", "Scenario", "Traffic", "every_minute"]
-
-STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication")
-Acceptance = Literal["no-page", "page-within-30-min", "page-before-quarter-budget", "no-slo-page", "all-close"]
-ACCEPTANCE: Mapping[str, str] = {
-    "no-page": "no critical incident",
-    "page-within-30-min": "a page within 30 minutes of the fault's first failed run",
-    "page-before-quarter-budget": "a page before the fault has spent a quarter of the period's error budget",
-    "no-slo-page": "no page from the burn-rate policies",
-    "all-close": "every incident closed by the end",
-}
-
-EventAt = tuple[int, tuple[Any, ...]]
-"""(minute, an event without its time: its tag, then its other fields in the order of its wire
-Struct — made by :func:`_timeless`; the writer stamps each with its minute)."""
-
-
-def every_minute(minutes: int) -> list[int]:
-    """A collector that completes a run in every minute of the scenario."""
-    return list(range(1, minutes + 1))
-
-
-@dataclass(frozen=True)
-class Fault:
-    """Runs ending in minutes ``[start, end)`` fail with probability ``failure_rate``."""
-
-    start: int
-    end: int
-    failure_rate: float
-
-
-@dataclass(frozen=True)
-class Traffic:
-    """The store's real volume: a run scheduled every ``interval`` minutes from minute 3, ending up
-    to ``jitter`` minutes early or late, failing i.i.d. at the healthy rate or its fault's rate.
-    One generator, seeded, draws each run's jitter then its outcome — the same runs every time."""
-
-    minutes: int
-    faults: tuple[Fault, ...] = ()
-    seed: int = 17
-    healthy_failure_rate: float = 0.08
-    interval: int = 12
-    jitter: int = 2
-
-    def failure_rate(self, minute: int) -> float:
-        fault = next((f for f in self.faults if f.start <= minute < f.end), None)
-        return self.healthy_failure_rate if fault is None else fault.failure_rate
-
-    def runs(self) -> list[tuple[int, bool]]:
-        """(minute, failed) of every run, in order."""
-        rng = random.Random(self.seed)
-        out: list[tuple[int, bool]] = []
-        for scheduled in range(3, self.minutes + 1, self.interval):
-            minute = scheduled + rng.randint(-self.jitter, self.jitter)
-            failed = rng.random() < self.failure_rate(minute)
-            if 1 <= minute <= self.minutes:
-                out.append((minute, failed))
-        return out
-
-    def events(self) -> list[EventAt]:
-        """Each run as the collector receives it: the run, and its stages up to the one that
-        failed (the stages take turns at failing)."""
-        events: list[EventAt] = []
-        for index, (minute, failed) in enumerate(self.runs()):
-            failing = STAGES[index % len(STAGES)] if failed else None
-            for stage in STAGES:
-                events.append((minute, _stage(stage, success=stage != failing)))
-                if stage == failing:
-                    break
-            events.append((minute, _run(100.0, success=not failed)))
-        return events
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    description: str
-    minutes: int
-    events: Callable[[], list[EventAt]]
-    expected: Mapping[str, tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=dict)
-    """policy key -> (minutes it opens, minutes it closes) with the default configuration; every
-    other policy stays quiet."""
-    heartbeats: Callable[[int], Sequence[int]] = every_minute
-    """The minutes in which the collector completes a run (its heartbeat lands 30 s into the
-    minute), given the scenario's length. Not events: the collector writes them itself."""
-    traffic: Traffic | None = None
-    """A store scenario's traffic (its events are the traffic's runs)."""
-    acceptance: tuple[Acceptance, ...] = ()
-    """What a store scenario must show with the default configuration (see :data:`ACCEPTANCE`)."""
-
-    @property
-    def fault(self) -> Fault | None:
-        return self.traffic.faults[0] if self.traffic and self.traffic.faults else None
-
-
-def _timeless(event: Event) -> tuple[Any, ...]:
-    """``event`` less its time (``t``, the Struct's first field), as :data:`EventAt` carries it."""
-    return (event.__struct_config__.tag, *msgspec.structs.astuple(event)[1:])
-
-
-def _run(execution_time: float, success: bool = True) -> tuple[Any, ...]:
-    scores = {
-        "trend_opportunity_score": 0.8,
-        "audience_confidence": 0.9,
-        "design_generation_success": 0.9,
-        "publication_success": 0.95,
-    }
-    return _timeless(PipelineEvent(t=0, execution_time=execution_time, success=success, **scores))
-
-
-def _stage(stage: str, success: bool = True, data: dict[str, float] | None = None) -> tuple[Any, ...]:
-    error_count = 0 if success else 1
-    return _timeless(StageEvent(t=0, stage=stage, duration=20.0, success=success, error_count=error_count, data=data))
-
-
-def _utilization(resource: str, value: float) -> tuple[Any, ...]:
-    return _timeless(MetricEvent(t=0, name="resource_utilization", value=value, labels={"resource": resource}))
+__all__ = ["SCENARIOS", "STORE_SCENARIOS"]
 
 
 def _slow_runs() -> list[EventAt]:
-    return [(m, _run(420.0 if m in (10, 11) else 100.0)) for m in range(1, 31)]
+    return [(m, run_event(420.0 if m in (10, 11) else 100.0)) for m in range(1, 31)]
 
 
 def _quiet() -> list[EventAt]:
-    return [(m, _run(100.0)) for m in range(1, 61)]
+    return [(m, run_event(100.0)) for m in range(1, 61)]
 
 
 def _failure_burst() -> list[EventAt]:
     events: list[EventAt] = []
     for m in range(1, 131):
         failures = 20 if 61 <= m <= 70 else 1
-        events += [(m, _run(100.0, success=i >= failures)) for i in range(20)]
+        events += [(m, run_event(100.0, success=i >= failures)) for i in range(20)]
     return events
 
 
@@ -172,25 +51,25 @@ def _stage_errors() -> list[EventAt]:
     events: list[EventAt] = []
     for m in range(1, 131):
         failures = 10 if 61 <= m <= 66 else 1
-        events += [(m, _stage("design_generation", success=i >= failures)) for i in range(10)]
+        events += [(m, stage_event("design_generation", success=i >= failures)) for i in range(10)]
     return events
 
 
 def _resource_pressure() -> list[EventAt]:
-    return [(m, _utilization("cpu", 0.95 if 20 <= m <= 34 else 0.5)) for m in range(1, 46)]
+    return [(m, utilization_event("cpu", 0.95 if 20 <= m <= 34 else 0.5)) for m in range(1, 46)]
 
 
 def _resource_creep() -> list[EventAt]:
-    return [(m, _utilization("memory", round(0.40 + 0.004 * (m - 1), 4))) for m in range(1, 151)]
+    return [(m, utilization_event("memory", round(0.40 + 0.004 * (m - 1), 4))) for m in range(1, 151)]
 
 
 def _trends() -> list[EventAt]:
     found = {20: 3.0, 45: 5.0}
-    return [(m, _stage("trend_discovery", data={"trends_found": found.get(m, 0.0)})) for m in range(5, 61, 5)]
+    return [(m, stage_event("trend_discovery", data={"trends_found": found.get(m, 0.0)})) for m in range(5, 61, 5)]
 
 
 def _publications() -> list[EventAt]:
-    return [(m, _stage("publication")) for m in (15, 40)]
+    return [(m, stage_event("publication")) for m in (15, 40)]
 
 
 _COLLECTOR_STOPS = 20  # collector-dead: the last minute the collector completes a run
@@ -203,23 +82,23 @@ def _every_twelve_minutes(until: int) -> range:
 
 
 def _one_stage_failure() -> list[EventAt]:
-    return [(m, _stage("design_generation", success=m != 61)) for m in _every_twelve_minutes(140)]
+    return [(m, stage_event("design_generation", success=m != 61)) for m in _every_twelve_minutes(140)]
 
 
 def _all_runs_fail() -> list[EventAt]:
-    return [(m, _run(100.0, success=False)) for m in _every_twelve_minutes(60)]
+    return [(m, run_event(100.0, success=False)) for m in _every_twelve_minutes(60)]
 
 
 def _outage_then_recovery() -> list[EventAt]:
-    return [(m, _run(100.0, success=m > 25)) for m in _every_twelve_minutes(120)]
+    return [(m, run_event(100.0, success=m > 25)) for m in _every_twelve_minutes(120)]
 
 
 def _failing_then_stopped() -> list[EventAt]:
-    return [(m, _run(100.0, success=False)) for m in _every_twelve_minutes(300)]
+    return [(m, run_event(100.0, success=False)) for m in _every_twelve_minutes(300)]
 
 
 def _until_the_collector_stops() -> list[EventAt]:
-    return [(m, _run(100.0)) for m in range(1, _COLLECTOR_STOPS + 1)]
+    return [(m, run_event(100.0)) for m in range(1, _COLLECTOR_STOPS + 1)]
 
 
 def _collector_until_it_stops(minutes: int) -> list[int]:
@@ -227,7 +106,7 @@ def _collector_until_it_stops(minutes: int) -> list[int]:
 
 
 def _twelve_minutes_apart() -> list[EventAt]:
-    return [(m, _run(100.0)) for m in _every_twelve_minutes(_LAST_PIPELINE_RUN)]
+    return [(m, run_event(100.0)) for m in _every_twelve_minutes(_LAST_PIPELINE_RUN)]
 
 
 HOUR = 60  # minutes
