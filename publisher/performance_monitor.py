@@ -12,6 +12,8 @@ import asyncio
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from contract import Settings
+
 from ._parts import REPORTING, SETUP, load
 from ._run_outcome import RunScope
 from .metrics_publisher import MetricsPublisher
@@ -45,6 +47,8 @@ class PerformanceMonitor:
     """``monitor = PerformanceMonitor(config)``; ``await monitor.record_pipeline_metric(...)`` etc."""
 
     def __init__(self, config: Any = None, *, publisher: MetricsPublisher | None = None, **publisher_args: Any) -> None:
+        if publisher is None and isinstance(config, Settings):  # helios.config.load_config()'s: the whole settings
+            publisher = MetricsPublisher(settings=config, **publisher_args)
         self.publisher = publisher or MetricsPublisher(project_id=_project_of(config), **publisher_args)
         self._report: PerformanceReporter | None = None
 

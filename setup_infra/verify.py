@@ -13,6 +13,7 @@ right — check the provisioned stack end to end and say PASS or FAIL per check.
 from __future__ import annotations
 
 import secrets
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,12 +75,15 @@ def _probe(infra: Infra, wait: bool, timeout_s: float, collect: Callable[[], obj
 
     nonce = float(secrets.randbelow(10**9) + 1)
     started = time.time()
-    metrics = MetricsPublisher(settings=infra.settings)
-    try:
-        metrics.record_stage_metric(PROBE_STAGE, 0.001, True, 0, {"probe": nonce})
-        result = metrics.flush(30)
-    finally:
-        metrics.close(5)
+    # a spool of its own, removed after: a probe that could not be published is a failed check,
+    # never an event the pipeline's publisher replays later into the next probe's window
+    with tempfile.TemporaryDirectory(prefix="helios-probe-") as spool:
+        metrics = MetricsPublisher(settings=infra.settings, spool_dir=spool)
+        try:
+            metrics.record_stage_metric(PROBE_STAGE, 0.001, True, 0, {"probe": nonce})
+            result = metrics.flush(30)
+        finally:
+            metrics.close(5)
     if result.published != 1:
         return Check("probe", False, f"the probe event was not published to {infra.settings.topic_path}")
     try:
