@@ -19,12 +19,13 @@ import grpc
 from google.api import metric_pb2
 from google.cloud.monitoring_v3.types import common
 
+from contract.units import NS
+
 from ._agg_types import AggregationSpec, SeriesData
 from ._align import SMOOTHING_NS, align
 from ._errors import ApiError, invalid_argument
 from ._group_by import group_field, reduce
 from ._raw import Raw
-from ._timeutil import NS_PER_S
 
 __all__ = [
     "ALIGNERS",
@@ -140,7 +141,7 @@ def _name(enum_type: type[enum.IntEnum], value: int) -> str:
 
 
 def _format_duration(ns: int) -> str:
-    seconds, rest = divmod(ns, NS_PER_S)
+    seconds, rest = divmod(ns, NS)
     return f"{seconds}s" if not rest else f"{seconds}.{rest:09d}".rstrip("0") + "s"
 
 
@@ -149,7 +150,7 @@ def spec_from_pb(aggregation: Raw, field_name: str = "aggregation") -> Aggregati
     aligner = aggregation.per_series_aligner
     reducer = aggregation.cross_series_reducer
     has_period = aggregation.HasField("alignment_period")
-    period_ns = aggregation.alignment_period.seconds * NS_PER_S + aggregation.alignment_period.nanos
+    period_ns = aggregation.alignment_period.seconds * NS + aggregation.alignment_period.nanos
     if reducer != R.REDUCE_NONE and aligner == A.ALIGN_NONE:
         raise invalid_argument(
             f'Field {field_name}.perSeriesAligner had an invalid value of "ALIGN_NONE": '
@@ -170,7 +171,7 @@ def spec_from_pb(aggregation: Raw, field_name: str = "aggregation") -> Aggregati
             f"Field {field_name}.alignmentPeriod had an invalid value: The alignment period is required when "
             f"the per-series aligner is {_name(A, aligner)}."
         )
-    if period_ns < 60 * NS_PER_S:
+    if period_ns < 60 * NS:
         raise invalid_argument(
             f'Field {field_name}.alignmentPeriod had an invalid value of "{_format_duration(period_ns)}": '
             "The alignment period must be at least 60 seconds."

@@ -55,12 +55,17 @@ class AlertPolicyService:
 
     # --- shared with the notification channel service and the evaluator ---------------------
     def policies(self, project: str) -> list[Raw]:
-        with self._store.lock:
-            return [self._named(_POLICY.FromString(body)) for _, body in self._store.list_objects(KIND, project)]
+        return [self._named(_POLICY.FromString(body)) for _, body in self._store.list_objects(KIND, project)]
+
+    def channel_users(self, project: str, channel_id: str) -> list[str]:
+        """The names of the project's policies that notify the channel."""
+        return [
+            p.name for p in self.policies(project) if any(c.endswith(f"/{channel_id}") for c in p.notification_channels)
+        ]
 
     def drop_channel(self, project: str, channel_id: str) -> None:
         """A channel deleted with ``force``: the policies naming it no longer do."""
-        with self._store.lock, self._store.transaction():
+        with self._store.change() as change:
             for ident, body in self._store.list_objects(KIND, project):
                 policy = _POLICY.FromString(body)
                 kept = [
@@ -69,7 +74,7 @@ class AlertPolicyService:
                 if len(kept) != len(policy.notification_channels):
                     del policy.notification_channels[:]
                     policy.notification_channels.extend(kept)
-                    self._store.put_object(KIND, project, ident, policy.SerializeToString())
+                    change.put_object(KIND, project, ident, policy.SerializeToString())
 
     # --- methods ------------------------------------------------------------------------------
     def list(self, request: Raw) -> Raw:
@@ -85,8 +90,7 @@ class AlertPolicyService:
 
     def get(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "alertPolicies", "ALERT_POLICY")
-        with self._store.lock:
-            return self._named(_POLICY.FromString(self._projects.load(KIND, project, ident, "alert policy")))
+        return self._named(_POLICY.FromString(self._projects.load(KIND, project, ident, "alert policy")))
 
     def create(self, request: Raw) -> Raw:
         project = self._projects.parent(request.name)
@@ -101,7 +105,7 @@ class AlertPolicyService:
     def update(self, request: Raw) -> Raw:
         supplied = request.alert_policy
         project, ident = self._projects.split(supplied.name, "alertPolicies", "ALERT_POLICY")
-        with self._store.lock:
+        with self._store.change():
             body = self._store.get_object(KIND, project, ident)
             if body is None:  # INVALID_ARGUMENT, not NOT_FOUND: what Google answers (its samples catch both)
                 raise invalid_argument(
@@ -122,10 +126,9 @@ class AlertPolicyService:
 
     def delete(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "alertPolicies", "ALERT_POLICY")
-        with self._store.lock:
+        with self._store.change() as change:
             self._projects.load(KIND, project, ident, "alert policy")
-            with self._store.transaction():
-                self._store.delete_object(KIND, project, ident)
+            change.delete_object(KIND, project, ident)
         return empty_pb2.Empty()
 
     # --- helpers ------------------------------------------------------------------------------
@@ -174,8 +177,8 @@ class AlertPolicyService:
 
     def _save(self, project: str, policy: Raw) -> Raw:
         ident = policy.name.rsplit("/", 1)[1]
-        with self._store.lock, self._store.transaction():
-            self._store.put_object(KIND, project, ident, policy.SerializeToString())
+        with self._store.change() as change:
+            change.put_object(KIND, project, ident, policy.SerializeToString())
         return policy
 
 

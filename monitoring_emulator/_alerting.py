@@ -37,6 +37,8 @@ from typing import Any
 from google.cloud.monitoring_v3.types import alert
 from google.protobuf import json_format
 
+from contract.units import NS
+
 from ._channel_service import NotificationChannelService
 from ._conditions import Measurer, Outcome, SeriesKey, evaluate_condition
 from ._documentation import rendered
@@ -46,7 +48,7 @@ from ._raw import Raw
 from ._resources import RESOURCE_TYPES
 from ._snapshot import StoreSnapshot
 from ._store import Store
-from ._timeutil import NS_PER_S, duration_ns, format_rfc3339
+from ._timeutil import duration_ns, format_rfc3339
 
 __all__ = ["MAX_RANGE_EVALUATIONS", "AlertEvaluator"]
 
@@ -98,7 +100,7 @@ def _number_text(value: float | None) -> str:
 
 
 def _duration_text(ns: int) -> str:
-    seconds = ns // NS_PER_S
+    seconds = ns // NS
     if seconds % 3600 == 0:
         return f"{seconds // 3600} h"
     if seconds % 60 == 0:
@@ -122,7 +124,7 @@ def _renotify_s(policy: Raw) -> dict[str, int]:
     """Channel name → its renotify interval in seconds, for the channels that have one."""
     found: dict[str, int] = {}
     for strategy in policy.alert_strategy.notification_channel_strategy:
-        seconds = duration_ns(strategy.renotify_interval) // NS_PER_S
+        seconds = duration_ns(strategy.renotify_interval) // NS
         if seconds > 0:
             for name in strategy.notification_channel_names:
                 found[name] = seconds
@@ -179,12 +181,9 @@ class AlertEvaluator:
 
     # --- reading ---------------------------------------------------------------------------------
     def incidents(self) -> list[dict[str, Any]]:
-        with self._store.lock:
-            found = [
-                json.loads(body)
-                for p in self._store.object_projects(KIND)
-                for _, body in self._store.list_objects(KIND, p)
-            ]
+        found = [
+            json.loads(body) for p in self._store.object_projects(KIND) for _, body in self._store.list_objects(KIND, p)
+        ]
         return sorted(found, key=lambda i: (i["started_at"], i["incident_id"]))
 
     def notifications(self) -> list[dict[str, Any]]:
@@ -230,7 +229,7 @@ class AlertEvaluator:
         return {
             "from": format_rfc3339(start),
             "to": format_rfc3339(end),
-            "step": f"{step / NS_PER_S:g}s",
+            "step": f"{step / NS:g}s",
             "evaluations": count,
             "opened": opened,
             "closed": closed,
@@ -248,11 +247,7 @@ class AlertEvaluator:
         closed: list[dict[str, Any]] = []
         live: dict[str, Raw] = {}
         snoozed: set[str] = set()
-        if run.project is None:
-            with self._store.lock:
-                owners = self._store.object_projects("alert_policy")
-        else:
-            owners = [run.project]
+        owners = self._store.object_projects("alert_policy") if run.project is None else [run.project]
         for owner in owners:
             for policy in self._policies_of(run, owner):
                 if not policy.enabled.value:
@@ -288,7 +283,7 @@ class AlertEvaluator:
     ) -> None:
         outcomes = [(c, evaluate_condition(run.measurer, project, c, now)) for c in policy.conditions]
         all_fire = all(outcome.fires for _, outcome in outcomes)
-        auto_close = duration_ns(policy.alert_strategy.auto_close) or 7 * 24 * 3600 * NS_PER_S
+        auto_close = duration_ns(policy.alert_strategy.auto_close) or 7 * 24 * 3600 * NS
         # AND: "an incident is created only if all the conditions are met" — one incident, carried by
         # the policy's first condition (the others only gate it), not one per condition
         leading = policy.conditions[0].name if policy.combiner == _AND and len(policy.conditions) > 1 else None
@@ -349,7 +344,7 @@ class AlertEvaluator:
         )
         resource_name = f"{project} {resource_display} labels {_braced(resource_labels)}"
         comparison = "above" if body.comparison in (1, 2) else "below"
-        descriptor = self._store.descriptors.get((project, outcome.metric_type))
+        descriptor = self._store.descriptor(project, outcome.metric_type)
         metric_display = (descriptor.display_name if descriptor else "") or outcome.metric_type.rsplit("/", 1)[-1]
         predicted = outcome.forecast.get(series)
         horizon = duration_ns(body.forecast_options.forecast_horizon)
@@ -375,7 +370,7 @@ class AlertEvaluator:
             "url": f"{self._console()}/incidents/{incident_id}",
             "severity": alert.AlertPolicy.Severity(policy.severity).name.replace("SEVERITY_UNSPECIFIED", "No severity"),
             "state": "open",
-            "started_at": now // NS_PER_S,
+            "started_at": now // NS,
             "ended_at": None,
             "resource_id": "",
             "resource_name": resource_name,
@@ -404,7 +399,7 @@ class AlertEvaluator:
         }
         if predicted is not None:
             incident["forecast"] = {
-                "horizon": f"{horizon // NS_PER_S}s",
+                "horizon": f"{horizon // NS}s",
                 "value": _number_text(predicted.horizon),
                 "measured": _number_text(outcome.latest.get(series)),
             }
@@ -415,26 +410,25 @@ class AlertEvaluator:
     def _close(self, key: _Key, incident: dict[str, Any], now: int, reason: str) -> dict[str, Any]:
         del self._open[key]
         self._last_seen.pop(key, None)
-        incident.update(state="closed", ended_at=now // NS_PER_S, close_reason=reason)
+        incident.update(state="closed", ended_at=now // NS, close_reason=reason)
         self._save(incident)
         return incident
 
     def _save(self, incident: dict[str, Any]) -> None:
-        with self._store.lock, self._store.transaction():
-            body = json.dumps(incident, sort_keys=True).encode()
-            self._store.put_object(KIND, incident["scoping_project_id"], incident["incident_id"], body)
+        body = json.dumps(incident, sort_keys=True).encode()
+        self._store.put_object(KIND, incident["scoping_project_id"], incident["incident_id"], body)
 
     # --- notifications ---------------------------------------------------------------------------
     def _queue(self, run: _Pass, incident: dict[str, Any], at: int, only: list[str] | None = None) -> None:
         """Notify the incident's channels (``only`` some, for a reminder) of the incident as it is now."""
         channels = only if only is not None else list(incident.get("notification_channels", []))
         if channels:
-            run.outgoing.append(_Outgoing(channels, public(incident), at // NS_PER_S, reminder=only is not None))
+            run.outgoing.append(_Outgoing(channels, public(incident), at // NS, reminder=only is not None))
 
     def _renotify(self, run: _Pass, policy: Raw, incident: dict[str, Any], at: int) -> None:
         """Repeat the notification to each channel whose renotify interval has passed since it last
         heard of this incident."""
-        now_s = at // NS_PER_S
+        now_s = at // NS
         notified = incident.setdefault("notified_at", {})
         due = [
             channel

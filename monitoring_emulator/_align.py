@@ -34,18 +34,19 @@ from typing import Any
 from google.api import metric_pb2
 from google.cloud.monitoring_v3.types import common
 
+from contract.units import NS
+
 from ._agg_types import AggregationSpec, SeriesData
 from ._agg_values import combine, number, subtract, typed
 from ._deltas import Increment, increments
 from ._raw import Raw
-from ._timeutil import NS_PER_S
 
 __all__ = ["SMOOTHING_NS", "align"]
 
 MD = metric_pb2.MetricDescriptor
 A = common.Aggregation.Aligner
 Point = tuple[int, int, Raw]
-SMOOTHING_NS = 10 * 60 * NS_PER_S  # ALIGN_PERCENT_CHANGE's moving mean
+SMOOTHING_NS = 10 * 60 * NS  # ALIGN_PERCENT_CHANGE's moving mean
 _OPERATIONS = {
     A.ALIGN_MIN: "min",
     A.ALIGN_MAX: "max",
@@ -136,7 +137,7 @@ def _spread_deltas(series: SeriesData, period: int, start: int, end: int, rate: 
     for index in sorted(shares):
         bucket_end = ends[index]
         if rate:
-            out.append((bucket_end, bucket_end, typed(MD.DOUBLE, shares[index] / (period / NS_PER_S))))
+            out.append((bucket_end, bucket_end, typed(MD.DOUBLE, shares[index] / (period / NS))))
         else:
             out.append((bucket_end, bucket_end - period, typed(series.value_type, shares[index])))
     return out

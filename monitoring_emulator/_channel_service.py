@@ -15,6 +15,8 @@ from google.api import label_pb2
 from google.cloud.monitoring_v3.types import notification, notification_service
 from google.protobuf import empty_pb2
 
+from contract.units import NS
+
 from ._channel_types import CHANNEL_TYPES, ChannelType, obfuscate, readable, validate_channel
 from ._errors import ApiError, invalid_argument
 from ._filters import api_filter
@@ -22,15 +24,30 @@ from ._masks import apply_mask
 from ._objects import Projects, new_id, page
 from ._raw import Raw
 from ._store import Store
-from ._timeutil import NS_PER_S, set_timestamp
+from ._timeutil import set_timestamp
 
-__all__ = ["CHANNEL_TYPES", "SERVICE", "NotificationChannelService", "obfuscate"]
+__all__ = ["CHANNEL_TYPES", "SERVICE", "NotificationChannelService", "channel_exists", "obfuscate"]
 
 SERVICE = "google.monitoring.v3.NotificationChannelService"
 KIND = "notification_channel"
 _CHANNEL = notification.NotificationChannel.pb()
 _DESCRIPTOR = notification.NotificationChannelDescriptor.pb()
 _EDITOR = "helios-emulator@localhost"
+
+
+def channel_exists(store: Store, projects: Projects) -> Callable[[str, str], bool]:
+    """(project, channel name) → whether the project has that channel: what a policy's
+    ``notificationChannels`` are checked with, before the channel service exists."""
+
+    def exists(project: str, name: str) -> bool:
+        parts = name.split("/")
+        if len(parts) != 4 or parts[0] != "projects" or parts[2] != "notificationChannels":
+            return False
+        if projects.remember(parts[1]) != project:
+            return False
+        return store.get_object(KIND, project, parts[3]) is not None
+
+    return exists
 
 
 class NotificationChannelService:
@@ -85,18 +102,11 @@ class NotificationChannelService:
 
     # --- shared with the alert policy service and the notifier ------------------------------------
     def exists(self, project: str, name: str) -> bool:
-        parts = name.split("/")
-        if len(parts) != 4 or parts[0] != "projects" or parts[2] != "notificationChannels":
-            return False
-        if self._projects.remember(parts[1]) != project:
-            return False
-        with self._store.lock:
-            return self._store.get_object(KIND, project, parts[3]) is not None
+        return channel_exists(self._store, self._projects)(project, name)
 
     def channel(self, project: str, ident: str) -> Raw | None:
         """The stored channel with its secrets (for the notifier, never for API reads)."""
-        with self._store.lock:
-            body = self._store.get_object(KIND, project, ident)
+        body = self._store.get_object(KIND, project, ident)
         return None if body is None else self._parsed(body)
 
     # --- descriptors --------------------------------------------------------------------------------
@@ -130,8 +140,7 @@ class NotificationChannelService:
     # --- channels --------------------------------------------------------------------------------
     def list(self, request: Raw) -> Raw:
         project = self._projects.parent(request.name)
-        with self._store.lock:
-            found = [self._parsed(body) for _, body in self._store.list_objects(KIND, project)]
+        found = [self._parsed(body) for _, body in self._store.list_objects(KIND, project)]
         if request.filter:
             parsed = api_filter(request.filter)
             found = [c for c in found if parsed.matches(_resolver(c))]
@@ -144,8 +153,7 @@ class NotificationChannelService:
 
     def get(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
-        with self._store.lock:
-            return readable(self._parsed(self._projects.load(KIND, project, ident, "notification channel")))
+        return readable(self._parsed(self._projects.load(KIND, project, ident, "notification channel")))
 
     def create(self, request: Raw) -> Raw:
         project = self._projects.parent(request.name)
@@ -178,7 +186,7 @@ class NotificationChannelService:
             )
         if not request.update_mask.paths:
             validate_channel(supplied)
-        with self._store.lock:
+        with self._store.change():
             stored = self._parsed(self._projects.load(KIND, project, ident, "notification channel"))
             channel = _CHANNEL()
             channel.CopyFrom(stored)
@@ -196,7 +204,7 @@ class NotificationChannelService:
 
     def delete(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
-        with self._store.lock:
+        with self._store.change() as change:
             self._projects.load(KIND, project, ident, "notification channel")
             users = self._users(project, ident)
             if users and not request.force:
@@ -207,17 +215,15 @@ class NotificationChannelService:
                 )
             if users:
                 self._drop(project, ident)
-            with self._store.transaction():
-                self._store.delete_object(KIND, project, ident)
+            change.delete_object(KIND, project, ident)
         return empty_pb2.Empty()
 
     # --- verification ------------------------------------------------------------------------------
     def send_code(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
-        with self._store.lock:
-            self._projects.load(KIND, project, ident, "notification channel")
+        self._projects.load(KIND, project, ident, "notification channel")
         code = f"G-{secrets.randbelow(900_000) + 100_000}"
-        self._codes[self._projects.canonical(request.name)] = (code, self._clock() + 3600 * NS_PER_S)
+        self._codes[self._projects.canonical(request.name)] = (code, self._clock() + 3600 * NS)
         return empty_pb2.Empty()
 
     def get_code(self, request: Raw) -> Raw:
@@ -227,7 +233,7 @@ class NotificationChannelService:
                 grpc.StatusCode.FAILED_PRECONDITION, "Only a verified channel can issue a verification code."
             )
         code = f"G-{secrets.randbelow(900_000) + 100_000}"
-        expiry = self._clock() + 3600 * NS_PER_S
+        expiry = self._clock() + 3600 * NS
         self._codes[self._projects.canonical(request.name)] = (code, expiry)
         response = notification_service.GetNotificationChannelVerificationCodeResponse.pb()(code=code)
         set_timestamp(response.expire_time, expiry)
@@ -237,7 +243,7 @@ class NotificationChannelService:
         """NOT_FOUND for a channel that does not exist, whatever the code (as Google answers);
         INVALID_ARGUMENT for a wrong or expired code."""
         project, ident = self._projects.split(request.name, "notificationChannels", "NOTIFICATION_CHANNEL")
-        with self._store.lock:
+        with self._store.change():
             channel = self._parsed(self._projects.load(KIND, project, ident, "notification channel"))
             code, expiry = self._codes.get(self._projects.canonical(request.name), ("", 0))
             if not code or request.code != code or self._clock() > expiry:
@@ -253,8 +259,8 @@ class NotificationChannelService:
 
     def _save(self, project: str, channel: Raw) -> Raw:
         ident = channel.name.rsplit("/", 1)[1]
-        with self._store.lock, self._store.transaction():
-            self._store.put_object(KIND, project, ident, channel.SerializeToString())
+        with self._store.change() as change:
+            change.put_object(KIND, project, ident, channel.SerializeToString())
         return channel
 
 

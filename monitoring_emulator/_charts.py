@@ -9,12 +9,13 @@ import math
 import time
 from collections.abc import Sequence
 
+from contract.units import NS
+
 __all__ = ["PALETTE", "Column", "Line", "heatmap", "line_chart", "nice_ticks", "sparkline"]
 
 PALETTE = ("#1a73e8", "#e8710a", "#188038", "#d93025", "#9334e6", "#12b5cb", "#f9ab00", "#5f6368")
 Line = tuple[str, Sequence[tuple[int, float]]]
 """(legend label, [(end time ns, value), …])."""
-_NS = 1_000_000_000
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -46,8 +47,8 @@ def _label(value: float) -> str:
 
 
 def _clock(ns: int, span_ns: int) -> str:
-    moment = time.gmtime(ns / _NS)
-    return time.strftime("%d %b %H:%M" if span_ns > 2 * 86400 * _NS else "%H:%M", moment)
+    moment = time.gmtime(ns / NS)
+    return time.strftime("%d %b %H:%M" if span_ns > 2 * 86400 * NS else "%H:%M", moment)
 
 
 def line_chart(

@@ -34,25 +34,28 @@ from typing import Any, TypeVar, cast
 from google.api import metric_pb2
 from google.cloud.monitoring_v3.types import alert, common
 
+from contract.units import NS
+
 from ._aggregation import AggregationSpec, SeriesData, lookback_ns, spec_from_pb
 from ._filters import Filter, parse_filter
 from ._forecast import Forecast, forecast, training_window_ns
 from ._raw import Raw
 from ._reads import query_series
+from ._series import Series
 from ._slo import DEFAULT_PERIOD_NS, find_slo
 from ._snapshot import StoreSnapshot
-from ._store import Series, Store, key_resolver
-from ._timeutil import NS_PER_S, duration_ns
+from ._store import Reader, Store
+from ._timeutil import duration_ns
 
 __all__ = ["Measurer", "Outcome", "SeriesKey", "evaluate_condition", "typed_number"]
 
 _CT = common.ComparisonType
 _MISSING = alert.AlertPolicy.Condition.EvaluationMissingData
 _PERCENT_CHANGE = common.Aggregation.Aligner.ALIGN_PERCENT_CHANGE
-STEP_NS = 60 * NS_PER_S
-_RAW_NS = 5 * 60 * NS_PER_S  # without aggregation: the newest point within 5 minutes
-_ABSENCE_LOOKBACK_NS = 24 * 3600 * NS_PER_S
-_KEEP_NS = 25 * 3600 * NS_PER_S  # memoized instants kept: any retest window reaches back this far
+STEP_NS = 60 * NS
+_RAW_NS = 5 * 60 * NS  # without aggregation: the newest point within 5 minutes
+_ABSENCE_LOOKBACK_NS = 24 * 3600 * NS
+_KEEP_NS = 25 * 3600 * NS  # memoized instants kept: any retest window reaches back this far
 SeriesKey = tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
 """(resource type, resource labels, metric labels) of a measured series."""
 Values = dict[SeriesKey, float]
@@ -119,7 +122,7 @@ def _measurable(query: Filter) -> bool:
     return _selector(query) is not None or len(_metric_types(query.text)) == 1
 
 
-def _measure(store: Store, project: str, query: Filter, specs: Specs, at: int) -> Values:
+def _measure(store: Reader, project: str, query: Filter, specs: Specs, at: int) -> Values:
     """Each series' value of the period ending at ``at`` (the latest raw point within 5 minutes when
     there is no aggregation)."""
     if not _measurable(query):
@@ -135,7 +138,7 @@ def _measure(store: Store, project: str, query: Filter, specs: Specs, at: int) -
 
 
 def _samples(
-    store: Store, project: str, query: Filter, specs: Specs, start: int, end: int
+    store: Reader, project: str, query: Filter, specs: Specs, start: int, end: int
 ) -> dict[SeriesKey, dict[int, float]]:
     """Each series' values in (start, end]: its aligned values (one per period ending at ``end``),
     or its raw points without aggregation."""
@@ -150,7 +153,7 @@ class Measurer:
 
     def __init__(self, store: Store, snapshot: StoreSnapshot | None = None) -> None:
         self._snapshot = snapshot
-        self.store: Store = store if snapshot is None else cast(Store, snapshot)
+        self.store: Reader = store if snapshot is None else snapshot
         self._values: dict[tuple[str, str, Specs], dict[int, Values]] = {}
         self._ratios: dict[ConditionKey, dict[int, Values]] = {}
         self._forecasts: dict[tuple[ConditionKey, int], dict[int, dict[SeriesKey, Forecast]]] = {}
@@ -195,9 +198,7 @@ class Measurer:
         found = self._matching.get(key)
         if found is None:
             found = [
-                s
-                for s in self.store.series_of(project, _metric_types(query.text))
-                if query.matches(key_resolver(s.key))
+                s for s in self.store.series_of(project, _metric_types(query.text)) if query.matches(s.key.resolver())
             ]
             self._matching[key] = found
         return found
@@ -217,7 +218,7 @@ class Measurer:
 
     def _kind(self, project: str, query: Filter) -> int:
         (metric_type,) = _metric_types(query.text) or ("",)
-        descriptor = self.store.descriptors.get((project, metric_type))
+        descriptor = self.store.descriptor(project, metric_type)
         if descriptor is not None:
             return int(descriptor.metric_kind)
         matching = self._matching_series(project, query)

@@ -98,8 +98,7 @@ class Console:
         return self.dashboard(project, ident, query)
 
     def dashboard(self, project: str, ident: str, query: Mapping[str, list[str]]) -> str | None:
-        with self._store.lock:
-            body = self._store.get_object("dashboard", project, ident)
+        body = self._store.get_object("dashboard", project, ident)
         if body is None:
             return None
         board = dashboard_types.Dashboard.pb().FromString(body)

@@ -38,11 +38,11 @@ class Explorer:
             return query.get(name, [default])[0].strip() or default
 
         projects = sorted(self._store.known_projects())
-        described = sorted({p for p, _ in self._store.descriptors})
+        described = self._store.described_projects()
         project = arg("project", described[0] if described else (projects[0] if projects else ""))
-        metrics = sorted(t for p, t in self._store.descriptors if p == project)
+        metrics = sorted(self._store.descriptors(project))
         metric = arg("metric", metrics[0] if metrics else "")
-        descriptor = self._store.descriptors.get((project, metric))
+        descriptor = self._store.descriptor(project, metric)
         kind, value_type = (descriptor.metric_kind, descriptor.value_type) if descriptor else (None, None)
         aligners = [
             _A(a).name for a in ALIGNERS if kind is None or value_type is None or aligner_applies(a, kind, value_type)

@@ -10,10 +10,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from contract.units import NS
+
 from ._charts import PALETTE, Line
 
 __all__ = [
-    "NS",
     "RANGES",
     "as_text",
     "delivered",
@@ -28,7 +29,6 @@ __all__ = [
     "when",
 ]
 
-NS = 1_000_000_000
 RANGES = {"1h": 3600, "6h": 6 * 3600, "1d": 86400, "7d": 7 * 86400}
 NAVIGATION = (
     ("/", "Dashboards"),

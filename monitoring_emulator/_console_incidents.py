@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from ._console_html import NS, e, page, typed_labels, when
+from contract.units import NS
+
+from ._console_html import e, page, typed_labels, when
 from ._console_tables import incident_rows, notification_rows
 from ._console_widgets import Widgets
 from ._markdown import markdown_html

@@ -16,10 +16,12 @@ from urllib.parse import quote
 from google.cloud.monitoring_v3.types import alert, common, service
 from google.type import calendar_period_pb2
 
+from contract.units import NS
+
 from ._aggregation import AggregationSpec
 from ._charts import Line, line_chart
 from ._conditions import typed_number
-from ._console_html import NS, e, legend, page, range_bounds, range_links
+from ._console_html import e, legend, page, range_bounds, range_links
 from ._console_tables import incident_rows
 from ._filters import FilterError, parse_filter
 from ._raw import Raw
@@ -127,15 +129,13 @@ class SloPages:
         return points[-1][1] if points else None
 
     def _slos(self, project: str) -> list[tuple[str, Raw]]:
-        with self._store.lock:
-            rows = self._store.list_objects(SLO_KIND, project)
+        rows = self._store.list_objects(SLO_KIND, project)
         return [(ident, _SLO.FromString(body)) for ident, body in rows]
 
     def _watches(self, project: str, slo: Raw) -> list[Watch]:
         """The enabled or disabled policies' conditions whose filter is a burn rate of this SLO."""
         tail = slo.name.split("/", 2)[2]
-        with self._store.lock:
-            policies = [_POLICY.FromString(body) for _, body in self._store.list_objects("alert_policy", project)]
+        policies = [_POLICY.FromString(body) for _, body in self._store.list_objects("alert_policy", project)]
         found = []
         for policy in policies:
             for condition in policy.conditions:
@@ -152,11 +152,9 @@ class SloPages:
     def services(self, query: Mapping[str, list[str]]) -> str:
         """Every project's services, each with its SLOs and their figures now."""
         sections = []
-        with self._store.lock:
-            projects = sorted(self._store.object_projects(SERVICE_KIND))
+        projects = sorted(self._store.object_projects(SERVICE_KIND))
         for project in projects:
-            with self._store.lock:
-                services = [_SERVICE.FromString(body) for _, body in self._store.list_objects(SERVICE_KIND, project)]
+            services = [_SERVICE.FromString(body) for _, body in self._store.list_objects(SERVICE_KIND, project)]
             slos = self._slos(project)
             for svc in services:
                 ident = svc.name.rsplit("/", 1)[-1]
@@ -192,8 +190,7 @@ class SloPages:
         if len(parts) != 3:
             return None
         project, service_id, slo_id = parts
-        with self._store.lock:
-            body = self._store.get_object(SLO_KIND, project, f"{service_id}/{slo_id}")
+        body = self._store.get_object(SLO_KIND, project, f"{service_id}/{slo_id}")
         if body is None:
             return None
         slo = _SLO.FromString(body)

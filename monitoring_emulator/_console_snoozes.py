@@ -8,7 +8,9 @@ from collections.abc import Callable, Mapping
 
 from google.cloud.monitoring_v3.types import alert, snooze
 
-from ._console_html import NS, e, page, when
+from contract.units import NS
+
+from ._console_html import e, page, when
 from ._raw import Raw
 from ._store import Store
 from ._timeutil import timestamp_ns
@@ -33,18 +35,15 @@ class SnoozePages:
 
     def _policy_label(self, project: str, name: str) -> str:
         ident = name.rsplit("/", 1)[-1]
-        with self._store.lock:
-            body = self._store.get_object("alert_policy", project, ident)
+        body = self._store.get_object("alert_policy", project, ident)
         return f"{_POLICY.FromString(body).display_name} ({ident})" if body is not None else f"{name} (deleted)"
 
     def snoozes(self, query: Mapping[str, list[str]]) -> str:
         now = self._clock()
         found: dict[str, list[tuple[str, Raw]]] = {state: [] for state in STATES}
-        with self._store.lock:
-            projects = self._store.object_projects(KIND)
+        projects = self._store.object_projects(KIND)
         for project in projects:
-            with self._store.lock:
-                rows = self._store.list_objects(KIND, project)
+            rows = self._store.list_objects(KIND, project)
             for _, body in rows:
                 item = _SNOOZE.FromString(body)
                 found[state_at(item, now)].append((project, item))

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from google.cloud.monitoring_v3.types import alert
 
+from contract.units import NS
+
 from ._aggregation import AggregationSpec, spec_from_pb
 from ._charts import Column, Line, heatmap, line_chart, sparkline
 from ._conditions import typed_number
@@ -26,7 +28,7 @@ from ._filters import FilterError, parse_filter
 from ._raw import Raw
 from ._reads import query_series
 from ._store import Store
-from ._timeutil import NS_PER_S, duration_ns
+from ._timeutil import duration_ns
 
 if TYPE_CHECKING:
     from ._alerting import AlertEvaluator
@@ -50,7 +52,7 @@ def chart_period_ns(start: int, end: int, minimum_ns: int = 0) -> int:
     15, 30 minutes, 1, 2, 3, 6, 12 hours or a day that draws at most 100 points over the range
     shown, and never shorter than the data set's ``minAlignmentPeriod``."""
     span = max(end - start, 1)
-    chosen = next((p * NS_PER_S for p in _PERIODS_S if span / (p * NS_PER_S) <= _MOST_POINTS), 86_400 * NS_PER_S)
+    chosen = next((p * NS for p in _PERIODS_S if span / (p * NS) <= _MOST_POINTS), 86_400 * NS)
     return max(chosen, minimum_ns)
 
 
@@ -59,7 +61,7 @@ def _with_period(aggregation: Raw, period_ns: int) -> Raw:
         return aggregation
     picked = type(aggregation)()
     picked.CopyFrom(aggregation)
-    picked.alignment_period.seconds, picked.alignment_period.nanos = divmod(period_ns, NS_PER_S)
+    picked.alignment_period.seconds, picked.alignment_period.nanos = divmod(period_ns, NS)
     return picked
 
 

@@ -81,8 +81,7 @@ class DashboardsService:
         }
 
     def dashboards(self, project: str) -> list[Raw]:
-        with self._store.lock:
-            return [_DASHBOARD.FromString(body) for _, body in self._store.list_objects(KIND, project)]
+        return [_DASHBOARD.FromString(body) for _, body in self._store.list_objects(KIND, project)]
 
     def create(self, request: Raw) -> Raw:
         project = self._projects.parent(request.parent, "parent")
@@ -98,9 +97,8 @@ class DashboardsService:
                 raise invalid_argument(
                     f'Field dashboard.name had an invalid value of "{board.name}": The project must match the parent.'
                 )
-            with self._store.lock:
-                if self._store.get_object(KIND, project, ident) is not None:
-                    raise ApiError(grpc.StatusCode.ALREADY_EXISTS, f"Dashboard {board.name} already exists.")
+            if self._store.get_object(KIND, project, ident) is not None:
+                raise ApiError(grpc.StatusCode.ALREADY_EXISTS, f"Dashboard {board.name} already exists.")
         else:
             ident = str(uuid.uuid4())
         board.name = self._projects.name(project, "dashboards", ident)
@@ -115,8 +113,7 @@ class DashboardsService:
 
     def get(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "dashboards", "DASHBOARD")
-        with self._store.lock:
-            return _DASHBOARD.FromString(self._projects.load(KIND, project, ident, "dashboard"))
+        return _DASHBOARD.FromString(self._projects.load(KIND, project, ident, "dashboard"))
 
     def update(self, request: Raw) -> Raw:
         board = _DASHBOARD()
@@ -124,7 +121,7 @@ class DashboardsService:
         project, ident = self._projects.split(board.name, "dashboards", "DASHBOARD")
         if not board.etag:
             raise invalid_argument("Update Dashboard should specify a non empty etag.")
-        with self._store.lock:
+        with self._store.change():
             stored = _DASHBOARD.FromString(self._projects.load(KIND, project, ident, "dashboard"))
             if board.etag != stored.etag:
                 raise ApiError(
@@ -137,10 +134,9 @@ class DashboardsService:
 
     def delete(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "dashboards", "DASHBOARD")
-        with self._store.lock:
+        with self._store.change() as change:
             self._projects.load(KIND, project, ident, "dashboard")
-            with self._store.transaction():
-                self._store.delete_object(KIND, project, ident)
+            change.delete_object(KIND, project, ident)
         return empty_pb2.Empty()
 
     def _write(self, project: str, ident: str, board: Raw, validate_only: bool) -> Raw:
@@ -149,6 +145,6 @@ class DashboardsService:
         _fill_defaults(board)
         board.etag = new_etag()
         if not validate_only:
-            with self._store.lock, self._store.transaction():
-                self._store.put_object(KIND, project, ident, board.SerializeToString())
+            with self._store.change() as change:
+                change.put_object(KIND, project, ident, board.SerializeToString())
         return board

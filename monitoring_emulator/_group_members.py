@@ -91,13 +91,4 @@ class SeenResource:
 def seen_resources(store: Store, project: str, interval: tuple[int, int] | None = None) -> list[SeenResource]:
     """The project's resources, in a stable order; with ``(start_ns, end_ns)``, only those with a
     point whose end time lies in ``[start, end]``."""
-    with store.lock:
-        series = [s for s in store.series.values() if s.project == project]
-        if interval is not None:
-            start, end = interval
-            series = [s for s in series if s.last_end >= start and store.points(s, start - 1, end)]
-        found = set()
-        for one in series:
-            labels = {"project_id": project, **one.resource_labels}
-            found.add(SeenResource(project, one.resource_type, tuple(sorted(labels.items()))))
-    return sorted(found, key=lambda r: (r.type, r.labels))
+    return [SeenResource(project, type_, labels) for type_, labels in store.resources(project, interval)]

@@ -138,26 +138,23 @@ class GroupService:
         group = _GROUP()
         group.CopyFrom(request.group)
         group.ClearField("name")
-        with self._store.lock:
+        with self._store.change() as change:
             self._check(project, group, self._groups(project), None)
             if request.validate_only:
                 return group
             ident = new_id()
             group.name = f"projects/{project}/groups/{ident}"
-            with self._store.transaction():
-                self._store.put_object(KIND, project, ident, group.SerializeToString())
+            change.put_object(KIND, project, ident, group.SerializeToString())
         return group
 
     def get(self, request: Raw) -> Raw:
         project, ident = self._split(request.name)
-        with self._store.lock:
-            return self._load(project, ident)
+        return self._load(project, ident)
 
     def list(self, request: Raw) -> Raw:
         project = self._projects.parent(request.name, "name")
         which = request.WhichOneof("filter")
-        with self._store.lock:
-            groups = self._groups(project)
+        groups = self._groups(project)
         if which is None:
             ids = sorted(groups)
         else:
@@ -178,20 +175,19 @@ class GroupService:
 
     def update(self, request: Raw) -> Raw:
         project, ident = self._split(request.group.name, "group.name")
-        with self._store.lock:
+        with self._store.change() as change:
             stored = self._load(project, ident)
             updated = _GROUP()
             updated.CopyFrom(request.group)
             updated.name = stored.name
             self._check(project, updated, self._groups(project), ident)
             if not request.validate_only:
-                with self._store.transaction():
-                    self._store.put_object(KIND, project, ident, updated.SerializeToString())
+                change.put_object(KIND, project, ident, updated.SerializeToString())
         return updated
 
     def delete(self, request: Raw) -> Raw:
         project, ident = self._split(request.name)
-        with self._store.lock:
+        with self._store.change() as change:
             stored = self._load(project, ident)
             groups = self._groups(project)
             below = self._descendants(groups, ident)
@@ -201,15 +197,14 @@ class GroupService:
                     f"The group {stored.name} has children; delete them first, or set recursive to delete the group "
                     "and all its descendants.",
                 )
-            with self._store.transaction():
-                for gone in [ident, *below]:
-                    self._store.delete_object(KIND, project, gone)
+            for gone in [ident, *below]:
+                change.delete_object(KIND, project, gone)
         return empty_pb2.Empty()
 
     def list_members(self, request: Raw) -> Raw:
         project, ident = self._split(request.name)
         wanted = api_filter(request.filter, "filter")
-        with self._store.lock:
+        with self._store.change():
             self._load(project, ident)
             groups = self._groups(project)
             filters = [_stored_filter(groups[g].filter) for g in [ident, *self._ancestors(groups, ident)]]

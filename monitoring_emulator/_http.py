@@ -14,9 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from contract.units import NS
+
 from ._faults import Faults
 from ._rest import PREFIXES
-from ._timeutil import NS_PER_S, parse_rfc3339
+from ._timeutil import parse_rfc3339
 
 if TYPE_CHECKING:
     from ._alerting import AlertEvaluator
@@ -46,7 +48,7 @@ def _step(value: object) -> int:
         seconds = float("nan")
     if not seconds > 0:
         raise ValueError(f'step: {text!r} is not a positive duration such as "60s"')
-    return round(seconds * NS_PER_S)
+    return round(seconds * NS)
 
 
 def _json(status: int, payload: Any) -> Response:

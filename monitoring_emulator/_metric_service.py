@@ -145,19 +145,16 @@ class MetricService:
         project = project_of(request.name)
         parsed = api_filter(request.filter)
         since = self._clock() - ACTIVE_ONLY_WINDOW_NS
-        with self._store.lock:
-            known = {type_: d for (owner, type_), d in self._store.descriptors.items() if owner == project}
-            for type_, metric in BUILTIN.items():
-                known.setdefault(type_, builtin_descriptor(metric, project))
-            found = []
-            for type_, descriptor in sorted(known.items()):
-                if not _listed(parsed, descriptor):
-                    continue
-                if request.active_only and not any(
-                    s.last_end >= since for s in self._store.series_by_metric.get((project, type_), ())
-                ):
-                    continue
-                found.append(descriptor)
+        known = self._store.descriptors(project)
+        for type_, metric in BUILTIN.items():
+            known.setdefault(type_, builtin_descriptor(metric, project))
+        found = []
+        for type_, descriptor in sorted(known.items()):
+            if not _listed(parsed, descriptor):
+                continue
+            if request.active_only and not self._store.written_since(project, type_, since):
+                continue
+            found.append(descriptor)
         offset = parse_page_token(request.page_token)
         size = page_bounds(request.page_size, 10_000)
         response = metric_service.ListMetricDescriptorsResponse.pb()()
@@ -168,8 +165,7 @@ class MetricService:
 
     def get_metric_descriptor(self, request: Raw) -> Raw:
         project, type_ = _split(request.name, "metricDescriptors")
-        with self._store.lock:
-            descriptor = self._store.descriptors.get((project, type_))
+        descriptor = self._store.descriptor(project, type_)
         if descriptor is None and type_ in BUILTIN:
             return builtin_descriptor(BUILTIN[type_], project)
         if descriptor is None:
@@ -182,22 +178,20 @@ class MetricService:
         incoming.CopyFrom(request.metric_descriptor)
         desc.validate_new(incoming)
         incoming.name = desc.descriptor_name(project, incoming.type)
-        with self._store.lock:
-            existing = self._store.descriptors.get((project, incoming.type))
+        with self._store.change() as change:
+            existing = self._store.descriptor(project, incoming.type)
             stored = incoming if existing is None else desc.merge_descriptor(existing, incoming)
-            with self._store.transaction():
-                self._store.put_descriptor(project, stored)
+            change.put_descriptor(project, stored)
         return stored
 
     def delete_metric_descriptor(self, request: Raw) -> Raw:
         project, type_ = _split(request.name, "metricDescriptors")
         if desc.metric_type_problem(type_):
             raise ApiError(grpc.StatusCode.INVALID_ARGUMENT, "Only user-created custom metrics can be deleted.")
-        with self._store.lock:
-            if (project, type_) not in self._store.descriptors:
+        with self._store.change() as change:
+            if self._store.descriptor(project, type_) is None:
                 raise not_found(f"Could not find descriptor for metric '{type_}'.")
-            with self._store.transaction():
-                self._store.delete_descriptor(project, type_)
+            change.delete_descriptor(project, type_)
         return empty_pb2.Empty()
 
     # --- time series ------------------------------------------------------------------

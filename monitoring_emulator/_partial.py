@@ -21,7 +21,7 @@ import grpc
 from google.cloud.monitoring_v3.types import metric_service
 
 from ._errors import ApiError
-from ._store import Labels, SeriesKey
+from ._series import Labels, SeriesKey
 
 __all__ = ["GRAMMARS", "Failure", "summary_error"]
 
@@ -68,10 +68,13 @@ def _pieces(failures: Sequence[Failure]) -> list[str]:
         if failure.grammar == "field":
             singles.append(f"Field timeSeries[{index}] had an invalid value: {reason}: timeSeries[{index}]")
         elif failure.grammar == "resource" and key is not None:
-            resource, metric = _braces(key[3], key[4]), _braces(key[1], key[2])
+            resource, metric = (
+                _braces(key.resource_type, key.resource_labels),
+                _braces(key.metric_type, key.metric_labels),
+            )
             singles.append(f"{reason}: {resource} timeSeries[{index}]: {metric}")
         elif failure.grammar == "leading" and key is not None:
-            grouped.setdefault(("leading", reason, _braces(key[3], key[4])), []).append(index)
+            grouped.setdefault(("leading", reason, _braces(key.resource_type, key.resource_labels)), []).append(index)
         else:
             grouped.setdefault(("trailing", reason, ""), []).append(index)
     pieces: list[str] = []

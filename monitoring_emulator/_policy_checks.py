@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from google.cloud.monitoring_v3.types import alert, common
 
+from contract.units import NS
+
 from ._aggregation import applicable, spec_from_pb
 from ._descriptors import BUILTIN_METRICS
 from ._errors import invalid_argument
@@ -18,13 +20,13 @@ from ._objects import check_user_labels
 from ._policy_notices import check_alert_strategy, check_documentation
 from ._raw import Raw
 from ._store import Store
-from ._timeutil import NS_PER_S, duration_ns
+from ._timeutil import duration_ns
 
 __all__ = ["Describe", "checked_aggregation", "describer", "validate"]
 
 _CT = common.ComparisonType
 _ALONE = ("condition_monitoring_query_language", "condition_prometheus_query_language")
-_MAX_ALERT_PERIOD_NS = 90_000 * NS_PER_S  # 25 h: the longest alignment period alerting accepts
+_MAX_ALERT_PERIOD_NS = 90_000 * NS  # 25 h: the longest alignment period alerting accepts
 _MIN_ABSENCE_S, _MAX_ABSENCE_S = 120, 84_600  # an absence condition: 2 minutes to 23.5 hours
 _MIN_HORIZON_S, _MAX_HORIZON_S = 3600, 216_000  # forecastOptions.forecastHorizon: 1 to 60 hours
 
@@ -37,7 +39,7 @@ def describer(store: Store, project: str) -> Describe:
 
     def describe(text: str) -> tuple[int, int] | None:
         types = sorted(parse_filter(text).pinned_values("metric.type") or ())
-        descriptor = next((store.descriptors.get((project, t)) for t in types), None)
+        descriptor = next((store.descriptor(project, t) for t in types), None)
         if descriptor is not None:
             return descriptor.metric_kind, descriptor.value_type
         builtin = next((BUILTIN_METRICS[t] for t in types if t in BUILTIN_METRICS), None)
@@ -64,8 +66,8 @@ def _check_duration(field: str, value: Raw, minimum_s: int = 0, maximum_s: int |
     the API documents for MetricAbsence."""
     ns = duration_ns(value)
     if maximum_s is not None:
-        ns -= ns % NS_PER_S
-    if ns % (60 * NS_PER_S) or ns < minimum_s * NS_PER_S or (maximum_s is not None and ns > maximum_s * NS_PER_S):
+        ns -= ns % NS
+    if ns % (60 * NS) or ns < minimum_s * NS or (maximum_s is not None and ns > maximum_s * NS):
         least = f" of at least {minimum_s}s" if minimum_s else ""
         most = f" and at most {maximum_s}s" if maximum_s is not None else ""
         raise invalid_argument(
@@ -75,7 +77,7 @@ def _check_duration(field: str, value: Raw, minimum_s: int = 0, maximum_s: int |
 
 
 def _seconds(ns: int) -> str:
-    return f"{ns / NS_PER_S:g}s"
+    return f"{ns / NS:g}s"
 
 
 def _check_filter(field: str, text: str) -> None:
@@ -154,7 +156,7 @@ def _check_threshold(field: str, threshold: Raw, describe: Describe) -> None:
 def _check_forecast(field: str, horizon: Raw) -> None:
     """Required, 1 to 60 hours (the ForecastOptions proto; the console's "2.5 days")."""
     ns = duration_ns(horizon)
-    if not _MIN_HORIZON_S * NS_PER_S <= ns <= _MAX_HORIZON_S * NS_PER_S:
+    if not _MIN_HORIZON_S * NS <= ns <= _MAX_HORIZON_S * NS:
         raise invalid_argument(
             f'Field {field} had an invalid value of "{_seconds(ns)}": The forecast horizon must be between '
             f"{_MIN_HORIZON_S}s (1 hour) and {_MAX_HORIZON_S}s (60 hours)."

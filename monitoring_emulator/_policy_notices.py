@@ -8,9 +8,11 @@ from collections.abc import Callable
 
 from google.cloud.monitoring_v3.types import alert
 
+from contract.units import NS
+
 from ._errors import invalid_argument
 from ._raw import Raw
-from ._timeutil import NS_PER_S, duration_ns
+from ._timeutil import duration_ns
 
 __all__ = ["check_alert_strategy", "check_documentation"]
 
@@ -21,7 +23,7 @@ _PROMPT = alert.AlertPolicy.AlertStrategy.NotificationPrompt
 
 
 def _seconds(ns: int) -> str:
-    return f"{ns / NS_PER_S:g}s"
+    return f"{ns / NS:g}s"
 
 
 def check_documentation(documentation: Raw) -> None:
@@ -96,7 +98,7 @@ def check_alert_strategy(policy: Raw, canonical: Callable[[str], str]) -> None:
                 )
         if each.HasField("renotify_interval"):
             ns = duration_ns(each.renotify_interval)
-            if not _MIN_RENOTIFY_S * NS_PER_S <= ns <= _MAX_RENOTIFY_S * NS_PER_S:
+            if not _MIN_RENOTIFY_S * NS <= ns <= _MAX_RENOTIFY_S * NS:
                 raise invalid_argument(
                     f'Field {field}.renotifyInterval had an invalid value of "{_seconds(ns)}": The value must '
                     f"be between {_MIN_RENOTIFY_S}s (30 minutes) and {_MAX_RENOTIFY_S}s (24 hours)."

@@ -11,8 +11,9 @@ from ._aggregation import AggregationSpec, SeriesData, aggregate, lookback_ns, n
 from ._errors import invalid_argument, not_found
 from ._filters import Filter, api_filter
 from ._raw import Raw
+from ._series import Series
 from ._slo import find_slo, selector_series
-from ._store import Series, Store, base_point, key_resolver
+from ._store import Reader, Row, Store
 from ._timeutil import format_rfc3339, set_timestamp, timestamp_ns
 
 __all__ = ["list_time_series", "page_bounds", "parse_page_token", "query_series"]
@@ -37,13 +38,7 @@ def page_bounds(page_size: int, default: int) -> int:
     return default if page_size <= 0 or page_size > default else page_size
 
 
-def _series_data(store: Store, series: Series, after: int, until: int, with_base: bool = False) -> SeriesData:
-    """The series' points in (after, until]; ``with_base`` adds the newest point at or before ``after``
-    (what a cumulative counter had counted then, the base of the first delta however old)."""
-    rows = store.points(series, after, until)
-    base = base_point(store, series, after) if with_base else None
-    if base is not None:
-        rows.append(base)
+def _series_data(series: Series, rows: list[Row]) -> SeriesData:
     points = [(end, start, _TYPED_VALUE.FromString(value)) for end, start, value in rows]
     return SeriesData(
         series.metric_type,
@@ -72,7 +67,7 @@ def _to_pb(data: SeriesData, unit: str, with_points: bool) -> Raw:
 
 
 def query_series(
-    store: Store, project: str, query: Filter, specs: Sequence[AggregationSpec], start: int, end: int
+    store: Reader, project: str, query: Filter, specs: Sequence[AggregationSpec], start: int, end: int
 ) -> tuple[list[SeriesData], str]:
     """The series of the one metric ``query`` pins, in (start, end], through ``specs`` in order
     (each on what the previous produced); and the metric's unit. Shared by ListTimeSeries and the
@@ -83,14 +78,16 @@ def query_series(
     if query.slo_selector is not None:
         return selector_series(store, project, query.slo_selector, specs, start, end), ""
     (metric_type,) = query.pinned_values("metric.type") or ("",)
-    with store.lock:
-        descriptor = store.descriptors.get((project, metric_type))
-        matching = [s for s in store.series_of(project, [metric_type]) if query.matches(key_resolver(s.key))]
-        kind = descriptor.metric_kind if descriptor else (matching[0].kind if matching else MD.GAUGE)
-        value_type = descriptor.value_type if descriptor else (matching[0].value_type if matching else MD.DOUBLE)
-        after = start - lookback_ns(specs[0] if specs else None, kind)
-        with_base = needs_base(specs[0] if specs else None, kind)
-        data = [_series_data(store, s, after, end, with_base) for s in matching]
+    first = specs[0] if specs else None
+    selected = store.select(
+        project,
+        metric_type,
+        lambda key: query.matches(key.resolver()),
+        end,
+        lambda kind: (start - lookback_ns(first, kind), needs_base(first, kind)),
+    )
+    descriptor, kind, value_type = selected.descriptor, selected.kind, selected.value_type
+    data = [_series_data(series, rows) for series, rows in selected.series]
     unit = descriptor.unit if descriptor else ""
     if not specs:
         data = [d for d in data if any(start < p[0] for p in d.points)]

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import grpc
 
+from contract.units import NS
+
 from . import (
     _alert_service,
     _channel_service,
@@ -45,7 +47,6 @@ from ._raw import Raw
 from ._rest import RestApi
 from ._stats import Stats
 from ._store import Store
-from ._timeutil import NS_PER_S
 from ._writes import TimeSeriesWriter, WriteLimits
 
 __all__ = ["Emulator", "EmulatorConfig", "ListenError"]
@@ -138,25 +139,15 @@ class Emulator:
         self.faults = Faults()
         self.stats = Stats()
         limits = WriteLimits(
-            min_sampling_ns=int(config.min_sampling_period_s * NS_PER_S),
+            min_sampling_ns=int(config.min_sampling_period_s * NS),
             max_active_series=config.max_active_series,
         )
         writer = TimeSeriesWriter(self.store, limits, self.faults, self.stats, clock)
         projects = Projects(self.store, clock)
-        channels: _channel_service.NotificationChannelService | None = None
-        policies = _alert_service.AlertPolicyService(
-            self.store, projects, lambda project, name: channels is not None and channels.exists(project, name), clock
-        )
+        channel_exists = _channel_service.channel_exists(self.store, projects)
+        policies = _alert_service.AlertPolicyService(self.store, projects, channel_exists, clock)
         channels = _channel_service.NotificationChannelService(
-            self.store,
-            projects,
-            lambda project, ident: [
-                p.name
-                for p in policies.policies(project)
-                if any(c.endswith(f"/{ident}") for c in p.notification_channels)
-            ],
-            policies.drop_channel,
-            clock,
+            self.store, projects, policies.channel_users, policies.drop_channel, clock
         )
         self.policies, self.channels = policies, channels
         self.dashboards = _dashboard_service.DashboardsService(self.store, projects)
@@ -182,13 +173,14 @@ class Emulator:
             ) from None
         self.http_port = self._http.port
         self.notifier = Notifier(clock)
+        console_url = self.http_url  # fixed once the HTTP server holds its port
         self.evaluator = AlertEvaluator(
             self.store,
             projects,
             policies.policies,
             channels,
             self.notifier,
-            lambda: self.http_url,
+            lambda: console_url,
             clock,
             snoozed=self.snoozes.active,
             snooze_covers=self.snoozes.covers,

@@ -95,8 +95,7 @@ class ServiceMonitoringService:
 
     # --- shared with the SLO selectors -------------------------------------------------------------
     def slo(self, project: str, service_id: str, slo_id: str) -> Raw | None:
-        with self._store.lock:
-            body = self._store.get_object(SLO_KIND, project, f"{service_id}/{slo_id}")
+        body = self._store.get_object(SLO_KIND, project, f"{service_id}/{slo_id}")
         return None if body is None else _SLO.FromString(body)
 
     # --- services ----------------------------------------------------------------------------------
@@ -112,17 +111,15 @@ class ServiceMonitoringService:
         service.CopyFrom(request.service)
         validate_service(service)
         service.name = self._projects.name(project, "services", ident)
-        with self._store.lock:
+        with self._store.change() as change:
             if self._store.get_object(SERVICE_KIND, project, ident) is not None:
                 raise _already_exists("Service", service.name)
-            with self._store.transaction():
-                self._store.put_object(SERVICE_KIND, project, ident, service.SerializeToString())
+            change.put_object(SERVICE_KIND, project, ident, service.SerializeToString())
         return service
 
     def get_service(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "services", "SERVICE")
-        with self._store.lock:
-            return _SERVICE.FromString(self._projects.load(SERVICE_KIND, project, ident, "service"))
+        return _SERVICE.FromString(self._projects.load(SERVICE_KIND, project, ident, "service"))
 
     def list_services(self, request: Raw) -> Raw:
         match = re.fullmatch(r"(?:projects|workspaces)/([^/]+)", request.parent)
@@ -132,8 +129,7 @@ class ServiceMonitoringService:
                 "projects/[PROJECT_ID_OR_NUMBER] or workspaces/[HOST_PROJECT_ID_OR_NUMBER]."
             )
         project = self._projects.remember(match.group(1))
-        with self._store.lock:
-            found = [_SERVICE.FromString(body) for _, body in self._store.list_objects(SERVICE_KIND, project)]
+        found = [_SERVICE.FromString(body) for _, body in self._store.list_objects(SERVICE_KIND, project)]
         if request.filter:
             parsed = api_filter(request.filter)
             found = [s for s in found if parsed.matches(_service_resolver(s))]
@@ -145,7 +141,7 @@ class ServiceMonitoringService:
     def update_service(self, request: Raw) -> Raw:
         supplied = request.service
         project, ident = self._projects.split(supplied.name, "services", "SERVICE")
-        with self._store.lock:
+        with self._store.change() as change:
             stored = _SERVICE.FromString(self._projects.load(SERVICE_KIND, project, ident, "service"))
             updated = _SERVICE()
             if request.update_mask.paths:
@@ -160,19 +156,17 @@ class ServiceMonitoringService:
                     f"Field service had an invalid value: The type of service {stored.name} cannot be changed "
                     f"(from {_service_type(stored)} to {_service_type(updated)})."
                 )
-            with self._store.transaction():
-                self._store.put_object(SERVICE_KIND, project, ident, updated.SerializeToString())
+            change.put_object(SERVICE_KIND, project, ident, updated.SerializeToString())
             return updated
 
     def delete_service(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "services", "SERVICE")
-        with self._store.lock:
+        with self._store.change() as change:
             self._projects.load(SERVICE_KIND, project, ident, "service")
-            with self._store.transaction():
-                for slo_key, _ in self._store.list_objects(SLO_KIND, project):
-                    if slo_key.startswith(f"{ident}/"):
-                        self._store.delete_object(SLO_KIND, project, slo_key)
-                self._store.delete_object(SERVICE_KIND, project, ident)
+            for slo_key, _ in self._store.list_objects(SLO_KIND, project):
+                if slo_key.startswith(f"{ident}/"):
+                    change.delete_object(SLO_KIND, project, slo_key)
+            change.delete_object(SERVICE_KIND, project, ident)
         return empty_pb2.Empty()
 
     # --- service-level objectives ---------------------------------------------------------------------
@@ -197,7 +191,7 @@ class ServiceMonitoringService:
         validate_slo(slo, custom, describer(self._store, project))
 
     def create_slo(self, request: Raw) -> Raw:
-        with self._store.lock:
+        with self._store.change() as change:
             project, service_id, service = self._service_of(request.parent, "parent")
             slo = _SLO()
             slo.CopyFrom(request.service_level_objective)
@@ -215,8 +209,7 @@ class ServiceMonitoringService:
             key = f"{service_id}/{ident}"
             if self._store.get_object(SLO_KIND, project, key) is not None:
                 raise _already_exists("ServiceLevelObjective", slo.name)
-            with self._store.transaction():
-                self._store.put_object(SLO_KIND, project, key, slo.SerializeToString())
+            change.put_object(SLO_KIND, project, key, slo.SerializeToString())
             return slo
 
     def _load_slo(self, name: str, field: str = "name") -> tuple[str, str, Raw]:
@@ -226,8 +219,7 @@ class ServiceMonitoringService:
         return project, key, _SLO.FromString(self._projects.load(SLO_KIND, project, key, "service level objective"))
 
     def get_slo(self, request: Raw) -> Raw:
-        with self._store.lock:
-            return self._load_slo(request.name)[2]
+        return self._load_slo(request.name)[2]
 
     def list_slos(self, request: Raw) -> Raw:
         match = re.fullmatch(r"(projects|workspaces)/([^/]+)/services/([^/]+)", request.parent)
@@ -237,7 +229,7 @@ class ServiceMonitoringService:
                 "projects/[PROJECT_ID_OR_NUMBER]/services/[SERVICE_ID] or "
                 "workspaces/[HOST_PROJECT_ID_OR_NUMBER]/services/-."
             )
-        with self._store.lock:
+        with self._store.change():
             if match.group(3) == "-":
                 project, prefix = self._projects.remember(match.group(2)), ""
             else:
@@ -260,7 +252,7 @@ class ServiceMonitoringService:
 
     def update_slo(self, request: Raw) -> Raw:
         supplied = request.service_level_objective
-        with self._store.lock:
+        with self._store.change() as change:
             project, key, stored = self._load_slo(supplied.name, "serviceLevelObjective.name")
             updated = _SLO()
             if request.update_mask.paths:
@@ -271,15 +263,13 @@ class ServiceMonitoringService:
             updated.name = stored.name
             service = _SERVICE.FromString(self._store.get_object(SERVICE_KIND, project, key.split("/")[0]) or b"")
             self._validate_slo(project, service, updated)
-            with self._store.transaction():
-                self._store.put_object(SLO_KIND, project, key, updated.SerializeToString())
+            change.put_object(SLO_KIND, project, key, updated.SerializeToString())
             return updated
 
     def delete_slo(self, request: Raw) -> Raw:
-        with self._store.lock:
+        with self._store.change() as change:
             project, key, _ = self._load_slo(request.name)
-            with self._store.transaction():
-                self._store.delete_object(SLO_KIND, project, key)
+            change.delete_object(SLO_KIND, project, key)
         return empty_pb2.Empty()
 
 

@@ -33,19 +33,21 @@ from google.api import metric_pb2
 from google.cloud.monitoring_v3.types import common, service
 from google.type import calendar_period_pb2
 
+from contract.units import NS
+
 from ._aggregation import AggregationSpec, SeriesData
 from ._filters import SloSelector
 from ._objects import Projects
 from ._raw import Raw
 from ._service_monitoring import SLO_KIND
 from ._slo_counts import Counter, counter_for
-from ._store import Store, backing
-from ._timeutil import NS_PER_S, duration_ns
+from ._store import Reader
+from ._timeutil import duration_ns
 
 __all__ = ["DEFAULT_PERIOD_NS", "find_slo", "selector_series"]
 
 MD = metric_pb2.MetricDescriptor
-DEFAULT_PERIOD_NS = 60 * NS_PER_S
+DEFAULT_PERIOD_NS = 60 * NS
 _SLO = service.ServiceLevelObjective.pb()
 _TYPED_VALUE = common.TypedValue.pb()
 _CAL = calendar_period_pb2.CalendarPeriod
@@ -53,18 +55,16 @@ _DAY_S = 86_400
 _FORTNIGHT_EPOCH_S = 4 * _DAY_S  # Monday 1970-01-05
 
 
-def find_slo(store: Store, project: str, slo_name: str) -> tuple[str, Raw] | None:
+def find_slo(store: Reader, project: str, slo_name: str) -> tuple[str, Raw] | None:
     """(the SLO's project id, the SLO) for a name whose project is ``project``'s id or number, or
     another project the store knows."""
     _, written, _, service_id, _, slo_id = slo_name.split("/")
-    store = backing(store)
     owner = written
     if written in (project, Projects.number_of(project)):
         owner = project
     elif written.isdigit():
         owner = next((p for p in store.known_projects() if Projects.number_of(p) == written), written)
-    with store.lock:
-        body = store.get_object(SLO_KIND, owner, f"{service_id}/{slo_id}")
+    body = store.get_object(SLO_KIND, owner, f"{service_id}/{slo_id}")
     return None if body is None else (owner, _SLO.FromString(body))
 
 
@@ -85,7 +85,7 @@ def _compliance_after(slo: Raw, t: int) -> int:
     """The exclusive lower bound of the compliance period that ``t`` falls in."""
     if slo.WhichOneof("period") == "rolling_period":
         return t - duration_ns(slo.rolling_period)
-    return _calendar_start_s(t // NS_PER_S, slo.calendar_period) * NS_PER_S - 1
+    return _calendar_start_s(t // NS, slo.calendar_period) * NS - 1
 
 
 def _window_after(selector: SloSelector, slo: Raw, period: int, t: int) -> int:
@@ -126,7 +126,7 @@ def _instants(start: int, end: int, period: int) -> list[int]:
 
 
 def selector_series(
-    store: Store, project: str, selector: SloSelector, specs: Sequence[AggregationSpec], start: int, end: int
+    store: Reader, project: str, selector: SloSelector, specs: Sequence[AggregationSpec], start: int, end: int
 ) -> list[SeriesData]:
     """The selector's series over ``(start, end]``; none for an unknown SLO or an SLI the emulator
     does not evaluate (basic and windows-based SLIs)."""

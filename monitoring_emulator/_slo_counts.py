@@ -34,7 +34,8 @@ from ._deltas import increments
 from ._distributions import bounds
 from ._filters import parse_filter
 from ._raw import Raw
-from ._store import Series, Store, backing, key_resolver
+from ._series import Series
+from ._store import Reader, Store
 
 __all__ = ["Counter", "counter_for"]
 
@@ -146,13 +147,12 @@ class _Filtered:
         return tuple(total)
 
 
-def _sums(reads: Store, project: str, text: str, measure: Measure, measure_key: object, width: int) -> _Filtered:
-    store = backing(reads)  # the whole history, once: a read view (the evaluator's snapshot) holds a span
+def _sums(reads: Reader, project: str, text: str, measure: Measure, measure_key: object, width: int) -> _Filtered:
+    store = reads.whole()  # the whole history, once: a read view (the evaluator's snapshot) holds a span
     query = parse_filter(text)
     types = query.pinned_values("metric.type") or frozenset()
-    with store.lock:
-        matching = [s for s in store.series_of(project, sorted(types)) if query.matches(key_resolver(s.key))]
-        return _Filtered([_series_sums(store, s, measure, measure_key, width) for s in matching], width)
+    matching = [s for s in store.series_of(project, sorted(types)) if query.matches(s.key.resolver())]
+    return _Filtered([_series_sums(store, s, measure, measure_key, width) for s in matching], width)
 
 
 @dataclass
@@ -167,7 +167,7 @@ class Counter:
         return min(max(0.0, self.good(after, until)), total), total
 
 
-def counter_for(store: Store, project: str, sli: Raw) -> Counter | None:
+def counter_for(store: Reader, project: str, sli: Raw) -> Counter | None:
     """A counter over the request-based ``sli``; None for an SLI the emulator does not evaluate
     (basic and windows-based SLIs)."""
     if sli.WhichOneof("type") != "request_based":

@@ -19,11 +19,13 @@ from collections.abc import Callable
 from google.api import metric_pb2
 from google.type import calendar_period_pb2
 
+from contract.units import NS
+
 from ._errors import invalid_argument
 from ._filters import api_filter
 from ._objects import check_user_labels
 from ._raw import Raw
-from ._timeutil import NS_PER_S, duration_ns
+from ._timeutil import duration_ns
 
 __all__ = ["BASIC_SERVICE_LABELS", "Describe", "validate_service", "validate_slo"]
 
@@ -31,7 +33,7 @@ MD = metric_pb2.MetricDescriptor
 Describe = Callable[[str], tuple[int, int] | None]
 """A filter → the (kind, value type) of the metric it names, when its descriptor exists."""
 
-_DAY_NS = 86_400 * NS_PER_S
+_DAY_NS = 86_400 * NS
 _CALENDAR = calendar_period_pb2.CalendarPeriod
 _CALENDARS = (_CALENDAR.DAY, _CALENDAR.WEEK, _CALENDAR.FORTNIGHT, _CALENDAR.MONTH)
 _COUNTED = (MD.DELTA, MD.CUMULATIVE)
@@ -57,7 +59,7 @@ BASIC_SERVICE_LABELS: dict[str, tuple[str, ...]] = {
 
 def _seconds(ns: int) -> str:
     """A duration as the API writes one: ``3600s``, ``0.5s``."""
-    whole, rest = divmod(ns, NS_PER_S)
+    whole, rest = divmod(ns, NS)
     return f"{whole}s" if not rest else f"{whole}.{rest:09d}".rstrip("0") + "s"
 
 
@@ -163,7 +165,7 @@ def _check_request_based(field: str, sli: Raw, describe: Describe) -> None:
 
 def _check_windows_based(field: str, sli: Raw, describe: Describe) -> None:
     window = duration_ns(sli.window_period)
-    if window < 60 * NS_PER_S or _DAY_NS % window:
+    if window < 60 * NS or _DAY_NS % window:
         raise invalid_argument(
             f'Field {field}.windowPeriod had an invalid value of "{_seconds(window)}": The window period must '
             "be an integer fraction of a day and at least 60s."

@@ -25,13 +25,15 @@ from typing import Any
 
 from google.cloud.monitoring_v3.types import snooze, snooze_service
 
+from contract.units import NS
+
 from ._errors import invalid_argument
 from ._filters import FilterError, parse_filter
 from ._masks import apply_mask
 from ._objects import Projects, new_id, page
 from ._raw import Raw
 from ._store import Store
-from ._timeutil import NS_PER_S, format_rfc3339, parse_rfc3339, timestamp_ns
+from ._timeutil import format_rfc3339, parse_rfc3339, timestamp_ns
 
 __all__ = ["SERVICE", "SnoozeService"]
 
@@ -39,7 +41,7 @@ SERVICE = "google.monitoring.v3.SnoozeService"
 KIND = "snooze"
 POLICY_KIND = "alert_policy"  # as the alert policy service stores them
 _SNOOZE = snooze.Snooze.pb()
-_SKEW_NS = 15 * NS_PER_S
+_SKEW_NS = 15 * NS
 _MAX_POLICIES = 16
 _UPDATABLE = ("display_name", "interval.start_time", "interval.end_time")
 _FILTER_TERM = re.compile(
@@ -79,8 +81,7 @@ class SnoozeService:
     def snoozes(self, project: str) -> list[Raw]:
         with self._lock:
             if project not in self._cache:
-                with self._store.lock:
-                    rows = self._store.list_objects(KIND, project)
+                rows = self._store.list_objects(KIND, project)
                 self._cache[project] = [_SNOOZE.FromString(body) for _, body in rows]
             return list(self._cache[project])
 
@@ -137,8 +138,7 @@ class SnoozeService:
 
     def get(self, request: Raw) -> Raw:
         project, ident = self._projects.split(request.name, "snoozes", "SNOOZE")
-        with self._store.lock:
-            return _SNOOZE.FromString(self._projects.load(KIND, project, ident, "snooze"))
+        return _SNOOZE.FromString(self._projects.load(KIND, project, ident, "snooze"))
 
     def list(self, request: Raw) -> Raw:
         project = self._projects.parent(request.parent, "parent")
@@ -166,7 +166,7 @@ class SnoozeService:
                     f'Field update_mask had an invalid value of "{path}": Only display_name, interval.start_time '
                     "and interval.end_time can be updated."
                 )
-        with self._store.lock:
+        with self._store.change():
             stored = _SNOOZE.FromString(self._projects.load(KIND, project, ident, "snooze"))
             now = self._clock()
             start, end = timestamp_ns(stored.interval.start_time), timestamp_ns(stored.interval.end_time)
@@ -256,9 +256,8 @@ class SnoozeService:
 
     def _save(self, project: str, item: Raw) -> Raw:
         ident = item.name.rsplit("/", 1)[1]
-        with self._lock, self._store.lock:
-            with self._store.transaction():
-                self._store.put_object(KIND, project, ident, item.SerializeToString())
+        with self._lock:
+            self._store.put_object(KIND, project, ident, item.SerializeToString())
             self._cache.pop(project, None)
         return item
 

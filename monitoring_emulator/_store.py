@@ -1,25 +1,29 @@
-"""SQLite persistence plus the in-memory indexes the hot path reads.
+"""SQLite persistence plus the in-memory indexes the hot path reads, behind queries and one way to
+change anything: :meth:`Store.change`.
 
-Every write goes through one lock and one transaction, so concurrent clients see whole
-requests or nothing. Series state (last start/end) lives in memory and is rebuilt from the
-points table when the emulator restarts on the same ``--data`` file.
+Every query and every change holds the store's lock for its whole duration, and a change is one
+SQLite transaction, so concurrent clients see whole requests or nothing: a :class:`Selection` reads
+a metric's series and their points at one moment, and a CreateTimeSeries request checks and commits
+its points in one :class:`~._store_change.Change`. Nothing outside sees the lock, the connection or
+the indexes. Series state (last start/end) lives in memory and is rebuilt from the points table when
+the emulator restarts on the same ``--data`` file.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Protocol
 
 from google.api import metric_pb2
 
-__all__ = ["Series", "SeriesKey", "Store", "backing", "base_point", "key_resolver", "resource_key", "series_key"]
+from ._series import Labels, Series, SeriesKey
+from ._store_change import Change, Index, Row
 
-Labels = tuple[tuple[str, str], ...]
-SeriesKey = tuple[str, str, Labels, str, Labels]
+__all__ = ["Change", "Reader", "Row", "Selection", "Store", "Window", "selection"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS descriptors (
@@ -35,269 +39,224 @@ CREATE TABLE IF NOT EXISTS objects (
     kind TEXT NOT NULL, project TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL,
     PRIMARY KEY (kind, project, id)) WITHOUT ROWID;
 """
+_GAUGE, _DOUBLE = metric_pb2.MetricDescriptor.GAUGE, metric_pb2.MetricDescriptor.DOUBLE
+
+Window = Callable[[int], tuple[int, bool]]
+"""A metric kind → (after_ns, with_base): where a read of the metric's points starts, and whether it
+also wants each series' newest point at or before that (a cumulative counter's base)."""
 
 
-def series_key(
-    project: str, metric_type: str, metric_labels: dict[str, str], resource_type: str, resource_labels: dict[str, str]
-) -> SeriesKey:
-    return (
-        project,
-        metric_type,
-        tuple(sorted(metric_labels.items())),
-        resource_type,
-        tuple(sorted(resource_labels.items())),
-    )
+@dataclass(frozen=True)
+class Selection:
+    """A metric's descriptor, kind and value type (the descriptor's, else its first series', else
+    GAUGE DOUBLE) and the series a filter matches, each with its points (newest first; the base
+    point, when asked for, last), all read at one moment."""
 
-
-def resource_key(key: SeriesKey) -> tuple[str, ...]:
-    """What the active-series cap counts against: the resource (and the type, for ``global``)."""
-    if key[3] == "global":
-        return (key[0], "global", key[1])
-    return (key[0], key[3], *(f"{k}={v}" for k, v in key[4]))
-
-
-def key_resolver(key: SeriesKey) -> Callable[[str], str | None]:
-    """Answer filter selectors (``metric.type``, ``resource.labels.zone``…) for one series."""
-    metric_labels, resource_labels = dict(key[2]), dict(key[4])
-
-    def resolve(selector: str) -> str | None:
-        if selector == "metric.type":
-            return key[1]
-        if selector == "resource.type":
-            return key[3]
-        if selector == "project":
-            return key[0]
-        if selector.startswith("metric.labels."):
-            return metric_labels.get(selector[14:])
-        if selector.startswith("resource.labels."):
-            return resource_labels.get(selector[16:])
-        return None
-
-    return resolve
-
-
-@dataclass(slots=True)
-class Series:
-    """One stored time series and the latest point written to it."""
-
-    id: int
-    key: SeriesKey
+    descriptor: metric_pb2.MetricDescriptor | None
     kind: int
     value_type: int
-    last_start: int = -1
-    last_end: int = -1
-    metric_labels: dict[str, str] = field(default_factory=dict)
-    resource_labels: dict[str, str] = field(default_factory=dict)
-    alive: bool = True  # False once deleted or replaced by a reload; caches check it
+    series: list[tuple[Series, list[Row]]]
 
-    @property
-    def project(self) -> str:
-        return self.key[0]
 
-    @property
-    def metric_type(self) -> str:
-        return self.key[1]
+class Reader(Protocol):
+    """What measuring reads: the store itself, or a snapshot of it serving points from memory."""
 
-    @property
-    def resource_type(self) -> str:
-        return self.key[3]
-
-    @property
-    def resource_key(self) -> tuple[str, ...]:
-        return resource_key(self.key)
+    def descriptor(self, project: str, metric_type: str) -> metric_pb2.MetricDescriptor | None: ...
+    def series_of(self, project: str, metric_types: Iterable[str]) -> list[Series]: ...
+    def select(
+        self, project: str, metric_type: str, matches: Callable[[SeriesKey], bool], until_ns: int, window: Window
+    ) -> Selection: ...
+    def points(self, series: Series, after_ns: int, until_ns: int) -> list[Row]: ...
+    def point_at_or_before(self, series: Series, at_ns: int) -> Row | None: ...
+    def get_object(self, kind: str, project: str, ident: str) -> bytes | None: ...
+    def known_projects(self) -> set[str]: ...
+    def whole(self) -> Store:
+        """The store, whose reads reach its whole history at once."""
+        ...
 
 
 class Store:
-    """Descriptors, series and points; alert policies, channels and dashboards as serialized messages."""
+    """Descriptors, series and points; alert policies, channels, dashboards… as serialized messages
+    (``objects``, by kind, project and id)."""
 
     def __init__(self, path: str | None = None) -> None:
-        self.lock = threading.RLock()
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         if path:
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self._load()
+        self._index = Index.load(self._db)
+        self._current: Change | None = None  # the change under way, by the thread holding the lock
 
-    def _load(self) -> None:
-        """(Re)build the in-memory indexes from the database."""
-        for stale in getattr(self, "series", {}).values():
-            stale.alive = False
-        self.descriptors: dict[tuple[str, str], metric_pb2.MetricDescriptor] = {}
-        self.series: dict[SeriesKey, Series] = {}
-        self.series_by_metric: dict[tuple[str, str], list[Series]] = {}
-        self.series_by_resource: dict[tuple[str, ...], list[Series]] = {}
-        self._next_series_id = 1
-        for project, type_, body in self._db.execute("SELECT project, type, body FROM descriptors"):
-            self.descriptors[(project, type_)] = metric_pb2.MetricDescriptor.FromString(body)
-        latest = {
-            sid: (start, end)
-            for sid, end, start in self._db.execute(
-                "SELECT p.series_id, p.end_ns, p.start_ns FROM points p JOIN "
-                "(SELECT series_id, MAX(end_ns) AS m FROM points GROUP BY series_id) q "
-                "ON p.series_id = q.series_id AND p.end_ns = q.m"
-            )
-        }
-        rows = self._db.execute(
-            "SELECT id, project, metric_type, metric_labels, resource_type, resource_labels, kind, value_type "
-            "FROM series ORDER BY id"
-        )
-        for sid, project, mtype, mlabels, rtype, rlabels, kind, vtype in rows:
-            metric_labels, resource_labels = json.loads(mlabels), json.loads(rlabels)
-            key = series_key(project, mtype, metric_labels, rtype, resource_labels)
-            start, end = latest.get(sid, (-1, -1))
-            self._index(Series(sid, key, kind, vtype, start, end, metric_labels, resource_labels))
-            self._next_series_id = max(self._next_series_id, sid + 1)
-
-    def _index(self, series: Series) -> None:
-        self.series[series.key] = series
-        self.series_by_metric.setdefault((series.project, series.metric_type), []).append(series)
-        self.series_by_resource.setdefault(series.resource_key, []).append(series)
-
+    # --- changes --------------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic unit of writes; callers already hold :attr:`lock`."""
-        self._db.execute("BEGIN")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            self._load()  # the indexes may hold changes the rollback undid
-            raise
-        self._db.execute("COMMIT")
+    def change(self) -> Iterator[Change]:
+        """One atomic change: what it reads (through the store's queries, in its block) is what it
+        changes, as no other change runs meanwhile; its writes commit together when the block ends,
+        or none of them if it raises. A change begun inside another one is part of it."""
+        with self._lock:
+            if self._current is not None:
+                yield self._current
+                return
+            change = self._current = Change(self._db, self._index)
+            try:
+                yield change
+            except BaseException:
+                if change.rollback():  # the indexes may hold changes the rollback undid: rebuilt
+                    self._index.retire()
+                    self._index = Index.load(self._db)
+                raise
+            else:
+                change.commit()
+            finally:
+                self._current = None
 
-    # --- metric descriptors -------------------------------------------------------------
-    def put_descriptor(self, project: str, descriptor: metric_pb2.MetricDescriptor) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO descriptors VALUES (?, ?, ?)",
-            (project, descriptor.type, descriptor.SerializeToString()),
-        )
-        self.descriptors[(project, descriptor.type)] = descriptor
+    def put_object(self, kind: str, project: str, ident: str, body: bytes) -> None:
+        with self.change() as change:
+            change.put_object(kind, project, ident, body)
 
-    def delete_descriptor(self, project: str, metric_type: str) -> None:
-        """Drop the descriptor and, as Google warns, make its data unusable (deleted here)."""
-        self._db.execute("DELETE FROM descriptors WHERE project = ? AND type = ?", (project, metric_type))
-        self.descriptors.pop((project, metric_type), None)
-        for series in self.series_by_metric.pop((project, metric_type), []):
-            self._db.execute("DELETE FROM points WHERE series_id = ?", (series.id,))
-            self._db.execute("DELETE FROM series WHERE id = ?", (series.id,))
-            del self.series[series.key]
-            series.alive = False
-            self.series_by_resource[series.resource_key].remove(series)
+    def delete_object(self, kind: str, project: str, ident: str) -> bool:
+        with self.change() as change:
+            return change.delete_object(kind, project, ident)
 
-    # --- series and points --------------------------------------------------------------
-    def new_series(self, key: SeriesKey, kind: int, value_type: int) -> Series:
-        series = Series(self._next_series_id, key, kind, value_type, -1, -1, dict(key[2]), dict(key[4]))
-        self._next_series_id += 1
-        self._db.execute(
-            "INSERT INTO series VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                series.id,
-                key[0],
-                key[1],
-                json.dumps(series.metric_labels, sort_keys=True),
-                key[3],
-                json.dumps(series.resource_labels, sort_keys=True),
-                kind,
-                value_type,
-            ),
-        )
-        self._index(series)
-        return series
+    def whole(self) -> Store:
+        return self
 
-    def add_points(self, rows: list[tuple[Series, int, int, bytes]]) -> None:
-        """Append ``(series, start_ns, end_ns, TypedValue bytes)``; order was checked by the caller."""
-        self._db.executemany(
-            "INSERT INTO points VALUES (?, ?, ?, ?)",
-            [(series.id, end, start, value) for series, start, end, value in rows],
-        )
-        for series, start, end, _ in rows:
-            series.last_start, series.last_end = start, end
+    # --- metric descriptors and series ------------------------------------------------------------
+    def descriptor(self, project: str, metric_type: str) -> metric_pb2.MetricDescriptor | None:
+        """The stored descriptor (shared: callers copy it before changing it)."""
+        with self._lock:
+            return self._index.descriptors.get((project, metric_type))
 
-    def points(self, series: Series, after_ns: int, until_ns: int) -> list[tuple[int, int, bytes]]:
+    def descriptors(self, project: str) -> dict[str, metric_pb2.MetricDescriptor]:
+        """The project's descriptors by metric type."""
+        with self._lock:
+            return {type_: d for (owner, type_), d in self._index.descriptors.items() if owner == project}
+
+    def described_projects(self) -> list[str]:
+        """The projects with at least one metric descriptor, sorted."""
+        with self._lock:
+            return sorted({project for project, _ in self._index.descriptors})
+
+    def series_named(self, key: SeriesKey) -> Series | None:
+        with self._lock:
+            return self._index.series.get(key)
+
+    def series_counted_with(self, counted: tuple[str, ...]) -> Sequence[Series]:
+        """The series the active-series cap counts against one resource (``SeriesKey.counted_resource``)."""
+        with self._lock:
+            return tuple(self._index.by_resource.get(counted, ()))
+
+    def series_of(self, project: str, metric_types: Iterable[str]) -> list[Series]:
+        with self._lock:
+            return self._index.series_of(project, metric_types)
+
+    def written_since(self, project: str, metric_type: str, since_ns: int) -> bool:
+        """Whether a series of the metric has a point ending at or after ``since_ns``."""
+        with self._lock:
+            return any(s.last_end >= since_ns for s in self._index.by_metric.get((project, metric_type), ()))
+
+    def matching(
+        self, project: str, metric_type: str, matches: Callable[[SeriesKey], bool]
+    ) -> tuple[metric_pb2.MetricDescriptor | None, list[Series]]:
+        """The metric's descriptor and the series of it ``matches`` keeps, at one moment."""
+        with self._lock:
+            found = [s for s in self._index.series_of(project, [metric_type]) if matches(s.key)]
+            return self._index.descriptors.get((project, metric_type)), found
+
+    def select(
+        self, project: str, metric_type: str, matches: Callable[[SeriesKey], bool], until_ns: int, window: Window
+    ) -> Selection:
+        """The metric's series that ``matches`` keeps, each with its points in (after, until] and, when
+        the window asks, the newest point at or before ``after``; all read at one moment."""
+        with self._lock:
+            descriptor, found = self.matching(project, metric_type, matches)
+            return selection(self, descriptor, found, until_ns, window)
+
+    def points(self, series: Series, after_ns: int, until_ns: int) -> list[Row]:
         """``(end_ns, start_ns, value)`` with after < end <= until, newest first (as Google returns)."""
-        cursor = self._db.execute(
-            "SELECT end_ns, start_ns, value FROM points WHERE series_id = ? AND end_ns > ? AND end_ns <= ? "
-            "ORDER BY end_ns DESC",
-            (series.id, after_ns, until_ns),
-        )
-        return cursor.fetchall()
+        with self._lock:
+            cursor = self._db.execute(
+                "SELECT end_ns, start_ns, value FROM points WHERE series_id = ? AND end_ns > ? AND end_ns <= ? "
+                "ORDER BY end_ns DESC",
+                (series.id, after_ns, until_ns),
+            )
+            return cursor.fetchall()
 
-    def point_at_or_before(self, series: Series, at_ns: int) -> tuple[int, int, bytes] | None:
+    def point_at_or_before(self, series: Series, at_ns: int) -> Row | None:
         """The newest ``(end_ns, start_ns, value)`` with end <= at: what a cumulative series counted
         by then, the base its next points' growth is measured from."""
-        row = self._db.execute(
-            "SELECT end_ns, start_ns, value FROM points WHERE series_id = ? AND end_ns <= ? "
-            "ORDER BY end_ns DESC LIMIT 1",
-            (series.id, at_ns),
-        ).fetchone()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT end_ns, start_ns, value FROM points WHERE series_id = ? AND end_ns <= ? "
+                "ORDER BY end_ns DESC LIMIT 1",
+                (series.id, at_ns),
+            ).fetchone()
         return None if row is None else (row[0], row[1], bytes(row[2]))
 
-    # --- alert policies, notification channels, dashboards (serialized messages) ------------
-    def put_object(self, kind: str, project: str, ident: str, body: bytes) -> None:
-        self._db.execute("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?)", (kind, project, ident, body))
+    def resources(self, project: str, interval: tuple[int, int] | None = None) -> list[tuple[str, Labels]]:
+        """The monitored resources the project's series were written against — (type, labels with
+        ``project_id``) — or, with ``(start_ns, end_ns)``, those with a point ending in ``[start, end]``."""
+        with self._lock:
+            series = [s for s in self._index.series.values() if s.project == project]
+            if interval is not None:
+                start, end = interval
+                series = [s for s in series if s.last_end >= start and self.points(s, start - 1, end)]
+            found = {
+                (s.resource_type, tuple(sorted({"project_id": project, **s.resource_labels}.items()))) for s in series
+            }
+        return sorted(found)
 
+    # --- stored objects -------------------------------------------------------------------------
     def get_object(self, kind: str, project: str, ident: str) -> bytes | None:
-        row = self._db.execute(
-            "SELECT body FROM objects WHERE kind = ? AND project = ? AND id = ?", (kind, project, ident)
-        ).fetchone()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT body FROM objects WHERE kind = ? AND project = ? AND id = ?", (kind, project, ident)
+            ).fetchone()
         return None if row is None else bytes(row[0])
 
     def list_objects(self, kind: str, project: str) -> list[tuple[str, bytes]]:
-        rows = self._db.execute(
-            "SELECT id, body FROM objects WHERE kind = ? AND project = ? ORDER BY id", (kind, project)
-        )
-        return [(ident, bytes(body)) for ident, body in rows]
+        """``(id, body)`` of the project's objects of ``kind``, by id."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, body FROM objects WHERE kind = ? AND project = ? ORDER BY id", (kind, project)
+            )
+            return [(ident, bytes(body)) for ident, body in rows]
+
+    def object_projects(self, kind: str) -> list[str]:
+        """The projects with at least one object of ``kind``, sorted."""
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT project FROM objects WHERE kind = ? ORDER BY project", (kind,))
+            return [project for (project,) in rows]
 
     def known_projects(self) -> set[str]:
         """Every project that owns something here."""
-        with self.lock:
+        with self._lock:
             found = {project for (project,) in self._db.execute("SELECT DISTINCT project FROM objects")}
-            return found | {project for project, _ in self.descriptors} | {key[0] for key in self.series}
-
-    def object_projects(self, kind: str) -> list[str]:
-        rows = self._db.execute("SELECT DISTINCT project FROM objects WHERE kind = ? ORDER BY project", (kind,))
-        return [project for (project,) in rows]
-
-    def delete_object(self, kind: str, project: str, ident: str) -> bool:
-        cursor = self._db.execute(
-            "DELETE FROM objects WHERE kind = ? AND project = ? AND id = ?", (kind, project, ident)
-        )
-        return cursor.rowcount > 0
-
-    def series_of(self, project: str, metric_types: Iterable[str]) -> list[Series]:
-        found: list[Series] = []
-        for metric_type in metric_types:
-            found.extend(self.series_by_metric.get((project, metric_type), ()))
-        return found
+            return found | {project for project, _ in self._index.descriptors} | {key[0] for key in self._index.series}
 
     def close(self) -> None:
-        with self.lock:
+        with self._lock:
             self._db.close()
 
 
-def backing(reads: object) -> Store:
-    """The :class:`Store` behind ``reads`` — itself, or the store a read view (the alert evaluator's
-    snapshot of points) wraps — for what only the store keeps: objects and known projects."""
-    if isinstance(reads, Store):
-        return reads
-    inner = getattr(reads, "_store", None)
-    if not isinstance(inner, Store):
-        raise TypeError(f"{type(reads).__name__} is neither a Store nor a view of one")
-    return inner
-
-
-def base_point(reads: Store, series: Series, at_ns: int) -> tuple[int, int, bytes] | None:
-    """:meth:`Store.point_at_or_before` on the store or on a read view that only has ``points``."""
-    finder = getattr(reads, "point_at_or_before", None)
-    if finder is not None:
-        found: tuple[int, int, bytes] | None = finder(series, at_ns)
-        return found
-    for reach in (_BASE_REACH_NS, None):  # a day back first: what a view holds in memory, at any volume
-        rows = reads.points(series, -1 if reach is None else at_ns - reach, at_ns)
-        if rows:
-            return rows[0]
-    return None
-
-
-_BASE_REACH_NS = 24 * 3600 * 1_000_000_000
+def selection(
+    reader: Reader,
+    descriptor: metric_pb2.MetricDescriptor | None,
+    found: list[Series],
+    until_ns: int,
+    window: Window,
+) -> Selection:
+    """The :class:`Selection` of ``found`` series, their points read through ``reader``."""
+    kind = descriptor.metric_kind if descriptor else (found[0].kind if found else _GAUGE)
+    value_type = descriptor.value_type if descriptor else (found[0].value_type if found else _DOUBLE)
+    after, with_base = window(kind)
+    read = []
+    for series in found:
+        rows = reader.points(series, after, until_ns)
+        base = reader.point_at_or_before(series, after) if with_base else None
+        if base is not None:
+            rows.append(base)
+        read.append((series, rows))
+    return Selection(descriptor, kind, value_type, read)

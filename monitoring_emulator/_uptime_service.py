@@ -123,7 +123,7 @@ class UptimeCheckService:
         config = _CONFIG()
         config.CopyFrom(request.uptime_check_config)
         validate_config(config)
-        with self._store.lock:
+        with self._store.change() as change:
             taken = {ident for ident, _ in self._store.list_objects(KIND, project)}
             if len(taken) >= MAX_CHECKS:
                 raise ApiError(
@@ -135,19 +135,16 @@ class UptimeCheckService:
             while ident in taken:
                 ident = f"{_slug(config.display_name)[:50]}-{secrets.token_hex(5)}"
             config.name = f"projects/{project}/uptimeCheckConfigs/{ident}"
-            with self._store.transaction():
-                self._store.put_object(KIND, project, ident, config.SerializeToString())
+            change.put_object(KIND, project, ident, config.SerializeToString())
         return _public(config)
 
     def get(self, request: Raw) -> Raw:
         project, ident = self._split(request.name)
-        with self._store.lock:
-            return _public(self._load(project, ident))
+        return _public(self._load(project, ident))
 
     def list(self, request: Raw) -> Raw:
         project = self._projects.parent(request.parent, "parent")
-        with self._store.lock:
-            found = [_CONFIG.FromString(body) for _, body in self._store.list_objects(KIND, project)]
+        found = [_CONFIG.FromString(body) for _, body in self._store.list_objects(KIND, project)]
         if request.filter:
             parsed = api_filter(request.filter)
             found = [c for c in found if parsed.matches(_resolver(c))]
@@ -166,7 +163,7 @@ class UptimeCheckService:
                     f'Field update_mask had an invalid value of "{path}": Only display_name, http_check, tcp_check, '
                     "timeout, content_matchers, selected_regions and user_labels can be updated."
                 )
-        with self._store.lock:
+        with self._store.change() as change:
             stored = self._load(project, ident)
             incoming = _CONFIG()
             incoming.CopyFrom(supplied)
@@ -180,13 +177,12 @@ class UptimeCheckService:
             apply_mask(updated, incoming, paths, "UptimeCheckConfig")
             updated.name = stored.name
             validate_config(updated)
-            with self._store.transaction():
-                self._store.put_object(KIND, project, ident, updated.SerializeToString())
+            change.put_object(KIND, project, ident, updated.SerializeToString())
         return _public(updated)
 
     def delete(self, request: Raw) -> Raw:
         project, ident = self._split(request.name)
-        with self._store.lock:
+        with self._store.change() as change:
             stored = self._load(project, ident)
             for _, body in self._store.list_objects(POLICY_KIND, project):
                 policy = _POLICY.FromString(body)
@@ -196,8 +192,7 @@ class UptimeCheckService:
                         f"Uptime check config {stored.name} is referenced by alert policy {policy.name}; change or "
                         "delete the policy first.",
                     )
-            with self._store.transaction():
-                self._store.delete_object(KIND, project, ident)
+            change.delete_object(KIND, project, ident)
         return empty_pb2.Empty()
 
     def list_ips(self, request: Raw) -> Raw:

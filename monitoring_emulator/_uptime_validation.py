@@ -24,10 +24,12 @@ from typing import Any
 
 from google.cloud.monitoring_v3.types import uptime
 
+from contract.units import NS
+
 from ._errors import invalid_argument
 from ._objects import check_user_labels
 from ._raw import Raw
-from ._timeutil import NS_PER_S, duration_ns
+from ._timeutil import duration_ns
 
 __all__ = ["PERIODS_S", "REGION_LOCATIONS", "validate_config"]
 
@@ -84,7 +86,7 @@ def _name(enum: Any, value: int) -> str:
 
 
 def _seconds(ns: int) -> str:
-    return f"{ns / NS_PER_S:g}s"
+    return f"{ns / NS:g}s"
 
 
 def validate_config(config: Raw, field: str = "uptimeCheckConfig") -> None:
@@ -196,12 +198,12 @@ def _check_timing(config: Raw, field: str) -> None:
     if not config.HasField("period"):
         config.period.seconds = PERIODS_S[0]
     period = duration_ns(config.period)
-    if period not in tuple(s * NS_PER_S for s in PERIODS_S):
+    if period not in tuple(s * NS for s in PERIODS_S):
         raise _bad(f"{field}.period", "The period must be 60s, 300s, 600s or 900s.", _seconds(period))
     if not config.HasField("timeout"):
         raise _bad(f"{field}.timeout", "A timeout is required.")
     timeout = duration_ns(config.timeout)
-    if not NS_PER_S <= timeout <= 60 * NS_PER_S:
+    if not NS <= timeout <= 60 * NS:
         raise _bad(f"{field}.timeout", "The timeout must be between 1 and 60 seconds.", _seconds(timeout))
 
 

@@ -8,7 +8,7 @@ from google.api import metric_pb2
 
 from . import _descriptors as desc
 from ._resources import check_resource
-from ._store import Series
+from ._series import Series
 from ._timeutil import format_rfc3339, format_sampling
 
 __all__ = [

@@ -18,15 +18,18 @@ from dataclasses import dataclass, field
 import grpc
 from google.api import metric_pb2
 
+from contract.units import NS
+
 from . import _descriptors as desc
 from ._distributions import validate as distribution_problem
 from ._errors import invalid_argument
 from ._faults import Faults
 from ._partial import Failure, summary_error
 from ._raw import Raw
+from ._series import Series, SeriesKey
 from ._stats import Stats
-from ._store import Series, SeriesKey, Store, key_resolver, resource_key, series_key
-from ._timeutil import ACTIVE_SERIES_WINDOW_NS, NS_PER_S, timestamp_ns
+from ._store import Change, Store
+from ._timeutil import ACTIVE_SERIES_WINDOW_NS, timestamp_ns
 from ._write_checks import (
     Rejected,
     auto_create_problem,
@@ -54,11 +57,11 @@ _VALUE_TYPES = {
 class WriteLimits:
     """The service's limits; the sampling period and series cap are configurable for tests."""
 
-    min_sampling_ns: int = 5 * NS_PER_S
+    min_sampling_ns: int = 5 * NS
     max_active_series: int = 200_000
     max_series_per_request: int = 200
-    max_past_ns: int = (25 * 3600 + 10) * NS_PER_S
-    max_future_ns: int = 5 * 60 * NS_PER_S
+    max_past_ns: int = (25 * 3600 + 10) * NS
+    max_future_ns: int = 5 * 60 * NS
     active_window_ns: int = ACTIVE_SERIES_WINDOW_NS
     max_label_value_bytes: int = 1024
 
@@ -118,7 +121,7 @@ class TimeSeriesWriter:
         call = _Call(project, now, method, now - self._limits.max_past_ns, now + self._limits.max_future_ns)
         failures: list[Failure] = []
         accepted: list[_Accepted] = []
-        with self._store.lock:
+        with self._store.change() as change:
             series_faults = self._faults.has_series_faults(method)
             for index, ts in enumerate(series_list):
                 item: _Accepted | None = None
@@ -130,7 +133,7 @@ class TimeSeriesWriter:
                         )
                     item = self._check(index, ts, call)
                     if series_faults:
-                        fault = self._faults.take_series_fault(method, key_resolver(item.key))
+                        fault = self._faults.take_series_fault(method, item.key.resolver())
                         if fault is not None:
                             raise Rejected(fault.code, fault.message, "injected", fault.grammar)
                     accepted.append(item)
@@ -138,7 +141,7 @@ class TimeSeriesWriter:
                     key = None if item is None else item.key
                     failure = Failure(index, rejected.code, rejected.reason, rejected.category, rejected.grammar, key)
                     failures.append(failure)
-            self._commit(project, accepted, call.pending)
+            self._commit(change, project, accepted, call.pending)
         self._stats.wrote(len(series_list), len(accepted), Counter(f.category for f in failures))
         if failures:
             raise summary_error(failures, len(series_list))
@@ -157,8 +160,8 @@ class TimeSeriesWriter:
         metric_labels = dict(metric.labels)
         resource_labels = dict(resource.labels)
         resource_labels["project_id"] = call.project
-        key = series_key(call.project, metric.type, metric_labels, resource.type, resource_labels)
-        existing = self._store.series.get(key)
+        key = SeriesKey.of(call.project, metric.type, metric_labels, resource.type, resource_labels)
+        existing = self._store.series_named(key)
         if existing is None:
             problem = identity_problem(
                 i,
@@ -197,7 +200,7 @@ class TimeSeriesWriter:
         point = points[0]
         interval = point.interval
         end_time = interval.end_time
-        end = end_time.seconds * NS_PER_S + end_time.nanos
+        end = end_time.seconds * NS + end_time.nanos
         has_start = interval.HasField("start_time")
         start = timestamp_ns(interval.start_time) if has_start else end
         if not call.oldest <= end <= call.newest:
@@ -212,7 +215,7 @@ class TimeSeriesWriter:
         if existing is not None:
             kind, stored_type = existing.kind, existing.value_type
         else:
-            descriptor = self._descriptor(call, key[1], ts, value_type, dict(key[2]))
+            descriptor = self._descriptor(call, key.metric_type, ts, value_type, dict(key.metric_labels))
             kind, stored_type = descriptor.metric_kind, descriptor.value_type
         declared_kind, declared_type = ts.metric_kind, ts.value_type
         if (
@@ -220,9 +223,9 @@ class TimeSeriesWriter:
             or (declared_kind and declared_kind != kind)
             or (declared_type and declared_type != stored_type)
         ):
-            raise type_error(key[1], kind, stored_type, declared_kind, (value_type, declared_type))
+            raise type_error(key.metric_type, kind, stored_type, declared_kind, (value_type, declared_type))
         if (start != end) if kind == MD.GAUGE else (start >= end):
-            raise interval_error(i, key[1], kind, start, end)
+            raise interval_error(i, key.metric_type, kind, start, end)
         if which == "distribution_value":
             problem = distribution_problem(value.distribution_value)
             if problem:
@@ -234,7 +237,7 @@ class TimeSeriesWriter:
             if end - existing.last_end < self._min_sampling_ns or (
                 kind == MD.CUMULATIVE and start != existing.last_start
             ):
-                out_of_order = order_problem(key[1], kind, existing, start, end, self._min_sampling_ns)
+                out_of_order = order_problem(key.metric_type, kind, existing, start, end, self._min_sampling_ns)
                 if out_of_order is not None:
                     raise out_of_order
         else:
@@ -246,7 +249,7 @@ class TimeSeriesWriter:
     ) -> metric_pb2.MetricDescriptor:
         """The descriptor a new series uses: stored, created or extended earlier in this call, or auto-created."""
         project, pending = call.project, call.pending
-        descriptor = pending.get(metric_type) or self._store.descriptors.get((project, metric_type))
+        descriptor = pending.get(metric_type) or self._store.descriptor(project, metric_type)
         if descriptor is None:
             kind = ts.metric_kind or MD.GAUGE
             refused = auto_create_problem(metric_type, kind, value_type)
@@ -272,8 +275,8 @@ class TimeSeriesWriter:
 
     def _check_cardinality(self, key: SeriesKey, call: _Call) -> None:
         new_per_resource, now = call.new_per_resource, call.now
-        counted = resource_key(key)
-        known = self._store.series_by_resource.get(counted, ())
+        counted = key.counted_resource
+        known = self._store.series_counted_with(counted)
         cap = self._limits.max_active_series
         if len(known) + new_per_resource[counted] >= cap:
             since = now - self._limits.active_window_ns
@@ -286,19 +289,20 @@ class TimeSeriesWriter:
                 )
         new_per_resource[counted] += 1
 
-    def _commit(self, project: str, accepted: list[_Accepted], pending: dict[str, metric_pb2.MetricDescriptor]) -> None:
+    def _commit(
+        self, change: Change, project: str, accepted: list[_Accepted], pending: dict[str, metric_pb2.MetricDescriptor]
+    ) -> None:
         if not accepted:
             return
-        used = {item.key[1] for item in accepted}
-        with self._store.transaction():
-            for metric_type, descriptor in pending.items():
-                if metric_type in used:
-                    self._store.put_descriptor(project, descriptor)
-            rows = []
-            for item in accepted:
-                series = item.series
-                if series is None:
-                    series = self._store.new_series(item.key, item.kind, item.value_type)
-                    self._aliases[item.wire] = series
-                rows.append((series, item.start, item.end, item.value))
-            self._store.add_points(rows)
+        used = {item.key.metric_type for item in accepted}
+        for metric_type, descriptor in pending.items():
+            if metric_type in used:
+                change.put_descriptor(project, descriptor)
+        rows = []
+        for item in accepted:
+            series = item.series
+            if series is None:
+                series = change.new_series(item.key, item.kind, item.value_type)
+                self._aliases[item.wire] = series
+            rows.append((series, item.start, item.end, item.value))
+        change.add_points(rows)

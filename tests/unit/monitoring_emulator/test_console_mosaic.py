@@ -13,7 +13,8 @@ from google.cloud.monitoring_v3.types import common
 from contract.units import NS
 from monitoring_emulator._console_mosaic import mosaic_tiles, shown
 from monitoring_emulator._console_widgets import Widgets
-from monitoring_emulator._store import Store, series_key
+from monitoring_emulator._series import SeriesKey
+from monitoring_emulator._store import Store
 
 TILE = layouts.MosaicLayout.Tile.pb()
 MD = metric_pb2.MetricDescriptor
@@ -71,14 +72,15 @@ END = 1_700_000_000 * NS
 def store() -> Iterator[Store]:
     db = Store()
     for task in ("a", "b"):
-        key = series_key(PROJECT, METRIC, {}, "generic_task", {"project_id": PROJECT, "task_id": task})
-        series = db.new_series(key, MD.GAUGE, MD.DOUBLE)
-        rows = []
-        for minute in range(30, 0, -1):
-            value = common.TypedValue.pb()(double_value=1.0)
-            at = END - minute * 60 * NS
-            rows.append((series, at, at, value.SerializeToString()))
-        db.add_points(rows)
+        key = SeriesKey.of(PROJECT, METRIC, {}, "generic_task", {"project_id": PROJECT, "task_id": task})
+        with db.change() as change:
+            series = change.new_series(key, MD.GAUGE, MD.DOUBLE)
+            rows = []
+            for minute in range(30, 0, -1):
+                value = common.TypedValue.pb()(double_value=1.0)
+                at = END - minute * 60 * NS
+                rows.append((series, at, at, value.SerializeToString()))
+            change.add_points(rows)
     yield db
     db.close()
 

@@ -15,9 +15,10 @@ from contract.units import NS
 from monitoring_emulator._aggregation import AggregationSpec
 from monitoring_emulator._filters import SloSelector
 from monitoring_emulator._objects import Projects
+from monitoring_emulator._series import SeriesKey
 from monitoring_emulator._service_monitoring import SLO_KIND
 from monitoring_emulator._slo import _calendar_start_s, selector_series
-from monitoring_emulator._store import Store, series_key
+from monitoring_emulator._store import Store
 
 MD = metric_pb2.MetricDescriptor
 CAL = calendar_period_pb2.CalendarPeriod
@@ -40,18 +41,19 @@ def store() -> Iterator[Store]:
 
 def write(store: Store, status: str, kind: int, points: list[tuple[int, int, object]], metric: str = RUNS) -> None:
     """Points ``(start_ns, end_ns, value)`` of one series, oldest first."""
-    key = series_key(PROJECT, metric, {"status": status}, "global", {"project_id": PROJECT})
+    key = SeriesKey.of(PROJECT, metric, {"status": status}, "global", {"project_id": PROJECT})
     value_type = MD.DISTRIBUTION if isinstance(points[0][2], distribution_pb2.Distribution) else MD.INT64
-    series = store.series.get(key) or store.new_series(key, kind, value_type)
-    rows = []
-    for start, end, value in points:
-        typed = common.TypedValue.pb()()
-        if isinstance(value, distribution_pb2.Distribution):
-            typed.distribution_value.CopyFrom(value)
-        else:
-            typed.int64_value = int(value)  # type: ignore[call-overload]
-        rows.append((series, start, end, typed.SerializeToString()))
-    store.add_points(rows)
+    with store.change() as change:
+        series = store.series_named(key) or change.new_series(key, kind, value_type)
+        rows = []
+        for start, end, value in points:
+            typed = common.TypedValue.pb()()
+            if isinstance(value, distribution_pb2.Distribution):
+                typed.distribution_value.CopyFrom(value)
+            else:
+                typed.int64_value = int(value)  # type: ignore[call-overload]
+            rows.append((series, start, end, typed.SerializeToString()))
+        change.add_points(rows)
 
 
 def runs(store: Store, outcomes: list[tuple[str, bool]], start: int) -> None:
