@@ -40,12 +40,13 @@ from google.protobuf import json_format
 from contract.units import NS
 
 from ._channel_service import NotificationChannelService
-from ._conditions import Measurer, Outcome, SeriesKey, evaluate_condition
+from ._conditions import Measurer, Outcome, evaluate_condition
 from ._documentation import rendered
 from ._notify import Notifier
 from ._objects import Projects
 from ._raw import Raw
 from ._resources import RESOURCE_TYPES
+from ._series import SeriesLabels
 from ._snapshot import StoreSnapshot
 from ._store import Store
 from ._timeutil import duration_ns, format_rfc3339
@@ -65,29 +66,6 @@ _Key = tuple[str, str, str]  # policy name, condition name, series
 Snoozed = Callable[[str, str, int], bool]
 Covers = Callable[[str, str, int, Callable[[str], "str | None"]], bool]
 """(project, policy name, instant, the series' labels) → whether a snooze with a filter covers it."""
-
-
-def _series_id(key: SeriesKey) -> str:
-    return json.dumps(key)
-
-
-def _series_of(text: str) -> SeriesKey:
-    resource_type, resource_labels, metric_labels = json.loads(text)
-    return resource_type, tuple((k, v) for k, v in resource_labels), tuple((k, v) for k, v in metric_labels)
-
-
-def _labels_of(series: SeriesKey) -> Callable[[str], str | None]:
-    """Answer a snooze filter's selectors (``resource.labels.K``, ``metric.labels.K``) for a series."""
-    resource, metric = dict(series[1]), dict(series[2])
-
-    def resolve(selector: str) -> str | None:
-        kind, _, key = selector.partition(".")
-        group, _, name = key.partition(".")
-        if group not in ("labels", "label") or not name:
-            return None
-        return resource.get(name) if kind == "resource" else metric.get(name) if kind == "metric" else None
-
-    return resolve
 
 
 def _braced(labels: dict[str, str]) -> str:
@@ -293,7 +271,7 @@ class AlertEvaluator:
             active = outcome.fires and (policy.combiner not in (_AND, _AND_MATCHING) or all_fire)
             if active:
                 for series, value in outcome.holding.items():
-                    key = (policy.name, condition.name, _series_id(series))
+                    key = (policy.name, condition.name, series.text())
                     self._last_seen[key] = now
                     if key not in self._open and not self._covered(project, policy, now, series):
                         incident = self._open_incident(key, project, policy, condition, series, value, outcome, now)
@@ -303,7 +281,7 @@ class AlertEvaluator:
             for key, incident in list(self._open.items()):
                 if key[:2] != (policy.name, condition.name):
                     continue
-                series = _series_of(key[2])
+                series = SeriesLabels.parse(key[2])
                 if self._covered(project, policy, now, series):
                     closed.append(self._close(key, incident, now, "snoozed"))  # silently, as a snoozed policy
                     continue
@@ -320,9 +298,9 @@ class AlertEvaluator:
                 if _PROMPT.CLOSED in _prompts(policy):
                     self._queue(run, incident, now)
 
-    def _covered(self, project: str, policy: Raw, now: int, series: SeriesKey) -> bool:
+    def _covered(self, project: str, policy: Raw, now: int, series: SeriesLabels) -> bool:
         covers = self._snooze_covers
-        return covers is not None and covers(project, policy.name, now, _labels_of(series))
+        return covers is not None and covers(project, policy.name, now, series.label_resolver())
 
     def _open_incident(
         self,
@@ -330,12 +308,16 @@ class AlertEvaluator:
         project: str,
         policy: Raw,
         condition: Raw,
-        series: SeriesKey,
+        series: SeriesLabels,
         value: float | None,
         outcome: Outcome,
         now: int,
     ) -> dict[str, Any]:
-        resource_type, resource_labels, metric_labels = series[0], dict(series[1]), dict(series[2])
+        resource_type, resource_labels, metric_labels = (
+            series.resource_type,
+            dict(series.resource_labels),
+            dict(series.metric_labels),
+        )
         body = condition.condition_threshold
         threshold = body.threshold_value if condition.HasField("condition_threshold") else None
         incident_id = f"0.{secrets.token_hex(6)}"

@@ -41,13 +41,13 @@ from ._filters import Filter, parse_filter
 from ._forecast import Forecast, forecast, training_window_ns
 from ._raw import Raw
 from ._reads import query_series
-from ._series import Series
+from ._series import Series, SeriesLabels
 from ._slo import DEFAULT_PERIOD_NS, find_slo
 from ._snapshot import StoreSnapshot
 from ._store import Reader, Store
 from ._timeutil import duration_ns
 
-__all__ = ["Measurer", "Outcome", "SeriesKey", "evaluate_condition", "typed_number"]
+__all__ = ["Measurer", "Outcome", "evaluate_condition", "typed_number"]
 
 _CT = common.ComparisonType
 _MISSING = alert.AlertPolicy.Condition.EvaluationMissingData
@@ -56,9 +56,7 @@ STEP_NS = 60 * NS
 _RAW_NS = 5 * 60 * NS  # without aggregation: the newest point within 5 minutes
 _ABSENCE_LOOKBACK_NS = 24 * 3600 * NS
 _KEEP_NS = 25 * 3600 * NS  # memoized instants kept: any retest window reaches back this far
-SeriesKey = tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
-"""(resource type, resource labels, metric labels) of a measured series."""
-Values = dict[SeriesKey, float]
+Values = dict[SeriesLabels, float]
 Specs = tuple[AggregationSpec, ...]
 Signature = tuple[tuple[int, ...], ...]
 """Per series: its id and how many of its points end at or before each bound."""
@@ -72,23 +70,23 @@ class Outcome:
     """One condition at one instant: the series it holds for (with the observed value), the
     series measured and not holding, and the series whose state is unknown (missing data, NO_OP)."""
 
-    holding: dict[SeriesKey, float | None] = field(default_factory=dict)
-    clear: set[SeriesKey] = field(default_factory=set)
-    unknown: set[SeriesKey] = field(default_factory=set)
+    holding: dict[SeriesLabels, float | None] = field(default_factory=dict)
+    clear: set[SeriesLabels] = field(default_factory=set)
+    unknown: set[SeriesLabels] = field(default_factory=set)
     series_count: int = 0
     fires: bool = False
     metric_type: str = ""
     missing_clears: bool = False
     """``evaluation_missing_data: INACTIVE``: a series with no data at all counts as not holding."""
-    forecast: dict[SeriesKey, Forecast] = field(default_factory=dict)
+    forecast: dict[SeriesLabels, Forecast] = field(default_factory=dict)
     """The series that hold only because their forecast crosses the threshold (their value in
     :attr:`holding` is the forecast's, at the horizon's end)."""
     latest: Values = field(default_factory=dict)
     """The newest measurement of every measured series."""
 
 
-def _key(data: SeriesData) -> SeriesKey:
-    return data.resource_type, tuple(sorted(data.resource_labels.items())), tuple(sorted(data.metric_labels.items()))
+def _key(data: SeriesData) -> SeriesLabels:
+    return SeriesLabels.of(data.resource_type, data.resource_labels, data.metric_labels)
 
 
 def typed_number(value: Raw) -> float:
@@ -139,7 +137,7 @@ def _measure(store: Reader, project: str, query: Filter, specs: Specs, at: int) 
 
 def _samples(
     store: Reader, project: str, query: Filter, specs: Specs, start: int, end: int
-) -> dict[SeriesKey, dict[int, float]]:
+) -> dict[SeriesLabels, dict[int, float]]:
     """Each series' values in (start, end]: its aligned values (one per period ending at ``end``),
     or its raw points without aggregation."""
     if not _measurable(query):
@@ -156,7 +154,7 @@ class Measurer:
         self.store: Reader = store if snapshot is None else snapshot
         self._values: dict[tuple[str, str, Specs], dict[int, Values]] = {}
         self._ratios: dict[ConditionKey, dict[int, Values]] = {}
-        self._forecasts: dict[tuple[ConditionKey, int], dict[int, dict[SeriesKey, Forecast]]] = {}
+        self._forecasts: dict[tuple[ConditionKey, int], dict[int, dict[SeriesLabels, Forecast]]] = {}
         self._previous: dict[tuple[str, str, Specs, str], tuple[Signature, object]] = {}
         self._matching: dict[tuple[str, str], list[Series]] = {}
         self._specs: dict[int, tuple[Raw, Specs]] = {}
@@ -311,7 +309,7 @@ class Measurer:
         denominator = self.values(project, denominator_text, denominator_specs, at)
         return {series: value / denominator[series] for series, value in numerator.items() if denominator.get(series)}
 
-    def forecasts(self, key: ConditionKey, instants: Sequence[int], horizon: int) -> list[dict[SeriesKey, Forecast]]:
+    def forecasts(self, key: ConditionKey, instants: Sequence[int], horizon: int) -> list[dict[SeriesLabels, Forecast]]:
         """Each series' forecast at each instant (see :mod:`._forecast`), from the condition's
         values over the training window."""
         table = self._forecasts.setdefault((key, horizon), {})
@@ -323,7 +321,7 @@ class Measurer:
             out.append(found)
         return out
 
-    def _forecasts_now(self, key: ConditionKey, at: int, horizon: int) -> dict[SeriesKey, Forecast]:
+    def _forecasts_now(self, key: ConditionKey, at: int, horizon: int) -> dict[SeriesLabels, Forecast]:
         project, text, specs, denominator_text, denominator_specs = key
         start = at - training_window_ns(horizon)
         numerator = _samples(self.store, project, _parsed(text), specs, start, at)
@@ -341,7 +339,7 @@ class Measurer:
                 found[series] = predicted
         return found
 
-    def absence(self, project: str, absent: Raw, now: int) -> tuple[set[SeriesKey], set[SeriesKey]]:
+    def absence(self, project: str, absent: Raw, now: int) -> tuple[set[SeriesLabels], set[SeriesLabels]]:
         """(series with data in the day before the window, series with data in the window)."""
         duration = max(duration_ns(absent.duration), 2 * STEP_NS)
         query, specs = _parsed(absent.filter), self.specs(absent.aggregations)
@@ -352,7 +350,7 @@ class Measurer:
             raw = self._signature(project, query, bounds)
             signature = None if raw is None else tuple((s[0], s[2] > s[1], s[3] > s[2]) for s in raw)
 
-        def compute() -> tuple[set[SeriesKey], set[SeriesKey]]:
+        def compute() -> tuple[set[SeriesLabels], set[SeriesLabels]]:
             seen, _ = query_series(self.store, project, query, specs, before, during)
             present, _ = query_series(self.store, project, query, specs, during, now)
             return {_key(s) for s in seen if s.points}, {_key(s) for s in present if s.points}
@@ -388,7 +386,7 @@ def _fires(body: Raw, holding: int, total: int) -> bool:
     return holding >= max(trigger.count, 1)
 
 
-def _holds(body: Raw, measured: list[Values], key: SeriesKey) -> bool | None:
+def _holds(body: Raw, measured: list[Values], key: SeriesLabels) -> bool | None:
     """Whether every measurement of the retest window satisfies the comparison; None when the
     newest is missing and missing data changes nothing (NO_OP)."""
     missing = body.evaluation_missing_data
