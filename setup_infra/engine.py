@@ -25,14 +25,6 @@ from .planner import plan
 
 __all__ = ["DATA_LOOKBACK_DAYS", "Infra"]
 
-_EMULATOR_CANNOT_UPDATE = {
-    "topic": ("labels", "message_storage_policy"),
-    "subscription": ("expiration_policy", "filter", "labels"),
-}
-"""Fields the Pub/Sub emulator (0.8.20, tried field by field) keeps on create and returns on read
-but refuses to update — ``Updating the expiration_policy field is currently unsupported in the
-Pub/Sub Emulator.``, ``labels is not a known Subscription field`` — where real Pub/Sub updates them."""
-_EMULATOR_REASON = "the Pub/Sub emulator cannot update it (on a real project apply updates it)"
 DATA_LOOKBACK_DAYS = 760
 """How far back a destroy counts the time series it would delete: longer than the 24 months Cloud
 Monitoring keeps user-defined metrics' data, so every series that still has a point is counted."""
@@ -59,7 +51,6 @@ class Infra:
         """``kinds``: manage only these (e.g. policies without Pub/Sub, for ``test-alerts``)."""
         self.settings, self.config, self.kinds = settings, config, frozenset(kinds)
         self.adapters = Adapters(settings, factory)
-        self._frozen = _EMULATOR_CANNOT_UPDATE if settings.pubsub_emulator_host else {}
 
     def desired(self, kept: Sequence[Resource] = ()) -> list[Resource]:
         """The desired state; ``kept``: existing channels to keep as they are (see :meth:`plan`)."""
@@ -93,7 +84,8 @@ class Infra:
             + ", kept (apply --prune-channels deletes it)"
             for r in kept
         ]
-        return plan(self.desired(kept), actual, notes=notes, frozen=self._frozen, frozen_reason=_EMULATOR_REASON)
+        frozen, why = self.adapters.cannot_update()  # the servers at hand's: see the Pub/Sub adapters
+        return plan(self.desired(kept), actual, notes=notes, frozen=frozen, frozen_reason=why)
 
     def destroy_plan(self, *, delete_data: bool = False) -> Plan:
         """Deleting what setup_infra manages (and nothing else: topics and subscriptions without its
