@@ -11,8 +11,10 @@ loads the Monitoring libraries.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from .settings import Settings
 
@@ -23,8 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ClientFactory"]
 
+_MONITORING, _DASHBOARDS = "google.cloud.monitoring_v3", "google.cloud.monitoring_dashboard_v1"
+_PUBSUB = "google.pubsub_v1"
 _CHANNEL_OPTIONS = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
-_Client = TypeVar("_Client")
 
 
 def _sync_channel(host: str) -> grpc.Channel:
@@ -39,13 +42,71 @@ def _async_channel(host: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(host, options=_CHANNEL_OPTIONS)
 
 
-def _build(client_cls: Callable[..., _Client], transport_cls: Any, host: str | None, asynchronous: bool) -> _Client:
-    """``client_cls()`` with default credentials, or on an insecure channel to ``host`` (every
-    generated client takes a ``transport``)."""
-    if not host:
-        return client_cls()
-    channel = _async_channel(host) if asynchronous else _sync_channel(host)
-    return client_cls(transport=transport_cls(channel=channel))
+@dataclass(frozen=True)
+class _Client:
+    """One client: its class and its gRPC transport's (each ``module:Class``), and the setting
+    that names its emulator."""
+
+    client: str
+    transport: str
+    emulator: Literal["monitoring_emulator_host", "pubsub_emulator_host"]
+    asynchronous: bool = False
+
+
+def _generated(
+    api: str, service: str, stem: str, *, asynchronous: bool = False, client_module: str | None = None
+) -> _Client:
+    """A generated client of ``api`` for ``service`` (e.g. ``metric_service``, ``MetricService``);
+    ``client_module``: where its class is taken from, if not ``api`` (Pub/Sub's batching clients)."""
+    suffix, transport = ("AsyncClient", "GrpcAsyncIOTransport") if asynchronous else ("Client", "GrpcTransport")
+    emulator: Literal["monitoring_emulator_host", "pubsub_emulator_host"] = (
+        "pubsub_emulator_host" if api == _PUBSUB else "monitoring_emulator_host"
+    )
+    return _Client(
+        f"{client_module or api}:{stem}{suffix}",
+        f"{api}.services.{service}.transports:{stem}{transport}",
+        emulator,
+        asynchronous,
+    )
+
+
+_MONITORING, _DASHBOARDS, _PUBSUB = (
+    "google.cloud.monitoring_v3",
+    "google.cloud.monitoring_dashboard_v1",
+    "google.pubsub_v1",
+)
+_CLIENTS: Mapping[str, _Client] = {
+    "metric_service": _generated(_MONITORING, "metric_service", "MetricService"),
+    "metric_service_async": _generated(_MONITORING, "metric_service", "MetricService", asynchronous=True),
+    "alert_policy": _generated(_MONITORING, "alert_policy_service", "AlertPolicyService"),
+    "alert_policy_async": _generated(_MONITORING, "alert_policy_service", "AlertPolicyService", asynchronous=True),
+    "notification_channel": _generated(_MONITORING, "notification_channel_service", "NotificationChannelService"),
+    "notification_channel_async": _generated(
+        _MONITORING, "notification_channel_service", "NotificationChannelService", asynchronous=True
+    ),
+    "service_monitoring": _generated(_MONITORING, "service_monitoring_service", "ServiceMonitoringService"),
+    "service_monitoring_async": _generated(
+        _MONITORING, "service_monitoring_service", "ServiceMonitoringService", asynchronous=True
+    ),
+    "snooze": _generated(_MONITORING, "snooze_service", "SnoozeService"),
+    "snooze_async": _generated(_MONITORING, "snooze_service", "SnoozeService", asynchronous=True),
+    "uptime_check": _generated(_MONITORING, "uptime_check_service", "UptimeCheckService"),
+    "group": _generated(_MONITORING, "group_service", "GroupService"),
+    "dashboards": _generated(_DASHBOARDS, "dashboards_service", "DashboardsService"),
+    "dashboards_async": _generated(_DASHBOARDS, "dashboards_service", "DashboardsService", asynchronous=True),
+    "publisher": _generated(_PUBSUB, "publisher", "Publisher", client_module="google.cloud.pubsub_v1"),
+    "publisher_api": _generated(_PUBSUB, "publisher", "Publisher"),
+    "publisher_async": _generated(_PUBSUB, "publisher", "Publisher", asynchronous=True),
+    "subscriber": _generated(_PUBSUB, "subscriber", "Subscriber", client_module="google.cloud.pubsub_v1"),
+    "subscriber_async": _generated(_PUBSUB, "subscriber", "Subscriber", asynchronous=True),
+}
+"""Every client the factory builds, by the name of the method that builds it."""
+
+
+def _load(where: str) -> Any:
+    """The class ``module:Class``, its module imported now (the first client of a library loads it)."""
+    module, _, name = where.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 class ClientFactory:
@@ -58,153 +119,78 @@ class ClientFactory:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
+    def _build(self, name: str, **kwargs: Any) -> Any:
+        """The client ``name`` (see :data:`_CLIENTS`) with default credentials, or on an insecure
+        channel to its emulator when the settings name one (every client takes a ``transport``)."""
+        spec = _CLIENTS[name]
+        host = getattr(self.settings, spec.emulator)
+        if host:
+            channel = _async_channel(host) if spec.asynchronous else _sync_channel(host)
+            kwargs["transport"] = _load(spec.transport)(channel=channel)
+        return _load(spec.client)(**kwargs)
+
     # --- Cloud Monitoring ---------------------------------------------------------------
     def metric_service(self) -> monitoring_v3.MetricServiceClient:
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.metric_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        return _build(monitoring_v3.MetricServiceClient, transports.MetricServiceGrpcTransport, host, False)
+        return self._build("metric_service")
 
     def metric_service_async(self) -> monitoring_v3.MetricServiceAsyncClient:
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.metric_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        return _build(monitoring_v3.MetricServiceAsyncClient, transports.MetricServiceGrpcAsyncIOTransport, host, True)
+        return self._build("metric_service_async")
 
     def alert_policy(self) -> monitoring_v3.AlertPolicyServiceClient:
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.alert_policy_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        return _build(monitoring_v3.AlertPolicyServiceClient, transports.AlertPolicyServiceGrpcTransport, host, False)
+        return self._build("alert_policy")
 
     def alert_policy_async(self) -> monitoring_v3.AlertPolicyServiceAsyncClient:
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.alert_policy_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        transport = transports.AlertPolicyServiceGrpcAsyncIOTransport
-        return _build(monitoring_v3.AlertPolicyServiceAsyncClient, transport, host, True)
+        return self._build("alert_policy_async")
 
     def notification_channel(self) -> monitoring_v3.NotificationChannelServiceClient:
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.notification_channel_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        transport = transports.NotificationChannelServiceGrpcTransport
-        return _build(monitoring_v3.NotificationChannelServiceClient, transport, host, False)
+        return self._build("notification_channel")
 
     def notification_channel_async(self) -> monitoring_v3.NotificationChannelServiceAsyncClient:
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.notification_channel_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        transport = transports.NotificationChannelServiceGrpcAsyncIOTransport
-        return _build(monitoring_v3.NotificationChannelServiceAsyncClient, transport, host, True)
+        return self._build("notification_channel_async")
 
     def service_monitoring(self) -> monitoring_v3.ServiceMonitoringServiceClient:
         """Services and their SLOs (``ServiceMonitoringService``)."""
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.service_monitoring_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        transport = transports.ServiceMonitoringServiceGrpcTransport
-        return _build(monitoring_v3.ServiceMonitoringServiceClient, transport, host, False)
+        return self._build("service_monitoring")
 
     def service_monitoring_async(self) -> monitoring_v3.ServiceMonitoringServiceAsyncClient:
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.service_monitoring_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        transport = transports.ServiceMonitoringServiceGrpcAsyncIOTransport
-        return _build(monitoring_v3.ServiceMonitoringServiceAsyncClient, transport, host, True)
+        return self._build("service_monitoring_async")
 
     def snooze(self) -> monitoring_v3.SnoozeServiceClient:
         """Snoozes of alert policies (``SnoozeService``)."""
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.snooze_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        return _build(monitoring_v3.SnoozeServiceClient, transports.SnoozeServiceGrpcTransport, host, False)
+        return self._build("snooze")
 
     def snooze_async(self) -> monitoring_v3.SnoozeServiceAsyncClient:
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.snooze_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        return _build(monitoring_v3.SnoozeServiceAsyncClient, transports.SnoozeServiceGrpcAsyncIOTransport, host, True)
+        return self._build("snooze_async")
 
     def uptime_check(self) -> monitoring_v3.UptimeCheckServiceClient:
         """Uptime check configurations and the checkers' IP addresses (``UptimeCheckService``)."""
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.uptime_check_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        transport = transports.UptimeCheckServiceGrpcTransport
-        return _build(monitoring_v3.UptimeCheckServiceClient, transport, host, False)
+        return self._build("uptime_check")
 
     def group(self) -> monitoring_v3.GroupServiceClient:
         """Groups of monitored resources and their members (``GroupService``)."""
-        from google.cloud import monitoring_v3
-        from google.cloud.monitoring_v3.services.group_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        return _build(monitoring_v3.GroupServiceClient, transports.GroupServiceGrpcTransport, host, False)
+        return self._build("group")
 
     def dashboards(self) -> monitoring_dashboard_v1.DashboardsServiceClient:
-        from google.cloud import monitoring_dashboard_v1
-        from google.cloud.monitoring_dashboard_v1.services.dashboards_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        transport = transports.DashboardsServiceGrpcTransport
-        return _build(monitoring_dashboard_v1.DashboardsServiceClient, transport, host, False)
+        return self._build("dashboards")
 
     def dashboards_async(self) -> monitoring_dashboard_v1.DashboardsServiceAsyncClient:
-        from google.cloud import monitoring_dashboard_v1
-        from google.cloud.monitoring_dashboard_v1.services.dashboards_service import transports
-
-        host = self.settings.monitoring_emulator_host
-        transport = transports.DashboardsServiceGrpcAsyncIOTransport
-        return _build(monitoring_dashboard_v1.DashboardsServiceAsyncClient, transport, host, True)
+        return self._build("dashboards_async")
 
     # --- Pub/Sub ------------------------------------------------------------------------
     def publisher(self, **kwargs: Any) -> pubsub_v1.PublisherClient:
         """A batching ``PublisherClient``; ``kwargs`` (batch_settings, publisher_options) pass through."""
-        from google.cloud import pubsub_v1
-        from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
-
-        host = self.settings.pubsub_emulator_host
-        if host:
-            kwargs["transport"] = PublisherGrpcTransport(channel=_sync_channel(host))
-        return pubsub_v1.PublisherClient(**kwargs)
+        return self._build("publisher", **kwargs)
 
     def publisher_api(self) -> PublisherClient:
         """The plain generated Publisher client: one ``publish`` call per request, no batching
         threads of its own — what ``MetricsPublisher`` and the collector use, since they batch."""
-        from google.pubsub_v1 import PublisherClient
-        from google.pubsub_v1.services.publisher.transports import PublisherGrpcTransport
-
-        return _build(PublisherClient, PublisherGrpcTransport, self.settings.pubsub_emulator_host, False)
+        return self._build("publisher_api")
 
     def subscriber(self, **kwargs: Any) -> pubsub_v1.SubscriberClient:
-        from google.cloud import pubsub_v1
-        from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcTransport
-
-        host = self.settings.pubsub_emulator_host
-        if host:
-            kwargs["transport"] = SubscriberGrpcTransport(channel=_sync_channel(host))
-        return pubsub_v1.SubscriberClient(**kwargs)
+        return self._build("subscriber", **kwargs)
 
     def publisher_async(self) -> PublisherAsyncClient:
-        from google.pubsub_v1 import PublisherAsyncClient
-        from google.pubsub_v1.services.publisher.transports import PublisherGrpcAsyncIOTransport
-
-        return _build(PublisherAsyncClient, PublisherGrpcAsyncIOTransport, self.settings.pubsub_emulator_host, True)
+        return self._build("publisher_async")
 
     def subscriber_async(self) -> SubscriberAsyncClient:
-        from google.pubsub_v1 import SubscriberAsyncClient
-        from google.pubsub_v1.services.subscriber.transports import SubscriberGrpcAsyncIOTransport
-
-        return _build(SubscriberAsyncClient, SubscriberGrpcAsyncIOTransport, self.settings.pubsub_emulator_host, True)
+        return self._build("subscriber_async")
