@@ -22,14 +22,13 @@ from typing import Any
 
 from .burn_rate import SLO_REF, burn_alerts, span
 from .config import InfraConfig
-from .model import MANAGED_BY, Resource, ref
-from .policies import metric_filter, policy_keys, reduced
+from .model import DASHBOARD_IDS, MANAGED_BY, Resource, ref
+from .policy_parts import metric_filter, policy_keys, reduced
 from .slo_math import Window
 
 __all__ = ["COLUMNS", "DASHBOARD_IDS", "dashboards"]
 
 COLUMNS = 48
-DASHBOARD_IDS = ("helios-main", "helios-performance")
 _HALF, _HEIGHT = 24, 16
 _OPPORTUNITIES = (
     "pipeline-execution-time",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "DASHBOARD_IDS",
     "KINDS",
     "MANAGED_BY",
     "Change",
@@ -35,6 +36,8 @@ after its service, a policy whose filter names an SLO after the SLO."""
 
 MANAGED_BY = {"managed_by": "helios-setup-infra"}
 """The label that marks what setup_infra manages; destroy touches nothing without it."""
+DASHBOARD_IDS = ("helios-main", "helios-performance")
+"""The two dashboards' ids (the alert policies link to them)."""
 
 _REF = "ref:"
 
