@@ -16,12 +16,11 @@ from setup_infra.slo_math import (
     Objective,
     Volume,
     Window,
-    bleed,
     derive,
     false_alerts_per_week,
     outage_minutes,
-    simulate,
 )
+from setup_infra.slo_replay import bleed, simulate
 
 OBJECTIVE, VOLUME = Objective(), Volume()
 
