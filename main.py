@@ -1,9 +1,11 @@
 """Cloud Functions entry points: thin adapters over ``functions`` (the collector) and ``reporting``.
 
-``collect_metrics`` is an HTTP function for Cloud Scheduler: one collection run, answered with
-its JSON summary — HTTP 500 when a transient failure left messages unacknowledged, so the
-scheduler shows the failed run (the messages come back on the next one). ``performance_report``
-answers the performance analysis of the last ``?window=`` as JSON, reading only; with
+``collect_metrics`` is an HTTP function for Cloud Scheduler, called every minute: a collection pass
+at once and one at every later end of an aggregation window in its minute (one pass with the
+default 60 s window; two with the 30 s window production deploys, :mod:`functions.passes`),
+answered with the passes' summed JSON summary — HTTP 500 when the last pass's transient failure
+left messages unacknowledged, so the scheduler shows the failed run (they come back on the next).
+``performance_report`` answers the performance analysis of the last ``?window=`` as JSON, reading only; with
 ``?write_forecast=true`` (the scheduled forecast job) it also writes the success forecast.
 """
 
@@ -16,6 +18,7 @@ import flask
 import functions_framework
 
 from functions import InstanceCollector
+from functions.passes import collect_invocation
 from reporting import build_reporter, http_report
 
 __all__ = ["collect_metrics", "performance_report"]
@@ -26,7 +29,7 @@ _reporter = functools.cache(build_reporter)  # likewise: built by the first repo
 
 @functions_framework.http
 def collect_metrics(request: flask.Request) -> tuple[str, int, dict[str, str]]:
-    summary = _instance.get().collect_once()
+    summary = collect_invocation(_instance.get())
     status = 500 if summary.transient_failure else 200
     return json.dumps(summary.as_dict()), status, {"Content-Type": "application/json"}
 

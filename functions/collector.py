@@ -93,6 +93,10 @@ class Collector:
         writer = MonitoringWriter(metric_client, settings.require_project(), clock=monotonic)
         return cls(settings, source, writer, instance, clock, monotonic, _open_journal(settings))
 
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
     # --- the run ----------------------------------------------------------------------------
     def collect_once(self, budget_s: float | None = None) -> RunSummary:
         with self._run_lock:
