@@ -1,7 +1,9 @@
 """The contract and the pure core import cleanly: no gRPC, no Pub/Sub or Monitoring client, no
 process hooks — checked in a fresh interpreter, where nothing else has loaded them already. The
 publisher's edges point one way: building and using one loads nothing of the collector, the
-provisioning, the emulator or flask, and neither it nor the contract has an import cycle."""
+provisioning, the emulator or flask. Provisioning loads nothing of the emulator or of the alert
+scenario runner (which builds on it) when imported, and only ``test-alerts`` reaches for the runner.
+No package of the project has an import cycle, alone or with the others."""
 
 from __future__ import annotations
 
@@ -181,3 +183,68 @@ def test_the_collector_never_imports_the_report():
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
+
+
+PACKAGES = ("contract", "publisher", "functions", "reporting", "setup_infra", "alert_scenarios")
+
+
+def test_no_import_cycle_across_the_packages():
+    """Function bodies and ``TYPE_CHECKING`` blocks count: a lazy import that closes a loop is
+    still a loop to read."""
+    assert _cycle(_imports(PACKAGES)) == []
+
+
+def test_provisioning_points_away_from_the_emulator_and_the_scenario_runner():
+    """The runner imports provisioning, the emulator and the collector; provisioning imports none
+    of the emulator anywhere, and the runner only inside the ``test-alerts`` command."""
+    graph = _imports((*PACKAGES, "monitoring_emulator"))
+    assert "setup_infra.engine" in graph["alert_scenarios.runner"]
+    assert "monitoring_emulator" in graph["alert_scenarios.runner"]
+    reaching = {
+        name: sorted(m for m in found if m.split(".")[0] in ("alert_scenarios", "monitoring_emulator"))
+        for name, found in graph.items()
+        if name.split(".")[0] == "setup_infra"
+    }
+    assert {name: found for name, found in reaching.items() if found} == {
+        "setup_infra.__main__": ["alert_scenarios.runner", "alert_scenarios.scenarios"]
+    }
+    runner_imports = [
+        node
+        for node in ast.parse((ROOT / "setup_infra" / "__main__.py").read_text()).body
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("alert_scenarios")
+    ]
+    assert runner_imports == []  # not at module level: inside the command (and its help) only
+
+
+def test_importing_provisioning_loads_neither_the_emulator_nor_the_scenario_runner():
+    code = """
+import importlib, json, pkgutil, sys
+import setup_infra
+for module in pkgutil.iter_modules(setup_infra.__path__):
+    importlib.import_module(f"setup_infra.{module.name}")
+from setup_infra.__main__ import _parser
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("monitoring_emulator", "alert_scenarios"))
+_parser()  # the help names the scenarios: their table only, not the runner
+listed = sorted(m for m in sys.modules if m.split(".")[0] in ("monitoring_emulator", "alert_scenarios"))
+print(json.dumps({"imported": loaded, "parser": listed}))
+"""
+    assert probe(code) == {
+        "imported": [],
+        "parser": ["alert_scenarios", "alert_scenarios.model", "alert_scenarios.scenarios"],
+    }
+
+
+def test_test_alerts_without_the_runner_says_so_in_one_line():
+    code = """
+import contextlib, io, json, sys
+sys.modules["alert_scenarios"] = None  # as if provisioning were installed without it
+from setup_infra.__main__ import main
+err = io.StringIO()
+with contextlib.redirect_stderr(err):
+    code = main(["test-alerts", "slow-runs"])
+print(json.dumps({"code": code, "stderr": err.getvalue()}))
+"""
+    result = probe(code)
+    assert result["code"] == 1
+    assert result["stderr"].count("\n") == 1
+    assert result["stderr"].startswith("test-alerts needs the alert scenario runner (alert_scenarios)")
