@@ -25,7 +25,6 @@ What Google documents, and the evaluator does:
 
 from __future__ import annotations
 
-import copy
 import json
 import secrets
 import threading
@@ -41,7 +40,7 @@ from contract.units import NS
 
 from ._channel_service import NotificationChannelService
 from ._conditions import Measurer, Outcome, evaluate_condition
-from ._documentation import rendered
+from ._incident import Incident, IncidentForecast, Notice
 from ._notify import Notifier
 from ._objects import Projects
 from ._raw import Raw
@@ -59,9 +58,6 @@ MAX_RANGE_EVALUATIONS = 100_000
 _AND = alert.AlertPolicy.ConditionCombinerType.AND
 _AND_MATCHING = alert.AlertPolicy.ConditionCombinerType.AND_WITH_MATCHING_RESOURCE
 _PROMPT = alert.AlertPolicy.AlertStrategy.NotificationPrompt
-_INTERNAL = ("policy", "condition_resource", "series", "notification_channels", "notified_at", "close_reason")
-"""Stored with an incident for the evaluator and the console; never in a notification. (Its
-``forecast`` goes to the outbox renderings, and the webhook leaves it out: see _notify.)"""
 _Key = tuple[str, str, str]  # policy name, condition name, series
 Snoozed = Callable[[str, str, int], bool]
 Covers = Callable[[str, str, int, Callable[[str], "str | None"]], bool]
@@ -86,13 +82,6 @@ def _duration_text(ns: int) -> str:
     return f"{seconds} s"
 
 
-def public(incident: dict[str, Any]) -> dict[str, Any]:
-    """The incident as notifications carry it: Google's fields only, documentation rendered."""
-    out = {k: copy.deepcopy(v) for k, v in incident.items() if k not in _INTERNAL}
-    out["documentation"] = rendered(incident.get("documentation") or {}, incident)
-    return out
-
-
 def _prompts(policy: Raw) -> set[int]:
     """The policy's notification prompts; both when it lists none (Google's default)."""
     return set(policy.alert_strategy.notification_prompts) or {_PROMPT.OPENED, _PROMPT.CLOSED}
@@ -114,7 +103,7 @@ class _Outgoing:
     """One incident's notification to some channels, made at an evaluation and sent after it."""
 
     channels: list[str]
-    payload: dict[str, Any]
+    notice: Notice
     at_s: int
     reminder: bool = False
 
@@ -149,13 +138,13 @@ class AlertEvaluator:
         self._channels, self._notifier, self._console, self._clock = channels, notifier, console_url, clock
         self._snoozed, self._snooze_covers = snoozed, snooze_covers
         self._lock = threading.Lock()
-        self._open: dict[_Key, dict[str, Any]] = {}
+        self._open: dict[_Key, Incident] = {}
         self._last_seen: dict[_Key, int] = {}
         for project in store.object_projects(KIND):
             for _, body in store.list_objects(KIND, project):
-                incident = json.loads(body)
-                if incident["state"] == "open":
-                    self._open[(incident["policy"], incident["condition_resource"], incident["series"])] = incident
+                incident = Incident.from_record(json.loads(body))
+                if incident.state == "open":
+                    self._open[incident.key] = incident
 
     # --- reading ---------------------------------------------------------------------------------
     def incidents(self) -> list[dict[str, Any]]:
@@ -175,7 +164,11 @@ class AlertEvaluator:
             run = _Pass(Measurer(self._store), project, keep_policies=False)
             opened, closed = self._step(run, at)
         self._deliver(run.outgoing)
-        return {"at": format_rfc3339(at), "opened": opened, "closed": closed}
+        return {
+            "at": format_rfc3339(at),
+            "opened": [i.record() for i in opened],
+            "closed": [i.record() for i in closed],
+        }
 
     def evaluate_range(self, start: int, end: int, step: int, project: str | None = None) -> dict[str, Any]:
         """Evaluate at ``start``, ``start + step``, … up to ``end`` (ns, inclusive), in order, as that
@@ -200,8 +193,8 @@ class AlertEvaluator:
             for index in range(count):
                 at = start + index * step
                 new, ended = self._step(run, at)
-                opened += [copy.deepcopy(i) for i in new]
-                closed += [copy.deepcopy(i) for i in ended]
+                opened += [i.record() for i in new]
+                closed += [i.record() for i in ended]
                 run.measurer.forget_before(at)
         self._deliver(run.outgoing)
         return {
@@ -220,9 +213,9 @@ class AlertEvaluator:
             run.policies[owner] = self._policies(owner)
         return run.policies[owner]
 
-    def _step(self, run: _Pass, at: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        opened: list[dict[str, Any]] = []
-        closed: list[dict[str, Any]] = []
+    def _step(self, run: _Pass, at: int) -> tuple[list[Incident], list[Incident]]:
+        opened: list[Incident] = []
+        closed: list[Incident] = []
         live: dict[str, Raw] = {}
         snoozed: set[str] = set()
         owners = self._store.object_projects("alert_policy") if run.project is None else [run.project]
@@ -239,7 +232,7 @@ class AlertEvaluator:
                     continue
                 self._evaluate_policy(run, owner, policy, at, opened, closed)
         for key, incident in list(self._open.items()):
-            if run.project is not None and incident["scoping_project_id"] != run.project:
+            if run.project is not None and incident.project != run.project:
                 continue
             if key[0] not in live:  # deleted or disabled: no incident stays open
                 closed.append(self._close(key, incident, at, "the policy was deleted or disabled"))
@@ -256,8 +249,8 @@ class AlertEvaluator:
         project: str,
         policy: Raw,
         now: int,
-        opened: list[dict[str, Any]],
-        closed: list[dict[str, Any]],
+        opened: list[Incident],
+        closed: list[Incident],
     ) -> None:
         outcomes = [(c, evaluate_condition(run.measurer, project, c, now)) for c in policy.conditions]
         all_fire = all(outcome.fires for _, outcome in outcomes)
@@ -312,7 +305,7 @@ class AlertEvaluator:
         value: float | None,
         outcome: Outcome,
         now: int,
-    ) -> dict[str, Any]:
+    ) -> Incident:
         resource_type, resource_labels, metric_labels = (
             series.resource_type,
             dict(series.resource_labels),
@@ -345,78 +338,70 @@ class AlertEvaluator:
                 + ("." if value is None else f" with a value of {value:.3f}.")
             )
         documentation = json_format.MessageToDict(policy.documentation, preserving_proto_field_name=True)
-        incident = {
-            "incident_id": incident_id,
-            "scoping_project_id": project,
-            "scoping_project_number": int(self._projects.number_of(project)),
-            "url": f"{self._console()}/incidents/{incident_id}",
-            "severity": alert.AlertPolicy.Severity(policy.severity).name.replace("SEVERITY_UNSPECIFIED", "No severity"),
-            "state": "open",
-            "started_at": now // NS,
-            "ended_at": None,
-            "resource_id": "",
-            "resource_name": resource_name,
-            "resource_display_name": resource_labels.get("task_id", resource_display),
-            "resource_type_display_name": resource_display,
-            "resource": {"type": resource_type, "labels": resource_labels},
-            "metric": {
-                "type": outcome.metric_type,
-                "displayName": metric_display,
-                "labels": metric_labels,
-            },
-            "metadata": {"system_labels": {}, "user_labels": {}},
-            "policy_name": policy.display_name,
-            "policy_user_labels": dict(policy.user_labels),
-            "condition_name": condition.display_name,
-            "condition": json_format.MessageToDict(condition),
-            "threshold_value": _number_text(threshold),
-            "observed_value": _number_text(value),
-            "documentation": {"content": "", "mime_type": "text/markdown", "subject": "", "links": [], **documentation},
-            "summary": summary,
-            "policy": policy.name,
-            "condition_resource": condition.name,
-            "series": key[2],
-            "notification_channels": list(policy.notification_channels),
-            "notified_at": {},
-        }
+        incident = Incident(
+            incident_id=incident_id,
+            project=project,
+            project_number=int(self._projects.number_of(project)),
+            url=f"{self._console()}/incidents/{incident_id}",
+            severity=alert.AlertPolicy.Severity(policy.severity).name.replace("SEVERITY_UNSPECIFIED", "No severity"),
+            started_at=now // NS,
+            resource_name=resource_name,
+            resource_display_name=resource_labels.get("task_id", resource_display),
+            resource_type_display_name=resource_display,
+            resource_type=resource_type,
+            resource_labels=resource_labels,
+            metric_type=outcome.metric_type,
+            metric_display_name=metric_display,
+            metric_labels=metric_labels,
+            policy_display_name=policy.display_name,
+            policy_user_labels=dict(policy.user_labels),
+            condition_display_name=condition.display_name,
+            condition=json_format.MessageToDict(condition),
+            threshold_value=_number_text(threshold),
+            observed_value=_number_text(value),
+            documentation={"content": "", "mime_type": "text/markdown", "subject": "", "links": [], **documentation},
+            summary=summary,
+            policy=policy.name,
+            condition_resource=condition.name,
+            series=key[2],
+            notification_channels=list(policy.notification_channels),
+        )
         if predicted is not None:
-            incident["forecast"] = {
-                "horizon": f"{horizon // NS}s",
-                "value": _number_text(predicted.horizon),
-                "measured": _number_text(outcome.latest.get(series)),
-            }
+            incident.forecast = IncidentForecast(
+                f"{horizon // NS}s", _number_text(predicted.horizon), _number_text(outcome.latest.get(series))
+            )
         self._open[key] = incident
         self._save(incident)
         return incident
 
-    def _close(self, key: _Key, incident: dict[str, Any], now: int, reason: str) -> dict[str, Any]:
+    def _close(self, key: _Key, incident: Incident, now: int, reason: str) -> Incident:
         del self._open[key]
         self._last_seen.pop(key, None)
-        incident.update(state="closed", ended_at=now // NS, close_reason=reason)
+        incident.close(now // NS, reason)
         self._save(incident)
         return incident
 
-    def _save(self, incident: dict[str, Any]) -> None:
-        body = json.dumps(incident, sort_keys=True).encode()
-        self._store.put_object(KIND, incident["scoping_project_id"], incident["incident_id"], body)
+    def _save(self, incident: Incident) -> None:
+        body = json.dumps(incident.record(), sort_keys=True).encode()
+        self._store.put_object(KIND, incident.project, incident.incident_id, body)
 
     # --- notifications ---------------------------------------------------------------------------
-    def _queue(self, run: _Pass, incident: dict[str, Any], at: int, only: list[str] | None = None) -> None:
+    def _queue(self, run: _Pass, incident: Incident, at: int, only: list[str] | None = None) -> None:
         """Notify the incident's channels (``only`` some, for a reminder) of the incident as it is now."""
-        channels = only if only is not None else list(incident.get("notification_channels", []))
+        channels = only if only is not None else list(incident.notification_channels)
         if channels:
-            run.outgoing.append(_Outgoing(channels, public(incident), at // NS, reminder=only is not None))
+            run.outgoing.append(_Outgoing(channels, incident.notice(), at // NS, reminder=only is not None))
 
-    def _renotify(self, run: _Pass, policy: Raw, incident: dict[str, Any], at: int) -> None:
+    def _renotify(self, run: _Pass, policy: Raw, incident: Incident, at: int) -> None:
         """Repeat the notification to each channel whose renotify interval has passed since it last
         heard of this incident."""
         now_s = at // NS
-        notified = incident.setdefault("notified_at", {})
+        notified = incident.notified_at
         due = [
             channel
             for channel, interval in _renotify_s(policy).items()
-            if channel in incident.get("notification_channels", [])
-            and now_s - notified.get(channel, incident["started_at"]) >= interval
+            if channel in incident.notification_channels
+            and now_s - notified.get(channel, incident.started_at) >= interval
         ]
         if due:
             for channel in due:
@@ -430,4 +415,4 @@ class AlertEvaluator:
                 project, ident = self._projects.split(name, "notificationChannels", "NOTIFICATION_CHANNEL")
                 channel = self._channels.channel(project, ident)
                 if channel is not None:
-                    self._notifier.notify(channel, item.payload, at_s=item.at_s, reminder=item.reminder)
+                    self._notifier.notify(channel, item.notice, at_s=item.at_s, reminder=item.reminder)

@@ -15,20 +15,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from contract.units import NS
+
+from ._incident import Notice
 from .breach import reading, window
 
-__all__ = ["Notifier", "incident_payload", "render", "statement"]
+__all__ = ["Notifier", "render", "statement"]
 
 _ATTEMPTS, _TIMEOUT_S = 3, 2.0
-
-
-_RENDERING_ONLY = ("forecast",)
-"""Passed to the renderings (what a forecast predicted), never in Google's webhook JSON."""
-
-
-def incident_payload(incident: Mapping[str, Any]) -> dict[str, Any]:
-    """The webhook body of an incident (open or closed), schema version 1.2: Google's fields only."""
-    return {"version": "1.2", "incident": {k: v for k, v in incident.items() if k not in _RENDERING_ONLY}}
 
 
 def _headline(incident: Mapping[str, Any], reminder: bool = False) -> str:
@@ -170,28 +164,27 @@ class Notifier:
         self._clock, self._sleep = clock, sleep
         self.sent: list[dict[str, Any]] = []
 
-    def notify(
-        self, channel: Any, incident: Mapping[str, Any], at_s: int | None = None, reminder: bool = False
-    ) -> dict[str, Any]:
-        """``channel``: the stored (unobfuscated) NotificationChannel message; ``incident``: as
-        notifications carry it (documentation rendered); ``at_s``: the evaluation instant that
-        sent it (default the clock); ``reminder``: a repeated notification of an open incident."""
+    def notify(self, channel: Any, notice: Notice, at_s: int | None = None, reminder: bool = False) -> dict[str, Any]:
+        """``channel``: the stored (unobfuscated) NotificationChannel message; ``notice``: the
+        incident as the notification carries it; ``at_s``: the evaluation instant that sent it
+        (default the clock); ``reminder``: a repeated notification of an open incident."""
         channel_type, labels = channel.type_, dict(channel.labels)
+        incident = notice.fields
         record: dict[str, Any] = {
             "channel": channel.name,
             "type": channel_type,
             "incident_id": incident["incident_id"],
             "state": incident["state"],
-            "at": self._clock() // 1_000_000_000 if at_s is None else at_s,
+            "at": self._clock() // NS if at_s is None else at_s,
         }
         if reminder:
             record["reminder"] = True
         if not channel.enabled.value and channel.HasField("enabled"):
             record.update(delivery="skipped", reason="the channel is disabled")
         elif channel_type.startswith("webhook"):
-            record.update(self._post(labels, incident_payload(incident)))
+            record.update(self._post(labels, notice.payload()))
         else:
-            record.update(delivery="outbox", message=render(channel_type, labels, incident, reminder))
+            record.update(delivery="outbox", message=render(channel_type, labels, notice.rendering(), reminder))
         self.sent.append(record)
         return record
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitoring_emulator._notify import incident_payload, render, statement
+from monitoring_emulator._incident import Notice
+from monitoring_emulator._notify import render, statement
 
 URL = "http://127.0.0.1:8087/incidents/0.abc"
 RUNBOOK = "## Runs failing\n\n1. Helios dashboard → success rate.\n2. Read the logs."
@@ -92,7 +93,7 @@ def test_slack_and_pagerduty_carry_the_share_and_the_link():
 
 
 def test_the_webhook_payload_keeps_googles_fields_as_they_are():
-    payload = incident_payload(incident())
+    payload = Notice(incident()).payload()
     assert payload["version"] == "1.2"
     assert (payload["incident"]["observed_value"], payload["incident"]["threshold_value"]) == ("0.333333", "0.15")
     assert payload["incident"]["summary"] == incident()["summary"]
@@ -150,6 +151,6 @@ def test_the_statement_names_the_window_the_condition_measured_over():
 
 
 def test_what_a_forecast_predicted_stays_out_of_the_webhook():
-    forecast = {**incident(), "forecast": {"horizon": "3600s", "value": "0.2"}}
-    assert "forecast" not in incident_payload(forecast)["incident"]
-    assert render("sms", {}, forecast)["body"].endswith("forecast 20 % within 1 h > 15 %")
+    notice = Notice(incident(), {"horizon": "3600s", "value": "0.2"})
+    assert "forecast" not in notice.payload()["incident"]
+    assert render("sms", {}, notice.rendering())["body"].endswith("forecast 20 % within 1 h > 15 %")
