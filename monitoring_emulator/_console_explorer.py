@@ -47,7 +47,7 @@ class Explorer:
         aligners = [
             _A(a).name for a in ALIGNERS if kind is None or value_type is None or aligner_applies(a, kind, value_type)
         ]
-        aligner = arg("aligner", _default_aligner(value_type))
+        aligner = arg("aligner", _default_aligner(kind, value_type))
         reducer = arg("reducer", "REDUCE_NONE")
         group_by, extra, period = arg("group_by"), arg("filter"), arg("period", "300")
         chosen, start, end = range_bounds(query, self._clock)
@@ -107,14 +107,21 @@ class Explorer:
         )
 
 
-def _default_aligner(value_type: int | None) -> str:
-    """An aligner every metric of this value type accepts, so the explorer opens on a valid query."""
+def _default_aligner(kind: int | None, value_type: int | None) -> str:
+    """An aligner the metric accepts, so the explorer opens on a valid query: by value type, or a
+    cumulative counter's rate (a mean of running totals is refused, as Google refuses it)."""
     defaults: dict[int, str] = {
         _MD.DISTRIBUTION: "ALIGN_PERCENTILE_50",
         _MD.BOOL: "ALIGN_FRACTION_TRUE",
         _MD.STRING: "ALIGN_NONE",
     }
-    return defaults.get(value_type or _MD.DOUBLE, "ALIGN_MEAN")
+    preferred = defaults.get(value_type or _MD.DOUBLE, "ALIGN_MEAN")
+    if kind is None or value_type is None:
+        return preferred
+    for name in (preferred, "ALIGN_RATE", "ALIGN_DELTA"):
+        if aligner_applies(int(getattr(_A, name)), kind, value_type):
+            return name
+    return "ALIGN_NONE"
 
 
 def _explorer_aggregation(aligner: str, reducer: str, period: str, group_by: str) -> Any:
