@@ -1,92 +1,32 @@
 """The performance summary and analysis, pure: plain window data in (read from Monitoring by
 ``report``), figures out — honest statistics instead of the original's fixed formulas.
 
-**Forecast.** The next hour's success rate is forecast as the share of successful runs over the
-last six hours, with the Wilson 95 % interval of that share: if the pipeline keeps behaving as it
-did, the true rate lies in that interval 95 times in 100. It assumes no trend inside those hours;
-the trends below say when that assumption is doubtful.
+**Forecast** (:mod:`reporting.forecast`): the next hour's and the next six hours' success
+probability from the history of run outcomes, recency-weighted and change-point aware, with
+conformal 80 % and 95 % prediction intervals; the last six hours' share beside it, as it was.
+**Optimization triggers**: :mod:`reporting.triggers`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from .statistics import Moments, percentile, proportion_change, welch, wilson
+from .forecast import Bin, Forecast, forecast
+from .statistics import proportion_change, welch, wilson
+from .triggers import AnalysisThresholds, triggers
+from .window import SCORES, DistributionData, StageData, WindowData
 
-__all__ = ["AnalysisThresholds", "DistributionData", "StageData", "WindowData", "analyze", "summarize"]
-
-SCORES = ("trend_opportunity_score", "audience_confidence", "design_generation_success", "publication_success")
-
-
-@dataclass(frozen=True)
-class DistributionData:
-    """A merged distribution as read back: buckets and moments."""
-
-    bounds: Sequence[float]
-    counts: Sequence[int]
-    count: int
-    mean: float
-    ssd: float
-    low: float | None = None
-    high: float | None = None
-
-    def percentile(self, p: float) -> float | None:
-        return percentile(self.bounds, self.counts, p, self.low, self.high)
-
-    @property
-    def moments(self) -> Moments:
-        return Moments(self.count, self.mean, self.ssd)
-
-
-@dataclass(frozen=True)
-class StageData:
-    duration: DistributionData | None
-    runs: Mapping[str, int]  # status -> runs
-
-    @property
-    def total(self) -> int:
-        return sum(self.runs.values())
-
-    @property
-    def failed(self) -> int:
-        return self.runs.get("failure", 0)
-
-
-@dataclass(frozen=True)
-class WindowData:
-    start_s: int
-    end_s: int
-    runs: Mapping[str, int] = field(default_factory=dict)  # status -> pipeline runs
-    execution: DistributionData | None = None
-    stages: Mapping[str, StageData] = field(default_factory=dict)
-    scores: Mapping[str, float | None] = field(default_factory=dict)
-
-    @property
-    def hours(self) -> float:
-        return (self.end_s - self.start_s) / 3600
-
-    @property
-    def total(self) -> int:
-        return sum(self.runs.values())
-
-    @property
-    def succeeded(self) -> int:
-        return self.runs.get("success", 0)
-
-
-@dataclass(frozen=True)
-class AnalysisThresholds:
-    """What counts as a problem (the Helios monitoring design's numbers)."""
-
-    success_rate: float = 0.85
-    error_rate: float = 0.15
-    execution_p95_s: float = 300.0
-    stage_p95_s: float = 120.0
-    regression: float = 0.20  # a mean duration this much longer, significantly, is a regression
-    significance: float = 0.05
-    low_score: float = 0.70
+__all__ = [
+    "SCORES",
+    "AnalysisThresholds",
+    "DistributionData",
+    "StageData",
+    "WindowData",
+    "analyze",
+    "forecast_figures",
+    "summarize",
+]
 
 
 def _rate(successes: int, total: int) -> dict[str, Any]:
@@ -158,94 +98,63 @@ def _trends(current: WindowData, previous: WindowData, limits: AnalysisThreshold
     return trends
 
 
-def _triggers(current: WindowData, trends: Mapping[str, Any], limits: AnalysisThresholds) -> list[dict[str, str]]:
-    found: list[dict[str, str]] = []
+def _horizon(made: Forecast) -> dict[str, Any]:
+    return {"success_rate": made.rate, "interval_80": list(made.interval_80), "interval_95": list(made.interval_95)}
 
-    def add(kind: str, subject: str, reason: str, recommendation: str) -> None:
-        found.append({"kind": kind, "subject": subject, "reason": reason, "recommendation": recommendation})
 
-    if current.total and current.succeeded / current.total < limits.success_rate:
-        low, high = wilson(current.succeeded, current.total)
-        add(
-            "success_rate",
-            "pipeline",
-            f"{current.succeeded} of {current.total} runs succeeded ({current.succeeded / current.total:.0%}, "
-            f"95 % interval {low:.0%}–{high:.0%}), below {limits.success_rate:.0%}",
-            "Find the stage with the most failures below and read its errors; pause publication if needed.",
-        )
-    p95 = current.execution.percentile(95) if current.execution else None
-    if p95 is not None and p95 > limits.execution_p95_s:
-        add(
-            "execution_time",
-            "pipeline",
-            f"p95 run time {p95:.0f} s is over the {limits.execution_p95_s:.0f} s budget",
-            "Look at the slowest stage's p95 below; cache or parallelise its external calls.",
-        )
-    for name, stage in sorted(current.stages.items()):
-        if stage.total and stage.failed / stage.total > limits.error_rate:
-            add(
-                "stage_errors",
-                name,
-                f"{stage.failed} of {stage.total} runs failed ({stage.failed / stage.total:.0%}), over "
-                f"{limits.error_rate:.0%}",
-                f"Check {name}'s dependencies and retry policy; transient errors should be retried, not failed.",
-            )
-        stage_p95 = stage.duration.percentile(95) if stage.duration else None
-        if stage_p95 is not None and stage_p95 > limits.stage_p95_s:
-            add(
-                "stage_budget",
-                name,
-                f"p95 duration {stage_p95:.0f} s is over the {limits.stage_p95_s:.0f} s stage budget",
-                f"Profile {name}: it dominates the run time.",
-            )
-        change = trends.get("stages", {}).get(name, {}).get("duration_mean_s")
-        if (
-            change
-            and change["significant"]
-            and change["before"] > 0
-            and change["change"] / change["before"] > limits.regression
-        ):
-            add(
-                "stage_regression",
-                name,
-                f"mean duration grew {change['change'] / change['before']:.0%} against the previous window "
-                f"(p = {change['p_value']:.3f})",
-                f"Compare {name}'s recent changes and inputs with the previous window's.",
-            )
-    for name in SCORES:
-        score = current.scores.get(name)
-        if score is not None and score < limits.low_score:
-            add(
-                "low_score",
-                name,
-                f"mean {name.replace('_', ' ')} is {score:.2f}, below {limits.low_score:.2f}",
-                "Review the inputs of the stage that produces it (trend sources, audience data, prompts).",
-            )
-    return found
+def forecast_figures(history: Sequence[Bin], now_s: int) -> dict[str, Any]:
+    """The forecast at ``now_s`` from ``history`` (run outcomes in time bins), as the report states
+    it: both horizons with their intervals, what they rest on, the six-hour share and the last hour's
+    realised rate beside them."""
+    made = forecast(history, now_s)
+    hour = made["next_hour"]
+    six_ok, six_runs = made["six_hour_share"]
+    last = [b for b in history if now_s - 3600 < b.end_s <= now_s]
+    last_ok, last_runs = sum(b.succeeded for b in last), sum(b.runs for b in last)
+    method = (
+        "too few runs held: success share of the last six hours' runs, Wilson intervals"
+        if made["fallback"]
+        else "recency-weighted shares averaged by how well each predicted, change-point aware"
+        + (", hour of day" if made["hour_of_day"] else "")
+        + "; conformal prediction intervals"
+    )
+    return {
+        "next_hour_success_rate": hour.rate,
+        "interval_80": list(hour.interval_80),
+        "interval_95": list(hour.interval_95),
+        "next_six_hours": _horizon(made["next_six_hours"]),
+        "based_on_runs": made["runs"],
+        "effective_runs": made["effective_runs"],
+        "change_probability": made.get("change_probability", 0.0),
+        "changed_since": made.get("changed_since") if made.get("change_probability", 0.0) >= 0.5 else None,
+        "hour_of_day": made["hour_of_day"],
+        "fallback": made["fallback"],
+        "memory_weights": made["weights"],
+        "six_hour_share": {
+            "rate": six_ok / six_runs if six_runs else None,
+            "interval_95": list(wilson(six_ok, six_runs)),
+            "runs": six_runs,
+        },
+        "realised_last_hour": {"rate": last_ok / last_runs if last_runs else None, "runs": last_runs},
+        "method": method,
+    }
 
 
 def analyze(
     current: WindowData,
     previous: WindowData,
-    recent: WindowData,
+    history: Sequence[Bin],
     limits: AnalysisThresholds | None = None,
     slo: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Trends (``current`` against ``previous``), the next hour's success forecast from ``recent``
-    (the last six hours), and optimization triggers with reasons and recommendations; ``slo``
-    joins the summary."""
+    """Trends (``current`` against ``previous``), the success forecast at the end of ``current``
+    from ``history`` (:func:`forecast_figures`), and optimization triggers with reasons and
+    recommendations; ``slo`` joins the summary."""
     limits = limits or AnalysisThresholds()
     trends = _trends(current, previous, limits)
-    low, high = wilson(recent.succeeded, recent.total)
-    forecast = {
-        "next_hour_success_rate": recent.succeeded / recent.total if recent.total else None,
-        "interval_95": [low, high],
-        "based_on_runs": recent.total,
-        "method": "success share of the last six hours' runs, Wilson 95 % interval (assumes no trend)",
-    }
     return {
         "summary": summarize(current, slo),
         "trends": trends,
-        "forecast": forecast,
-        "optimization_triggers": _triggers(current, trends, limits),
+        "forecast": forecast_figures(history, current.end_s),
+        "optimization_triggers": triggers(current, trends, limits),
     }

@@ -28,14 +28,29 @@ from functions.timeseries import ResourceIdentity, SeriesPoint
 from functions.writer import MonitoringWriter
 
 from .analysis import SCORES, AnalysisThresholds, DistributionData, StageData, WindowData, analyze, summarize
+from .forecast import Bin
 from .slo_report import SloReader
 
 if TYPE_CHECKING:
     from google.cloud.monitoring_v3 import MetricServiceClient, ServiceMonitoringServiceClient
 
-__all__ = ["PerformanceReporter", "http_report", "parse_flag", "parse_window"]
+__all__ = [
+    "BAND_METRIC",
+    "HISTORY_S",
+    "PerformanceReporter",
+    "band_values",
+    "http_report",
+    "parse_flag",
+    "parse_window",
+]
 
-_FORECAST_WINDOW_S = 6 * 3600
+HISTORY_S = 7 * 86_400
+"""How much run history the forecast reads: a week, so the hour of day is learned from several days."""
+HISTORY_STEP_S = 300
+BAND_METRIC = "pipeline_success_forecast_band"
+"""Where the forecast's intervals and the realised rate go once the catalog holds it (labels
+``horizon`` 1h/6h and ``line`` forecast/low_80/high_80/low_95/high_95/realised); until then only
+``pipeline_success_forecast`` (the next hour's point forecast) is written."""
 
 
 def parse_window(text: str) -> int:
@@ -109,14 +124,16 @@ class PerformanceReporter:
         ``reason`` when the project has no such SLO)."""
         return self._slo.read(int(self._clock()) if end is None else end)
 
-    def _query(self, metric: str, start: int, end: int, group_by: tuple[str, ...] = ()) -> list[Any]:
+    def _query(
+        self, metric: str, start: int, end: int, group_by: tuple[str, ...] = (), step: int | None = None
+    ) -> list[Any]:
         reduction = spec(metric).reduction
         request = {
             "name": f"projects/{self._project}",
             "filter": f'metric.type = "{spec(metric).type}" AND resource.type = "generic_task"',
             "interval": {"start_time": {"seconds": start}, "end_time": {"seconds": end}},
             "aggregation": {
-                "alignment_period": {"seconds": end - start},
+                "alignment_period": {"seconds": step or end - start},
                 "per_series_aligner": reduction.aligner,
                 "cross_series_reducer": reduction.reducer,
                 "group_by_fields": [f"metric.labels.{key}" for key in group_by],
@@ -160,6 +177,18 @@ class PerformanceReporter:
             scores[name] = found[0].mean if found and found[0] is not None else None
         return WindowData(start, end, runs, execution, stages, scores)
 
+    def history(self, start: int, end: int, step: int = HISTORY_STEP_S) -> list[Bin]:
+        """Run outcomes of (start, end] in ``step``-long bins, as the forecast reads them: one
+        ListTimeSeries, the runs of every instance summed per bin and status."""
+        cells: dict[int, list[int]] = {}
+        for ts in self._query("pipeline_runs", start, end, ("status",), step):
+            success = ts.metric.labels["status"] == "success"
+            for point in type(ts).pb(ts).points:  # the raw messages: proto-plus returns datetimes here
+                cell = cells.setdefault(point.interval.end_time.seconds, [0, 0])
+                cell[0] += success * point.value.int64_value
+                cell[1] += point.value.int64_value
+        return [Bin(end_s, ok, runs) for end_s, (ok, runs) in sorted(cells.items()) if runs]
+
     def summary(self, window_s: int = 3600) -> dict[str, Any]:
         end = int(self._clock())
         return summarize(self.window(end - window_s, end), self.slo(end))
@@ -173,24 +202,38 @@ class PerformanceReporter:
         end = int(self._clock())
         current = self.window(end - window_s, end)
         previous = self.window(end - 2 * window_s, end - window_s)
-        recent = self.window(end - _FORECAST_WINDOW_S, end)
-        result = analyze(current, previous, recent, limits, self.slo(end))
+        history = self.history(end - HISTORY_S, end)
+        result = analyze(current, previous, history, limits, self.slo(end))
         forecast = result["forecast"]
         forecast["written"] = False
         if write and forecast["next_hour_success_rate"] is not None:
-            error = self._write_forecast(forecast["next_hour_success_rate"], end)
+            error = self._write_forecast(forecast, end)
             forecast["written"] = error is None
             if error is not None:
                 forecast["write_error"] = error
         return result
 
-    def _write_forecast(self, value: float, end_s: int) -> str | None:
-        """Write the forecast's point at ``end_s``; None when written, else why not."""
+    def _write_forecast(self, forecast: Mapping[str, Any], end_s: int) -> str | None:
+        """Write the forecast at ``end_s`` (and its band, see :data:`BAND_METRIC`); None when
+        written, else why not."""
+        resource = ResourceIdentity("analysis", location=self._settings.location).labels(0)
         metric = spec("pipeline_success_forecast")
-        labels = ResourceIdentity("analysis", location=self._settings.location).labels(0)
-        point = SeriesPoint(metric.type, {}, labels, end_s * NS, metric.value_type, value, None, 0)
+        points = [
+            SeriesPoint(
+                metric.type, {}, resource, end_s * NS, metric.value_type, forecast["next_hour_success_rate"], None, 0
+            )
+        ]
+        try:
+            band = spec(BAND_METRIC)
+        except KeyError:
+            band = None
+        if band is not None:
+            points += [
+                SeriesPoint(band.type, labels, resource, end_s * NS, band.value_type, value, None, 0)
+                for labels, value in band_values(forecast)
+            ]
         writer = MonitoringWriter(self._client, self._project)
-        report = writer.write([point], time.monotonic() + 10)
+        report = writer.write(points, time.monotonic() + 10)
         if report.written:
             return None
         return next((reason for _, reason in report.permanent + report.transient), "not written")
@@ -216,6 +259,30 @@ class PerformanceReporter:
             default=None,
         )
         return None if newest is None else max(0.0, self._clock() - newest)
+
+
+def band_values(forecast: Mapping[str, Any]) -> list[tuple[dict[str, str], float]]:
+    """The band's points, (labels, value): each horizon's forecast, its 80 % and 95 % bounds and
+    the realised rate of the hour (or six hours) just ended — the rate the forecast made then aimed
+    at. A line without a value (no runs) is left out."""
+    six = forecast["next_six_hours"]
+    horizons = {
+        "1h": (forecast["next_hour_success_rate"], forecast["interval_80"], forecast["interval_95"]),
+        "6h": (six["success_rate"], six["interval_80"], six["interval_95"]),
+    }
+    realised = {"1h": forecast["realised_last_hour"]["rate"], "6h": forecast["six_hour_share"]["rate"]}
+    out = []
+    for horizon, (rate, i80, i95) in horizons.items():
+        lines = {
+            "forecast": rate,
+            "low_80": i80[0],
+            "high_80": i80[1],
+            "low_95": i95[0],
+            "high_95": i95[1],
+            "realised": realised[horizon],
+        }
+        out += [({"horizon": horizon, "line": line}, float(v)) for line, v in lines.items() if v is not None]
+    return out
 
 
 def http_report(reporter: PerformanceReporter, args: Mapping[str, str]) -> tuple[dict[str, Any], int]:

@@ -7,6 +7,9 @@ operator can check by hand.
   change of mean duration with **Welch's t-test** on the windows' counts, means and sums of
   squared deviations (read off the merged distributions), its p-value from the normal
   approximation (windows hold tens of runs or more).
+- Whether a window's rate is significantly beyond a threshold (the optimization triggers) is the
+  **exact one-sided binomial test**: at a run every 12 minutes an hour holds five runs, too few for
+  a normal approximation.
 - Percentiles of a distribution interpolate linearly inside the bucket that holds rank ``p·count``,
   the open-ended buckets closed by the distribution's range — as Cloud Monitoring computes them.
 """
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 
 from contract.distribution import bucket_percentile
 
-__all__ = ["Moments", "merge", "percentile", "proportion_change", "welch", "wilson"]
+__all__ = ["Moments", "binomial_cdf", "merge", "percentile", "proportion_change", "welch", "wilson"]
 
 percentile = bucket_percentile  # the one definition, shared with the emulator's percentile reducers
 
@@ -35,6 +38,22 @@ def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def binomial_cdf(k: int, n: int, p: float) -> float:
+    """P(X ≤ k) for X ~ Binomial(n, p), summed in log space (exact for any n a window holds)."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    if p <= 0.0 or p >= 1.0:
+        return 1.0 if p <= 0.0 else 0.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    head = math.lgamma(n + 1)
+    total = sum(
+        math.exp(head - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q) for i in range(k + 1)
+    )
+    return min(total, 1.0)
 
 
 def _two_sided_p(z: float) -> float:

@@ -6,7 +6,7 @@ from typing import Any
 
 from .error_budget import slo_lines
 
-__all__ = ["report_lines"]
+__all__ = ["forecast_lines", "report_lines"]
 
 
 def _pct(value: float | None) -> str:
@@ -23,6 +23,31 @@ def _span(hours: float) -> str:
     if minutes % (24 * 60) == 0:
         return f"{minutes // (24 * 60)} d"
     return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+
+
+def _band(figures: dict[str, Any], rate: float | None) -> str:
+    (l80, h80), (l95, h95) = figures["interval_80"], figures["interval_95"]
+    return f"{_pct(rate)} (80 % interval {_pct(l80)}–{_pct(h80)}, 95 % {_pct(l95)}–{_pct(h95)})"
+
+
+def forecast_lines(forecast: dict[str, Any]) -> list[str]:
+    """The forecast of both horizons, what it rests on, and the six-hour share beside it."""
+    share = forecast["six_hour_share"]
+    rests = (
+        f"from {forecast['based_on_runs']} runs"
+        if forecast["fallback"]
+        else f"from {forecast['based_on_runs']} runs, worth {forecast['effective_runs']:.0f} now"
+    )
+    lines = [
+        f"forecast, next hour: success {_band(forecast, forecast['next_hour_success_rate'])}, {rests}"
+        + (", written to Cloud Monitoring" if forecast.get("written") else ""),
+        f"forecast, next 6 h: success {_band(forecast['next_six_hours'], forecast['next_six_hours']['success_rate'])}",
+        f"  last 6 h's share {_pct(share['rate'])} of {share['runs']} runs; last hour "
+        f"{_pct(forecast['realised_last_hour']['rate'])} of {forecast['realised_last_hour']['runs']}",
+    ]
+    if forecast["change_probability"] >= 0.5:
+        lines.append(f"  the success rate has likely changed (probability {forecast['change_probability']:.0%})")
+    return lines
 
 
 def report_lines(analysis: dict[str, Any]) -> list[str]:
@@ -47,12 +72,7 @@ def report_lines(analysis: dict[str, Any]) -> list[str]:
         f"trend: success rate {trend['change']:+.1%} against the previous window "
         f"(p = {trend['p_value']:.3f}{', significant' if trend['significant'] else ''})"
     )
-    f_low, f_high = forecast["interval_95"]
-    lines.append(
-        f"forecast, next hour: success {_pct(forecast['next_hour_success_rate'])} "
-        f"(95 % interval {_pct(f_low)}–{_pct(f_high)}, from {forecast['based_on_runs']} runs)"
-        + (", written to Cloud Monitoring" if forecast.get("written") else "")
-    )
+    lines.extend(forecast_lines(forecast))
     if "slo" in summary:
         lines.extend(slo_lines(summary["slo"]))
     triggers = analysis["optimization_triggers"]

@@ -59,7 +59,7 @@ def data(monitoring, project_id):
         failing = 1 if window == "previous" else 6
         runs = [(i >= failing, rng.uniform(80, 200)) for i in range(40)]
         trend = [rng.uniform(20, 40) if window == "previous" else rng.uniform(50, 70) for _ in range(40)]
-        publication_failed = 1 if window == "previous" else 10
+        publication_failed = 1 if window == "previous" else 14  # 35 %: significantly over 15 %
         scores = [rng.uniform(0.7, 0.9) for _ in range(40)]
         publication_scores = [rng.uniform(0.3, 0.7) if window == "current" else 0.9 for _ in range(40)]
         for i, (success, execution) in enumerate(runs):
@@ -128,13 +128,28 @@ def test_the_analysis_finds_the_trends_triggers_and_forecast(data):
     }
     forecast = analysis["forecast"]
     succeeded = before["succeeded"] + now["succeeded"]
-    assert forecast["next_hour_success_rate"] == pytest.approx(succeeded / 80)
-    assert forecast["interval_95"] == pytest.approx(list(wilson(succeeded, 80)))
+    assert forecast["six_hour_share"]["rate"] == pytest.approx(succeeded / 80)
+    assert forecast["six_hour_share"]["interval_95"] == pytest.approx(list(wilson(succeeded, 80)))
+    assert forecast["realised_last_hour"] == {"rate": pytest.approx(now["succeeded"] / 40), "runs": 40}
+    assert forecast["based_on_runs"] == 80
+    assert not forecast["fallback"]
+    # the last hour failed more than the one before: the forecast leans to it, not to the two hours' share
+    assert forecast["next_hour_success_rate"] < succeeded / 80
+    low, high = forecast["interval_95"]
+    assert low <= forecast["interval_80"][0] <= forecast["next_hour_success_rate"] <= forecast["interval_80"][1] <= high
     assert not forecast["written"]  # an analysis reads; writing is asked for
     assert forecast_points(client, settings.project_id) == []
     written = reporter.analysis(3600, write=True)["forecast"]
     assert written["written"]
-    assert forecast_points(client, settings.project_id) == [pytest.approx(succeeded / 80)]
+    assert forecast_points(client, settings.project_id) == [pytest.approx(written["next_hour_success_rate"])]
+
+
+def test_the_history_is_every_run_in_five_minute_bins(data):
+    reporter, truth, _, _ = data
+    bins = reporter.history(END - 7 * 86_400, END)
+    assert sum(b.runs for b in bins) == 80
+    assert sum(b.succeeded for b in bins) == truth["previous"]["succeeded"] + truth["current"]["succeeded"]
+    assert all(b.end_s % 300 == END % 300 and END - 7200 < b.end_s <= END for b in bins)
 
 
 def forecast_points(client, project: str) -> list[float]:
