@@ -26,7 +26,6 @@ What Google documents, and the evaluator does:
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -34,17 +33,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.cloud.monitoring_v3.types import alert
-from google.protobuf import json_format
 
 from contract.units import NS
 
+from ._alert_outbox import PROMPT, Outbox, prompts
 from ._channel_service import NotificationChannelService
 from ._conditions import Measurer, Outcome, evaluate_condition
-from ._incident import Incident, IncidentForecast, Notice
+from ._incident import Incident
+from ._incident_opening import new_incident
 from ._notify import Notifier
 from ._objects import Projects
 from ._raw import Raw
-from ._resources import RESOURCE_TYPES
 from ._series import SeriesLabels
 from ._snapshot import StoreSnapshot
 from ._store import Store
@@ -57,55 +56,10 @@ MAX_RANGE_EVALUATIONS = 100_000
 """The most instants one range request evaluates (a week of minutes is 10,080)."""
 _AND = alert.AlertPolicy.ConditionCombinerType.AND
 _AND_MATCHING = alert.AlertPolicy.ConditionCombinerType.AND_WITH_MATCHING_RESOURCE
-_PROMPT = alert.AlertPolicy.AlertStrategy.NotificationPrompt
 _Key = tuple[str, str, str]  # policy name, condition name, series
 Snoozed = Callable[[str, str, int], bool]
 Covers = Callable[[str, str, int, Callable[[str], "str | None"]], bool]
 """(project, policy name, instant, the series' labels) → whether a snooze with a filter covers it."""
-
-
-def _braced(labels: dict[str, str]) -> str:
-    """Labels as Google's incident texts write them: ``{project_id=p, task_id=t}``."""
-    return "{" + ", ".join(f"{k}={v}" for k, v in labels.items()) + "}"
-
-
-def _number_text(value: float | None) -> str:
-    return "" if value is None else f"{value:.6g}"
-
-
-def _duration_text(ns: int) -> str:
-    seconds = ns // NS
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60} min"
-    return f"{seconds} s"
-
-
-def _prompts(policy: Raw) -> set[int]:
-    """The policy's notification prompts; both when it lists none (Google's default)."""
-    return set(policy.alert_strategy.notification_prompts) or {_PROMPT.OPENED, _PROMPT.CLOSED}
-
-
-def _renotify_s(policy: Raw) -> dict[str, int]:
-    """Channel name → its renotify interval in seconds, for the channels that have one."""
-    found: dict[str, int] = {}
-    for strategy in policy.alert_strategy.notification_channel_strategy:
-        seconds = duration_ns(strategy.renotify_interval) // NS
-        if seconds > 0:
-            for name in strategy.notification_channel_names:
-                found[name] = seconds
-    return found
-
-
-@dataclass
-class _Outgoing:
-    """One incident's notification to some channels, made at an evaluation and sent after it."""
-
-    channels: list[str]
-    notice: Notice
-    at_s: int
-    reminder: bool = False
 
 
 @dataclass
@@ -116,7 +70,7 @@ class _Pass:
     project: str | None
     keep_policies: bool
     policies: dict[str, list[Raw]] = field(default_factory=dict)
-    outgoing: list[_Outgoing] = field(default_factory=list)
+    outbox: Outbox = field(default_factory=Outbox)
 
 
 class AlertEvaluator:
@@ -163,7 +117,7 @@ class AlertEvaluator:
         with self._lock:
             run = _Pass(Measurer(self._store), project, keep_policies=False)
             opened, closed = self._step(run, at)
-        self._deliver(run.outgoing)
+        run.outbox.deliver(self._projects, self._channels, self._notifier)
         return {
             "at": format_rfc3339(at),
             "opened": [i.record() for i in opened],
@@ -196,7 +150,7 @@ class AlertEvaluator:
                 opened += [i.record() for i in new]
                 closed += [i.record() for i in ended]
                 run.measurer.forget_before(at)
-        self._deliver(run.outgoing)
+        run.outbox.deliver(self._projects, self._channels, self._notifier)
         return {
             "from": format_rfc3339(start),
             "to": format_rfc3339(end),
@@ -236,11 +190,11 @@ class AlertEvaluator:
                 continue
             if key[0] not in live:  # deleted or disabled: no incident stays open
                 closed.append(self._close(key, incident, at, "the policy was deleted or disabled"))
-                self._queue(run, incident, at)  # with no policy left, Google's default prompts: both
+                run.outbox.queue(incident, at)  # with no policy left, Google's default prompts: both
         for key, incident in list(self._open.items()):
             policy = live.get(key[0])
-            if policy is not None and key[0] not in snoozed:
-                self._renotify(run, policy, incident, at)
+            if policy is not None and key[0] not in snoozed and run.outbox.remind(policy, incident, at):
+                self._save(incident)
         return opened, closed
 
     def _evaluate_policy(
@@ -267,10 +221,10 @@ class AlertEvaluator:
                     key = (policy.name, condition.name, series.text())
                     self._last_seen[key] = now
                     if key not in self._open and not self._covered(project, policy, now, series):
-                        incident = self._open_incident(key, project, policy, condition, series, value, outcome, now)
+                        incident = self._open_incident(project, policy, condition, series, value, outcome, now)
                         opened.append(incident)
-                        if _PROMPT.OPENED in _prompts(policy):
-                            self._queue(run, incident, now)
+                        if PROMPT.OPENED in prompts(policy):
+                            run.outbox.queue(incident, now)
             for key, incident in list(self._open.items()):
                 if key[:2] != (policy.name, condition.name):
                     continue
@@ -288,8 +242,8 @@ class AlertEvaluator:
                 else:
                     continue
                 closed.append(self._close(key, incident, now, reason))
-                if _PROMPT.CLOSED in _prompts(policy):
-                    self._queue(run, incident, now)
+                if PROMPT.CLOSED in prompts(policy):
+                    run.outbox.queue(incident, now)
 
     def _covered(self, project: str, policy: Raw, now: int, series: SeriesLabels) -> bool:
         covers = self._snooze_covers
@@ -297,7 +251,6 @@ class AlertEvaluator:
 
     def _open_incident(
         self,
-        key: _Key,
         project: str,
         policy: Raw,
         condition: Raw,
@@ -306,71 +259,11 @@ class AlertEvaluator:
         outcome: Outcome,
         now: int,
     ) -> Incident:
-        resource_type, resource_labels, metric_labels = (
-            series.resource_type,
-            dict(series.resource_labels),
-            dict(series.metric_labels),
-        )
-        body = condition.condition_threshold
-        threshold = body.threshold_value if condition.HasField("condition_threshold") else None
-        incident_id = f"0.{secrets.token_hex(6)}"
-        resource_display = (
-            RESOURCE_TYPES[resource_type].display_name if resource_type in RESOURCE_TYPES else resource_type
-        )
-        resource_name = f"{project} {resource_display} labels {_braced(resource_labels)}"
-        comparison = "above" if body.comparison in (1, 2) else "below"
+        number = int(self._projects.number_of(project))
         descriptor = self._store.descriptor(project, outcome.metric_type)
-        metric_display = (descriptor.display_name if descriptor else "") or outcome.metric_type.rsplit("/", 1)[-1]
-        predicted = outcome.forecast.get(series)
-        horizon = duration_ns(body.forecast_options.forecast_horizon)
-        subject = f"{metric_display} for {resource_name} with metric labels {_braced(metric_labels)} "
-        if threshold is None:
-            summary = subject + "is absent."
-        elif predicted is not None:
-            summary = subject + (
-                f"is forecast to be {comparison} the threshold of {threshold:.3f} within "
-                f"{_duration_text(horizon)}, with a forecast value of {predicted.horizon:.3f}."
-            )
-        else:
-            summary = (
-                subject
-                + f"is {comparison} the threshold of {threshold:.3f}"
-                + ("." if value is None else f" with a value of {value:.3f}.")
-            )
-        documentation = json_format.MessageToDict(policy.documentation, preserving_proto_field_name=True)
-        incident = Incident(
-            incident_id=incident_id,
-            project=project,
-            project_number=int(self._projects.number_of(project)),
-            url=f"{self._console()}/incidents/{incident_id}",
-            severity=alert.AlertPolicy.Severity(policy.severity).name.replace("SEVERITY_UNSPECIFIED", "No severity"),
-            started_at=now // NS,
-            resource_name=resource_name,
-            resource_display_name=resource_labels.get("task_id", resource_display),
-            resource_type_display_name=resource_display,
-            resource_type=resource_type,
-            resource_labels=resource_labels,
-            metric_type=outcome.metric_type,
-            metric_display_name=metric_display,
-            metric_labels=metric_labels,
-            policy_display_name=policy.display_name,
-            policy_user_labels=dict(policy.user_labels),
-            condition_display_name=condition.display_name,
-            condition=json_format.MessageToDict(condition),
-            threshold_value=_number_text(threshold),
-            observed_value=_number_text(value),
-            documentation={"content": "", "mime_type": "text/markdown", "subject": "", "links": [], **documentation},
-            summary=summary,
-            policy=policy.name,
-            condition_resource=condition.name,
-            series=key[2],
-            notification_channels=list(policy.notification_channels),
-        )
-        if predicted is not None:
-            incident.forecast = IncidentForecast(
-                f"{horizon // NS}s", _number_text(predicted.horizon), _number_text(outcome.latest.get(series))
-            )
-        self._open[key] = incident
+        console = self._console()
+        incident = new_incident(project, number, console, policy, condition, series, value, outcome, descriptor, now)
+        self._open[incident.key] = incident
         self._save(incident)
         return incident
 
@@ -384,35 +277,3 @@ class AlertEvaluator:
     def _save(self, incident: Incident) -> None:
         body = json.dumps(incident.record(), sort_keys=True).encode()
         self._store.put_object(KIND, incident.project, incident.incident_id, body)
-
-    # --- notifications ---------------------------------------------------------------------------
-    def _queue(self, run: _Pass, incident: Incident, at: int, only: list[str] | None = None) -> None:
-        """Notify the incident's channels (``only`` some, for a reminder) of the incident as it is now."""
-        channels = only if only is not None else list(incident.notification_channels)
-        if channels:
-            run.outgoing.append(_Outgoing(channels, incident.notice(), at // NS, reminder=only is not None))
-
-    def _renotify(self, run: _Pass, policy: Raw, incident: Incident, at: int) -> None:
-        """Repeat the notification to each channel whose renotify interval has passed since it last
-        heard of this incident."""
-        now_s = at // NS
-        notified = incident.notified_at
-        due = [
-            channel
-            for channel, interval in _renotify_s(policy).items()
-            if channel in incident.notification_channels
-            and now_s - notified.get(channel, incident.started_at) >= interval
-        ]
-        if due:
-            for channel in due:
-                notified[channel] = now_s
-            self._save(incident)
-            self._queue(run, incident, at, only=due)
-
-    def _deliver(self, outgoing: list[_Outgoing]) -> None:
-        for item in outgoing:
-            for name in item.channels:
-                project, ident = self._projects.split(name, "notificationChannels", "NOTIFICATION_CHANNEL")
-                channel = self._channels.channel(project, ident)
-                if channel is not None:
-                    self._notifier.notify(channel, item.notice, at_s=item.at_s, reminder=item.reminder)
