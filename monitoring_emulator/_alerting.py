@@ -38,9 +38,10 @@ from contract.units import NS
 
 from ._alert_outbox import PROMPT, Outbox, prompts
 from ._channel_service import NotificationChannelService
-from ._conditions import Measurer, Outcome, evaluate_condition
+from ._conditions import Outcome, evaluate_condition
 from ._incident import Incident
 from ._incident_opening import new_incident
+from ._measurer import Measurer
 from ._notify import Notifier
 from ._objects import Projects
 from ._raw import Raw

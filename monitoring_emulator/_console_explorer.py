@@ -13,10 +13,10 @@ from google.cloud.monitoring_v3.types import common
 
 from ._aggregation import ALIGNERS, REDUCERS, aligner_applies, spec_from_pb
 from ._charts import line_chart
-from ._conditions import typed_number
 from ._console_html import RANGES, e, legend, page, range_bounds
 from ._errors import ApiError
 from ._filters import FilterError, parse_filter
+from ._measurer import typed_number
 from ._reads import query_series
 from ._store import Store
 

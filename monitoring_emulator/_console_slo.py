@@ -20,10 +20,10 @@ from contract.units import NS
 
 from ._aggregation import AggregationSpec
 from ._charts import Line, line_chart
-from ._conditions import typed_number
 from ._console_html import e, legend, page, range_bounds, range_links
 from ._console_tables import incident_rows
 from ._filters import FilterError, parse_filter
+from ._measurer import typed_number
 from ._raw import Raw
 from ._service_monitoring import SERVICE_KIND, SLO_KIND
 from ._slo import selector_series

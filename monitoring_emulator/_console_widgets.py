@@ -18,13 +18,13 @@ from contract.units import NS
 
 from ._aggregation import AggregationSpec, spec_from_pb
 from ._charts import Column, Line, heatmap, line_chart, sparkline
-from ._conditions import typed_number
 from ._console_html import e, fill, legend
 from ._console_tables import incident_rows
 from ._dashboard_variables import expand
 from ._distributions import bounds as bucket_bounds
 from ._errors import ApiError
 from ._filters import FilterError, parse_filter
+from ._measurer import typed_number
 from ._raw import Raw
 from ._reads import query_series
 from ._store import Store
