@@ -21,7 +21,8 @@ shared, so none is subtracted — these are marginal costs):
 For the always-on alternatives only (list prices as published for 2026, not re-read for this
 table; they decide nothing, see docs/performance.md): Cloud Run instance-based billing $0.000018
 per vCPU-second and $0.000002 per GiB-second; a Compute Engine e2-micro $0.0084 an hour with a
-10 GB standard disk at $0.04 per GB-month; Cloud Scheduler $0.10 per job-month beyond three.
+10 GB standard disk at $0.04 per GB-month; Cloud Scheduler $0.10 per job-month beyond three;
+Cloud Tasks $0.40 per million operations beyond the first million.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ INSTANCE_VCPU_SECOND = 0.000018
 INSTANCE_GIB_SECOND = 0.000002
 E2_MICRO_MONTH = 0.0084 * 24 * MONTH_DAYS + 10 * 0.04
 SCHEDULER_JOB_MONTH = 0.10
+CLOUD_TASKS_OPERATION = 0.40 / 1e6
 STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication")
 _EPOCH_S = 1_796_083_200  # 2026-12-01T00:00:00Z: a fixed day keeps the count reproducible
 _DATA = {"trend_discovery": {"trends_found": 3.0}}
@@ -251,13 +253,14 @@ class Design:
     window_s: int
     kind: str
     """``passes`` (the minute's invocation passes at each window end), ``second_schedule`` (one
-    more Scheduler job whose call waits half a minute), ``always_on`` (a Cloud Run instance kept
-    running the loop), ``vm`` (an e2-micro running it) or ``push`` (a push subscription)."""
+    more Scheduler job whose call waits half a minute), ``cloud_tasks`` (the minute's call enqueues
+    a task that calls it again at :30), ``always_on`` (a Cloud Run instance kept running the loop),
+    ``vm`` (an e2-micro running it) or ``push`` (a push subscription)."""
 
     @property
     def offsets(self) -> list[float]:
         """Seconds into the minute at which a pass starts."""
-        if self.kind == "second_schedule":
+        if self.kind in ("second_schedule", "cloud_tasks"):
             return [0.0, SCHEDULE_PERIOD_S / 2]
         if self.kind in ("always_on", "vm"):
             return [float(k * self.window_s) for k in range(int(SCHEDULE_PERIOD_S // self.window_s))]
@@ -270,6 +273,7 @@ FRESHNESS_DESIGNS = (
     Design("passes_20s", "3 passes a minute, 20 s windows", 20, "passes"),
     Design("passes_15s", "4 passes a minute, 15 s windows", 15, "passes"),
     Design("second_schedule_30s", "a second Scheduler job, its call waiting 30 s; 30 s windows", 30, "second_schedule"),
+    Design("cloud_tasks_30s", "the :00 call enqueues a Cloud Task for :30; 30 s windows", 30, "cloud_tasks"),
     Design("always_on_30s", "a Cloud Run instance always on, a pass every 30 s", 30, "always_on"),
     Design("vm_30s", "an e2-micro VM, a pass every 30 s", 30, "vm"),
     Design("push", "push subscription: each message written on arrival", 60, "push"),
@@ -307,6 +311,9 @@ def freshness_bills(load: Load, measured: Measured) -> dict[str, Bill]:
         elif design.kind == "second_schedule":
             waiting = _function(MINUTES_PER_MONTH, design.offsets[-1] + measured.idle_invocation_s, load)
             functions = _function(MINUTES_PER_MONTH, busy_s, load) + waiting + SCHEDULER_JOB_MONTH
+        elif design.kind == "cloud_tasks":  # two short calls a minute, one task created a minute (free tier aside)
+            tasks = MINUTES_PER_MONTH * CLOUD_TASKS_OPERATION
+            functions = _function(2 * MINUTES_PER_MONTH, measured.idle_invocation_s + work_per_minute / 2, load) + tasks
         elif design.kind == "always_on":
             per_second = load.function_vcpu * INSTANCE_VCPU_SECOND + load.function_memory_gib * INSTANCE_GIB_SECOND
             functions = SECONDS_PER_MONTH * per_second
