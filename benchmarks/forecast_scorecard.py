@@ -46,13 +46,15 @@ class Scored:
 
 
 def _bins(history: History) -> list[Bin]:
-    counts: dict[int, list[int]] = {}
+    """The history as Monitoring's 5-minute counts give it: runs, successes, failures by stage."""
+    cells: dict[int, tuple[list[int], dict[str, int]]] = {}
     for run in history.runs:
-        end = (run.t_s // STEP_S + 1) * STEP_S
-        cell = counts.setdefault(end, [0, 0])
-        cell[0] += run.success
-        cell[1] += 1
-    return [Bin(end, s, n) for end, (s, n) in sorted(counts.items())]
+        counts, stages = cells.setdefault((run.t_s // STEP_S + 1) * STEP_S, ([0, 0], {}))
+        counts[0] += run.success
+        counts[1] += 1
+        if run.failed_stage is not None:
+            stages[run.failed_stage] = stages.get(run.failed_stage, 0) + 1
+    return [Bin(end, ok, n, stages) for end, ((ok, n), stages) in sorted(cells.items())]
 
 
 def _logit(p: float) -> float:

@@ -126,7 +126,7 @@ def forecast_figures(history: Sequence[Bin], now_s: int) -> dict[str, Any]:
         "based_on_runs": made["runs"],
         "effective_runs": made["effective_runs"],
         "change_probability": made.get("change_probability", 0.0),
-        "changed_since": made.get("changed_since") if made.get("change_probability", 0.0) >= 0.5 else None,
+        "changed_after": made.get("changed_after") if made.get("change_probability", 0.0) >= 0.5 else None,
         "hour_of_day": made["hour_of_day"],
         "fallback": made["fallback"],
         "memory_weights": made["weights"],

@@ -23,10 +23,11 @@ the day — so the forecast weighs the recent past more when it predicts better:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from .change_point import ChangeFinder
 from .statistics import wilson
 
 __all__ = ["CONFORMAL_Q", "MIN_RUNS", "Bin", "Forecast", "Forecaster", "forecast", "six_hour_share"]
@@ -38,13 +39,10 @@ _SKILL_HALF_LIFE_H = 6.0  # how long a memory's past predictions count towards i
 _PRIOR = (0.25, 0.5, 1.0, 1.5, 1.5)  # prior weights: long memories until the data says otherwise
 _PSEUDO = 1.0  # pseudo-runs at the all-history share that every memory starts from
 _CHANGE_WINDOW_S = 12 * HOUR_S  # how far back a change point is looked for
-_HAZARD_PER_H = 0.15  # prior rate of changes per hour: high, so two failures in four runs after a healthy day count
-_FRESH = 2.0  # a new segment's rate starts as Beta(2, 2): a regression, not a clean sweep
 _PERSISTS = {"1h": 1.0, "6h": 0.25}  # how much of a change is expected to last the horizon
-_MIN_SURPRISES = 2  # a change needs this many outcomes the steady forecast thought unlikely
 _SEASON_MIN_S = 3 * 86_400
 MIN_RUNS = 10
-CONFORMAL_Q = {("1h", 80): 1.89, ("1h", 95): 3.68, ("6h", 80): 2.16, ("6h", 95): 4.24}
+CONFORMAL_Q = {("1h", 80): 1.45, ("1h", 95): 2.79, ("6h", 80): 2.05, ("6h", 95): 4.12}
 """Split-conformal quantiles of |logit truth − logit forecast| / se, per horizon and level."""
 
 
@@ -55,6 +53,8 @@ class Bin:
     end_s: int
     succeeded: int
     runs: int
+    failed_by_stage: Mapping[str, int] = field(default_factory=dict)
+    """The stage each failed run failed in, counted, when known: a change in one stage is a regression."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,9 @@ class Forecaster:
         self._total = [0, 0]  # succeeded, runs
         self._by_hour = [[0, 0] for _ in range(24)]
         self._effects: tuple[int, list[float]] = (-1, [])  # the hour they were worked out in, and they
-        self._recent: list[tuple[Bin, float]] = []  # 12 h of bins, each with the steady forecast made before it
+        self._recent: list[Bin] = []  # six hours of bins, for the fallback and the baseline
+        self._changes = ChangeFinder(_CHANGE_WINDOW_S)
+        self._stage_failures: dict[str, int] = {}
 
     @property
     def runs(self) -> int:
@@ -155,7 +157,10 @@ class Forecaster:
         self._total[1] += item.runs
         self._by_hour[hour][0] += item.succeeded
         self._by_hour[hour][1] += item.runs
-        self._recent.append((item, steady))
+        self._changes.add(item.end_s, item.succeeded, item.runs, steady, item.failed_by_stage, prior, self._stage_mix())
+        self._recent.append(item)
+        for stage, n in item.failed_by_stage.items():
+            self._stage_failures[stage] = self._stage_failures.get(stage, 0) + n
 
     def _weights(self) -> list[float]:
         logs = [math.log(w) + m.skill for w, m in zip(_PRIOR, self._memories, strict=True)]
@@ -169,57 +174,31 @@ class Forecaster:
         weights = self._weights()
         return sum(w * _sigmoid(m.logit(prior, effect)) for w, m in zip(weights, self._memories, strict=True))
 
-    def _change(self, now_s: int) -> tuple[float, float, float, int]:
-        """(probability that the rate changed within 12 h, the new rate, its effective runs, since
-        when): each bin boundary is a candidate change point, weighed by the hazard over the time it
-        stands for and by how much better a fresh Beta(1, 1) segment explains the runs after it than
-        the steady forecasts made for them did."""
-        odds = rate = runs_after = steady_loglik = 0.0
-        succeeded = runs = surprises = 0
-        best, best_odds = now_s, 0.0
-        for i in range(len(self._recent) - 1, -1, -1):
-            item, p = self._recent[i]
-            p = min(max(p, 1e-4), 1 - 1e-4)
-            failed = item.runs - item.succeeded
-            succeeded, runs = succeeded + item.succeeded, runs + item.runs
-            steady_loglik += item.succeeded * math.log(p) + failed * math.log(1 - p)
-            surprises += failed if p >= 0.5 else item.succeeded
-            if surprises < _MIN_SURPRISES:
-                continue
-            fresh = _beta_log_marginal(succeeded, runs - succeeded)
-            earlier = self._recent[i - 1][0].end_s if i else now_s - _CHANGE_WINDOW_S
-            prior = _HAZARD_PER_H * max(item.end_s - earlier, 0) / HOUR_S
-            weight = prior * math.exp(min(fresh - steady_loglik, 50.0))
-            odds += weight
-            rate += weight * (_FRESH + succeeded) / (2 * _FRESH + runs)
-            runs_after += weight * (2 * _FRESH + runs)
-            if weight > best_odds:
-                best, best_odds = earlier, weight
-        if odds <= 0:
-            return 0.0, 0.5, 2.0, now_s
-        return odds / (1 + odds), rate / odds, runs_after / odds, best
+    def _stage_mix(self) -> dict[str, float]:
+        """The share of failures each stage has had over the whole history (one in hand for each)."""
+        total = sum(self._stage_failures.values()) + len(self._stage_failures)
+        return {s: (n + 1) / total for s, n in self._stage_failures.items()}
 
     def at(self, now_s: int) -> dict[str, Any]:
         """The forecast at ``now_s`` (no earlier than the last bin): next hour, next six hours,
         their intervals, and what they rest on."""
         self._advance(now_s)
-        self._recent = [(b, p) for b, p in self._recent if b.end_s > now_s - _CHANGE_WINDOW_S]
-        six = [b for b, _ in self._recent if b.end_s > now_s - 6 * HOUR_S]
+        self._recent = six = [b for b in self._recent if b.end_s > now_s - 6 * HOUR_S]
         recent = [sum(b.succeeded for b in six), sum(b.runs for b in six)]
         if self.runs < MIN_RUNS:
             return _fallback(recent[0], recent[1], self.runs)
         weights = self._weights()
         steady_runs = sum(w * (m.runs + _PSEUDO) for w, m in zip(weights, self._memories, strict=True))
-        change, new_rate, new_runs, since = self._change(now_s)
+        found = self._changes.at(self._prior(), self._steady(self._effect(now_s // HOUR_S % 24, now_s)))
         horizons: dict[str, Forecast] = {}
         for name, hours in (("1h", 1), ("6h", 6)):
             effects = [self._effect((now_s // HOUR_S + k) % 24, now_s) for k in range(hours)]
             steady = sum(self._steady(e) for e in effects) / hours
-            changed = change * _PERSISTS[name]
+            changed, new_rate = found.probability * _PERSISTS[name], found.rate
             rate = (1 - changed) * steady + changed * new_rate
             variance = (
                 (1 - changed) * steady * (1 - steady) / steady_runs
-                + changed * new_rate * (1 - new_rate) / new_runs
+                + changed * new_rate * (1 - new_rate) / found.runs
                 + changed * (1 - changed) * (steady - new_rate) ** 2
             )
             horizons[name] = _with_intervals(rate, max(rate * (1 - rate), 1e-3) / max(variance, 1e-9), name)
@@ -227,8 +206,8 @@ class Forecaster:
             "next_hour": horizons["1h"],
             "next_six_hours": horizons["6h"],
             "effective_runs": horizons["1h"].effective_runs,
-            "change_probability": change,
-            "changed_since": since,
+            "change_probability": found.apart,
+            "changed_after": found.after_s,
             "weights": dict(zip((_half_life_name(h) for h in HALF_LIVES_H), weights, strict=True)),
             "hour_of_day": self._first_s is not None and now_s - self._first_s >= _SEASON_MIN_S,
             "fallback": False,
@@ -250,17 +229,6 @@ def _hour_effects(by_hour: Sequence[Sequence[int]]) -> list[float]:
         _logit(overall + r * spread / (spread + v)) - _logit(overall) if spread else 0.0
         for r, v in zip(raw, noise, strict=True)
     ]
-
-
-def _beta_log_marginal(succeeded: int, failed: int) -> float:
-    """log P(these outcomes) for a fresh segment whose rate is Beta(_FRESH, _FRESH)."""
-    return (
-        math.lgamma(_FRESH + succeeded)
-        + math.lgamma(_FRESH + failed)
-        - math.lgamma(2 * _FRESH + succeeded + failed)
-        + math.lgamma(2 * _FRESH)
-        - 2 * math.lgamma(_FRESH)
-    )
 
 
 def _half_life_name(hours: float) -> str:

@@ -15,11 +15,20 @@ NOW = 10 * 86_400
 EVERY_S = 720  # a run every 12 minutes: 5 an hour
 
 
-def healthy_then(recent: str, days: float = 2.0) -> list[Bin]:
-    """A run every 12 min for ``days`` at 95 % (every 20th fails), then ``recent`` (S/F) as the last runs."""
+STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication")
+
+
+def healthy_then(recent: str, days: float = 2.0, broken: str | None = "design_generation") -> list[Bin]:
+    """A run every 12 min for ``days`` at 95 % (every 20th fails, in each stage in turn), then
+    ``recent`` (S/F) as the last runs, their failures in ``broken`` (None: in each stage in turn)."""
     times = list(range(NOW - int(days * 86_400) + 360, NOW, EVERY_S))
-    outcomes = [i % 20 != 7 for i in range(len(times) - len(recent))] + [c == "S" for c in recent]
-    return [Bin((t // 300 + 1) * 300, int(ok), 1) for t, ok in zip(times, outcomes, strict=True)]
+    healthy = len(times) - len(recent)
+    bins = []
+    for i, t in enumerate(times):
+        ok = i % 20 != 7 if i < healthy else recent[i - healthy] == "S"
+        stage = broken if i >= healthy and broken else STAGES[i // 20 % 4]
+        bins.append(Bin((t // 300 + 1) * 300, int(ok), 1, {} if ok else {stage: 1}))
+    return bins
 
 
 def moved(bins: list[Bin], rate: float | None) -> float:
@@ -43,6 +52,15 @@ def test_after_a_drop_to_half_45_minutes_ago_the_forecast_moves_most_of_the_way_
     assert sum(forecasts) / len(forecasts) >= 0.6, forecasts
     assert min(forecasts) >= 0.4, forecasts  # even when the failures came first and two successes since
     assert max(shares) < 0.25, shares
+
+
+def test_the_same_failures_spread_over_the_stages_are_weaker_evidence_than_in_one_stage():
+    one = forecast(healthy_then("SFSF"), NOW)
+    spread = forecast(healthy_then("SFSF", broken=None), NOW)
+    assert spread["change_probability"] < one["change_probability"]
+    assert spread["next_hour"].rate is not None
+    assert one["next_hour"].rate is not None
+    assert spread["next_hour"].rate > one["next_hour"].rate
 
 
 def test_a_healthy_history_is_forecast_at_its_rate_with_no_change():
