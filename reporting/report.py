@@ -178,16 +178,25 @@ class PerformanceReporter:
         return WindowData(start, end, runs, execution, stages, scores)
 
     def history(self, start: int, end: int, step: int = HISTORY_STEP_S) -> list[Bin]:
-        """Run outcomes of (start, end] in ``step``-long bins, as the forecast reads them: one
-        ListTimeSeries, the runs of every instance summed per bin and status."""
-        cells: dict[int, list[int]] = {}
+        """Run outcomes of (start, end] in ``step``-long bins, as the forecast reads them: the runs
+        by status and the failed stage runs by stage, the counts of every instance summed per bin
+        (two ListTimeSeries)."""
+        cells: dict[int, tuple[list[int], dict[str, int]]] = {}
         for ts in self._query("pipeline_runs", start, end, ("status",), step):
             success = ts.metric.labels["status"] == "success"
             for point in type(ts).pb(ts).points:  # the raw messages: proto-plus returns datetimes here
-                cell = cells.setdefault(point.interval.end_time.seconds, [0, 0])
-                cell[0] += success * point.value.int64_value
-                cell[1] += point.value.int64_value
-        return [Bin(end_s, ok, runs) for end_s, (ok, runs) in sorted(cells.items()) if runs]
+                counts = cells.setdefault(point.interval.end_time.seconds, ([0, 0], {}))[0]
+                counts[0] += success * point.value.int64_value
+                counts[1] += point.value.int64_value
+        for ts in self._query("stage_runs", start, end, ("stage", "status"), step):
+            if ts.metric.labels["status"] != "failure":
+                continue
+            stage = ts.metric.labels["stage"]
+            for point in type(ts).pb(ts).points:
+                if point.value.int64_value and point.interval.end_time.seconds in cells:
+                    failed = cells[point.interval.end_time.seconds][1]
+                    failed[stage] = failed.get(stage, 0) + point.value.int64_value
+        return [Bin(t, ok, runs, stages) for t, ((ok, runs), stages) in sorted(cells.items()) if runs]
 
     def summary(self, window_s: int = 3600) -> dict[str, Any]:
         end = int(self._clock())

@@ -133,8 +133,9 @@ def test_the_analysis_finds_the_trends_triggers_and_forecast(data):
     assert forecast["realised_last_hour"] == {"rate": pytest.approx(now["succeeded"] / 40), "runs": 40}
     assert forecast["based_on_runs"] == 80
     assert not forecast["fallback"]
-    # the last hour failed more than the one before: the forecast leans to it, not to the two hours' share
-    assert forecast["next_hour_success_rate"] < succeeded / 80
+    # each hour's failures came first, and every run of the last 50 minutes succeeded: the forecast
+    # leans to the recent runs, not to the two hours' share
+    assert forecast["next_hour_success_rate"] > succeeded / 80
     low, high = forecast["interval_95"]
     assert low <= forecast["interval_80"][0] <= forecast["next_hour_success_rate"] <= forecast["interval_80"][1] <= high
     assert not forecast["written"]  # an analysis reads; writing is asked for
@@ -150,6 +151,11 @@ def test_the_history_is_every_run_in_five_minute_bins(data):
     assert sum(b.runs for b in bins) == 80
     assert sum(b.succeeded for b in bins) == truth["previous"]["succeeded"] + truth["current"]["succeeded"]
     assert all(b.end_s % 300 == END % 300 and END - 7200 < b.end_s <= END for b in bins)
+    failed = {}
+    for b in bins:
+        for stage, n in b.failed_by_stage.items():
+            failed[stage] = failed.get(stage, 0) + n
+    assert failed == {"publication": sum(truth[w]["publication_failed"] for w in ("previous", "current"))}
 
 
 def forecast_points(client, project: str) -> list[float]:
