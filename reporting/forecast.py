@@ -5,13 +5,16 @@ Why not the six-hour share: it is a confidence interval for a past rate. The sto
 stationary — a supplier or model regression starts at some hour, a fix ends it, the rate follows
 the day — so the forecast weighs the recent past more when it predicts better:
 
-- **Recency, change-point aware.** A few exponentially weighted success shares, from a half-life of
-  20 minutes to all history, each predicting every run before it is counted. Their weights follow how
-  well each predicted the recent runs (discounted log-likelihood, a Bayesian average over forgetting
-  rates): a stationary history is forecast from its long memories, and after a drop the short memory
-  takes over within a few failed runs.
+- **Recency.** A few exponentially weighted success shares, from a half-life of 20 minutes to all
+  history, each predicting every run before it is counted; their weights follow how well each
+  predicted the last hours (a Bayesian average over forgetting rates). This is the steady model.
+- **Change points** (:mod:`reporting.change_point`): Bayesian online change-point detection weighs
+  "no change" against "changed after t" for every t of the last 12 hours, reading which stage each
+  failure was in: after a drop, two failed runs in one stage move the forecast most of the way;
+  the hour ahead is the mix of the steady forecast and the new rate by their probabilities (a
+  quarter of it for the six hours ahead: regressions end).
 - **Hour of day**, once three days are held: each hour's log-odds against the whole history's,
-  shrunk towards none, moves the forecast to the hour ahead from the hours it was learned on.
+  shrunk by empirical Bayes (none when the day has no rhythm), moves the forecast to the hour ahead.
 - **Prediction intervals** on the log-odds scale, ``±q·se``: ``se`` from the effective number of runs
   behind the estimate, ``q`` by split-conformal calibration — the quantile of the normalised error
   against the true next-hour probability over generated histories disjoint from those the scorecard

@@ -14,3 +14,35 @@ from reporting.text import _span
 )
 def test_a_window_reads_in_the_unit_it_was_asked_in(asked, shown):
     assert _span(parse_window(asked) / 3600) == shown
+
+
+def _analysis_forecast() -> dict:
+    from reporting.analysis import forecast_figures
+    from tests.unit.reporting.test_forecast import NOW, healthy_then
+
+    return forecast_figures(healthy_then("SFSF"), NOW)
+
+
+def test_the_forecast_reads_with_both_horizons_their_intervals_and_the_six_hour_share():
+    from reporting.text import forecast_lines
+
+    lines = forecast_lines(_analysis_forecast())
+    assert lines[0].startswith("forecast, next hour: success ")
+    assert "80 % interval" in lines[0]
+    assert "95 %" in lines[0]
+    assert lines[1].startswith("forecast, next 6 h: success ")
+    assert "last 6 h's share 90.0% of 30 runs; last hour 60.0% of 5" in lines[2]
+    assert lines[3].startswith("  the success rate has likely changed")
+
+
+def test_the_band_holds_each_horizon_its_bounds_and_the_realised_rate():
+    from reporting.report import band_values
+
+    figures = _analysis_forecast()
+    band = {(labels["horizon"], labels["line"]): value for labels, value in band_values(figures)}
+    assert band[("1h", "forecast")] == figures["next_hour_success_rate"]
+    assert band[("1h", "low_95")] <= band[("1h", "low_80")] <= band[("1h", "forecast")] <= band[("1h", "high_80")]
+    assert band[("6h", "high_95")] == figures["next_six_hours"]["interval_95"][1]
+    assert band[("1h", "realised")] == pytest.approx(3 / 5)
+    assert band[("6h", "realised")] == pytest.approx(27 / 30)
+    assert len(band) == 12
