@@ -2,12 +2,13 @@
 a second schedule or an always-on process.
 
 Cloud Scheduler cannot fire more often than once a minute, and a point is readable only once its
-window has ended. So the minute's invocation runs a pass at once and then one at every later end of
-an aggregation window (``HELIOS_WINDOW_SECONDS``) that leaves a pass room before the next minute's
-invocation: with the 30 s windows production deploys, passes at :00 and :30, each an ordinary run (pull until drained,
-write, acknowledge only after the write). With the 60 s default the invocation is one pass, as
-before. Passes are at least a window apart and a series' points a window apart, so the write rules
-(one point per series per 5 s, each newer than the last) hold as they do for single runs.
+window has ended. So the minute's invocation runs a pass at once and then one at every later end
+of an aggregation window (``HELIOS_WINDOW_SECONDS``) that leaves a pass room before the next
+minute's invocation: with the 30 s windows production deploys, passes at :00 and :30, each an
+ordinary run (pull until drained, write, acknowledge only after the write). With the 60 s default
+the invocation is one pass, as before. Passes are at least a window apart and a series' points a
+window apart, so the write rules (one point per series per 5 s, each newer than the last) hold as
+they do for single runs.
 
 Pure scheduling over injected clocks; :func:`run_passes` takes the run as a callable.
 """
