@@ -6,7 +6,8 @@ A report that only reads can run as often as anyone likes: two writes into the f
 within Cloud Monitoring's 5 s sampling period are refused.
 
 Each figure is one ListTimeSeries over the whole window (the alignment period is the window), so
-counts are sums of every point and distributions are merged exactly. The summary also states the
+counts are sums of every point and distributions are merged exactly; the forecast reads a week of
+run outcomes and failed stage runs in 5-minute bins (:meth:`PerformanceReporter.history`). The summary also states the
 pipeline's success SLO — its error budget left over its period and how long that lasts at the
 burn of the last hour and of the last six (:mod:`reporting.slo_report`).
 """
