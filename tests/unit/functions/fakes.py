@@ -15,6 +15,7 @@ from google.protobuf import any_pb2
 from contract.wire import encode_message
 from functions.messages import PulledMessage
 from monitoring_emulator._partial import Failure, summary_error
+from monitoring_emulator._series import SeriesKey
 
 S = 1_000_000_000
 ORDER = (
@@ -30,15 +31,9 @@ SeriesRule = Callable[[int, Any], tuple[grpc.StatusCode, str] | None]
 """(index, TimeSeries) → the failure of that series in this call, or None."""
 
 
-def series_key(ts: Any) -> tuple:
-    """The emulator's SeriesKey shape, for the grammars that name the series."""
-    return (
-        "p",
-        ts.metric.type,
-        tuple(sorted(ts.metric.labels.items())),
-        ts.resource.type,
-        tuple(sorted(ts.resource.labels.items())),
-    )
+def series_key(ts: Any) -> SeriesKey:
+    """The emulator's SeriesKey, for the grammars that name the series."""
+    return SeriesKey.of("p", ts.metric.type, dict(ts.metric.labels), ts.resource.type, dict(ts.resource.labels))
 
 
 def api_error(code: grpc.StatusCode, message: str, details: Sequence[Any] = ()) -> exceptions.GoogleAPICallError:

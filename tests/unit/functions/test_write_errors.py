@@ -5,6 +5,7 @@ import pytest
 
 from functions.write_errors import parse_partial_failure
 from monitoring_emulator._partial import GRAMMARS, Failure, summary_error
+from monitoring_emulator._series import SeriesKey
 
 ORDER = (
     "Points must be written in order. One or more of the points specified had an older end time than the most "
@@ -53,7 +54,7 @@ def test_unparseable_text_yields_no_failures():
 
 @pytest.mark.parametrize("grammar", GRAMMARS)
 def test_every_grammar_the_emulator_emits_is_placed_on_its_series(grammar):
-    key = ("p", "custom.googleapis.com/helios/stage_runs", (("stage", "s"),), "generic_task", (("job", "j"),))
+    key = SeriesKey.of("p", "custom.googleapis.com/helios/stage_runs", {"stage": "s"}, "generic_task", {"job": "j"})
     failures = [
         Failure(i, grpc.StatusCode.INTERNAL, "An internal error occurred.", "x", grammar, key) for i in (0, 1, 2, 5)
     ]
