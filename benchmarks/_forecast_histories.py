@@ -2,9 +2,10 @@
 optimization triggers: seeded, so every figure is reproducible.
 
 A history is a week of runs (timestamp, success, the stage that failed) drawn from a success
-probability ``p(t)`` the scorecard knows: stationary, a daily rhythm, a regression starting at some
-hour (95 % → 50 %) and its recovery hours later, or both — at a run every ~3 min or, low volume, every
-~12 min ± 2. Failures are attributed to the stages, a regression's to the stage it is in.
+probability ``p(t)`` the scorecard knows: stationary, a daily rhythm, one or two regressions (from
+90–98 % to 40–60 %, starting between day 3 and day 6, ending 1–10 hours later), or rhythm and
+regressions — at a run every ~3 min or, low volume, every ~12 min ± 2. Healthy failures are spread
+over the stages; a regression's excess failures are in its one stage.
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ def tuned_alpha(histories: Sequence[History], per_day: float) -> float | None:
 
 def trigger_rates(histories: Sequence[History]) -> dict[str, float]:
     """False alarms per day and miss rate: as shipped (``AnalysisThresholds()``), and for the plain
-    thresholds the triggers used before (``_untested``)."""
+    thresholds the triggers used before (``_plain``)."""
     shipped = _score(histories, AnalysisThresholds())
     plain = _score(histories, AnalysisThresholds(success_alpha=None, error_alpha=None))
-    return shipped | {f"{key}_untested": value for key, value in plain.items()}
+    return shipped | {f"{key}_plain": value for key, value in plain.items()}
