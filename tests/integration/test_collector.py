@@ -460,3 +460,37 @@ def test_runs_at_the_stores_volume_read_back_per_window_from_the_cumulative_coun
             if current.value.int64_value > previous.value.int64_value:
                 gap = current.interval.end_time.timestamp() - previous.interval.end_time.timestamp()
                 assert gap == 60, (previous, current)
+
+
+def test_an_invocation_writes_what_each_of_its_passes_pulled(stack):
+    """Production's two passes a minute (30 s windows), the schedule on fake wall time: what arrives
+    between the passes is written and acknowledged by the second, within the write rules (the
+    module's emulator counts no order, spacing or duplicate rejection)."""
+    from functions.passes import run_passes
+
+    started = time.time()
+    settings = stack.settings.with_overrides(window_seconds=30)
+    f = stack.factory
+    collector = Collector.from_clients(settings, f.subscriber(), f.publisher_api(), f.metric_service(), pull_wait_s=1.0)
+    metrics = MetricsPublisher(settings=stack.settings)
+    metrics.record_stage_metric("first_pass", 1.0)
+    metrics.flush(10)
+    wall = [minute_floor(0) + 0.5]
+    passes: list[float] = []
+
+    def collect(budget: float) -> Any:
+        passes.append(wall[0] % 60)
+        summary = collector.collect_once(budget)
+        wall[0] += 1.0
+        return summary
+
+    def sleep(seconds: float) -> None:  # the 28 s between the passes: another event is recorded
+        wall[0] += seconds
+        metrics.record_stage_metric("second_pass", 1.0)
+        metrics.flush(10)
+
+    summary = run_passes(collect, settings.window_seconds, settings.collect_budget_seconds, lambda: wall[0], sleep)
+    assert passes == [0.5, 30.0]
+    assert (summary.events, summary.acked, summary.not_acked, summary.transient_failure) == (2, 2, 0, False)
+    assert stack.totals("stage_runs", started) == {("first_pass",): 1, ("second_pass",): 1}
+    metrics.close()
