@@ -187,6 +187,27 @@ CATALOG: tuple[MetricSpec, ...] = (
         min_value=0.0,
         max_value=1.0,
     ),
+    MetricSpec(
+        "pipeline_success_forecast_band",
+        "DOUBLE",
+        "1",
+        "The success forecast with its prediction intervals and the rate it is checked against, 0 to 1, "
+        "written by the performance analysis: per horizon, the forecast, the bounds of its 80 % and 95 % "
+        "intervals, and the success share realised over the horizon just ended.",
+        "Pipeline success forecast band",
+        "mean",
+        (
+            LabelSpec("horizon", "How far ahead the forecast looks: the next hour or the next six.", ("1h", "6h")),
+            LabelSpec(
+                "line",
+                "Which line of the band: the forecast, an interval bound (low_80, high_80, low_95, high_95), "
+                "or the success share realised over the horizon just ended.",
+                ("forecast", "low_80", "high_80", "low_95", "high_95", "realised"),
+            ),
+        ),
+        min_value=0.0,
+        max_value=1.0,
+    ),
 )
 
 _BY_NAME: Mapping[str, MetricSpec] = {m.name: m for m in CATALOG}

@@ -28,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--write-forecast",
         action="store_true",
-        help="also write the success forecast to Cloud Monitoring (pipeline_success_forecast); without it, only reads",
+        help="also write the success forecast to Cloud Monitoring (pipeline_success_forecast and its band, "
+        "pipeline_success_forecast_band); without it, only reads",
     )
 
 

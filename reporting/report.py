@@ -1,7 +1,8 @@
 """Reading a window of the store's metrics back from Cloud Monitoring, with the catalog's
 reductions across collector instances, for the performance summary and analysis; and, only when
 asked (``report --write-forecast``, ``performance_report?write_forecast=true`` — the scheduled
-forecast job), writing the success forecast back as the catalog's ``pipeline_success_forecast``.
+forecast job), writing the success forecast back as the catalog's ``pipeline_success_forecast``
+and its band (``pipeline_success_forecast_band``).
 A report that only reads can run as often as anyone likes: two writes into the forecast's series
 within Cloud Monitoring's 5 s sampling period are refused.
 
@@ -49,9 +50,9 @@ HISTORY_S = 7 * 86_400
 """How much run history the forecast reads: a week, so the hour of day is learned from several days."""
 HISTORY_STEP_S = 300
 BAND_METRIC = "pipeline_success_forecast_band"
-"""Where the forecast's intervals and the realised rate go once the catalog holds it (labels
-``horizon`` 1h/6h and ``line`` forecast/low_80/high_80/low_95/high_95/realised); until then only
-``pipeline_success_forecast`` (the next hour's point forecast) is written."""
+"""Where the forecast's intervals and the realised rate go, beside ``pipeline_success_forecast``
+(the next hour's point forecast): labels ``horizon`` 1h/6h and ``line``
+forecast/low_80/high_80/low_95/high_95/realised, so a chart draws the band and what happened."""
 
 
 def parse_window(text: str) -> int:
@@ -208,7 +209,8 @@ class PerformanceReporter:
     ) -> dict[str, Any]:
         """Trends against the previous window, the forecast and optimization triggers — read only,
         unless ``write``: then the forecast is also written back as ``pipeline_success_forecast``
-        (``forecast.written``; ``forecast.write_error`` says why a write was refused)."""
+        and its band as :data:`BAND_METRIC` (``forecast.written``; ``forecast.write_error`` says
+        why a write was refused)."""
         end = int(self._clock())
         current = self.window(end - window_s, end)
         previous = self.window(end - 2 * window_s, end - window_s)
@@ -228,20 +230,16 @@ class PerformanceReporter:
         written, else why not."""
         resource = ResourceIdentity("analysis", location=self._settings.location).labels(0)
         metric = spec("pipeline_success_forecast")
+        band = spec(BAND_METRIC)
         points = [
             SeriesPoint(
                 metric.type, {}, resource, end_s * NS, metric.value_type, forecast["next_hour_success_rate"], None, 0
-            )
-        ]
-        try:
-            band = spec(BAND_METRIC)
-        except KeyError:
-            band = None
-        if band is not None:
-            points += [
+            ),
+            *(
                 SeriesPoint(band.type, labels, resource, end_s * NS, band.value_type, value, None, 0)
                 for labels, value in band_values(forecast)
-            ]
+            ),
+        ]
         writer = MonitoringWriter(self._client, self._project)
         report = writer.write(points, time.monotonic() + 10)
         if report.written:

@@ -17,6 +17,7 @@ from functions.aggregate import AggregationLimits, WindowAggregator
 from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
 from functions.writer import MonitoringWriter
 from reporting import PerformanceReporter
+from reporting.report import BAND_METRIC, band_values
 from tests.helpers import minute_floor
 
 S = 1_000_000_000
@@ -140,9 +141,21 @@ def test_the_analysis_finds_the_trends_triggers_and_forecast(data):
     assert low <= forecast["interval_80"][0] <= forecast["next_hour_success_rate"] <= forecast["interval_80"][1] <= high
     assert not forecast["written"]  # an analysis reads; writing is asked for
     assert forecast_points(client, settings.project_id) == []
+    assert band_points(client, settings.project_id) == {}
     written = reporter.analysis(3600, write=True)["forecast"]
     assert written["written"]
     assert forecast_points(client, settings.project_id) == [pytest.approx(written["next_hour_success_rate"])]
+    # the band beside it: each horizon's forecast, its 80 % and 95 % bounds and the realised rate,
+    # one series per (horizon, line), readable back as the dashboard's forecast panel reads it
+    band = band_points(client, settings.project_id)
+    assert band == {(labels["horizon"], labels["line"]): pytest.approx(v) for labels, v in band_values(written)}
+    assert len(band) == 12
+    assert band[("1h", "forecast")] == pytest.approx(written["next_hour_success_rate"])
+    assert band[("1h", "low_80")] == pytest.approx(written["interval_80"][0])
+    assert band[("1h", "high_95")] == pytest.approx(written["interval_95"][1])
+    assert band[("1h", "realised")] == pytest.approx(now["succeeded"] / 40)
+    assert band[("6h", "forecast")] == pytest.approx(written["next_six_hours"]["success_rate"])
+    assert band[("6h", "realised")] == pytest.approx(succeeded / 80)
 
 
 def test_the_history_is_every_run_in_five_minute_bins(data):
@@ -173,6 +186,23 @@ def forecast_points(client, project: str) -> list[float]:
     return [p.value.double_value for ts in found for p in ts.points]
 
 
+def band_points(client, project: str, **labels: str) -> dict[tuple[str, str], float]:
+    """The newest value of each line of the forecast's band, by (horizon, line), as a chart reads
+    them: one series per line, filtered by its labels."""
+    terms = "".join(f' AND metric.labels.{key} = "{value}"' for key, value in labels.items())
+    found = client.list_time_series(
+        request={
+            "name": f"projects/{project}",
+            "filter": f'metric.type = "{spec(BAND_METRIC).type}"{terms}',
+            "interval": {
+                "start_time": {"seconds": int(time.time()) - 86400},
+                "end_time": {"seconds": int(time.time())},
+            },
+        }
+    )
+    return {(ts.metric.labels["horizon"], ts.metric.labels["line"]): ts.points[0].value.double_value for ts in found}
+
+
 def test_a_forecast_write_monitoring_refuses_says_why_and_fails_the_scheduled_call(data):
     reporter, _, client, settings = data
     from reporting import http_report
@@ -183,6 +213,7 @@ def test_a_forecast_write_monitoring_refuses_says_why_and_fails_the_scheduled_ca
     assert not body["forecast"]["written"]
     assert "Points must be written in order" in body["forecast"]["write_error"]
     assert len(forecast_points(client, settings.project_id)) == 1
+    assert len(band_points(client, settings.project_id)) == 12  # the refused write added no band point either
 
 
 def test_the_report_command_and_the_http_function(data, monkeypatch, capsys):
@@ -228,3 +259,8 @@ def test_two_reports_in_a_row_both_succeed_and_write_nothing_until_asked(data, m
     assert main(["report", "--window", "1h", "--write-forecast"]) == 0
     assert "written to Cloud Monitoring" in capsys.readouterr().out
     assert len(forecast_points(client, settings.project_id)) == 1
+    # --write-forecast wrote the band too; the next hour's interval reads back as a chart filters it
+    hour = band_points(client, settings.project_id, horizon="1h")
+    assert set(hour) == {("1h", line) for line in ("forecast", "low_80", "high_80", "low_95", "high_95", "realised")}
+    assert hour[("1h", "low_95")] <= hour[("1h", "low_80")] <= hour[("1h", "forecast")] <= hour[("1h", "high_80")]
+    assert band_points(client, settings.project_id, horizon="6h", line="high_95").keys() == {("6h", "high_95")}

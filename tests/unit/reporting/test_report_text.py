@@ -46,3 +46,27 @@ def test_the_band_holds_each_horizon_its_bounds_and_the_realised_rate():
     assert band[("1h", "realised")] == pytest.approx(3 / 5)
     assert band[("6h", "realised")] == pytest.approx(27 / 30)
     assert len(band) == 12
+
+
+def test_every_band_point_is_a_series_the_catalog_describes():
+    from contract.catalog import spec
+    from reporting.report import BAND_METRIC, band_values
+
+    band = spec(BAND_METRIC)
+    assert (band.value_type, band.unit, band.kind, band.label_keys) == ("DOUBLE", "1", "GAUGE", ("horizon", "line"))
+    allowed = {label.key: set(label.values) for label in band.labels}
+    assert (band.min_value, band.max_value) == (0.0, 1.0)
+    for labels, value in band_values(_analysis_forecast()):
+        assert all(labels[key] in allowed[key] for key in band.label_keys), labels
+        assert 0.0 <= value <= 1.0
+
+
+def test_a_line_without_a_value_is_left_out_of_the_band():
+    from reporting.report import band_values
+
+    figures = _analysis_forecast()
+    figures["realised_last_hour"] = {"rate": None, "runs": 0}  # no run ended in the last hour
+    lines = {(labels["horizon"], labels["line"]) for labels, _ in band_values(figures)}
+    assert len(lines) == 11
+    assert ("1h", "realised") not in lines
+    assert ("6h", "realised") in lines
