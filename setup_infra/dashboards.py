@@ -1,7 +1,9 @@
 """The two dashboards, pure: "Helios" (the design's six panels) and "Helios — Performance
-Intelligence" (stage trends, resources, optimization opportunities, success predictions, collector
-health: its completed runs — the heartbeat "collector has not completed a run" watches — dead
-letters and write errors; then the success SLO). Mosaic layouts of 48 columns, every chart
+Intelligence" (stage trends, resources, optimization opportunities, success predictions — the
+next hour's and the next six hours' forecast with its 80 % and 95 % intervals and the realised
+rate, from ``pipeline_success_forecast_band`` — collector health: its completed runs — the
+heartbeat "collector has not completed a run" watches — dead letters and write errors; then the
+success SLO). Mosaic layouts of 48 columns, every chart
 reducing across the collector's ``task_id``.
 
 Distributions are merged with ALIGN_SUM and then read with a percentile or mean reducer, so the
@@ -19,6 +21,8 @@ so a chart and the page it explains cannot disagree.
 from __future__ import annotations
 
 from typing import Any
+
+from contract.catalog import spec
 
 from .burn_rate import SLO_REF, burn_alerts, span
 from .config import InfraConfig
@@ -42,6 +46,15 @@ _OPPORTUNITIES = (
 )
 """The policies whose open incidents are optimization opportunities — those the alerting mode creates."""
 _BURN_AXIS = "burn rate (1 = on budget)"
+_BAND = "pipeline_success_forecast_band"
+_BAND_LEGENDS = {
+    "forecast": "forecast",
+    "low_80": "80 % interval, low",
+    "high_80": "80 % interval, high",
+    "low_95": "95 % interval, low",
+    "high_95": "95 % interval, high",
+    "realised": "realised",
+}
 
 
 def _query(
@@ -108,6 +121,15 @@ def _burn(window: Window, role: str) -> dict[str, Any]:
     """One burn-rate line: the SLO's burn over the window, named with the threshold it is held to."""
     query = _selector("select_slo_burn_rate", 60, window.lookback_s)
     return _line(query, f"over {span(window.lookback_s)} ({role} above {window.burn:g})")
+
+
+def _forecast_chart(horizon: str, title: str, target: float) -> dict[str, Any]:
+    """The success forecast over ``horizon`` (1h, 6h) from its band: the forecast, the bounds of
+    its 80 % and 95 % intervals, and the success share realised over the horizon just ended —
+    which, at any instant, is what the forecast drawn one horizon earlier aimed at."""
+    (values,) = [label.values for label in spec(_BAND).labels if label.key == "line"]
+    lines = [_line(_query(_BAND, 300, horizon=horizon, line=line), _BAND_LEGENDS[line]) for line in values]
+    return _chart(title, lines, "success probability", target)
 
 
 def _slo_widgets(config: InfraConfig) -> list[dict[str, Any]]:
@@ -211,7 +233,6 @@ def _performance(config: InfraConfig) -> Resource:
     a = config.alerts
     stage_p95 = _line(_query("stage_duration", reducer="REDUCE_PERCENTILE_95", by=("stage",)), "${metric.labels.stage}")
     resources = _line(_query("resource_utilization", by=("resource",)), "${metric.labels.resource}")
-    forecast = _line(_query("pipeline_success_forecast", period_s=300), "forecast")
     lag = _line(_query("collector_lag", reducer="REDUCE_PERCENTILE_95"), "p95")
     dead = _line(_query("collector_events", outcome="dead_lettered"), "dead-lettered events")
     write_errors = _line(_query("collector_write_errors", by=("kind",)), "${metric.labels.kind}")
@@ -232,8 +253,15 @@ def _performance(config: InfraConfig) -> Resource:
         _chart("Resource utilization", [resources], "utilization (0–1)", a.resource_utilization),
         opportunities,
         {"title": "Slow runs (alert)", "alert_chart": {"name": ref("alert_policy", "pipeline-execution-time")}},
+        _forecast_chart(
+            "1h", "Success predictions: next hour, with 80 % and 95 % intervals and the realised rate", a.success_rate
+        ),
+        _forecast_chart(
+            "6h",
+            "Success predictions: next 6 hours, with 80 % and 95 % intervals and the realised rate",
+            a.success_rate,
+        ),
         errors,
-        _chart("Success predictions: forecast success probability", [forecast], "probability", a.success_rate),
         _chart("Collector lag (p95)", [lag], "seconds"),
         {
             "title": "Run time distribution (hourly heatmap)",

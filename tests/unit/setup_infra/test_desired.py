@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from contract import Settings
+from contract import Settings, spec
 from setup_infra.config import InfraConfig, load_config
 from setup_infra.desired import desired_state, fingerprint
 from setup_infra.model import Resource
@@ -119,7 +119,7 @@ def test_the_performance_dashboard_covers_trends_resources_opportunities_predict
     for metric in (
         "stage_duration",
         "resource_utilization",
-        "pipeline_success_forecast",
+        "pipeline_success_forecast_band",
         "collector_lag",
         "collector_events",
         "collector_write_errors",
@@ -128,6 +128,27 @@ def test_the_performance_dashboard_covers_trends_resources_opportunities_predict
         assert f"custom.googleapis.com/helios/{metric}" in text
     assert any("incident_list" in w for w in widgets)
     assert sum("alert_chart" in w for w in widgets) == 2
+
+
+@pytest.mark.parametrize(("horizon", "title"), [("1h", "next hour"), ("6h", "next 6 hours")])
+def test_the_success_predictions_draw_each_horizons_forecast_its_intervals_and_the_realised_rate(horizon, title):
+    board = state()[("dashboard", "helios-performance")]
+    (chart,) = [w["widget"] for w in tiles(board) if w["widget"]["title"].startswith(f"Success predictions: {title},")]
+    queries = [d["time_series_query"]["time_series_filter"] for d in chart["xy_chart"]["data_sets"]]
+    band = spec("pipeline_success_forecast_band")
+    (lines,) = [label.values for label in band.labels if label.key == "line"]
+    assert len(queries) == len(lines) == 6
+    for line, query in zip(lines, queries, strict=True):
+        assert query["filter"] == (
+            f'metric.type = "{band.type}" AND resource.type = "generic_task" '
+            f'AND metric.labels.horizon = "{horizon}" AND metric.labels.line = "{line}"'
+        )
+        assert query["aggregation"]["per_series_aligner"] == "ALIGN_MEAN"
+        assert query["aggregation"]["alignment_period"] == "300s"  # the forecast job's period
+    legends = [d["legend_template"] for d in chart["xy_chart"]["data_sets"]]
+    assert legends[0] == "forecast"
+    assert legends[-1] == "realised"
+    assert chart["xy_chart"]["thresholds"] == [{"value": config_of().alerts.success_rate}]
 
 
 @pytest.mark.parametrize("key", ["helios-main", "helios-performance"])
