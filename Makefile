@@ -34,6 +34,8 @@ demo: $(STAMP) browser
 
 # make up: the production stack, locally, left running (make down stops it). Each setting can be
 # changed on the command line, e.g. make up CONSOLE_PORT=9087 COLLECT_EVERY=30 FORECAST_EVERY=60 SEED=0
+# The local collector aggregates 60 s windows in one pass a call; production, 30 s windows in two
+# passes a call, at :00 and :30 of the minute it is called on (docs/local-stack.md says why not here).
 PUBSUB_PORT     ?= 8085
 MONITORING_PORT ?= 8086
 CONSOLE_PORT    ?= $(or $(HELIOS_CONSOLE_PORT),8087)
