@@ -16,6 +16,7 @@ from . import _descriptors as desc
 from ._builtin_metrics import BUILTIN, builtin_descriptor
 from ._errors import ApiError, invalid_argument, not_found
 from ._filters import Filter, api_filter
+from ._objects import Projects
 from ._raw import Raw
 from ._reads import list_time_series, page_bounds, parse_page_token
 from ._resources import RESOURCE_TYPES, descriptor_pb
@@ -71,8 +72,18 @@ def _split(name: str, collection: str) -> tuple[str, str]:
 class MetricService:
     """Method name → (handler on raw request, raw request class, raw response class)."""
 
-    def __init__(self, store: Store, writer: TimeSeriesWriter, clock: Callable[[], int] = time.time_ns) -> None:
-        self._store, self._writer, self._clock = store, writer, clock
+    def __init__(
+        self, store: Store, writer: TimeSeriesWriter, projects: Projects, clock: Callable[[], int] = time.time_ns
+    ) -> None:
+        self._store, self._writer, self._projects, self._clock = store, writer, projects, clock
+
+    def _project(self, name: str) -> str:
+        """The project id of ``projects/P``: Google accepts the project's id or its number."""
+        return self._projects.remember(project_of(name))
+
+    def _split(self, name: str, collection: str) -> tuple[str, str]:
+        project, rest = _split(name, collection)
+        return self._projects.remember(project), rest
 
     def handlers(self) -> dict[str, Handler]:
         ms = metric_service
@@ -118,7 +129,7 @@ class MetricService:
 
     # --- monitored resource descriptors -----------------------------------------------
     def list_resource_descriptors(self, request: Raw) -> Raw:
-        project = project_of(request.name)
+        project = self._project(request.name)
         parsed = api_filter(request.filter)
         matching = [
             t for t in RESOURCE_TYPES.values() if parsed.matches(functools.partial(_only, "resource.type", t.type))
@@ -132,7 +143,7 @@ class MetricService:
         return response
 
     def get_resource_descriptor(self, request: Raw) -> Raw:
-        project, type_ = _split(request.name, "monitoredResourceDescriptors")
+        project, type_ = self._split(request.name, "monitoredResourceDescriptors")
         known = RESOURCE_TYPES.get(type_)
         if known is None:
             raise not_found(f"The monitored resource descriptor {type_} does not exist.")
@@ -142,7 +153,7 @@ class MetricService:
     def list_metric_descriptors(self, request: Raw) -> Raw:
         """The project's descriptors and Google's built-in ones, by type; the filter may name the
         metric type and, for built-in metrics, the monitored resource types they are written against."""
-        project = project_of(request.name)
+        project = self._project(request.name)
         parsed = api_filter(request.filter)
         since = self._clock() - ACTIVE_ONLY_WINDOW_NS
         known = self._store.descriptors(project)
@@ -164,7 +175,7 @@ class MetricService:
         return response
 
     def get_metric_descriptor(self, request: Raw) -> Raw:
-        project, type_ = _split(request.name, "metricDescriptors")
+        project, type_ = self._split(request.name, "metricDescriptors")
         descriptor = self._store.descriptor(project, type_)
         if descriptor is None and type_ in BUILTIN:
             return builtin_descriptor(BUILTIN[type_], project)
@@ -173,7 +184,7 @@ class MetricService:
         return descriptor
 
     def create_metric_descriptor(self, request: Raw) -> Raw:
-        project = project_of(request.name)
+        project = self._project(request.name)
         incoming = metric_pb2.MetricDescriptor()
         incoming.CopyFrom(request.metric_descriptor)
         desc.validate_new(incoming)
@@ -185,7 +196,7 @@ class MetricService:
         return stored
 
     def delete_metric_descriptor(self, request: Raw) -> Raw:
-        project, type_ = _split(request.name, "metricDescriptors")
+        project, type_ = self._split(request.name, "metricDescriptors")
         if desc.metric_type_problem(type_):
             raise ApiError(grpc.StatusCode.INVALID_ARGUMENT, "Only user-created custom metrics can be deleted.")
         with self._store.change() as change:
@@ -196,12 +207,12 @@ class MetricService:
 
     # --- time series ------------------------------------------------------------------
     def list_time_series(self, request: Raw) -> Raw:
-        return list_time_series(self._store, project_of(request.name), request)
+        return list_time_series(self._store, self._project(request.name), request)
 
     def create_time_series(self, request: Raw) -> Raw:
-        self._writer.write(project_of(request.name), request)
+        self._writer.write(self._project(request.name), request)
         return empty_pb2.Empty()
 
     def create_service_time_series(self, request: Raw) -> Raw:
-        self._writer.write(project_of(request.name), request, "CreateServiceTimeSeries")
+        self._writer.write(self._project(request.name), request, "CreateServiceTimeSeries")
         return empty_pb2.Empty()

@@ -154,7 +154,7 @@ class Emulator:
         self.service_monitoring = _service_monitoring.ServiceMonitoringService(self.store, projects, clock)
         self.snoozes = _snooze_service.SnoozeService(self.store, projects, clock)
         self._services = {
-            METRIC_SERVICE: MetricService(self.store, writer, clock).handlers(),
+            METRIC_SERVICE: MetricService(self.store, writer, projects, clock).handlers(),
             _alert_service.SERVICE: policies.handlers(),
             _channel_service.SERVICE: channels.handlers(),
             _dashboard_service.SERVICE: self.dashboards.handlers(),

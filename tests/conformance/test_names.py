@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import grpc
 import proto
@@ -153,3 +154,34 @@ def test_dashboards_are_named_under_the_project_number(api: Monitoring):
     )
     assert re.fullmatch(r"projects/\d+/dashboards/[^/]+", created.name), created.name
     assert api.dashboards.get_dashboard(name=created.name).display_name == "numbered"
+
+
+def test_metric_service_takes_the_project_number_as_the_id(api: Monitoring):
+    """A request may name the project by its number as well as its id (``projects/[PROJECT_ID_OR_NUMBER]``
+    in the MetricService reference): a descriptor and a series written under the id are read under
+    the number, and a series written under the number is read under the id."""
+    dashboard = api.dashboards.create_dashboard(
+        parent=api.project_name, dashboard={"display_name": "number", "grid_layout": {"widgets": []}}
+    )
+    by_number = "/".join(dashboard.name.split("/")[:2])  # the number, as the server returned it
+    assert by_number != api.project_name
+    kind = "custom.googleapis.com/conformance/by_number"
+    api.metric.create_metric_descriptor(
+        name=api.project_name,
+        metric_descriptor={"type": kind, "metric_kind": "GAUGE", "value_type": "DOUBLE"},
+    )
+    assert api.metric.get_metric_descriptor(name=f"{by_number}/metricDescriptors/{kind}").type == kind
+    now = int(time.time())
+    for parent, value, age in ((api.project_name, 1.0, 20), (by_number, 2.0, 10)):  # one series, in order
+        series = {
+            "metric": {"type": kind},
+            "resource": {"type": "global", "labels": {"project_id": api.project}},
+            "points": [{"interval": {"end_time": {"seconds": now - age}}, "value": {"double_value": value}}],
+        }
+        api.metric.create_time_series(name=parent, time_series=[series])
+    interval = {"start_time": {"seconds": now - 60}, "end_time": {"seconds": now}}
+    for parent in (api.project_name, by_number):
+        [read] = api.metric.list_time_series(
+            name=parent, filter=f'metric.type = "{kind}"', interval=interval, view="FULL"
+        )
+        assert sorted(p.value.double_value for p in read.points) == [1.0, 2.0], parent
