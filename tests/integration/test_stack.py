@@ -144,6 +144,11 @@ def test_up_runs_the_production_stack_until_down(state, tmp_path):
         now = time.time()
         forecast = read(client, settings.project_id, f"{HELIOS}/pipeline_success_forecast", now - 600, now + 60)
     assert [p.value.double_value for ts in forecast for p in ts.points][:1] == [1.0]
+    # and its band beside it, which the Performance Intelligence dashboard's success predictions draw
+    band = read(client, settings.project_id, f"{HELIOS}/pipeline_success_forecast_band", now - 600, now + 60)
+    lines = {(ts.metric.labels["horizon"], ts.metric.labels["line"]): ts.points[0].value.double_value for ts in band}
+    assert lines[("1h", "forecast")] == lines[("1h", "realised")] == lines[("6h", "realised")] == 1.0
+    assert {line for _, line in lines} == {"forecast", "low_80", "high_80", "low_95", "high_95", "realised"}
     assert "scheduled forecast: HTTP 200, wrote the forecast 100.0% (from " in log.read_text()
     assert "Traceback" not in log.read_text()
 
