@@ -44,6 +44,7 @@ class StackRecord:
     interval_s: float = 60.0
     evaluate_every_s: float = 60.0
     forecast_every_s: float = 300.0
+    window_s: int | None = None  # the collector's HELIOS_WINDOW_SECONDS when the stack set it
     started_at: float = field(default_factory=time.time)
     endpoints: dict[str, str] = field(default_factory=dict)  # console, pubsub, monitoring, collector, report, receiver
     processes: list[ProcessEntry] = field(default_factory=list)

@@ -4,7 +4,8 @@ It starts the official Pub/Sub emulator, the Monitoring emulator (console, alert
 minute) and the two functions as deployed (functions-framework serving ``main.collect_metrics``
 and ``main.performance_report``), provisions them with ``python -m setup_infra apply --yes``, then
 stays up as the things Google would otherwise provide: Cloud Scheduler's two jobs (a POST to the
-collector every ``interval_s``, the first at once; a POST to the report function with
+collector every ``interval_s``, the first at once, the next on the clock's multiples as cron fires
+— with production's 30 s windows when that is once a minute; a POST to the report function with
 ``?write_forecast=true`` every ``forecast_every_s``, the first after one period as a cron schedule
 would — cloudbuild.yaml's forecast job) and the operator's webhook endpoint the webhook channel
 points at. Each call's outcome is one line in ``supervisor.log``; a failed call is logged and the
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -29,7 +31,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
@@ -59,6 +61,8 @@ LABELS = {
     "collector": "collector (functions-framework, main.collect_metrics)",
     "report": "report function (functions-framework, main.performance_report)",
 }
+SCHEDULE_PERIOD_S = 60.0  # Cloud Scheduler's finest cron period, the deployed collector's schedule
+PRODUCTION_WINDOW_S = 30  # cloudbuild.yaml's _WINDOW_SECONDS
 _FUNCTIONS = {"collector": "collect_metrics", "report": "performance_report"}  # role -> main.py entry point
 
 
@@ -74,8 +78,20 @@ class StackConfig:
     interval_s: float = 60.0
     evaluate_every_s: float = 60.0
     forecast_every_s: float = 300.0  # cloudbuild.yaml's _FORECAST_SCHEDULE: every 5 minutes
+    window_s: int | None = None  # HELIOS_WINDOW_SECONDS; None: see collector_window_s
     setup_config: str | None = None  # python -m setup_infra apply --config FILE
     start_timeout_s: float = 180.0
+
+    def collector_window_s(self, environ: Mapping[str, str]) -> int | None:
+        """The collector's aggregation window: the option, else ``HELIOS_WINDOW_SECONDS`` of the
+        environment, else — called once a minute, as deployed — production's 30 s windows (two
+        passes a call, cloudbuild.yaml's ``_WINDOW_SECONDS``). None leaves the collector's default
+        (60 s, one pass a call), which suits the faster schedules tests use."""
+        if self.window_s is not None:
+            return self.window_s
+        if "HELIOS_WINDOW_SECONDS" in environ:
+            return None
+        return PRODUCTION_WINDOW_S if self.interval_s == SCHEDULE_PERIOD_S else None
 
     def ports(self) -> dict[str, int]:
         """The fixed ports the stack needs, by what they are for (free ones are not listed)."""
@@ -125,10 +141,17 @@ def forecast_outcome(status: int, body: bytes) -> str:
     return f"HTTP {status}, nothing to write: no pipeline run in the last 6 h"
 
 
+def next_call_at(now_s: float, interval_s: float) -> float:
+    """The next wall-clock multiple of ``interval_s`` after ``now_s``: a cron schedule fires on the
+    minute (``* * * * *``), so the collector's passes at :00 and :30 fit in each call."""
+    return (math.floor(now_s / interval_s) + 1) * interval_s
+
+
 class _Job:
     """One Cloud Scheduler job: POST to ``url`` every ``interval_s``, the first ``first_after_s``
-    after the start; one call at a time, and a call that overruns its slot delays the next, as an
-    attempt deadline would. Every call is one line in the log; nothing a call meets stops the job."""
+    after the start, the next ones on the clock's multiples of ``interval_s`` as cron fires them;
+    one call at a time, and a call that overruns its slot delays the next, as an attempt deadline
+    would. Every call is one line in the log; nothing a call meets stops the job."""
 
     def __init__(
         self,
@@ -157,7 +180,7 @@ class _Job:
                 self._call()
             except Exception:  # a bug in the job, not the stack's end: logged, and the next call comes
                 _log.exception("scheduled %s: the call failed unexpectedly", self.name)
-            next_at = max(next_at + self.interval_s, time.monotonic())
+            next_at = time.monotonic() + next_call_at(time.time(), self.interval_s) - time.time()
 
     def _call(self) -> None:
         request = urllib.request.Request(self.url, data=b"", method="POST")
@@ -183,6 +206,7 @@ class Supervisor:
             interval_s=config.interval_s,
             evaluate_every_s=config.evaluate_every_s,
             forecast_every_s=config.forecast_every_s,
+            window_s=config.collector_window_s(os.environ),
         )
         self.children: dict[str, ManagedProcess] = {}
         self._starting = True
@@ -271,6 +295,8 @@ class Supervisor:
             "MONITORING_EMULATOR_HOST": monitoring.address,
             **local_channels(self._receiver.url),
         }
+        if self.record.window_s is not None:
+            self._env["HELIOS_WINDOW_SECONDS"] = str(self.record.window_s)
         for role in _FUNCTIONS:  # they import while setup_infra provisions
             self._start_function(role)
         self._provision()

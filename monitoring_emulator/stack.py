@@ -288,6 +288,8 @@ def describe(record: StackRecord, state_dir: str | os.PathLike[str]) -> list[str
     """What is running where, and the environment lines."""
     endpoints = record.endpoints
     every, evaluated = f"{record.interval_s:g} s", f"{record.evaluate_every_s:g} s"
+    if record.window_s is not None:
+        every += f" on the clock, a pass at every {record.window_s} s window's end"
     forecast = f"{record.forecast_every_s:g} s"
     return [
         f"  console     {endpoints.get('console', '?')}",
@@ -333,6 +335,13 @@ def add_up_arguments(parser: argparse.ArgumentParser, defaults: StackConfig) -> 
         default=defaults.forecast_every_s,
         help="seconds between forecast writes (performance_report?write_forecast=true; default %(default)s)",
     )
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=None,
+        help="the collector's aggregation window in seconds (default: 30, two passes a call, when called every 60 s "
+        "as deployed; else HELIOS_WINDOW_SECONDS or 60)",
+    )
     parser.add_argument("--config", default=None, help="setup_infra's --config FILE (default: its built-in config)")
 
 
@@ -344,6 +353,8 @@ def config_from(args: argparse.Namespace) -> StackConfig:
             f"--forecast-every must be at least {_MIN_FORECAST_EVERY_S:g} seconds (Cloud Monitoring takes one point "
             f"per series every 5 s at most), not {args.forecast_every:g}"
         )
+    if args.window is not None and not 10 <= args.window <= 240:
+        raise StackError(f"--window must be between 10 and 240 seconds (HELIOS_WINDOW_SECONDS), not {args.window}")
     return StackConfig(
         state_dir=str(Path(args.state).resolve()),
         project=args.project,
@@ -353,6 +364,7 @@ def config_from(args: argparse.Namespace) -> StackConfig:
         interval_s=args.interval,
         evaluate_every_s=args.evaluate_every,
         forecast_every_s=args.forecast_every,
+        window_s=args.window,
         setup_config=args.config,
     )
 

@@ -6,17 +6,27 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
 from monitoring_emulator import stack
-from monitoring_emulator._stack_supervisor import _Job, collection_outcome, forecast_outcome
+from monitoring_emulator._stack_supervisor import (
+    PRODUCTION_WINDOW_S,
+    _Job,
+    collection_outcome,
+    forecast_outcome,
+    next_call_at,
+)
 from monitoring_emulator.launch import free_port
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def analysis(**forecast: Any) -> bytes:
@@ -145,3 +155,32 @@ def test_a_forecast_period_under_five_seconds_is_refused_in_one_line(every):
     )
     assert stack.config_from(parser.parse_args(["--forecast-every", "5"])).forecast_every_s == 5.0
     assert stack.config_from(parser.parse_args([])).forecast_every_s == 300.0
+
+
+def test_a_job_fires_on_the_clock_as_cron_does():
+    """After its first call, the collection job fires on the minute, so the passes at :00 and :30
+    of production's 30 s windows both fit in each call, whenever the stack started."""
+    assert next_call_at(1_000_051.0, 60.0) == 1_000_080.0  # 31 s past a minute: the next minute
+    assert next_call_at(1_000_080.0, 60.0) == 1_000_140.0  # on the minute: the one after
+    assert next_call_at(12.5, 5.0) == 15.0
+
+
+def parsed_config(*argv: str, environ: dict[str, str] | None = None) -> int | None:
+    parser = argparse.ArgumentParser()
+    stack.add_up_arguments(parser, stack.StackConfig(state_dir="/tmp/unused"))
+    return stack.config_from(parser.parse_args(list(argv))).collector_window_s(environ or {})
+
+
+def test_the_local_collector_runs_production_windows_when_called_once_a_minute():
+    assert parsed_config() == PRODUCTION_WINDOW_S == 30
+    assert parsed_config("--interval", "30") is None  # the collector's default: one pass a call
+    assert parsed_config("--window", "45", "--interval", "5") == 45  # the option wins
+    assert parsed_config(environ={"HELIOS_WINDOW_SECONDS": "60"}) is None  # then the environment
+    with pytest.raises(stack.StackError, match=r"^--window must be between 10 and 240 seconds"):
+        parsed_config("--window", "5")
+
+
+def test_production_window_is_the_deployed_one():
+    deployed = re.search(r'_WINDOW_SECONDS: "(\d+)"', (REPO / "cloudbuild.yaml").read_text())
+    assert deployed is not None
+    assert int(deployed.group(1)) == PRODUCTION_WINDOW_S
