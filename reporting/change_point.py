@@ -1,4 +1,4 @@
-"""Has the success rate just changed? Pure: the evidence the last twelve hours of runs give for a
+"""Has the success rate just changed? Pure: the evidence the last hours of runs give for a
 change point, weighed against the forecasts the steady model made for them.
 
 Every bin boundary is a candidate. Its prior is the hazard over the time it stands for; its evidence
@@ -7,7 +7,8 @@ outcomes under a fresh rate — a regression's (Beta(2, 2)) or a return to the u
 when the bins say which stage each failure was in, the
 failures' stages under "one stage broke" (a regression lives in one stage: a supplier, a model)
 against the stage mix of the whole history. A handful of failures spread over the stages as usual
-is weak evidence; the same handful all in one stage is strong.
+is weak evidence; the same handful all in one stage is strong. The forecast follows a regression
+from its second failure (:data:`CALLED_ON`); a return to the usual rate, from its first run.
 """
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ from dataclasses import dataclass
 __all__ = ["Change", "ChangeFinder"]
 
 HOUR_S = 3600
-HAZARD_PER_H = 0.09
-"""Prior rate of changes per hour (one in ~11 h): more than really come, so that two failed runs in
+HAZARD_PER_H = 0.12
+"""Prior rate of changes per hour (one in ~8 h): more than really come, so that two failed runs in
 one stage within the hour move the forecast most of the way; a lower rate scores a little better on
 stationary histories and follows a drop more slowly (docs/analysis.md has the trade)."""
 FRESH = 2.0  # a regression's rate starts as Beta(FRESH, FRESH)
-USUAL_RUNS = 10.0  # a recovery's rate starts as this many runs at the history's usual rate
+USUAL_RUNS = 30.0  # a recovery's rate starts as this many runs at the history's usual rate
 APART = 0.10  # a change an operator would call one: ten points of success rate
 ONE_STAGE = 0.95  # in a regression, this share of the failures is its stage's
+CALLED_ON = 2
+"""Failures a regression needs before the forecast follows it: a healthy pipeline fails once in a few
+hours, and a fresh regression explains any single failure well — followed, each would pull the
+forecast down for the hour after it (docs/analysis.md has the figures)."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,9 @@ class ChangeFinder:
         for seg in self._segments:
             weight = math.exp(seg.mass - total)
             parts = [math.exp(m - max(seg.rates)) for m in seg.rates]
+            if seg.failed < CALLED_ON:  # not yet a regression: only its "back to the usual rate" counts
+                weight *= parts[1] / sum(parts)
+                parts[0] = 0.0
             n = seg.succeeded + seg.failed
             own = sum(q * (a + seg.succeeded) / (a + b + n) for q, (a, b) in zip(parts, priors, strict=True)) / sum(
                 parts

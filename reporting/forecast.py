@@ -9,8 +9,9 @@ the day — so the forecast weighs the recent past more when it predicts better:
   history, each predicting every run before it is counted; their weights follow how well each
   predicted the last hours (a Bayesian average over forgetting rates). This is the steady model.
 - **Change points** (:mod:`reporting.change_point`): Bayesian online change-point detection weighs
-  "no change" against "changed after t" for every t of the last 12 hours, reading which stage each
-  failure was in: after a drop, two failed runs in one stage move the forecast most of the way;
+  "no change" against "changed after t" for every t of the last 6 hours, reading which stage each
+  failure was in: after a drop, two failed runs in one stage move the forecast most of the way (one
+  alone does not: a healthy pipeline has those);
   the hour ahead is the mix of the steady forecast and the new rate by their probabilities (a
   quarter of it for the six hours ahead: regressions end).
 - **Hour of day**, once three days are held: each hour's log-odds against the whole history's,
@@ -41,11 +42,11 @@ HALF_LIVES_H = (1 / 3, 1.0, 3.0, 12.0, math.inf)
 _SKILL_HALF_LIFE_H = 6.0  # how long a memory's past predictions count towards its weight
 _PRIOR = (0.25, 0.5, 1.0, 1.5, 1.5)  # prior weights: long memories until the data says otherwise
 _PSEUDO = 1.0  # pseudo-runs at the all-history share that every memory starts from
-_CHANGE_WINDOW_S = 12 * HOUR_S  # how far back a change point is looked for
+_CHANGE_WINDOW_S = 6 * HOUR_S  # how far back a change point is looked for
 _PERSISTS = {"1h": 1.0, "6h": 0.25}  # how much of a change is expected to last the horizon
 _SEASON_MIN_S = 3 * 86_400
 MIN_RUNS = 10
-CONFORMAL_Q = {("1h", 80): 1.45, ("1h", 95): 2.79, ("6h", 80): 2.05, ("6h", 95): 4.12}
+CONFORMAL_Q = {("1h", 80): 1.73, ("1h", 95): 3.40, ("6h", 80): 2.37, ("6h", 95): 4.63}
 """Split-conformal quantiles of |logit truth − logit forecast| / se, per horizon and level."""
 
 

@@ -11,7 +11,7 @@ from benchmarks._forecast_histories import DAY_S, History, Run, generate
 from benchmarks._trigger_scoring import trigger_rates
 from benchmarks.forecast_scorecard import score_history, scorecard
 
-TOLERANCE = 0.05  # of the baseline's Brier score: what following changes may cost when there are none
+TOLERANCE = 0.03  # of the baseline's Brier score: what following changes may cost when there are none
 
 
 def brier(scored, key: str) -> float:

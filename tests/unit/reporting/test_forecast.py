@@ -54,6 +54,13 @@ def test_after_a_drop_to_half_45_minutes_ago_the_forecast_moves_most_of_the_way_
     assert max(shares) < 0.25, shares
 
 
+def test_a_single_failure_after_a_healthy_history_barely_moves_the_forecast():
+    """A healthy pipeline fails once in a few hours: a regression is followed from its second failure."""
+    for recent in ("F", "SSF"):
+        bins = healthy_then(recent)
+        assert moved(bins, forecast(bins, NOW)["next_hour"].rate) < 0.1, recent
+
+
 def test_the_same_failures_spread_over_the_stages_are_weaker_evidence_than_in_one_stage():
     one = forecast(healthy_then("SFSF"), NOW)
     spread = forecast(healthy_then("SFSF", broken=None), NOW)
