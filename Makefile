@@ -66,7 +66,7 @@ soak: $(STAMP) browser  # chromium draws the memory plot
 	$(PY) -m benchmarks.soak
 
 emulator: $(STAMP)
-	$(PY) -m monitoring_emulator
+	$(PY) -m helios_metrics.monitoring_emulator
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache demo-output soak-output

@@ -11,7 +11,7 @@ stopped again — no process and no temporary directory left, also when it fails
 5. alerts are evaluated; the incidents, the notifications and the performance analysis are printed;
 6. screenshots of both dashboards and the incidents page are saved under ``demo-output/``.
 
-``demo.py up`` (``make up``) starts the same stack to keep — ``monitoring_emulator.stack`` — and
+``demo.py up`` (``make up``) starts the same stack to keep — ``helios_metrics.monitoring_emulator.stack`` — and
 records the simulated day into it (``--no-seed`` to start empty); ``demo.py down`` (``make down``)
 stops it.
 """
@@ -38,11 +38,11 @@ from typing import Any
 
 from google.api_core import exceptions as google_exceptions
 
-from contract import Settings
-from contract.units import NS
-from monitoring_emulator import stack
-from monitoring_emulator.breach import reading
-from monitoring_emulator.launch import (
+from helios_metrics.contract import Settings
+from helios_metrics.contract.units import NS
+from helios_metrics.monitoring_emulator import stack
+from helios_metrics.monitoring_emulator.breach import reading
+from helios_metrics.monitoring_emulator.launch import (
     EmulatorUnavailable,
     ManagedProcess,
     chromium,
@@ -53,9 +53,9 @@ from monitoring_emulator.launch import (
     start_pubsub_emulator,
     wait_listening,
 )
-from monitoring_emulator.webhook_receiver import WebhookReceiver
-from publisher import MetricsPublisher, PublisherOptions
-from reporting import build_reporter, report_lines
+from helios_metrics.monitoring_emulator.webhook_receiver import WebhookReceiver
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.reporting import build_reporter, report_lines
 
 PROJECT = "helios-demo"
 STAGES = {
@@ -212,7 +212,11 @@ def run_demo(console_port: int = 0) -> int:
         }
         _step("python -m setup_infra apply --yes")
         applied = subprocess.run(
-            [sys.executable, "-m", "setup_infra", "apply", "--yes"], cwd=REPO, env=env, capture_output=True, text=True
+            [sys.executable, "-m", "helios_metrics.setup_infra", "apply", "--yes"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         if applied.returncode:
             lines = (applied.stderr.strip() or applied.stdout.strip() or "no output").splitlines()

@@ -2,7 +2,7 @@
 
 ``collect_metrics`` is an HTTP function for Cloud Scheduler, called every minute: a collection pass
 at once and one at every later end of an aggregation window in its minute (one pass with the
-default 60 s window; two with the 30 s window production deploys, :mod:`functions.passes`),
+default 60 s window; two with the 30 s window production deploys, :mod:`helios_metrics.functions.passes`),
 answered with the passes' summed JSON summary — HTTP 500 when the last pass's transient failure
 left messages unacknowledged, so the scheduler shows the failed run (they come back on the next).
 ``performance_report`` answers the performance analysis of the last ``?window=`` as JSON, reading only; with
@@ -17,9 +17,9 @@ import json
 import flask
 import functions_framework
 
-from functions import InstanceCollector
-from functions.passes import collect_invocation
-from reporting import build_reporter, http_report
+from helios_metrics.functions import InstanceCollector
+from helios_metrics.functions.passes import collect_invocation
+from helios_metrics.reporting import build_reporter, http_report
 
 __all__ = ["collect_metrics", "performance_report"]
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from contract.cli import run_command
 from helios.config import load_config
 from helios.services.google_cloud.monitoring_dashboard import CloudMonitoringDashboard
 from helios.services.google_cloud.performance_monitor import PerformanceMonitor
+from helios_metrics.contract.cli import run_command
 
 STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication")
 

@@ -19,8 +19,8 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from contract import Settings
-from publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.contract import Settings
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
 
 STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication")
 DAYS = 7

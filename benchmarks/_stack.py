@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from contract import ClientFactory, Settings
-from monitoring_emulator.launch import (
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.monitoring_emulator.launch import (
     MonitoringEmulatorProcess,
     PubSubEmulatorProcess,
     start_monitoring_emulator,

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from benchmarks._forecast_histories import DAY_S, HOUR_S, STAGES, History
-from reporting.triggers import AnalysisThresholds, triggers
-from reporting.window import StageData, WindowData
+from helios_metrics.reporting.triggers import AnalysisThresholds, triggers
+from helios_metrics.reporting.window import StageData, WindowData
 
 __all__ = ["ALPHAS", "trigger_rates", "tuned_alpha"]
 

@@ -31,10 +31,18 @@ from google.cloud import pubsub_v1
 
 from benchmarks._stack import emulator_stack, stack_env
 from benchmarks.results import Row, table
-from contract import Settings
-from contract.wire import EncodedMessage, Event, MetricEvent, PipelineEvent, StageEvent, decode_message, encode_message
-from functions import AggregationLimits, Collector, WindowAggregator
-from publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.contract import Settings
+from helios_metrics.contract.wire import (
+    EncodedMessage,
+    Event,
+    MetricEvent,
+    PipelineEvent,
+    StageEvent,
+    decode_message,
+    encode_message,
+)
+from helios_metrics.functions import AggregationLimits, Collector, WindowAggregator
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
 
 REPO = Path(__file__).resolve().parent.parent
 STAGES = [f"stage_{i}" for i in range(250)]
@@ -177,7 +185,7 @@ def end_to_end(count: int, work: Path) -> tuple[float, float, dict]:
 _RSS_SCRIPT = textwrap.dedent(
     """
     import json, sys
-    from functions import build_collector
+    from helios_metrics.functions import build_collector
     collector = build_collector()
     summary = collector.collect_once() if sys.argv[1] == "run" else None
     # VmHWM: this process's own peak (ru_maxrss would include the parent's from before exec)

@@ -33,11 +33,11 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from contract.units import NS
-from contract.wire import Event, MetricEvent, PipelineEvent, StageEvent, decode_message, encode_message
-from functions import AggregationLimits, WindowAggregator
-from functions.passes import SCHEDULE_PERIOD_S, pass_instants
-from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
+from helios_metrics.contract.units import NS
+from helios_metrics.contract.wire import Event, MetricEvent, PipelineEvent, StageEvent, decode_message, encode_message
+from helios_metrics.functions import AggregationLimits, WindowAggregator
+from helios_metrics.functions.passes import SCHEDULE_PERIOD_S, pass_instants
+from helios_metrics.functions.timeseries import LaneBook, ResourceIdentity, to_series_points
 
 __all__ = [
     "CHOSEN",

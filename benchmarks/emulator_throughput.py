@@ -27,8 +27,8 @@ from google.cloud.monitoring_v3.types import metric_service
 from google.protobuf import empty_pb2
 
 from benchmarks.results import Row, table
-from contract import ClientFactory, Settings
-from monitoring_emulator.launch import ManagedProcess, free_port, start_monitoring_emulator
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.monitoring_emulator.launch import ManagedProcess, free_port, start_monitoring_emulator
 
 SERIES = 200
 THREADS = 4

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from benchmarks._forecast_histories import DAY_S, HOUR_S, History, suite
 from benchmarks._trigger_scoring import trigger_rates
-from reporting.forecast import Bin, Forecaster
+from helios_metrics.reporting.forecast import Bin, Forecaster
 
 __all__ = ["Scored", "calibrate", "main", "score_history", "scorecard"]
 

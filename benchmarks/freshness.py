@@ -1,7 +1,7 @@
 """How stale the dashboard is: from a ``record_*`` call to its point being readable with
 ListTimeSeries, under the production schedule: Cloud Scheduler's ``* * * * *`` calls the collector
 at every minute, and the call runs a pass at once and at each later window end of its minute
-(:mod:`functions.passes`: with production's 30 s windows, at :00 and :30). Today's design — one
+(:mod:`helios_metrics.functions.passes`: with production's 30 s windows, at :00 and :30). Today's design — one
 pass a minute, 60 s windows — is computed from the same measurements beside it.
 
 A minute-long schedule cannot be sampled often enough in a benchmark, so the parts that do not
@@ -39,11 +39,11 @@ from google.cloud.monitoring_v3 import types as mtypes
 from benchmarks._stack import emulator_stack
 from benchmarks.cost_model import CHOSEN, FRESHNESS_DESIGNS, Bill, Design, Load, Measured, freshness_bills
 from benchmarks.results import Row
-from contract import Settings
-from contract.catalog import METRIC_PREFIX
-from functions import Collector
-from functions.passes import pass_instants
-from publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.contract import Settings
+from helios_metrics.contract.catalog import METRIC_PREFIX
+from helios_metrics.functions import Collector
+from helios_metrics.functions.passes import pass_instants
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
 
 __all__ = [
     "PRODUCTION_WINDOW_S",
@@ -70,7 +70,7 @@ def readable_latencies(
     offsets: Sequence[float] | None = None,
 ) -> list[float]:
     """Record → readable, sorted, under the production schedule: an invocation at every minute,
-    running its passes at the window ends :func:`functions.passes.pass_instants` gives (or at
+    running its passes at the window ends :func:`helios_metrics.functions.passes.pass_instants` gives (or at
     ``offsets``, seconds into each minute). An event recorded at ``r`` lands in the window ending at
     ``E``; the first pass at or after its publication writes it, and a query ending now sees it once
     written and ``E`` has passed."""

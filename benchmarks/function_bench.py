@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks._stack import emulator_stack, stack_env
-from monitoring_emulator.launch import ManagedProcess, start_function
+from helios_metrics.monitoring_emulator.launch import ManagedProcess, start_function
 
 __all__ = ["cold_starts"]
 

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.results import Row, table
-from contract import ClientFactory, Settings
-from contract.wire import EncodedMessage
-from monitoring_emulator.launch import start_pubsub_emulator
-from publisher import MetricsPublisher, PublisherOptions
-from publisher._transport import PubSubTransport
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.contract.wire import EncodedMessage
+from helios_metrics.monitoring_emulator.launch import start_pubsub_emulator
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.publisher._transport import PubSubTransport
 
 STAGES = ["trend_discovery", "audience_analysis", "design_generation", "publication", "ethics_screening"]
 DATA = {"trends_found": 12, "confidence_avg": 0.87}

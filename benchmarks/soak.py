@@ -46,11 +46,11 @@ from google.pubsub_v1.types import PubsubMessage
 from benchmarks._stack import emulators, provision, stack_env
 from benchmarks.results import machine
 from benchmarks.soak_report import Sample, account, memory_page, rss_summary
-from contract import ClientFactory, Settings
-from contract.wire import InvalidMessage, StageEvent, decode_message, encode_message
-from monitoring_emulator.admin import EmulatorAdmin
-from monitoring_emulator.launch import ManagedProcess, screenshot, start_function
-from monitoring_emulator.relay import TcpRelay
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.contract.wire import InvalidMessage, StageEvent, decode_message, encode_message
+from helios_metrics.monitoring_emulator.admin import EmulatorAdmin
+from helios_metrics.monitoring_emulator.launch import ManagedProcess, screenshot, start_function
+from helios_metrics.monitoring_emulator.relay import TcpRelay
 
 REPO = Path(__file__).resolve().parent.parent
 WEEK_HOURS = 7 * 24

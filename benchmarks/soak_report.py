@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from monitoring_emulator._charts import PALETTE, line_chart
+from helios_metrics.monitoring_emulator._charts import PALETTE, line_chart
 
 __all__ = ["Accounting", "Sample", "account", "memory_page", "rss_summary"]
 

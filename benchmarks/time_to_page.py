@@ -7,7 +7,7 @@ fault at a random instant of a run's slot):
 
 - **ours** records through ``MetricsPublisher`` into the Pub/Sub emulator; the collector
   (``Collector.from_clients``) runs its passes at the instants production's invocation runs them
-  (:func:`functions.passes.pass_instants` of every minute, production's 30 s windows);
+  (:func:`helios_metrics.functions.passes.pass_instants` of every minute, production's 30 s windows);
 - **the anchor** is the direct-export design: the pipeline process writes its own series every
   60 s, as OpenTelemetry's exporter does at its default interval — the events of each interval
   aggregated by the same aggregation code and written at the interval's end, no Pub/Sub.
@@ -46,19 +46,19 @@ from typing import Any
 
 from benchmarks.freshness import PRODUCTION_WINDOW_S
 from benchmarks.results import Row
-from contract import ClientFactory, Settings
-from contract.units import NS
-from contract.wire import Event, PipelineEvent, StageEvent
-from functions import AggregationLimits, Collector, WindowAggregator
-from functions.passes import pass_budgets, pass_instants
-from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
-from functions.writer import MonitoringWriter
-from monitoring_emulator.launch import start_monitoring_emulator, start_pubsub_emulator
-from monitoring_emulator.webhook_receiver import WebhookReceiver
-from publisher import MetricsPublisher
-from setup_infra.config import ChannelConfig, InfraConfig
-from setup_infra.engine import Infra
-from setup_infra.model import KINDS
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.contract.units import NS
+from helios_metrics.contract.wire import Event, PipelineEvent, StageEvent
+from helios_metrics.functions import AggregationLimits, Collector, WindowAggregator
+from helios_metrics.functions.passes import pass_budgets, pass_instants
+from helios_metrics.functions.timeseries import LaneBook, ResourceIdentity, to_series_points
+from helios_metrics.functions.writer import MonitoringWriter
+from helios_metrics.monitoring_emulator.launch import start_monitoring_emulator, start_pubsub_emulator
+from helios_metrics.monitoring_emulator.webhook_receiver import WebhookReceiver
+from helios_metrics.publisher import MetricsPublisher
+from helios_metrics.setup_infra.config import ChannelConfig, InfraConfig
+from helios_metrics.setup_infra.engine import Infra
+from helios_metrics.setup_infra.model import KINDS
 
 __all__ = ["CompressedClock", "rows", "time_to_page"]
 

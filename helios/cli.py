@@ -21,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--config", help="setup_infra's configuration file (TOML)")
     check.add_argument("--wait", action="store_true", help="wait for the deployed collector instead of running one")
     args = parser.parse_args(argv)
-    from setup_infra.__main__ import main as setup_infra
+    from helios_metrics.setup_infra.__main__ import main as setup_infra
 
     verify = ["verify", *(["--config", args.config] if args.config else []), *(["--wait"] if args.wait else [])]
     return setup_infra(verify)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract import Settings
+from helios_metrics.contract import Settings
 
 __all__ = ["load_config"]
 

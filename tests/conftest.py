@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from contract import ClientFactory, Settings
-from monitoring_emulator.launch import (
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.monitoring_emulator.launch import (
     EmulatorUnavailable,
     MonitoringEmulatorProcess,
     PubSubEmulatorProcess,

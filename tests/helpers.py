@@ -9,7 +9,7 @@ from google.api import distribution_pb2
 from google.cloud import monitoring_v3
 
 from benchmarks._stack import provision  # the one definition of the collector's resources
-from monitoring_emulator.relay import TcpRelay
+from helios_metrics.monitoring_emulator.relay import TcpRelay
 
 __all__ = ["TcpRelay"]  # re-exported: tests import it from here
 
@@ -139,7 +139,7 @@ def collector_resources(
 
 def drain_events(factory: Any, subscription: str, expected: int, timeout: float = 30.0) -> list[tuple[str, Any]]:
     """Pull and ack until ``expected`` events arrived (or ``timeout``); return ``(event id, event)`` pairs."""
-    from contract import decode_message
+    from helios_metrics.contract import decode_message
 
     subscriber = factory.subscriber()
     found: list[tuple[str, Any]] = []

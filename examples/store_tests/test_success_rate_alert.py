@@ -12,11 +12,11 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from contract import Settings
-from contract.units import NS
-from functions import build_collector
-from publisher import MetricsPublisher
-from setup_infra import Infra, load_config
+from helios_metrics.contract import Settings
+from helios_metrics.contract.units import NS
+from helios_metrics.functions import build_collector
+from helios_metrics.publisher import MetricsPublisher
+from helios_metrics.setup_infra import Infra, load_config
 
 STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication")
 

@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 
 import demo
-from contract import ClientFactory, Settings
-from functions import Collector
-from monitoring_emulator.breach import reading
-from monitoring_emulator.launch import chromium
-from publisher import MetricsPublisher, PublisherOptions
-from reporting import PerformanceReporter
-from setup_infra import Infra, load_config
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.functions import Collector
+from helios_metrics.monitoring_emulator.breach import reading
+from helios_metrics.monitoring_emulator.launch import chromium
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.reporting import PerformanceReporter
+from helios_metrics.setup_infra import Infra, load_config
 from tests.conftest import IN_CI
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

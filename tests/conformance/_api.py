@@ -324,7 +324,7 @@ def grpc_services(address: str) -> dict[str, Service]:
     from google.cloud.monitoring_v3.services.group_service.transports import GroupServiceGrpcTransport
     from google.cloud.monitoring_v3.services.uptime_check_service.transports import UptimeCheckServiceGrpcTransport
 
-    from contract import ClientFactory, Settings
+    from helios_metrics.contract import ClientFactory, Settings
 
     factory = ClientFactory(Settings(project_id="unused", monitoring_emulator_host=address))
     channel = grpc.insecure_channel(address)

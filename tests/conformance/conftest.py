@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from monitoring_emulator.launch import MonitoringEmulatorProcess
+from helios_metrics.monitoring_emulator.launch import MonitoringEmulatorProcess
 
 from ._api import TRANSPORTS, Monitoring, grpc_services, rest_services
 

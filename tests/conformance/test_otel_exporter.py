@@ -33,7 +33,7 @@ from opentelemetry.sdk.metrics.view import (
 )
 from opentelemetry.sdk.resources import Resource
 
-from contract import ClientFactory
+from helios_metrics.contract import ClientFactory
 
 from ._api import Monitoring
 from ._data import interval, unique

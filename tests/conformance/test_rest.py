@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from monitoring_emulator.launch import MonitoringEmulatorProcess
+from helios_metrics.monitoring_emulator.launch import MonitoringEmulatorProcess
 
 from ._data import unique
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import time
 
-from contract import ClientFactory, Settings, spec
-from contract.wire import PipelineEvent
-from functions.aggregate import AggregationLimits, WindowAggregator
-from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
-from functions.writer import MonitoringWriter
+from helios_metrics.contract import ClientFactory, Settings, spec
+from helios_metrics.contract.wire import PipelineEvent
+from helios_metrics.functions.aggregate import AggregationLimits, WindowAggregator
+from helios_metrics.functions.timeseries import LaneBook, ResourceIdentity, to_series_points
+from helios_metrics.functions.writer import MonitoringWriter
 from tests.helpers import minute_floor
 
 S = 1_000_000_000

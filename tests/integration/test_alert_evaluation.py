@@ -13,11 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from google.api import distribution_pb2
 
-from contract import ClientFactory, Settings, spec
-from monitoring_emulator._notify import statement
-from monitoring_emulator.admin import EmulatorAdminError
-from monitoring_emulator.breach import reading, window
-from setup_infra import Infra, load_config
+from helios_metrics.contract import ClientFactory, Settings, spec
+from helios_metrics.monitoring_emulator._notify import statement
+from helios_metrics.monitoring_emulator.admin import EmulatorAdminError
+from helios_metrics.monitoring_emulator.breach import reading, window
+from helios_metrics.setup_infra import Infra, load_config
 from tests.helpers import HELIOS, minute_floor, series
 
 TASK = {"location": "global", "namespace": "helios", "job": "helios-metrics-collector", "task_id": "c-test"}

@@ -16,11 +16,11 @@ from dataclasses import replace
 
 import pytest
 
-from alert_scenarios import run_scenario
-from alert_scenarios.scenarios import SCENARIOS
-from setup_infra.__main__ import main
-from setup_infra.config import AlertSettings, InfraConfig
-from setup_infra.policies import GOOGLE_ONLY_KEYS, POLICY_KEYS, policy_keys
+from helios_metrics.alert_scenarios import run_scenario
+from helios_metrics.alert_scenarios.scenarios import SCENARIOS
+from helios_metrics.setup_infra.__main__ import main
+from helios_metrics.setup_infra.config import AlertSettings, InfraConfig
+from helios_metrics.setup_infra.policies import GOOGLE_ONLY_KEYS, POLICY_KEYS, policy_keys
 
 BOTH = InfraConfig(alerts=replace(AlertSettings(), mode="both"))
 DEFAULT_KEYS = policy_keys(InfraConfig())

@@ -17,12 +17,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from contract import ClientFactory, Settings, spec
-from contract.units import NS
-from monitoring_emulator._alerting import AlertEvaluator
-from monitoring_emulator._notify import Notifier
-from monitoring_emulator._objects import Projects
-from monitoring_emulator._server import Emulator, EmulatorConfig
+from helios_metrics.contract import ClientFactory, Settings, spec
+from helios_metrics.contract.units import NS
+from helios_metrics.monitoring_emulator._alerting import AlertEvaluator
+from helios_metrics.monitoring_emulator._notify import Notifier
+from helios_metrics.monitoring_emulator._objects import Projects
+from helios_metrics.monitoring_emulator._server import Emulator, EmulatorConfig
 from tests.helpers import TASK, minute_floor, series
 
 BASE = minute_floor(4 * 3600)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from contract import ClientFactory, Settings
+from helios_metrics.contract import ClientFactory, Settings
 from tests.helpers import series
 
 

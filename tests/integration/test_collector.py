@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from contract import ClientFactory, Settings
-from contract.catalog import DURATION_BUCKETS
-from contract.wire import encode_message
-from functions import Collector
-from monitoring_emulator.launch import MonitoringEmulatorProcess, start_monitoring_emulator
-from publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.contract.catalog import DURATION_BUCKETS
+from helios_metrics.contract.wire import encode_message
+from helios_metrics.functions import Collector
+from helios_metrics.monitoring_emulator.launch import MonitoringEmulatorProcess, start_monitoring_emulator
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
 from tests.helpers import HELIOS, collector_resources, drain_events, minute_floor, read, totals
 
 HAPPY_REJECTIONS = ("order", "spacing", "duplicate")
@@ -466,7 +466,7 @@ def test_an_invocation_writes_what_each_of_its_passes_pulled(stack):
     """Production's two passes a minute (30 s windows), the schedule on fake wall time: what arrives
     between the passes is written and acknowledged by the second, within the write rules (the
     module's emulator counts no order, spacing or duplicate rejection)."""
-    from functions.passes import run_passes
+    from helios_metrics.functions.passes import run_passes
 
     started = time.time()
     settings = stack.settings.with_overrides(window_seconds=30)

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pytest
 from google.cloud import monitoring_v3
 
-from contract import ClientFactory, Settings
-from monitoring_emulator.breach import Reading, reading
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.monitoring_emulator.breach import Reading, reading
 from tests.helpers import HELIOS, declare_runs_metric, minute_floor, series
 
 RUNS = f'metric.type = "{HELIOS}/pipeline_runs" AND resource.type = "generic_task"'

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from contract import ClientFactory, Settings
-from monitoring_emulator._server import Emulator, EmulatorConfig
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.monitoring_emulator._server import Emulator, EmulatorConfig
 from tests.integration.slo_store import END, HOUR, SLO_ID, S, create_slo, runs_in, write_runs
 
 NOW = [END * S]  # the emulator's clock

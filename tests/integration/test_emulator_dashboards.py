@@ -7,8 +7,8 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import monitoring_dashboard_v1 as dashboards_v1
 
-from contract import ClientFactory
-from monitoring_emulator._objects import Projects
+from helios_metrics.contract import ClientFactory
+from helios_metrics.monitoring_emulator._objects import Projects
 from tests.helpers import declare_runs_metric
 
 QUERY = {

@@ -11,8 +11,8 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import monitoring_v3
 
-from contract import ClientFactory
-from monitoring_emulator._objects import Projects
+from helios_metrics.contract import ClientFactory
+from helios_metrics.monitoring_emulator._objects import Projects
 from tests.helpers import HELIOS, interval, series
 
 WEB = {"instance_id": "web-1", "zone": "us-central1-a"}

@@ -8,9 +8,9 @@ import time
 import pytest
 from google.api_core import exceptions
 
-from contract import ClientFactory, Settings
-from monitoring_emulator.admin import EmulatorAdminError
-from monitoring_emulator.launch import start_monitoring_emulator
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.monitoring_emulator.admin import EmulatorAdminError
+from helios_metrics.monitoring_emulator.launch import start_monitoring_emulator
 from tests.helpers import HELIOS, distribution, minute_floor, read, series, summary_of
 
 
@@ -48,7 +48,7 @@ def test_a_restart_on_the_same_data_file_keeps_descriptors_points_and_order(tmp_
 
 
 def test_a_restart_keeps_policies_channels_dashboards_and_open_incidents(tmp_path, project_id):
-    from monitoring_emulator.launch import MonitoringEmulatorProcess
+    from helios_metrics.monitoring_emulator.launch import MonitoringEmulatorProcess
 
     data = tmp_path / "monitoring.sqlite"
     start = minute_floor(900)
@@ -197,7 +197,7 @@ def test_concurrent_clients_commit_whole_requests(monitoring, project_id):
 
 
 def test_a_directory_made_for_the_emulator_goes_with_it_and_its_ports_read_as_taken():
-    from monitoring_emulator.launch import port_in_use
+    from helios_metrics.monitoring_emulator.launch import port_in_use
 
     emulator = start_monitoring_emulator()  # no log_dir: a directory of its own
     grpc_port = int(emulator.address.rsplit(":", 1)[1])
@@ -210,13 +210,13 @@ def test_a_directory_made_for_the_emulator_goes_with_it_and_its_ports_read_as_ta
 
 
 def test_an_emulator_that_cannot_start_says_why_in_one_line(tmp_path):
-    from monitoring_emulator.launch import EmulatorUnavailable
+    from helios_metrics.monitoring_emulator.launch import EmulatorUnavailable
 
     with pytest.raises(EmulatorUnavailable) as caught:
         start_monitoring_emulator(log_dir=tmp_path, extra_args=("--evaluate-every", "soon"))
     log = tmp_path / "monitoring-emulator.log"
     assert str(caught.value) == (
-        "the Monitoring emulator did not start: python -m monitoring_emulator: error: argument --evaluate-every: "
+        "the Monitoring emulator did not start: python -m helios_metrics.monitoring_emulator: error: argument --evaluate-every: "
         f"invalid float value: 'soon' (log: {log})"
     )
     assert "usage:" in caught.value.log_tail
@@ -229,7 +229,7 @@ def test_a_second_emulator_on_a_taken_port_fails_in_one_line_and_the_first_keeps
     import subprocess
     import sys
 
-    from monitoring_emulator.launch import EmulatorUnavailable
+    from helios_metrics.monitoring_emulator.launch import EmulatorUnavailable
 
     with start_monitoring_emulator(log_dir=tmp_path / "first") as first:
         grpc_port, http_port = int(first.address.rsplit(":", 1)[1]), int(first.http_url.rsplit(":", 1)[1])
@@ -256,11 +256,13 @@ def test_a_second_emulator_on_a_taken_port_fails_in_one_line_and_the_first_keeps
         assert line.endswith(f"(log: {second_log / 'monitoring-emulator.log'})")
 
         # the process itself: exit status 1, the reason on its last line of stderr, nothing on stdout
-        argv = [sys.executable, "-m", "monitoring_emulator", "--port", str(ports["port"])]
+        argv = [sys.executable, "-m", "helios_metrics.monitoring_emulator", "--port", str(ports["port"])]
         argv += ["--http-port", str(ports["http_port"]), "--evaluate-every", "0"]
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         assert (done.returncode, done.stdout) == (1, "")
-        assert done.stderr.strip().splitlines()[-1] == f"python -m monitoring_emulator: error: {expected}"
+        assert (
+            done.stderr.strip().splitlines()[-1] == f"python -m helios_metrics.monitoring_emulator: error: {expected}"
+        )
         assert "Traceback" not in done.stderr
 
         # the first emulator alone answers on its port: what it stores is what every new channel reads

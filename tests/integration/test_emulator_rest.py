@@ -20,8 +20,8 @@ from google.api_core import exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import monitoring_dashboard_v1 as dashboards_v1
 
-from monitoring_emulator._objects import Projects
-from monitoring_emulator.launch import MonitoringEmulatorProcess
+from helios_metrics.monitoring_emulator._objects import Projects
+from helios_metrics.monitoring_emulator.launch import MonitoringEmulatorProcess
 from tests.conftest import IN_CI
 
 METRIC = "custom.googleapis.com/helios/rest_probe"

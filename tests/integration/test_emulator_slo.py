@@ -10,8 +10,8 @@ from google.cloud import monitoring_v3
 from google.protobuf import field_mask_pb2
 from google.type import calendar_period_pb2
 
-from contract import ClientFactory
-from monitoring_emulator._objects import Projects
+from helios_metrics.contract import ClientFactory
+from helios_metrics.monitoring_emulator._objects import Projects
 
 RUNS = "custom.googleapis.com/helios/pipeline_run_count"
 GAUGE_RUNS = "custom.googleapis.com/helios/pipeline_runs"

@@ -12,7 +12,7 @@ from google.api import metric_pb2
 from google.api_core import exceptions
 from google.cloud import monitoring_v3
 
-from contract import ClientFactory
+from helios_metrics.contract import ClientFactory
 from tests.helpers import HELIOS, interval
 
 RUNS = f"{HELIOS}/pipeline_run_count"

@@ -13,8 +13,8 @@ from google.api_core import exceptions
 from google.cloud import monitoring_v3
 from google.protobuf import field_mask_pb2
 
-from contract import ClientFactory
-from monitoring_emulator._objects import Projects
+from helios_metrics.contract import ClientFactory
+from helios_metrics.monitoring_emulator._objects import Projects
 
 Config = monitoring_v3.UptimeCheckConfig
 Http = Config.HttpCheck

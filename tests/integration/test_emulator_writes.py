@@ -9,7 +9,7 @@ from google.api import metric_pb2
 from google.api_core import exceptions
 from google.cloud import monitoring_v3
 
-from contract import ClientFactory
+from helios_metrics.contract import ClientFactory
 from tests.helpers import HELIOS, TASK, distribution, read, series, summary_of
 
 MD = metric_pb2.MetricDescriptor
@@ -475,7 +475,7 @@ def test_metric_types_with_periods_and_hyphens_are_accepted(client, project_id):
 def test_injected_partial_failures_in_each_grammar_are_placed_by_the_collectors_parser(
     client, project_id, monitoring, grammar
 ):
-    from functions.write_errors import parse_partial_failure
+    from helios_metrics.functions.write_errors import parse_partial_failure
 
     monitoring.admin.inject(
         "CreateTimeSeries", "INTERNAL", times=2, series_filter='metric.labels.k = "bad"', grammar=grammar

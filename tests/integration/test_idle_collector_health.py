@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from contract import ClientFactory, Settings
-from functions import Collector
-from publisher import PerformanceMonitor
-from reporting import PerformanceReporter
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.functions import Collector
+from helios_metrics.publisher import PerformanceMonitor
+from helios_metrics.reporting import PerformanceReporter
 from tests.helpers import HELIOS, collector_resources, read
 
 

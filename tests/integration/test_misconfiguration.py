@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from contract import ClientFactory, Settings
-from monitoring_emulator.launch import free_port
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.monitoring_emulator.launch import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SETUP_VERBS = (["plan"], ["apply", "--yes"], ["destroy", "--yes"], ["verify"])
@@ -45,13 +45,13 @@ def _run_all(cases: list[tuple[list[str], dict[str, str]]], home: Path) -> list[
 
 
 COMMANDS = [
-    *(["-m", "setup_infra", *verb] for verb in SETUP_VERBS),
-    ["-m", "functions", "collect", "--once"],
-    ["-m", "functions", "report"],
+    *(["-m", "helios_metrics.setup_infra", *verb] for verb in SETUP_VERBS),
+    ["-m", "helios_metrics.functions", "collect", "--once"],
+    ["-m", "helios_metrics.functions", "report"],
 ]
 
 
-SNOOZE_LIST = ["-m", "setup_infra", "snooze", "list"]  # needs Monitoring only
+SNOOZE_LIST = ["-m", "helios_metrics.setup_infra", "snooze", "list"]  # needs Monitoring only
 
 
 def test_without_a_project_every_command_says_so_in_one_line(tmp_path, monitoring):
@@ -102,7 +102,11 @@ def test_a_wrong_monitoring_address_fails_fast_in_one_line(
         "PUBSUB_EMULATOR_HOST": pubsub_emulator.address,
         "MONITORING_EMULATOR_HOST": address,
     }
-    cases = [(["-m", "functions", "report"], env), (["-m", "setup_infra", "plan"], env), (SNOOZE_LIST, env)]
+    cases = [
+        (["-m", "helios_metrics.functions", "report"], env),
+        (["-m", "helios_metrics.setup_infra", "plan"], env),
+        (SNOOZE_LIST, env),
+    ]
     for result in _run_all(cases, tmp_path):
         _assert_one_line(result, *expected)
 
@@ -113,13 +117,13 @@ def test_a_pubsub_address_pointing_at_the_monitoring_emulator_is_named(tmp_path,
         "PUBSUB_EMULATOR_HOST": monitoring.address,
         "MONITORING_EMULATOR_HOST": monitoring.address,
     }
-    result = _run(["-m", "functions", "collect", "--once"], env, tmp_path)
+    result = _run(["-m", "helios_metrics.functions", "collect", "--once"], env, tmp_path)
     _assert_one_line(result, "does not serve the Pub/Sub API", "Monitoring emulator")
 
 
 def test_without_credentials_or_emulators_the_commands_say_what_to_set(tmp_path, project_id):
     env = {"GOOGLE_CLOUD_PROJECT": project_id}
-    cases = [(["-m", "functions", "report"], env), (["-m", "setup_infra", "plan"], env)]
+    cases = [(["-m", "helios_metrics.functions", "report"], env), (["-m", "helios_metrics.setup_infra", "plan"], env)]
     for result in _run_all(cases, tmp_path):
         _assert_one_line(result, "no Google Cloud credentials", "MONITORING_EMULATOR_HOST")
 
@@ -132,15 +136,15 @@ def test_collecting_before_provisioning_names_the_missing_subscription(
         "PUBSUB_EMULATOR_HOST": pubsub_emulator.address,
         "MONITORING_EMULATOR_HOST": monitoring.address,
     }
-    result = _run(["-m", "functions", "collect", "--once"], env, tmp_path)
+    result = _run(["-m", "helios_metrics.functions", "collect", "--once"], env, tmp_path)
     _assert_one_line(result, "helios-metrics-collector", "setup_infra apply")
 
 
 def test_the_document_facade_raises_one_line_for_a_wrong_address(tmp_path, monitoring, project_id):
     from asyncio import run
 
-    from contract.preflight import PreflightError
-    from publisher import PerformanceMonitor, SettingsError
+    from helios_metrics.contract.preflight import PreflightError
+    from helios_metrics.publisher import PerformanceMonitor, SettingsError
 
     closed = f"127.0.0.1:{free_port()}"
     settings = Settings(

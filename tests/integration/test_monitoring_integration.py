@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from contract import ClientFactory, Settings
-from functions import build_collector
 from helios.services.google_cloud.monitoring_dashboard import CloudMonitoringDashboard
-from setup_infra import Infra, load_config
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.functions import build_collector
+from helios_metrics.setup_infra import Infra, load_config
 from tests.helpers import totals
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,7 +167,7 @@ import helios, helios.core
 from helios.config import load_config
 from helios.services.google_cloud.performance_monitor import PerformanceMonitor
 from helios.services.google_cloud.monitoring_dashboard import CloudMonitoringDashboard
-import publisher
+from helios_metrics import publisher
 same = PerformanceMonitor is publisher.PerformanceMonitor
 print(helios.NAME, "|", helios.core.pipeline(), "|", load_config(), "|", same)
 sys.argv = ["helios.cli", "--help"]

@@ -10,14 +10,14 @@ import time
 
 import pytest
 
-from contract import ClientFactory, Settings, spec
-from contract.catalog import DURATION_BUCKETS
-from contract.wire import PipelineEvent, StageEvent
-from functions.aggregate import AggregationLimits, WindowAggregator
-from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
-from functions.writer import MonitoringWriter
-from reporting import PerformanceReporter
-from reporting.report import BAND_METRIC, band_values
+from helios_metrics.contract import ClientFactory, Settings, spec
+from helios_metrics.contract.catalog import DURATION_BUCKETS
+from helios_metrics.contract.wire import PipelineEvent, StageEvent
+from helios_metrics.functions.aggregate import AggregationLimits, WindowAggregator
+from helios_metrics.functions.timeseries import LaneBook, ResourceIdentity, to_series_points
+from helios_metrics.functions.writer import MonitoringWriter
+from helios_metrics.reporting import PerformanceReporter
+from helios_metrics.reporting.report import BAND_METRIC, band_values
 from tests.helpers import minute_floor
 
 S = 1_000_000_000
@@ -205,7 +205,7 @@ def band_points(client, project: str, **labels: str) -> dict[tuple[str, str], fl
 
 def test_a_forecast_write_monitoring_refuses_says_why_and_fails_the_scheduled_call(data):
     reporter, _, client, settings = data
-    from reporting import http_report
+    from helios_metrics.reporting import http_report
 
     assert http_report(reporter, {"window": "1h", "write_forecast": "true"})[1] == 200
     body, status = http_report(reporter, {"window": "1h", "write_forecast": "true"})  # the same instant again
@@ -219,7 +219,7 @@ def test_a_forecast_write_monitoring_refuses_says_why_and_fails_the_scheduled_ca
 def test_the_report_command_and_the_http_function(data, monkeypatch, capsys):
     from functions_framework import create_app
 
-    from functions.__main__ import main
+    from helios_metrics.functions.__main__ import main
 
     _, _, client, settings = data
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", settings.project_id)
@@ -246,7 +246,7 @@ def test_the_report_command_and_the_http_function(data, monkeypatch, capsys):
 
 
 def test_two_reports_in_a_row_both_succeed_and_write_nothing_until_asked(data, monkeypatch, capsys):
-    from functions.__main__ import main
+    from helios_metrics.functions.__main__ import main
 
     _, _, client, settings = data
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", settings.project_id)

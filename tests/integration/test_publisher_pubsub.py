@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from contract import ClientFactory, Settings
-from contract.wire import MetricEvent, PipelineEvent, StageEvent
-from monitoring_emulator.launch import start_pubsub_emulator
-from publisher import MetricsPublisher, PerformanceMonitor, PublisherOptions
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.contract.wire import MetricEvent, PipelineEvent, StageEvent
+from helios_metrics.monitoring_emulator.launch import start_pubsub_emulator
+from helios_metrics.publisher import MetricsPublisher, PerformanceMonitor, PublisherOptions
 from tests.helpers import TcpRelay, drain_events, pubsub_topic
 
 REPO = Path(__file__).resolve().parents[2]
@@ -201,7 +201,7 @@ def test_a_process_that_exits_without_flushing_still_delivers(pubsub, tmp_path):
     settings, factory, subscription = pubsub
     done = _run_script(
         """
-        from publisher import MetricsPublisher
+        from helios_metrics.publisher import MetricsPublisher
         metrics = MetricsPublisher()
         for i in range(777):
             metrics.record_stage_metric(stage="exiting", duration=1.0)
@@ -216,7 +216,7 @@ def test_a_new_process_replays_what_an_earlier_one_spooled(pubsub, tmp_path):
     settings, factory, subscription = pubsub
     offline = _run_script(
         """
-        from publisher import MetricsPublisher, PublisherOptions
+        from helios_metrics.publisher import MetricsPublisher, PublisherOptions
         metrics = MetricsPublisher(options=PublisherOptions(publish_deadline_s=0.5, publish_timeout_s=0.5))
         for i in range(1234):
             metrics.record_stage_metric(stage="offline", duration=float(i))
@@ -241,7 +241,7 @@ def test_forked_children_publish_their_own_events_once(pubsub, tmp_path):
     done = _run_script(
         """
         import os, sys
-        from publisher import MetricsPublisher
+        from helios_metrics.publisher import MetricsPublisher
         metrics = MetricsPublisher()
         for i in range(100):
             metrics.record_stage_metric(stage="parent", duration=1.0)

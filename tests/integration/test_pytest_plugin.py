@@ -19,7 +19,16 @@ def run_pytest(where: Path, *args: str, path: str | None = None) -> subprocess.C
     env["PYTHONPATH"] = str(ROOT)
     if path is not None:
         env["PATH"] = path
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "monitoring_emulator.pytest_plugin"]
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "helios_metrics.monitoring_emulator.pytest_plugin",
+    ]
     return subprocess.run(
         [*argv, "-rs", *args, str(where)], cwd=where, env=env, capture_output=True, text=True, timeout=240
     )
@@ -33,7 +42,7 @@ def test_the_documented_example_passes_outside_the_repository(tmp_path):
 
 
 STORE_TESTS = """
-from contract import ClientFactory, Settings
+from helios_metrics.contract import ClientFactory, Settings
 
 
 def test_monitoring_alone(monitoring_emulator):

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from contract import ClientFactory, Settings
-from contract.units import NS
-from functions import Collector
-from publisher import MetricsPublisher, PerformanceMonitor
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.contract.units import NS
+from helios_metrics.functions import Collector
+from helios_metrics.publisher import MetricsPublisher, PerformanceMonitor
 from tests.helpers import collector_resources, minute_floor, totals
 
 STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication")

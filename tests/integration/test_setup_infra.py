@@ -7,10 +7,10 @@ import pytest
 from google.cloud import monitoring_dashboard_v1 as dashboards_v1
 from google.cloud import monitoring_v3
 
-from contract import CATALOG, ClientFactory, Settings
-from setup_infra import Infra, load_config
-from setup_infra.__main__ import main
-from setup_infra.policies import STATIC_KEYS, policy_keys
+from helios_metrics.contract import CATALOG, ClientFactory, Settings
+from helios_metrics.setup_infra import Infra, load_config
+from helios_metrics.setup_infra.__main__ import main
+from helios_metrics.setup_infra.policies import STATIC_KEYS, policy_keys
 
 ENV = {
     "HELIOS_ALERT_EMAIL": "oncall@example.com",
@@ -211,7 +211,7 @@ def test_descriptors_the_collector_auto_created_are_completed_not_duplicated(inf
 
 
 def test_verify_passes_on_a_provisioned_stack_and_names_what_fails(infra_settings, tmp_path):
-    from setup_infra.verify import verify
+    from helios_metrics.setup_infra.verify import verify
 
     settings = Settings(**{**infra_settings.__dict__, "spool_dir": str(tmp_path / "spool")})
     target = applied(settings)
@@ -231,7 +231,7 @@ def test_verify_passes_on_a_provisioned_stack_and_names_what_fails(infra_setting
 def test_the_seed_documents_setup_call_provisions_through_setup_infra(infra_settings, tmp_path, monkeypatch):
     import asyncio
 
-    from publisher import PerformanceMonitor
+    from helios_metrics.publisher import PerformanceMonitor
 
     for variable, value in ENV.items():
         monkeypatch.setenv(variable, value)

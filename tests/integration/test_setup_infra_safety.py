@@ -14,10 +14,10 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import monitoring_v3
 
-from contract import CATALOG, ClientFactory, Settings
-from setup_infra import Infra, load_config
-from setup_infra.__main__ import main
-from setup_infra.desired import ACK_DEADLINE_S, MAX_DELIVERY_ATTEMPTS
+from helios_metrics.contract import CATALOG, ClientFactory, Settings
+from helios_metrics.setup_infra import Infra, load_config
+from helios_metrics.setup_infra.__main__ import main
+from helios_metrics.setup_infra.desired import ACK_DEADLINE_S, MAX_DELIVERY_ATTEMPTS
 
 ENV = {  # all five channels, as the demo configures them
     "HELIOS_ALERT_EMAIL": "oncall@example.com",
@@ -80,7 +80,7 @@ def routing(settings: Settings) -> dict[str, set[str]]:
 
 
 def test_the_documents_setup_call_from_a_shell_without_channel_variables_deletes_nothing(infra_settings, shell, capsys):
-    from publisher import PerformanceMonitor
+    from helios_metrics.publisher import PerformanceMonitor
 
     provisioned(infra_settings)
     before = channels(infra_settings)
@@ -178,8 +178,8 @@ def _descriptors(settings: Settings) -> set[str]:
 
 
 def test_destroy_keeps_every_metrics_data_and_delete_data_says_how_many_series_it_loses(infra_settings, shell, capsys):
-    from functions import build_collector
-    from publisher import MetricsPublisher
+    from helios_metrics.functions import build_collector
+    from helios_metrics.publisher import MetricsPublisher
 
     provisioned(infra_settings)
     settings = Settings.from_env()

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from contract import Settings
-from setup_infra import Infra, InfraConfig, Resource
-from setup_infra.adapters import canonical
-from setup_infra.model import MANAGED_BY, ref
+from helios_metrics.contract import Settings
+from helios_metrics.setup_infra import Infra, InfraConfig, Resource
+from helios_metrics.setup_infra.adapters import canonical
+from helios_metrics.setup_infra.model import MANAGED_BY, ref
 
 SERVICE, SLO = "helios-pipeline", "run-success"
 SLO_KEY = f"{SERVICE}/{SLO}"

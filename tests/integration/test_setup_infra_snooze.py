@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from contract import ClientFactory, Settings
-from setup_infra.__main__ import main
-from setup_infra.model import MANAGED_BY
-from setup_infra.snooze import parse_time, rfc3339
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.setup_infra.__main__ import main
+from helios_metrics.setup_infra.model import MANAGED_BY
+from helios_metrics.setup_infra.snooze import parse_time, rfc3339
 
 MANAGED = 18  # more than the 16 a snooze may cover
 RUNS = 'metric.type = "custom.googleapis.com/helios/pipeline_runs" AND resource.type = "generic_task"'
@@ -151,7 +151,7 @@ def test_cancelling_a_snooze_that_ended_says_so(policies, factory, settings, cap
 
 
 def test_a_missing_project_or_a_closed_emulator_is_one_line_before_any_call(monkeypatch, capsys):
-    from monitoring_emulator.launch import free_port
+    from helios_metrics.monitoring_emulator.launch import free_port
 
     monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
     monkeypatch.setenv("MONITORING_EMULATOR_HOST", f"127.0.0.1:{free_port()}")

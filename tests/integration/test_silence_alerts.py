@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 from google.api_core import exceptions
 
-from contract import ClientFactory, Settings
-from contract.units import NS
-from contract.wire import encode_message
-from functions import Collector
-from setup_infra.config import AlertSettings, InfraConfig
-from setup_infra.engine import Infra
-from setup_infra.policies import BACKLOG_METRIC, POLICY_KEYS, policy_keys
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.contract.units import NS
+from helios_metrics.contract.wire import encode_message
+from helios_metrics.functions import Collector
+from helios_metrics.setup_infra.config import AlertSettings, InfraConfig
+from helios_metrics.setup_infra.engine import Infra
+from helios_metrics.setup_infra.policies import BACKLOG_METRIC, POLICY_KEYS, policy_keys
 from tests.helpers import collector_resources
 
 

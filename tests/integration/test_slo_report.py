@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from contract import ClientFactory, Settings
-from reporting import PerformanceReporter, report_lines
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.reporting import PerformanceReporter, report_lines
 from tests.integration.slo_store import END, HOUR, create_slo, runs_in, write_runs
 
 
@@ -69,11 +69,13 @@ def test_before_the_burst_the_budget_is_not_running_out(store):
 
 
 def test_the_report_command_states_the_budget_in_text_and_json(store, monkeypatch, capsys):
-    from functions.__main__ import main
+    from helios_metrics.functions.__main__ import main
 
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", store.project_id)
     monkeypatch.setenv("MONITORING_EMULATOR_HOST", store.monitoring_emulator_host)
-    monkeypatch.setattr("reporting.cli.build_reporter", lambda settings: reporter(settings, END))  # its clock
+    monkeypatch.setattr(
+        "helios_metrics.reporting.cli.build_reporter", lambda settings: reporter(settings, END)
+    )  # its clock
     assert main(["report", "--window", "1h"]) == 0
     text = capsys.readouterr().out
     assert "SLO helios-pipeline/run-success, objective 85% over 7 d rolling: compliance 88.7%" in text

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from contract import ClientFactory, Settings
-from monitoring_emulator.admin import EmulatorAdmin
-from publisher import MetricsPublisher
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.monitoring_emulator.admin import EmulatorAdmin
+from helios_metrics.publisher import MetricsPublisher
 from tests.helpers import HELIOS, read
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads proces
 
 def stack(*args: str, timeout: float = 200) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "monitoring_emulator.stack", *args],
+        [sys.executable, "-m", "helios_metrics.monitoring_emulator.stack", *args],
         cwd=REPO,
         capture_output=True,
         text=True,

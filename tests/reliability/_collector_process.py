@@ -13,12 +13,12 @@ import os
 import signal
 from collections.abc import Sequence
 
-from contract import ClientFactory, Settings
-from functions import Collector
-from functions.journal import Journal
-from functions.subscription import Subscription
-from functions.timeseries import SeriesPoint
-from functions.writer import MonitoringWriter, WriteReport
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.functions import Collector
+from helios_metrics.functions.journal import Journal
+from helios_metrics.functions.subscription import Subscription
+from helios_metrics.functions.timeseries import SeriesPoint
+from helios_metrics.functions.writer import MonitoringWriter, WriteReport
 
 STEPS = ("none", "before_write", "mid_write", "after_write", "after_ack")
 

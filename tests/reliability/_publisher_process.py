@@ -15,8 +15,8 @@ import sys
 import time
 from dataclasses import asdict
 
-from contract import Settings
-from publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.contract import Settings
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
 
 
 def _say(phase: str, metrics: MetricsPublisher, **extra: object) -> None:

@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from google.pubsub_v1.types import PubsubMessage
 
-from contract import ClientFactory, Settings
-from contract.wire import encode_message
-from publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.contract.wire import encode_message
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
 from tests.helpers import collector_resources, minute_floor, totals
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,10 +9,10 @@ import json
 import time
 import zlib
 
-from contract import ClientFactory, Settings
-from contract.wire import SCHEMA
-from functions import Collector
-from publisher import MetricsPublisher
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.contract.wire import SCHEMA
+from helios_metrics.functions import Collector
+from helios_metrics.publisher import MetricsPublisher
 from tests.helpers import collector_resources, minute_floor, totals
 
 BAD_MESSAGES = 10_000

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contract import Settings
-from contract.wire import (
+from helios_metrics.contract import Settings
+from helios_metrics.contract.wire import (
     ENCODING_IDENTITY,
     MAX_DECODED_BYTES,
     SCHEMA,
@@ -22,7 +22,7 @@ from contract.wire import (
     decode_message,
     encode_message,
 )
-from publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
 
 KINDS = {"not_decodable", "schema", "types", "range", "oversized", "unknown_metric"}
 T = 1_764_000_000_000_000_000

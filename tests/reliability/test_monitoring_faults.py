@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from contract import ClientFactory, Settings
-from functions import Collector, RunSummary
-from functions.subscription import Subscription
-from functions.writer import MonitoringWriter
-from monitoring_emulator.launch import MonitoringEmulatorProcess
-from publisher import MetricsPublisher
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.functions import Collector, RunSummary
+from helios_metrics.functions.subscription import Subscription
+from helios_metrics.functions.writer import MonitoringWriter
+from helios_metrics.monitoring_emulator.launch import MonitoringEmulatorProcess
+from helios_metrics.publisher import MetricsPublisher
 from tests.helpers import collector_resources, minute_floor, totals
 
 STAGES = ("trend_discovery", "audience_analysis", "design_generation", "publication", "ethics_screening")

@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-from contract import ClientFactory, Settings
-from functions import Collector
-from monitoring_emulator.launch import free_port
-from publisher import MetricsPublisher
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.functions import Collector
+from helios_metrics.monitoring_emulator.launch import free_port
+from helios_metrics.publisher import MetricsPublisher
 from tests.conftest import IN_CI
 from tests.helpers import TcpRelay, collector_resources, minute_floor, totals
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import time
 
-from contract import ClientFactory, Settings
-from contract.wire import decode_message
-from functions import Collector, RunSummary
-from publisher import MetricsPublisher
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.contract.wire import decode_message
+from helios_metrics.functions import Collector, RunSummary
+from helios_metrics.publisher import MetricsPublisher
 from tests.helpers import collector_resources, minute_floor, totals
 
 STAGE_EVENTS = 120

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from google.api_core import exceptions
 
-from contract import ClientFactory, Settings
-from functions import Collector, RunSummary
-from monitoring_emulator.launch import PubSubEmulatorProcess, free_port, start_pubsub_emulator
-from publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.contract import ClientFactory, Settings
+from helios_metrics.functions import Collector, RunSummary
+from helios_metrics.monitoring_emulator.launch import PubSubEmulatorProcess, free_port, start_pubsub_emulator
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
 from tests.conftest import IN_CI
 from tests.helpers import collector_resources, minute_floor, totals
 

@@ -97,13 +97,18 @@ def test_gcloudignore_uploads_the_function_and_leaves_the_rest():
         for line in (ROOT / ".gcloudignore").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    for needed in ("main.py", "requirements.txt", "contract/catalog.py", "functions/collector.py"):
+    for needed in (
+        "main.py",
+        "requirements.txt",
+        "helios_metrics/contract/catalog.py",
+        "helios_metrics/functions/collector.py",
+    ):
         assert not ignored(needed, patterns), needed
     for left_out in (
         "tests/unit",
         "benchmarks/collector_bench.py",
-        "monitoring_emulator/_store.py",
-        "setup_infra/engine.py",
+        "helios_metrics/monitoring_emulator/_store.py",
+        "helios_metrics/setup_infra/engine.py",
         "docs/dashboard-helios.png",
         ".helios-stack/stack.json",
         "soak-output/soak.json",

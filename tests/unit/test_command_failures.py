@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from contract import Settings, SettingsError
-from contract.cli import failure_line, run_command
-from contract.preflight import PreflightError
+from helios_metrics.contract import Settings, SettingsError
+from helios_metrics.contract.cli import failure_line, run_command
+from helios_metrics.contract.preflight import PreflightError
 
 
 @pytest.mark.parametrize("value", ["127.0.0.1:8085", "localhost:1", "[::1]:8086", "emulator.internal:65535"])

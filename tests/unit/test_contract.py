@@ -6,8 +6,8 @@ import pytest
 from google.api_core import exceptions
 from google.protobuf import json_format
 
-from contract import CATALOG, METRIC_KIND, is_ambiguous, is_transient, is_transient_code, spec
-from functions.writer import descriptor_for
+from helios_metrics.contract import CATALOG, METRIC_KIND, is_ambiguous, is_transient, is_transient_code, spec
+from helios_metrics.functions.writer import descriptor_for
 
 TRANSIENT = [
     exceptions.Aborted("x"),

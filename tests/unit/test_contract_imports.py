@@ -24,13 +24,19 @@ def probe(code: str) -> dict:
 def test_the_contract_and_the_core_load_no_client_library_and_install_no_hook():
     code = """
 import json, sys
-import contract.catalog, contract.wire, contract.settings, contract.clients, contract.transient, contract
-import functions.aggregate
-import publisher
+import helios_metrics.contract.catalog
+import helios_metrics.contract.wire
+import helios_metrics.contract.settings
+import helios_metrics.contract.clients
+import helios_metrics.contract.transient
+from helios_metrics import contract
+import helios_metrics.functions.aggregate
+from helios_metrics import functions
+from helios_metrics import publisher
 loaded = sorted(m for m in sys.modules if m.split(".")[0] == "grpc"
                 or m.startswith(("google.cloud.pubsub_v1", "google.pubsub_v1", "google.cloud.monitoring_v3",
                                  "google.api_core")))
-print(json.dumps({"loaded": loaded, "publisher_module": "publisher.metrics_publisher" in sys.modules}))
+print(json.dumps({"loaded": loaded, "publisher_module": "helios_metrics.publisher.metrics_publisher" in sys.modules}))
 """
     assert probe(code) == {"loaded": [], "publisher_module": False}
 
@@ -38,9 +44,9 @@ print(json.dumps({"loaded": loaded, "publisher_module": "publisher.metrics_publi
 def test_process_hooks_are_installed_by_the_first_publisher_once():
     code = """
 import atexit, json
-import publisher._process_hooks as hooks
-import publisher.metrics_publisher as mp
-from contract import Settings
+import helios_metrics.publisher._process_hooks as hooks
+import helios_metrics.publisher.metrics_publisher as mp
+from helios_metrics.contract import Settings
 before = (hooks._hooks_installed, atexit._ncallbacks())
 settings = Settings(project_id="p", pubsub_emulator_host="127.0.0.1:9")
 publishers = [mp.MetricsPublisher(settings=settings, spool_dir="/tmp/helios-import-probe") for _ in range(5)]
@@ -64,18 +70,18 @@ def test_building_and_using_a_publisher_loads_no_other_part_of_the_project(tmp_p
     facade around it load nothing of the collector, provisioning, the emulator or flask."""
     code = f"""
 import json, pkgutil, sys, importlib
-from publisher import MetricsPublisher
-from contract import Settings
+from helios_metrics.publisher import MetricsPublisher
+from helios_metrics.contract import Settings
 settings = Settings(project_id="p", pubsub_emulator_host="127.0.0.1:9")  # nothing listens there
 metrics = MetricsPublisher(settings=settings, spool_dir={str(tmp_path)!r})
 built = sorted(m for m in sys.modules if m.split(".")[0] in {OTHER_PARTS!r})
-from publisher import PerformanceMonitor, PublisherOptions
+from helios_metrics.publisher import PerformanceMonitor, PublisherOptions
 monitor = PerformanceMonitor(publisher=metrics)
 with metrics.stage("trend_discovery") as stage:
     stage.add(trends_found=12)
 metrics.record_pipeline_metric(120.5, 0.85, 0.92, 0.88, 0.95)
 result = metrics.close(3)
-import publisher
+from helios_metrics import publisher
 for module in pkgutil.iter_modules(publisher.__path__):
     importlib.import_module(f"publisher.{{module.name}}")
 used = sorted(m for m in sys.modules if m.split(".")[0] in {OTHER_PARTS!r})
@@ -89,8 +95,8 @@ def test_a_method_whose_part_is_missing_says_which_part(tmp_path):
 import asyncio, json, sys
 for name in ("functions", "reporting", "setup_infra"):
     sys.modules[name] = None  # as if only the publisher were installed
-from publisher import PerformanceMonitor
-from contract import Settings
+from helios_metrics.publisher import PerformanceMonitor
+from helios_metrics.contract import Settings
 monitor = PerformanceMonitor(settings=Settings(project_id="p", pubsub_emulator_host="127.0.0.1:9"),
                              spool_dir={str(tmp_path)!r})
 errors = []
@@ -105,9 +111,9 @@ print(json.dumps(errors))
     errors = probe(code)
     assert errors == [
         "PerformanceMonitor.get_performance_summary needs the performance report (reporting), which "
-        "is not installed here (no module named 'reporting.report')",
+        "is not installed here (no module named 'helios_metrics.reporting.report')",
         "PerformanceMonitor.analyze_performance needs the performance report (reporting), which "
-        "is not installed here (no module named 'reporting.report')",
+        "is not installed here (no module named 'helios_metrics.reporting.report')",
         "PerformanceMonitor.setup_monitoring_infrastructure needs provisioning (setup_infra), which is not "
         "installed here (no module named 'setup_infra')",
     ]
@@ -161,23 +167,26 @@ def _cycle(graph: dict[str, set[str]]) -> list[str]:
 
 def test_no_import_cycle_in_the_contract_or_the_publisher():
     graph = _imports(("contract", "publisher"))
-    assert "publisher.metrics_publisher" in graph["publisher"]  # a TYPE_CHECKING import: counted
+    assert "helios_metrics.publisher.metrics_publisher" in graph["publisher"]  # a TYPE_CHECKING import: counted
     assert _cycle(graph) == []
-    assert "publisher.metrics_publisher" not in graph["publisher._stage_timer"]  # where the cycle once was
+    assert (
+        "helios_metrics.publisher.metrics_publisher" not in graph["helios_metrics.publisher._stage_timer"]
+    )  # where the cycle once was
 
 
 def test_the_collector_never_imports_the_report():
     """Reporting reads what the collector wrote (and writes the forecast through its writer): it
     imports ``functions``; the collector's modules never import it. Only the command line hands
-    ``python -m functions report`` (the name the documentation gives it) over to ``python -m reporting``."""
+    ``python -m functions report`` (the name the documentation gives it) over to
+    ``python -m helios_metrics.reporting``."""
     graph = _imports(("functions", "reporting"))
-    assert "functions.writer" in graph["reporting.report"]
+    assert "helios_metrics.functions.writer" in graph["helios_metrics.reporting.report"]
     importers = sorted(
         name
         for name, found in graph.items()
         if name.startswith("functions") and any(m.startswith("reporting") for m in found)
     )
-    assert importers == ["functions.__main__"]
+    assert importers == ["helios_metrics.functions.__main__"]
 
 
 def test_the_cycle_finder_finds_a_cycle():
@@ -198,15 +207,18 @@ def test_provisioning_points_away_from_the_emulator_and_the_scenario_runner():
     """The runner imports provisioning, the emulator and the collector; provisioning imports none
     of the emulator anywhere, and the runner only inside the ``test-alerts`` command."""
     graph = _imports((*PACKAGES, "monitoring_emulator"))
-    assert "setup_infra.engine" in graph["alert_scenarios.runner"]
-    assert "monitoring_emulator" in graph["alert_scenarios.runner"]
+    assert "helios_metrics.setup_infra.engine" in graph["helios_metrics.alert_scenarios.runner"]
+    assert "monitoring_emulator" in graph["helios_metrics.alert_scenarios.runner"]
     reaching = {
         name: sorted(m for m in found if m.split(".")[0] in ("alert_scenarios", "monitoring_emulator"))
         for name, found in graph.items()
         if name.split(".")[0] == "setup_infra"
     }
     assert {name: found for name, found in reaching.items() if found} == {
-        "setup_infra.__main__": ["alert_scenarios.runner", "alert_scenarios.scenarios"]
+        "helios_metrics.setup_infra.__main__": [
+            "helios_metrics.alert_scenarios.runner",
+            "helios_metrics.alert_scenarios.scenarios",
+        ]
     }
     runner_imports = [
         node
@@ -219,10 +231,10 @@ def test_provisioning_points_away_from_the_emulator_and_the_scenario_runner():
 def test_importing_provisioning_loads_neither_the_emulator_nor_the_scenario_runner():
     code = """
 import importlib, json, pkgutil, sys
-import setup_infra
+from helios_metrics import setup_infra
 for module in pkgutil.iter_modules(setup_infra.__path__):
     importlib.import_module(f"setup_infra.{module.name}")
-from setup_infra.__main__ import _parser
+from helios_metrics.setup_infra.__main__ import _parser
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("monitoring_emulator", "alert_scenarios"))
 _parser()  # the help names the scenarios: their table only, not the runner
 listed = sorted(m for m in sys.modules if m.split(".")[0] in ("monitoring_emulator", "alert_scenarios"))
@@ -230,7 +242,11 @@ print(json.dumps({"imported": loaded, "parser": listed}))
 """
     assert probe(code) == {
         "imported": [],
-        "parser": ["alert_scenarios", "alert_scenarios.model", "alert_scenarios.scenarios"],
+        "parser": [
+            "alert_scenarios",
+            "helios_metrics.alert_scenarios.model",
+            "helios_metrics.alert_scenarios.scenarios",
+        ],
     }
 
 
@@ -238,7 +254,7 @@ def test_test_alerts_without_the_runner_says_so_in_one_line():
     code = """
 import contextlib, io, json, sys
 sys.modules["alert_scenarios"] = None  # as if provisioning were installed without it
-from setup_infra.__main__ import main
+from helios_metrics.setup_infra.__main__ import main
 err = io.StringIO()
 with contextlib.redirect_stderr(err):
     code = main(["test-alerts", "slow-runs"])

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-import publisher
-from contract import Settings, decode_message
-from contract.wire import PipelineEvent, StageEvent
 from helios.config import load_config
 from helios.services.google_cloud.performance_monitor import PerformanceMonitor
+from helios_metrics import publisher
+from helios_metrics.contract import Settings, decode_message
+from helios_metrics.contract.wire import PipelineEvent, StageEvent
 
 
 class FakeFactory:

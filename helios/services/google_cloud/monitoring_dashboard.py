@@ -24,11 +24,11 @@ import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from contract import Settings
-from contract.preflight import require_services
-from setup_infra import Infra, Plan, load_config
-from setup_infra.dashboards import DASHBOARD_IDS
-from setup_infra.model import Change, ref_target, replace_embedded_refs
+from helios_metrics.contract import Settings
+from helios_metrics.contract.preflight import require_services
+from helios_metrics.setup_infra import Infra, Plan, load_config
+from helios_metrics.setup_infra.dashboards import DASHBOARD_IDS
+from helios_metrics.setup_infra.model import Change, ref_target, replace_embedded_refs
 
 __all__ = ["CloudMonitoringDashboard"]
 

@@ -4,6 +4,6 @@ Helios monitoring design (and the store's earlier code) keeps it: the publisher'
 
 from __future__ import annotations
 
-from publisher import PerformanceMonitor
+from helios_metrics.publisher import PerformanceMonitor
 
 __all__ = ["PerformanceMonitor"]

@@ -12,10 +12,10 @@ import grpc
 from google.api_core import exceptions
 from google.protobuf import any_pb2
 
-from contract.wire import encode_message
-from functions.messages import PulledMessage
-from monitoring_emulator._partial import Failure, summary_error
-from monitoring_emulator._series import SeriesKey
+from helios_metrics.contract.wire import encode_message
+from helios_metrics.functions.messages import PulledMessage
+from helios_metrics.monitoring_emulator._partial import Failure, summary_error
+from helios_metrics.monitoring_emulator._series import SeriesKey
 
 S = 1_000_000_000
 ORDER = (

@@ -6,9 +6,9 @@ import bisect
 
 import pytest
 
-from contract.catalog import DURATION_BUCKETS, SCORE_BUCKETS
-from contract.wire import MetricEvent, PipelineEvent, StageEvent
-from functions.aggregate import AggregationLimits, DistributionValue, WindowAggregator
+from helios_metrics.contract.catalog import DURATION_BUCKETS, SCORE_BUCKETS
+from helios_metrics.contract.wire import MetricEvent, PipelineEvent, StageEvent
+from helios_metrics.functions.aggregate import AggregationLimits, DistributionValue, WindowAggregator
 
 S = 1_000_000_000
 BASE = 1_764_000_000 * S - (1_764_000_000 * S) % (60 * S)  # a window boundary

@@ -6,10 +6,10 @@ from __future__ import annotations
 import grpc
 from google.api_core import exceptions
 
-from contract.settings import Settings
-from contract.wire import decode_message
-from functions.collector import Collector
-from functions.writer import MonitoringWriter
+from helios_metrics.contract.settings import Settings
+from helios_metrics.contract.wire import decode_message
+from helios_metrics.functions.collector import Collector
+from helios_metrics.functions.writer import MonitoringWriter
 from tests.unit.functions.fakes import FakeMetricService, FakeSource, StageFailure
 
 S = 1_000_000_000
@@ -323,7 +323,7 @@ def test_a_zero_monitoring_refuses_holds_no_message_back_and_counts_stay_exact()
 
 
 def test_the_journal_intends_the_messages_points_not_their_zeros_nor_the_heartbeat(tmp_path):
-    from functions.journal import Journal
+    from helios_metrics.functions.journal import Journal
 
     source, client = FakeSource(), FakeMetricService()
     source.publish("p1", 0, [stage("a", 10)])
@@ -347,7 +347,7 @@ def test_the_journal_intends_the_messages_points_not_their_zeros_nor_the_heartbe
 
 # --- the order the guarantees need ----------------------------------------------------------------
 def test_acknowledgements_go_out_after_the_write_and_after_the_journal_recorded_it(tmp_path):
-    from functions.journal import Journal
+    from helios_metrics.functions.journal import Journal
 
     steps: list[str] = []
     journal_file = tmp_path / "ledger.journal"

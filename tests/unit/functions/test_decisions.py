@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import itertools
 
-from contract.wire import encode_message
-from functions.aggregate import AggregationLimits, WindowAggregator
-from functions.contribution import Contribution
-from functions.decisions import Decision, WriteResult, admit, carry, event_outcomes, letters_sent, settle
-from functions.journal import IntendedPoint, Intent
-from functions.ledger import Ledger
-from functions.messages import Carried, PulledMessage
-from functions.recovery import doubts_of, intent_for, resolved_doubts, resolved_intent
-from functions.timeseries import LaneBook, ResourceIdentity, to_series_points
+from helios_metrics.contract.wire import encode_message
+from helios_metrics.functions.aggregate import AggregationLimits, WindowAggregator
+from helios_metrics.functions.contribution import Contribution
+from helios_metrics.functions.decisions import Decision, WriteResult, admit, carry, event_outcomes, letters_sent, settle
+from helios_metrics.functions.journal import IntendedPoint, Intent
+from helios_metrics.functions.ledger import Ledger
+from helios_metrics.functions.messages import Carried, PulledMessage
+from helios_metrics.functions.recovery import doubts_of, intent_for, resolved_doubts, resolved_intent
+from helios_metrics.functions.timeseries import LaneBook, ResourceIdentity, to_series_points
 
 S = 1_000_000_000
 NOW = 1_764_000_000 * S - (1_764_000_000 * S) % (60 * S) + 30 * S  # mid-window

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from functions.contribution import Contribution
-from functions.journal import IntendedPoint, Intent, Journal, JournalBusy
-from functions.ledger import Ledger
+from helios_metrics.functions.contribution import Contribution
+from helios_metrics.functions.journal import IntendedPoint, Intent, Journal, JournalBusy
+from helios_metrics.functions.ledger import Ledger
 
 A, B, C = ("p1", 1), ("p1", 2), ("p2", 7)
 CONTRIBUTION = Contribution("stage_runs", ("trend_discovery", "success"), 120_000_000_000)
@@ -65,7 +65,7 @@ def test_one_collector_at_a_time(tmp_path):
 
 
 def test_compaction_waits_for_4_mb_and_twice_the_last_compacted_size(tmp_path, monkeypatch):
-    monkeypatch.setattr("functions.journal._COMPACT_AT_BYTES", 1000)
+    monkeypatch.setattr("helios_metrics.functions.journal._COMPACT_AT_BYTES", 1000)
     journal = Journal(tmp_path / "j.journal")
     big = ([("p", i) for i in range(200)], {})  # ~2,300 bytes
     calls = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from functions.passes import pass_budgets, pass_instants, run_passes
-from functions.summary import RunSummary
+from helios_metrics.functions.passes import pass_budgets, pass_instants, run_passes
+from helios_metrics.functions.summary import RunSummary
 
 MINUTE = 1_796_083_200.0  # a whole minute
 

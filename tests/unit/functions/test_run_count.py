@@ -10,14 +10,20 @@ from typing import Any
 import grpc
 import pytest
 
-from contract.catalog import MetricSpec, spec
-from contract.wire import PipelineEvent
-from functions.aggregate import AggregatedPoint, AggregationLimits, WindowAggregator
-from functions.collector import Collector
-from functions.contribution import Contribution
-from functions.journal import Journal
-from functions.timeseries import MAX_START_AGE_NS, LaneBook, ResourceIdentity, SeriesPoint, to_series_points
-from functions.writer import MonitoringWriter
+from helios_metrics.contract.catalog import MetricSpec, spec
+from helios_metrics.contract.wire import PipelineEvent
+from helios_metrics.functions.aggregate import AggregatedPoint, AggregationLimits, WindowAggregator
+from helios_metrics.functions.collector import Collector
+from helios_metrics.functions.contribution import Contribution
+from helios_metrics.functions.journal import Journal
+from helios_metrics.functions.timeseries import (
+    MAX_START_AGE_NS,
+    LaneBook,
+    ResourceIdentity,
+    SeriesPoint,
+    to_series_points,
+)
+from helios_metrics.functions.writer import MonitoringWriter
 from tests.unit.functions.fakes import FakeMetricService, FakeSource
 
 S = 1_000_000_000
@@ -46,7 +52,7 @@ def run_event(minutes_ago: float, success: bool = True) -> tuple:
 def collector(
     source: FakeSource, client: FakeMetricService, clock: FakeClock | None = None, **kwargs: Any
 ) -> Collector:
-    from contract.settings import Settings
+    from helios_metrics.contract.settings import Settings
 
     clock = clock or FakeClock()
     writer = MonitoringWriter(client, "p", clock=clock.monotonic, sleep=clock.sleep)

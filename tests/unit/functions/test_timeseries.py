@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from contract.catalog import spec
-from functions.aggregate import AggregatedPoint
-from functions.contribution import Contribution
-from functions.timeseries import LaneBook, ResourceIdentity, heartbeat, schedule_requests, to_series_points
+from helios_metrics.contract.catalog import spec
+from helios_metrics.functions.aggregate import AggregatedPoint
+from helios_metrics.functions.contribution import Contribution
+from helios_metrics.functions.timeseries import (
+    LaneBook,
+    ResourceIdentity,
+    heartbeat,
+    schedule_requests,
+    to_series_points,
+)
 
 S = 1_000_000_000
 SERIES = ("custom.googleapis.com/helios/stage_runs", (("stage", "a"), ("status", "success")))

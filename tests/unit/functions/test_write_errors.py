@@ -3,9 +3,9 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from functions.write_errors import parse_partial_failure
-from monitoring_emulator._partial import GRAMMARS, Failure, summary_error
-from monitoring_emulator._series import SeriesKey
+from helios_metrics.functions.write_errors import parse_partial_failure
+from helios_metrics.monitoring_emulator._partial import GRAMMARS, Failure, summary_error
+from helios_metrics.monitoring_emulator._series import SeriesKey
 
 ORDER = (
     "Points must be written in order. One or more of the points specified had an older end time than the most "

@@ -6,11 +6,11 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from contract.catalog import CATALOG, spec
-from functions.contribution import Contribution
-from functions.timeseries import ResourceIdentity, SeriesPoint
-from functions.writer import MonitoringWriter, descriptor_for
-from monitoring_emulator._partial import GRAMMARS
+from helios_metrics.contract.catalog import CATALOG, spec
+from helios_metrics.functions.contribution import Contribution
+from helios_metrics.functions.timeseries import ResourceIdentity, SeriesPoint
+from helios_metrics.functions.writer import MonitoringWriter, descriptor_for
+from helios_metrics.monitoring_emulator._partial import GRAMMARS
 from tests.unit.functions.fakes import ORDER, FakeMetricService, StageFailure
 
 S = 1_000_000_000

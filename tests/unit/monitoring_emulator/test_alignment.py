@@ -9,8 +9,8 @@ import pytest
 from google.api import distribution_pb2, metric_pb2
 from google.cloud.monitoring_v3.types import common
 
-from monitoring_emulator._aggregation import AggregationSpec, SeriesData, aggregate, spec_from_pb
-from monitoring_emulator._errors import ApiError
+from helios_metrics.monitoring_emulator._aggregation import AggregationSpec, SeriesData, aggregate, spec_from_pb
+from helios_metrics.monitoring_emulator._errors import ApiError
 
 MD = metric_pb2.MetricDescriptor
 A = common.Aggregation.Aligner

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitoring_emulator.breach import Reading, percent, reading, window
+from helios_metrics.monitoring_emulator.breach import Reading, percent, reading, window
 
 RUNS = 'metric.type = "custom.googleapis.com/helios/pipeline_runs"'
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitoring_emulator._charts import nice_ticks
+from helios_metrics.monitoring_emulator._charts import nice_ticks
 
 
 @pytest.mark.parametrize(

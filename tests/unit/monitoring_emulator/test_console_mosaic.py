@@ -10,11 +10,11 @@ from google.api import metric_pb2
 from google.cloud.monitoring_dashboard_v1.types import dashboard, dashboard_filter, layouts
 from google.cloud.monitoring_v3.types import common
 
-from contract.units import NS
-from monitoring_emulator._console_mosaic import mosaic_tiles, shown
-from monitoring_emulator._console_widgets import Widgets
-from monitoring_emulator._series import SeriesKey
-from monitoring_emulator._store import Store
+from helios_metrics.contract.units import NS
+from helios_metrics.monitoring_emulator._console_mosaic import mosaic_tiles, shown
+from helios_metrics.monitoring_emulator._console_widgets import Widgets
+from helios_metrics.monitoring_emulator._series import SeriesKey
+from helios_metrics.monitoring_emulator._store import Store
 
 TILE = layouts.MosaicLayout.Tile.pb()
 MD = metric_pb2.MetricDescriptor

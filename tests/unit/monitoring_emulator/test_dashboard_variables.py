@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from google.cloud.monitoring_dashboard_v1.types import dashboard_filter
 
-from contract.units import NS
-from monitoring_emulator._console_widgets import chart_period_ns
-from monitoring_emulator._dashboard_variables import PLACEHOLDER, expand, has_variables, terms
-from monitoring_emulator._filters import parse_filter
+from helios_metrics.contract.units import NS
+from helios_metrics.monitoring_emulator._console_widgets import chart_period_ns
+from helios_metrics.monitoring_emulator._dashboard_variables import PLACEHOLDER, expand, has_variables, terms
+from helios_metrics.monitoring_emulator._filters import parse_filter
 
 TEXT = 'metric.type="m" resource.type="k8s_container" ${cluster_name} ${project_id}'
 

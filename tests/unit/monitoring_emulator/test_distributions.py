@@ -5,7 +5,7 @@ import math
 import pytest
 from google.api import distribution_pb2
 
-from monitoring_emulator._distributions import bounds, merge, percentile, validate
+from helios_metrics.monitoring_emulator._distributions import bounds, merge, percentile, validate
 
 Distribution = distribution_pb2.Distribution
 

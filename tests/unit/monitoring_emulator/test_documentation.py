@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitoring_emulator._documentation import expand, rendered, truncate_utf8, variables
+from helios_metrics.monitoring_emulator._documentation import expand, rendered, truncate_utf8, variables
 
 INCIDENT = {
     "scoping_project_id": "helios-prod",

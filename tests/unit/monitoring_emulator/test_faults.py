@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from monitoring_emulator._faults import Faults
+from helios_metrics.monitoring_emulator._faults import Faults
 
 
 def test_a_slow_success_needs_a_delay_and_no_series_filter():

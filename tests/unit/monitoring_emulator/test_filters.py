@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from monitoring_emulator._filters import FilterError, parse_filter, selector_path
+from helios_metrics.monitoring_emulator._filters import FilterError, parse_filter, selector_path
 
 SERIES = {
     "metric.type": "custom.googleapis.com/helios/stage_runs",

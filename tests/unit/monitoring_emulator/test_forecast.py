@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitoring_emulator._forecast import MIN_SAMPLES, Forecast, fit_line, forecast, training_window_ns
+from helios_metrics.monitoring_emulator._forecast import MIN_SAMPLES, Forecast, fit_line, forecast, training_window_ns
 
 MIN = 60 * 10**9
 HOUR = 60 * MIN

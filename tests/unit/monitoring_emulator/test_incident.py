@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from monitoring_emulator._incident import Incident, IncidentForecast
+from helios_metrics.monitoring_emulator._incident import Incident, IncidentForecast
 
 GOOGLE_FIELDS = [
     "incident_id",

@@ -3,7 +3,7 @@ no link out of loopback."""
 
 from __future__ import annotations
 
-from monitoring_emulator._markdown import markdown_html
+from helios_metrics.monitoring_emulator._markdown import markdown_html
 
 
 def test_a_runbook_keeps_its_headings_lists_and_emphasis():

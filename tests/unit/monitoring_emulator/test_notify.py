@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitoring_emulator._incident import Notice
-from monitoring_emulator._notify import render, statement
+from helios_metrics.monitoring_emulator._incident import Notice
+from helios_metrics.monitoring_emulator._notify import render, statement
 
 URL = "http://127.0.0.1:8087/incidents/0.abc"
 RUNBOOK = "## Runs failing\n\n1. Helios dashboard → success rate.\n2. Read the logs."

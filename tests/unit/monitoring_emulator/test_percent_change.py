@@ -10,7 +10,7 @@ import pytest
 from google.api import metric_pb2
 from google.cloud.monitoring_v3.types import common
 
-from monitoring_emulator._aggregation import (
+from helios_metrics.monitoring_emulator._aggregation import (
     ALIGNERS,
     AggregationSpec,
     SeriesData,
@@ -19,7 +19,7 @@ from monitoring_emulator._aggregation import (
     applicable,
     lookback_ns,
 )
-from monitoring_emulator._errors import ApiError
+from helios_metrics.monitoring_emulator._errors import ApiError
 
 MD = metric_pb2.MetricDescriptor
 A = common.Aggregation.Aligner

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from google.cloud.monitoring_dashboard_v1.services.dashboards_service.transports import rest_base
 
-from monitoring_emulator._rest import routes_of
-from monitoring_emulator._rest_rules import RULES, bindings
-from monitoring_emulator._rest_template import compile_template
-from monitoring_emulator._server import Emulator, EmulatorConfig
+from helios_metrics.monitoring_emulator._rest import routes_of
+from helios_metrics.monitoring_emulator._rest_rules import RULES, bindings
+from helios_metrics.monitoring_emulator._rest_template import compile_template
+from helios_metrics.monitoring_emulator._server import Emulator, EmulatorConfig
 
 
 def every_rule() -> Iterator[tuple[str, str, str, str]]:

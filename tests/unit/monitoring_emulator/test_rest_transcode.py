@@ -11,9 +11,9 @@ from google.cloud.monitoring_dashboard_v1.types import dashboards_service
 from google.cloud.monitoring_v3.types import alert, alert_service, metric_service
 from google.protobuf import empty_pb2
 
-from monitoring_emulator._errors import ApiError
-from monitoring_emulator._rest_errors import error_body
-from monitoring_emulator._rest_transcode import Output, build_request, output_of, render
+from helios_metrics.monitoring_emulator._errors import ApiError
+from helios_metrics.monitoring_emulator._rest_errors import error_body
+from helios_metrics.monitoring_emulator._rest_transcode import Output, build_request, output_of, render
 
 LIST = metric_service.ListTimeSeriesRequest.pb()
 CREATE = metric_service.CreateTimeSeriesRequest.pb()

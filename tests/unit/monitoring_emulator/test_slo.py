@@ -11,14 +11,14 @@ from google.api import distribution_pb2, metric_pb2
 from google.cloud.monitoring_v3.types import common, service
 from google.type import calendar_period_pb2
 
-from contract.units import NS
-from monitoring_emulator._aggregation import AggregationSpec
-from monitoring_emulator._filters import SloSelector
-from monitoring_emulator._objects import Projects
-from monitoring_emulator._series import SeriesKey
-from monitoring_emulator._service_monitoring import SLO_KIND
-from monitoring_emulator._slo import _calendar_start_s, selector_series
-from monitoring_emulator._store import Store
+from helios_metrics.contract.units import NS
+from helios_metrics.monitoring_emulator._aggregation import AggregationSpec
+from helios_metrics.monitoring_emulator._filters import SloSelector
+from helios_metrics.monitoring_emulator._objects import Projects
+from helios_metrics.monitoring_emulator._series import SeriesKey
+from helios_metrics.monitoring_emulator._service_monitoring import SLO_KIND
+from helios_metrics.monitoring_emulator._slo import _calendar_start_s, selector_series
+from helios_metrics.monitoring_emulator._store import Store
 
 MD = metric_pb2.MetricDescriptor
 CAL = calendar_period_pb2.CalendarPeriod

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from google.cloud.monitoring_v3.types import alert, snooze_service
 
-from contract.units import NS
-from monitoring_emulator._objects import Projects
-from monitoring_emulator._snooze_service import POLICY_KIND, SnoozeService
-from monitoring_emulator._store import Store
+from helios_metrics.contract.units import NS
+from helios_metrics.monitoring_emulator._objects import Projects
+from helios_metrics.monitoring_emulator._snooze_service import POLICY_KIND, SnoozeService
+from helios_metrics.monitoring_emulator._store import Store
 
 NOW = 1_800_000_000 * NS
 PROJECT = "p-snooze"

@@ -16,15 +16,15 @@ from typing import Any, ClassVar
 
 import pytest
 
-from monitoring_emulator import stack
-from monitoring_emulator._stack_supervisor import (
+from helios_metrics.monitoring_emulator import stack
+from helios_metrics.monitoring_emulator._stack_supervisor import (
     PRODUCTION_WINDOW_S,
     _Job,
     collection_outcome,
     forecast_outcome,
     next_call_at,
 )
-from monitoring_emulator.launch import free_port
+from helios_metrics.monitoring_emulator.launch import free_port
 
 REPO = Path(__file__).resolve().parents[3]
 

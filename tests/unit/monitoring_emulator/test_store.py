@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from google.api import metric_pb2
 
-from monitoring_emulator._series import SeriesKey, SeriesLabels
-from monitoring_emulator._store import Store
+from helios_metrics.monitoring_emulator._series import SeriesKey, SeriesLabels
+from helios_metrics.monitoring_emulator._store import Store
 
 MD = metric_pb2.MetricDescriptor
 PROJECT = "p"

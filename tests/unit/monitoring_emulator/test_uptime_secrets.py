@@ -9,9 +9,9 @@ import pytest
 from google.cloud.monitoring_v3.types import uptime, uptime_service
 from google.protobuf import field_mask_pb2
 
-from monitoring_emulator._objects import Projects
-from monitoring_emulator._store import Store
-from monitoring_emulator._uptime_service import KIND, UptimeCheckService
+from helios_metrics.monitoring_emulator._objects import Projects
+from helios_metrics.monitoring_emulator._store import Store
+from helios_metrics.monitoring_emulator._uptime_service import KIND, UptimeCheckService
 
 PROJECT = "p-uptime"
 

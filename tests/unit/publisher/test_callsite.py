@@ -7,8 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from contract import Settings
-from publisher import MetricsPublisher, PublisherOptions
+from helios_metrics.contract import Settings
+from helios_metrics.publisher import MetricsPublisher, PublisherOptions
 
 GOOD_PIPELINE = {
     "execution_time": 120.5,

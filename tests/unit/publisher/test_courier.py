@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from contract.wire import EncodedMessage
-from publisher._courier import Courier
+from helios_metrics.contract.wire import EncodedMessage
+from helios_metrics.publisher._courier import Courier
 
 MESSAGE = EncodedMessage(b"data", {"events": "1"}, 1)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from publisher._health import Health
+from helios_metrics.publisher._health import Health
 
 
 class Clock:

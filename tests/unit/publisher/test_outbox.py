@@ -7,9 +7,9 @@ import itertools
 import threading
 from collections import deque
 
-from contract.wire import EncodedMessage, StageEvent, decode_message
-from publisher._outbox import Outbox, group_requests, request_sizes
-from publisher.options import PublisherOptions
+from helios_metrics.contract.wire import EncodedMessage, StageEvent, decode_message
+from helios_metrics.publisher._outbox import Outbox, group_requests, request_sizes
+from helios_metrics.publisher.options import PublisherOptions
 
 T = 1_764_000_000_000_000_000
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from contract import Settings, decode_message
-from contract.wire import PipelineEvent
-from publisher import MetricsPublisher, PerformanceMonitor, PublisherOptions
+from helios_metrics.contract import Settings, decode_message
+from helios_metrics.contract.wire import PipelineEvent
+from helios_metrics.publisher import MetricsPublisher, PerformanceMonitor, PublisherOptions
 
 SCORES = (0.85, 0.92, 0.88, 0.95)
 

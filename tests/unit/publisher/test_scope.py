@@ -10,9 +10,9 @@ from typing import Literal
 
 import pytest
 
-from publisher._run_outcome import RunTracker
-from publisher._scope import Scope
-from publisher._stage_timer import StageTimer
+from helios_metrics.publisher._run_outcome import RunTracker
+from helios_metrics.publisher._scope import Scope
+from helios_metrics.publisher._stage_timer import StageTimer
 
 
 class Traced(Scope[str]):

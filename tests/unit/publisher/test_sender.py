@@ -9,10 +9,10 @@ from collections import deque
 
 import pytest
 
-from contract.wire import EncodedMessage, decode_message
-from publisher._sender import Sender
-from publisher._spool import Spool
-from publisher.options import PublisherOptions
+from helios_metrics.contract.wire import EncodedMessage, decode_message
+from helios_metrics.publisher._sender import Sender
+from helios_metrics.publisher._spool import Spool
+from helios_metrics.publisher.options import PublisherOptions
 
 T = 1_764_000_000_000_000_000
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from contract import Settings, SettingsError
+from helios_metrics.contract import Settings, SettingsError
 
 
 def test_argument_beats_environment_beats_default():

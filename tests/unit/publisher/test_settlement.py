@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 
-from publisher._settlement import Settlement
-from publisher.options import FlushResult
+from helios_metrics.publisher._settlement import Settlement
+from helios_metrics.publisher.options import FlushResult
 
 
 def test_ranges_settled_out_of_order_join_the_prefix_when_the_gap_closes():

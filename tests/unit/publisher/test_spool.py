@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contract.wire import EncodedMessage
-from publisher._spool import Spool
+from helios_metrics.contract.wire import EncodedMessage
+from helios_metrics.publisher._spool import Spool
 
 
 def test_the_spool_evicts_oldest_first_past_its_limit(tmp_path):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import subprocess
 
-from contract import Settings
-from contract.wire import encode_message
-from publisher import MetricsPublisher
-from publisher._spool import Spool
+from helios_metrics.contract import Settings
+from helios_metrics.contract.wire import encode_message
+from helios_metrics.publisher import MetricsPublisher
+from helios_metrics.publisher._spool import Spool
 
 
 def test_claims_of_a_dead_process_are_released_and_replayed(tmp_path):

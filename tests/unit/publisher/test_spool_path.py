@@ -8,13 +8,13 @@ from collections import deque
 
 import pytest
 
-from contract.wire import EncodedMessage, StageEvent, decode_message
-from publisher._health import Health
-from publisher._outbox import Outbox
-from publisher._settlement import Settlement
-from publisher._spool import Spool
-from publisher._spool_path import SpoolPath
-from publisher.options import PublisherOptions
+from helios_metrics.contract.wire import EncodedMessage, StageEvent, decode_message
+from helios_metrics.publisher._health import Health
+from helios_metrics.publisher._outbox import Outbox
+from helios_metrics.publisher._settlement import Settlement
+from helios_metrics.publisher._spool import Spool
+from helios_metrics.publisher._spool_path import SpoolPath
+from helios_metrics.publisher.options import PublisherOptions
 
 T = 1_764_000_000_000_000_000
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from google.api_core import exceptions
 
-from contract.wire import EncodedMessage
-from publisher._transport import PubSubTransport
+from helios_metrics.contract.wire import EncodedMessage
+from helios_metrics.publisher._transport import PubSubTransport
 
 TOPIC = "projects/unit/topics/helios-metrics"
 

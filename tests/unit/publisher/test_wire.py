@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from contract.wire import (
+from helios_metrics.contract.wire import (
     MAX_DECODED_BYTES,
     InvalidMessage,
     MetricEvent,
@@ -14,7 +14,7 @@ from contract.wire import (
     decode_message,
     encode_message,
 )
-from publisher._resources import ResourceSampler
+from helios_metrics.publisher._resources import ResourceSampler
 
 T = 1_764_000_000_000_000_000
 PIPELINE = ("p", T, 120.5, 0.85, 0.92, 0.88, 0.95, True)

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from reporting.error_budget import BurnWindow, SloReading, duration_text, exhaustion_s, slo_figures, slo_lines
+from helios_metrics.reporting.error_budget import (
+    BurnWindow,
+    SloReading,
+    duration_text,
+    exhaustion_s,
+    slo_figures,
+    slo_lines,
+)
 
 HOUR = 3600
 

@@ -8,8 +8,8 @@ import itertools
 
 import pytest
 
-from reporting.forecast import MIN_RUNS, Bin, forecast, six_hour_share
-from reporting.statistics import wilson
+from helios_metrics.reporting.forecast import MIN_RUNS, Bin, forecast, six_hour_share
+from helios_metrics.reporting.statistics import wilson
 
 NOW = 10 * 86_400
 EVERY_S = 720  # a run every 12 minutes: 5 an hour

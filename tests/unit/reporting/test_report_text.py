@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reporting.report import parse_window
-from reporting.text import _span
+from helios_metrics.reporting.report import parse_window
+from helios_metrics.reporting.text import _span
 
 
 @pytest.mark.parametrize(
@@ -17,14 +17,14 @@ def test_a_window_reads_in_the_unit_it_was_asked_in(asked, shown):
 
 
 def _analysis_forecast() -> dict:
-    from reporting.analysis import forecast_figures
+    from helios_metrics.reporting.analysis import forecast_figures
     from tests.unit.reporting.test_forecast import NOW, healthy_then
 
     return forecast_figures(healthy_then("SFSF"), NOW)
 
 
 def test_the_forecast_reads_with_both_horizons_their_intervals_and_the_six_hour_share():
-    from reporting.text import forecast_lines
+    from helios_metrics.reporting.text import forecast_lines
 
     lines = forecast_lines(_analysis_forecast())
     assert lines[0].startswith("forecast, next hour: success ")
@@ -36,7 +36,7 @@ def test_the_forecast_reads_with_both_horizons_their_intervals_and_the_six_hour_
 
 
 def test_the_band_holds_each_horizon_its_bounds_and_the_realised_rate():
-    from reporting.report import band_values
+    from helios_metrics.reporting.report import band_values
 
     figures = _analysis_forecast()
     band = {(labels["horizon"], labels["line"]): value for labels, value in band_values(figures)}
@@ -49,8 +49,8 @@ def test_the_band_holds_each_horizon_its_bounds_and_the_realised_rate():
 
 
 def test_every_band_point_is_a_series_the_catalog_describes():
-    from contract.catalog import spec
-    from reporting.report import BAND_METRIC, band_values
+    from helios_metrics.contract.catalog import spec
+    from helios_metrics.reporting.report import BAND_METRIC, band_values
 
     band = spec(BAND_METRIC)
     assert (band.value_type, band.unit, band.kind, band.label_keys) == ("DOUBLE", "1", "GAUGE", ("horizon", "line"))
@@ -62,7 +62,7 @@ def test_every_band_point_is_a_series_the_catalog_describes():
 
 
 def test_a_line_without_a_value_is_left_out_of_the_band():
-    from reporting.report import band_values
+    from helios_metrics.reporting.report import band_values
 
     figures = _analysis_forecast()
     figures["realised_last_hour"] = {"rate": None, "runs": 0}  # no run ended in the last hour

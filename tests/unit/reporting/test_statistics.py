@@ -8,9 +8,9 @@ import random
 import pytest
 from google.api import distribution_pb2
 
-from contract.catalog import DURATION_BUCKETS
-from monitoring_emulator._distributions import percentile as server_percentile
-from reporting.statistics import Moments, merge, percentile, proportion_change, welch, wilson
+from helios_metrics.contract.catalog import DURATION_BUCKETS
+from helios_metrics.monitoring_emulator._distributions import percentile as server_percentile
+from helios_metrics.reporting.statistics import Moments, merge, percentile, proportion_change, welch, wilson
 
 
 def test_wilson_matches_the_textbook_interval():

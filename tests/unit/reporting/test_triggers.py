@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from reporting.statistics import binomial_cdf
-from reporting.triggers import AnalysisThresholds, triggers
-from reporting.window import StageData, WindowData
+from helios_metrics.reporting.statistics import binomial_cdf
+from helios_metrics.reporting.triggers import AnalysisThresholds, triggers
+from helios_metrics.reporting.window import StageData, WindowData
 
 PLAIN = AnalysisThresholds(success_alpha=None, error_alpha=None)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from setup_infra.config import InfraConfig, load_config
-from setup_infra.policies import POLICY_KEYS, SLO_KEYS, STATIC_KEYS, policies, policy_keys
+from helios_metrics.setup_infra.config import InfraConfig, load_config
+from helios_metrics.setup_infra.policies import POLICY_KEYS, SLO_KEYS, STATIC_KEYS, policies, policy_keys
 
 ENV = {"HELIOS_PAGERDUTY_SERVICE_KEY": "pd-key", "HELIOS_ALERT_EMAIL": "oncall@example.com"}
 SLO = "ref:slo/helios-pipeline/run-success"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from setup_infra.config import ConfigError, load_config
+from helios_metrics.setup_infra.config import ConfigError, load_config
 
 
 def write(tmp_path, text):

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from contract import Settings, spec
-from setup_infra.config import InfraConfig, load_config
-from setup_infra.desired import desired_state, fingerprint
-from setup_infra.model import Resource
+from helios_metrics.contract import Settings, spec
+from helios_metrics.setup_infra.config import InfraConfig, load_config
+from helios_metrics.setup_infra.desired import desired_state, fingerprint
+from helios_metrics.setup_infra.model import Resource
 
 ENV = {
     "HELIOS_ALERT_EMAIL": "oncall@example.com",

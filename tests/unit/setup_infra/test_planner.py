@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from setup_infra.model import Resource, ref
-from setup_infra.planner import plan
+from helios_metrics.setup_infra.model import Resource, ref
+from helios_metrics.setup_infra.planner import plan
 
 CHART = {
     "title": "Runs",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from setup_infra.model import Change, Plan, Resource
-from setup_infra.render import plan_json, plan_text
+from helios_metrics.setup_infra.model import Change, Plan, Resource
+from helios_metrics.setup_infra.render import plan_json, plan_text
 
 DESCRIPTOR = Resource("metric_descriptor", "custom.googleapis.com/helios/pipeline_runs", {}, "projects/p/x")
 LOSS = "deletes its 3 time series (counted over the last 760 days)"

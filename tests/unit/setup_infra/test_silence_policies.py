@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from setup_infra.config import AlertSettings, ConfigError, InfraConfig, load_config
-from setup_infra.policies import BACKLOG_METRIC, GOOGLE_ONLY_KEYS, POLICY_KEYS, policies
+from helios_metrics.setup_infra.config import AlertSettings, ConfigError, InfraConfig, load_config
+from helios_metrics.setup_infra.policies import BACKLOG_METRIC, GOOGLE_ONLY_KEYS, POLICY_KEYS, policies
 
 ENV = {"HELIOS_PAGERDUTY_SERVICE_KEY": "pd-key", "HELIOS_ALERT_EMAIL": "oncall@example.com"}
 

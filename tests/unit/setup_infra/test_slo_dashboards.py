@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from contract import Settings
-from setup_infra.config import InfraConfig, load_config
-from setup_infra.desired import desired_state
+from helios_metrics.contract import Settings
+from helios_metrics.setup_infra.config import InfraConfig, load_config
+from helios_metrics.setup_infra.desired import desired_state
 
 SLO_REF = "ref:slo/helios-pipeline/run-success"
 SLO_TITLES = 6

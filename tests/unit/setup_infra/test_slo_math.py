@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from setup_infra.slo_math import (
+from helios_metrics.setup_infra.slo_math import (
     DAY,
     HOUR,
     BurnAlert,
@@ -20,7 +20,7 @@ from setup_infra.slo_math import (
     false_alerts_per_week,
     outage_minutes,
 )
-from setup_infra.slo_replay import bleed, simulate
+from helios_metrics.setup_infra.slo_replay import bleed, simulate
 
 OBJECTIVE, VOLUME = Objective(), Volume()
 

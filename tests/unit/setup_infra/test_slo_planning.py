@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from setup_infra.adapters import canonical, resolve
-from setup_infra.model import MANAGED_BY, Resource, ref
-from setup_infra.planner import plan
+from helios_metrics.setup_infra.adapters import canonical, resolve
+from helios_metrics.setup_infra.model import MANAGED_BY, Resource, ref
+from helios_metrics.setup_infra.planner import plan
 
 SLO_KEY = "helios-pipeline/run-success"
 SLO_REF = ref("slo", SLO_KEY)

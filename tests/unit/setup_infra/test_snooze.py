@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from setup_infra.render import snoozes_json, snoozes_text
-from setup_infra.snooze import (
+from helios_metrics.setup_infra.render import snoozes_json, snoozes_text
+from helios_metrics.setup_infra.snooze import (
     MAX_POLICIES,
     SnoozeView,
     parse_duration,
