@@ -216,7 +216,8 @@ def test_an_emulator_that_cannot_start_says_why_in_one_line(tmp_path):
         start_monitoring_emulator(log_dir=tmp_path, extra_args=("--evaluate-every", "soon"))
     log = tmp_path / "monitoring-emulator.log"
     assert str(caught.value) == (
-        "the Monitoring emulator did not start: python -m helios_metrics.monitoring_emulator: error: argument --evaluate-every: "
+        "the Monitoring emulator did not start: python -m helios_metrics.monitoring_emulator: error: "
+        "argument --evaluate-every: "
         f"invalid float value: 'soon' (log: {log})"
     )
     assert "usage:" in caught.value.log_tail
