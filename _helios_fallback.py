@@ -9,6 +9,9 @@ not have comes from our directory; a module the store has stays the store's (del
 ``helios/services/google_cloud/performance_monitor.py`` of your own to get ours). ``install()``
 is what the installed distribution's ``.pth`` file runs at start-up; without a store package
 (this checkout) the namespace portion is found directly and the finder is never asked.
+
+PYTEST_DONT_REWRITE: the .pth imports this module before pytest starts (pytest would warn that it
+cannot rewrite an already-imported module of a distribution that carries a plugin).
 """
 
 from __future__ import annotations

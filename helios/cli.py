@@ -21,7 +21,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--config", help="setup_infra's configuration file (TOML)")
     check.add_argument("--wait", action="store_true", help="wait for the deployed collector instead of running one")
     args = parser.parse_args(argv)
-    from helios_metrics.setup_infra.__main__ import main as setup_infra
+    try:
+        from helios_metrics.setup_infra.__main__ import main as setup_infra
+    except ImportError as err:  # a plain install: the publisher's libraries only
+        print(
+            f"test-monitoring needs provisioning, which is not installed here (no module named {err.name!r}): "
+            'pip install "helios-metrics[setup]"',
+            file=sys.stderr,
+        )
+        return 1
 
     verify = ["verify", *(["--config", args.config] if args.config else []), *(["--wait"] if args.wait else [])]
     return setup_infra(verify)

@@ -2,7 +2,7 @@
 with the publisher as the pipeline records them, collected by the collector, judged by the alert
 policies ``setup_infra`` provisions — and the success-rate page opens when every run fails.
 
-    pip install "helios-metrics-collector[all]"
+    pip install "/path/to/the/checkout[all]"   # the distribution helios-metrics, all its extras
     pytest examples/store_tests        # the plugin loads itself; gcloud's Pub/Sub emulator is needed
 """
 

@@ -103,10 +103,32 @@ _CLIENTS: Mapping[str, _Client] = {
 """Every client the factory builds, by the name of the method that builds it."""
 
 
+_DISTRIBUTIONS = {
+    "monitoring_v3": "google-cloud-monitoring",
+    "monitoring_dashboard_v1": "google-cloud-monitoring-dashboards",
+}
+
+
+class MissingClientLibrary(ImportError):
+    """A client whose library only an extra installs (a plain install has Pub/Sub's only)."""
+
+
 def _load(where: str) -> Any:
     """The class ``module:Class``, its module imported now (the first client of a library loads it)."""
     module, _, name = where.partition(":")
-    return getattr(importlib.import_module(module), name)
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as err:
+        key = next((key for key in _DISTRIBUTIONS if key in module), None)
+        if key is None:
+            raise
+        package = module[: module.index(key) + len(key)]
+        raise MissingClientLibrary(
+            f"{_DISTRIBUTIONS[key]} is not installed here (no module named {package!r}): "
+            'pip install "helios-metrics[setup]" '
+            "(or [collector], [emulator], [all])",
+            name=err.name,
+        ) from err
 
 
 class ClientFactory:

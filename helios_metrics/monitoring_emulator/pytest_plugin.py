@@ -8,14 +8,16 @@ Each starts once per session on a free port and is stopped by its process group 
 When gcloud's Pub/Sub emulator (or its Java) is missing, ``pubsub_emulator`` skips the tests that
 ask for it, with the reason — or fails them under ``--emulators-required`` or ``CI=true``, where a
 skipped integration test would hide that nothing was tested. The Monitoring emulator needs only
-this package, so it has no such rule.
+this distribution's ``emulator`` extra; without it ``monitoring_emulator`` fails and says which.
 
-Installed with the ``emulator`` extra, the plugin loads itself (entry point ``pytest11``); from a
-checkout, ``-p helios_metrics.monitoring_emulator.pytest_plugin`` or ``pytest_plugins = [...]`` in a conftest.
+Installed, the plugin loads itself (entry point ``pytest11``) in every environment that has the
+distribution, a plain install too: importing it loads no Monitoring library. From a checkout,
+``-p helios_metrics.monitoring_emulator.pytest_plugin`` or ``pytest_plugins = [...]`` in a conftest.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,6 +76,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _libraries_missing() -> str | None:
+    """The Monitoring client library the emulator serves with, when this environment lacks it."""
+    for module, distribution in (
+        ("google.cloud.monitoring_v3", "google-cloud-monitoring"),
+        ("google.cloud.monitoring_dashboard_v1", "google-cloud-monitoring-dashboards"),
+    ):
+        try:
+            found = importlib.util.find_spec(module)
+        except ModuleNotFoundError:
+            found = None
+        if found is None:
+            return distribution
+    return None
+
+
 def _required(config: pytest.Config) -> bool:
     return bool(config.getoption(_REQUIRED)) or os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -81,6 +98,13 @@ def _required(config: pytest.Config) -> bool:
 @pytest.fixture(scope="session")
 def monitoring_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MonitoringEmulator]:
     """The Monitoring emulator for the session; alert policies are evaluated when a test asks."""
+    missing = _libraries_missing()
+    if missing:
+        pytest.fail(
+            f"the monitoring_emulator fixture needs {missing}, which is not installed here: "
+            'pip install "helios-metrics[emulator]"',
+            pytrace=False,
+        )
     process = start_monitoring_emulator(
         log_dir=tmp_path_factory.mktemp("monitoring-emulator"), extra_args=("--evaluate-every", "0")
     )

@@ -14,6 +14,7 @@ __all__ = ["REPORTING", "SETUP", "MissingPart", "load"]
 
 REPORTING = "the performance report (reporting)"
 SETUP = "provisioning (setup_infra)"
+_EXTRA = 'pip install "helios-metrics[setup]"'  # both parts: the Monitoring client libraries
 
 
 class MissingPart(ImportError):
@@ -21,12 +22,13 @@ class MissingPart(ImportError):
 
 
 def load(module: str, part: str, needed_by: str) -> ModuleType:
-    """``module``, imported now; :class:`MissingPart` naming ``part`` when it or a library it
-    needs is not installed."""
+    """``module``, imported now; :class:`MissingPart` naming ``part`` and the extra that brings it
+    when it or a library it needs is not installed."""
     try:
         return importlib.import_module(module)
-    except ModuleNotFoundError as err:
+    except ImportError as err:  # ModuleNotFoundError, or a name missing from the google.cloud namespace
         missing = err.name or module
         raise MissingPart(
-            f"{needed_by} needs {part}, which is not installed here (no module named {missing!r})", name=missing
+            f"{needed_by} needs {part}, which is not installed here (no module named {missing!r}): {_EXTRA}",
+            name=missing,
         ) from err

@@ -61,7 +61,7 @@ print(json.dumps({"before": before, "after": after}))
     assert result["after"][1] - result["before"][1] == 1  # one exit hook for all five
 
 
-OTHER_PARTS = ("functions", "setup_infra", "monitoring_emulator", "flask")
+OTHER_PARTS = ("helios_metrics.functions", "helios_metrics.setup_infra", "helios_metrics.monitoring_emulator", "flask")
 
 
 def test_building_and_using_a_publisher_loads_no_other_part_of_the_project(tmp_path):
@@ -74,7 +74,7 @@ from helios_metrics.publisher import MetricsPublisher
 from helios_metrics.contract import Settings
 settings = Settings(project_id="p", pubsub_emulator_host="127.0.0.1:9")  # nothing listens there
 metrics = MetricsPublisher(settings=settings, spool_dir={str(tmp_path)!r})
-built = sorted(m for m in sys.modules if m.split(".")[0] in {OTHER_PARTS!r})
+built = sorted(m for m in sys.modules if m.startswith({OTHER_PARTS!r}))
 from helios_metrics.publisher import PerformanceMonitor, PublisherOptions
 monitor = PerformanceMonitor(publisher=metrics)
 with metrics.stage("trend_discovery") as stage:
@@ -83,8 +83,8 @@ metrics.record_pipeline_metric(120.5, 0.85, 0.92, 0.88, 0.95)
 result = metrics.close(3)
 from helios_metrics import publisher
 for module in pkgutil.iter_modules(publisher.__path__):
-    importlib.import_module(f"publisher.{{module.name}}")
-used = sorted(m for m in sys.modules if m.split(".")[0] in {OTHER_PARTS!r})
+    importlib.import_module(f"helios_metrics.publisher.{{module.name}}")
+used = sorted(m for m in sys.modules if m.startswith({OTHER_PARTS!r}))
 print(json.dumps({{"built": built, "used": used, "kept": result.published + result.spooled}}))
 """
     assert probe(code) == {"built": [], "used": [], "kept": 2}
@@ -93,7 +93,7 @@ print(json.dumps({{"built": built, "used": used, "kept": result.published + resu
 def test_a_method_whose_part_is_missing_says_which_part(tmp_path):
     code = f"""
 import asyncio, json, sys
-for name in ("functions", "reporting", "setup_infra"):
+for name in ("helios_metrics.functions", "helios_metrics.reporting", "helios_metrics.setup_infra"):
     sys.modules[name] = None  # as if only the publisher were installed
 from helios_metrics.publisher import PerformanceMonitor
 from helios_metrics.contract import Settings
@@ -111,11 +111,13 @@ print(json.dumps(errors))
     errors = probe(code)
     assert errors == [
         "PerformanceMonitor.get_performance_summary needs the performance report (reporting), which "
-        "is not installed here (no module named 'helios_metrics.reporting.report')",
+        "is not installed here (no module named 'helios_metrics.reporting.report'): "
+        'pip install "helios-metrics[setup]"',
         "PerformanceMonitor.analyze_performance needs the performance report (reporting), which "
-        "is not installed here (no module named 'helios_metrics.reporting.report')",
+        "is not installed here (no module named 'helios_metrics.reporting.report'): "
+        'pip install "helios-metrics[setup]"',
         "PerformanceMonitor.setup_monitoring_infrastructure needs provisioning (setup_infra), which is not "
-        "installed here (no module named 'setup_infra')",
+        "installed here (no module named 'helios_metrics.setup_infra'): pip install \"helios-metrics[setup]\"",
     ]
 
 
@@ -124,7 +126,7 @@ def _imports(packages: tuple[str, ...]) -> dict[str, set[str]]:
     blocks and function bodies included (a cycle there is still a cycle to read)."""
     files = {}
     for package in packages:
-        for path in sorted((ROOT / package).rglob("*.py")):
+        for path in sorted((ROOT / package.replace(".", "/")).rglob("*.py")):
             parts = list(path.relative_to(ROOT).with_suffix("").parts)
             files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     graph: dict[str, set[str]] = {}
@@ -166,8 +168,10 @@ def _cycle(graph: dict[str, set[str]]) -> list[str]:
 
 
 def test_no_import_cycle_in_the_contract_or_the_publisher():
-    graph = _imports(("contract", "publisher"))
-    assert "helios_metrics.publisher.metrics_publisher" in graph["publisher"]  # a TYPE_CHECKING import: counted
+    graph = _imports(("helios_metrics.contract", "helios_metrics.publisher"))
+    assert (
+        "helios_metrics.publisher.metrics_publisher" in graph["helios_metrics.publisher"]
+    )  # a TYPE_CHECKING import: counted
     assert _cycle(graph) == []
     assert (
         "helios_metrics.publisher.metrics_publisher" not in graph["helios_metrics.publisher._stage_timer"]
@@ -179,12 +183,12 @@ def test_the_collector_never_imports_the_report():
     imports ``functions``; the collector's modules never import it. Only the command line hands
     ``python -m functions report`` (the name the documentation gives it) over to
     ``python -m helios_metrics.reporting``."""
-    graph = _imports(("functions", "reporting"))
+    graph = _imports(("helios_metrics.functions", "helios_metrics.reporting"))
     assert "helios_metrics.functions.writer" in graph["helios_metrics.reporting.report"]
     importers = sorted(
         name
         for name, found in graph.items()
-        if name.startswith("functions") and any(m.startswith("reporting") for m in found)
+        if name.startswith("helios_metrics.functions") and any(m.startswith("helios_metrics.reporting") for m in found)
     )
     assert importers == ["helios_metrics.functions.__main__"]
 
@@ -194,7 +198,10 @@ def test_the_cycle_finder_finds_a_cycle():
     assert _cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
 
 
-PACKAGES = ("contract", "publisher", "functions", "reporting", "setup_infra", "alert_scenarios")
+PACKAGES = tuple(
+    f"helios_metrics.{name}"
+    for name in ("contract", "publisher", "functions", "reporting", "setup_infra", "alert_scenarios")
+)
 
 
 def test_no_import_cycle_across_the_packages():
@@ -206,13 +213,13 @@ def test_no_import_cycle_across_the_packages():
 def test_provisioning_points_away_from_the_emulator_and_the_scenario_runner():
     """The runner imports provisioning, the emulator and the collector; provisioning imports none
     of the emulator anywhere, and the runner only inside the ``test-alerts`` command."""
-    graph = _imports((*PACKAGES, "monitoring_emulator"))
+    graph = _imports((*PACKAGES, "helios_metrics.monitoring_emulator"))
     assert "helios_metrics.setup_infra.engine" in graph["helios_metrics.alert_scenarios.runner"]
-    assert "monitoring_emulator" in graph["helios_metrics.alert_scenarios.runner"]
+    assert "helios_metrics.monitoring_emulator" in graph["helios_metrics.alert_scenarios.runner"]
     reaching = {
-        name: sorted(m for m in found if m.split(".")[0] in ("alert_scenarios", "monitoring_emulator"))
+        name: sorted(m for m in found if m.split(".")[1] in ("alert_scenarios", "monitoring_emulator"))
         for name, found in graph.items()
-        if name.split(".")[0] == "setup_infra"
+        if name.split(".")[1] == "setup_infra"
     }
     assert {name: found for name, found in reaching.items() if found} == {
         "helios_metrics.setup_infra.__main__": [
@@ -222,8 +229,8 @@ def test_provisioning_points_away_from_the_emulator_and_the_scenario_runner():
     }
     runner_imports = [
         node
-        for node in ast.parse((ROOT / "setup_infra" / "__main__.py").read_text()).body
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("alert_scenarios")
+        for node in ast.parse((ROOT / "helios_metrics" / "setup_infra" / "__main__.py").read_text()).body
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("helios_metrics.alert_scenarios")
     ]
     assert runner_imports == []  # not at module level: inside the command (and its help) only
 
@@ -233,17 +240,18 @@ def test_importing_provisioning_loads_neither_the_emulator_nor_the_scenario_runn
 import importlib, json, pkgutil, sys
 from helios_metrics import setup_infra
 for module in pkgutil.iter_modules(setup_infra.__path__):
-    importlib.import_module(f"setup_infra.{module.name}")
+    importlib.import_module(f"helios_metrics.setup_infra.{module.name}")
 from helios_metrics.setup_infra.__main__ import _parser
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("monitoring_emulator", "alert_scenarios"))
+THEM = ("helios_metrics.monitoring_emulator", "helios_metrics.alert_scenarios")
+loaded = sorted(m for m in sys.modules if m.startswith(THEM))
 _parser()  # the help names the scenarios: their table only, not the runner
-listed = sorted(m for m in sys.modules if m.split(".")[0] in ("monitoring_emulator", "alert_scenarios"))
+listed = sorted(m for m in sys.modules if m.startswith(THEM))
 print(json.dumps({"imported": loaded, "parser": listed}))
 """
     assert probe(code) == {
         "imported": [],
         "parser": [
-            "alert_scenarios",
+            "helios_metrics.alert_scenarios",
             "helios_metrics.alert_scenarios.model",
             "helios_metrics.alert_scenarios.scenarios",
         ],
@@ -253,7 +261,7 @@ print(json.dumps({"imported": loaded, "parser": listed}))
 def test_test_alerts_without_the_runner_says_so_in_one_line():
     code = """
 import contextlib, io, json, sys
-sys.modules["alert_scenarios"] = None  # as if provisioning were installed without it
+sys.modules["helios_metrics.alert_scenarios"] = None  # as if provisioning were installed without it
 from helios_metrics.setup_infra.__main__ import main
 err = io.StringIO()
 with contextlib.redirect_stderr(err):
