@@ -29,11 +29,13 @@ class Row:
     detail: str = ""
 
     @property
-    def ratio(self) -> float:
-        return self.ours / self.anchor if self.anchor else float("inf")
+    def ratio(self) -> float | None:
+        """None when the anchor is 0 (e.g. the plain thresholds miss nothing): no ratio to print."""
+        return self.ours / self.anchor if self.anchor else None
 
     def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "ratio": round(self.ratio, 4)}
+        ratio = self.ratio
+        return {**asdict(self), "ratio": None if ratio is None else round(ratio, 4)}
 
 
 def at_most(limit: float, value: float) -> bool:
@@ -54,6 +56,10 @@ def _figure(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _ratio(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio:.2f}x"
+
+
 def table(rows: Sequence[Row]) -> str:
     """The Markdown table the README carries."""
     lines = [
@@ -63,7 +69,7 @@ def table(rows: Sequence[Row]) -> str:
     for row in rows:
         lines.append(
             f"| `{row.id}` | {_figure(row.ours)} | {_figure(row.anchor)} ({row.anchor_name}) | "
-            f"{row.ratio:.2f}x | {row.unit} | {row.target} | {'yes' if row.met else '**no**'} |"
+            f"{_ratio(row.ratio)} | {row.unit} | {row.target} | {'yes' if row.met else '**no**'} |"
         )
     return "\n".join(lines)
 

@@ -85,3 +85,33 @@ def test_the_command_prints_a_row_a_line(capsys, monkeypatch):
     )
     assert forecast_scorecard.main(["--quick"]) == 0
     assert capsys.readouterr().out.split("\n")[:2] == ["forecast_brier_1h  0.0900", "trigger_miss_rate  0.1000"]
+
+
+def card_with(**overrides: float) -> dict[str, float]:
+    card = {"trigger_false_alarms_per_day": 0.03, "trigger_false_alarms_per_day_plain": 7.6}
+    card |= {"trigger_miss_rate": 0.12, "trigger_miss_rate_plain": 0.0}
+    for horizon in ("1h", "6h"):
+        card[f"forecast_brier_{horizon}"] = 0.09
+        for baseline in ("six_hour", "all_history"):
+            card[f"forecast_brier_{horizon}_{baseline}_share"] = 0.092
+            skill = f"forecast_skill_{horizon}_vs_{baseline}"
+            card |= {skill: 0.02, skill + "_low95": 0.01, skill + "_high95": 0.03}
+        card |= {f"forecast_coverage_80_{horizon}": 0.82, f"forecast_coverage_95_{horizon}": 0.96}
+    return card | overrides
+
+
+def test_make_bench_prints_each_scorecard_figure_beside_its_anchor():
+    from benchmarks.__main__ import scorecard_rows
+    from benchmarks.results import table
+
+    rows = {row.id: row for row in scorecard_rows(card_with())}
+    brier = rows["forecast_brier_1h_vs_six_hour"]
+    assert (brier.anchor, brier.met) == (0.092, True)
+    assert brier.detail == "Brier skill +2.0% (95 % interval +1.0% to +3.0%)"
+    assert rows["forecast_coverage_80_6h"].anchor == 0.8
+    assert rows["trigger_false_alarms_per_day"].anchor == 7.6
+    assert rows["trigger_miss_rate"].ratio is None  # the plain thresholds miss nothing: no ratio
+    assert "| — |" in table([rows["trigger_miss_rate"]])
+    worse = {row.id: row for row in scorecard_rows(card_with(forecast_brier_6h=0.093, forecast_coverage_95_1h=0.89))}
+    assert not worse["forecast_brier_6h_vs_all_history"].met
+    assert not worse["forecast_coverage_95_1h"].met
