@@ -8,19 +8,27 @@ modules already loaded, so this module imports nothing of theirs.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
 from .preflight import PreflightError
 from .settings import SettingsError
 
-__all__ = ["failure_line", "run_command"]
+__all__ = ["command_name", "failure_line", "run_command"]
 
 _HINTS = {
     "NotFound": "does it exist? `python -m setup_infra apply` creates what the collector needs",
     "PermissionDenied": "the caller lacks a role: see docs/deploying.md (Roles)",
     "Unauthenticated": "credentials were refused: run `gcloud auth application-default login`",
 }
+
+
+def command_name(module_form: str) -> str:
+    """What ``--help`` calls the command: the console script it was started as (``helios-setup-infra``),
+    else its ``python -m`` form."""
+    started_as = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return started_as if started_as.startswith("helios-") else module_form
 
 
 def _flat(text: object) -> str:

@@ -11,7 +11,7 @@ import json
 import sys
 
 from helios_metrics.contract import Settings
-from helios_metrics.contract.cli import run_command
+from helios_metrics.contract.cli import command_name, run_command
 from helios_metrics.contract.preflight import require_services
 
 from .report import parse_window
@@ -51,8 +51,10 @@ def report(settings: Settings, window: str, as_json: bool, write_forecast: bool)
     return 0
 
 
-def main(argv: list[str] | None = None, prog: str = "python -m helios_metrics.reporting") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog or command_name("python -m helios_metrics.reporting"), description=__doc__
+    )
     add_arguments(parser)
     args = parser.parse_args(argv)
     return run_command(lambda: report(Settings.from_env(), args.window, args.json, args.write_forecast))

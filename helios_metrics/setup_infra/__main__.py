@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from helios_metrics.contract.cli import run_command
+from helios_metrics.contract.cli import command_name, run_command
 from helios_metrics.contract.preflight import require_services
 from helios_metrics.contract.settings import Settings
 
@@ -35,7 +35,7 @@ IN_SYNC, ERROR, PENDING = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m setup_infra", description=__doc__)
+    parser = argparse.ArgumentParser(prog=command_name("python -m setup_infra"), description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--project", help="Google Cloud project (default: GOOGLE_CLOUD_PROJECT)")
     common.add_argument("--config", help="TOML configuration file (see helios_metrics/setup_infra/config.py)")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from helios_metrics.contract import Settings, SettingsError
-from helios_metrics.contract.cli import failure_line, run_command
+from helios_metrics.contract.cli import command_name, failure_line, run_command
 from helios_metrics.contract.preflight import PreflightError
 
 
@@ -71,3 +73,16 @@ def test_google_refusals_are_one_line_with_what_to_do():
     assert retry == "error: gave up retrying: 503 down"
     assert failure_line(ValueError("not ours")) is None
     assert failure_line(ValueError("ours"), (ValueError,)) == "configuration error: ours"
+
+
+@pytest.mark.parametrize(
+    ("argv0", "expected"),
+    [
+        ("/venv/bin/helios-setup-infra", "helios-setup-infra"),  # the console script
+        ("/repo/helios_metrics/setup_infra/__main__.py", "python -m setup_infra"),  # python -m
+        ("", "python -m setup_infra"),
+    ],
+)
+def test_help_names_the_command_as_it_was_started(monkeypatch, argv0, expected):
+    monkeypatch.setattr(sys, "argv", [argv0, "--help"])
+    assert command_name("python -m setup_infra") == expected
