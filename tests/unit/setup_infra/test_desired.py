@@ -133,7 +133,7 @@ def test_the_performance_dashboard_covers_trends_resources_opportunities_predict
 @pytest.mark.parametrize(("horizon", "title"), [("1h", "next hour"), ("6h", "next 6 hours")])
 def test_the_success_predictions_draw_each_horizons_forecast_its_intervals_and_the_realised_rate(horizon, title):
     board = state()[("dashboard", "helios-performance")]
-    (chart,) = [w["widget"] for w in tiles(board) if w["widget"]["title"].startswith(f"Success predictions: {title},")]
+    (chart,) = [w["widget"] for w in tiles(board) if w["widget"]["title"] == f"Success predictions: {title}"]
     queries = [d["time_series_query"]["time_series_filter"] for d in chart["xy_chart"]["data_sets"]]
     band = spec("pipeline_success_forecast_band")
     (lines,) = [label.values for label in band.labels if label.key == "line"]
