@@ -17,7 +17,7 @@ import sys
 import threading
 
 from helios_metrics.contract import ClientFactory, Settings
-from helios_metrics.contract.cli import command_name, run_command
+from helios_metrics.contract.cli import command, command_name, run_command
 from helios_metrics.contract.preflight import PreflightError, require_services
 
 from .wiring import build_collector
@@ -35,7 +35,7 @@ def _require_subscription(settings: Settings) -> None:
     except exceptions.NotFound:
         raise PreflightError(
             f"the subscription {settings.subscription_path} does not exist (HELIOS_METRICS_SUBSCRIPTION="
-            f"{settings.subscription}): `python -m setup_infra apply` creates it"
+            f"{settings.subscription}): `{command('setup_infra')} apply` creates it"
         ) from None
 
 
@@ -57,7 +57,7 @@ def _collect(settings: Settings, once: bool, interval: float, budget: float | No
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=command_name("python -m functions"), description=__doc__)
+    parser = argparse.ArgumentParser(prog=command_name("functions"), description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     collect = commands.add_parser("collect", help="drain the subscription into Cloud Monitoring")
     mode = collect.add_mutually_exclusive_group(required=True)
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["report"]:
         from helios_metrics.reporting.cli import main as report
 
-        return report(argv[1:], prog=command_name("python -m functions") + " report")
+        return report(argv[1:], prog=command_name("functions") + " report")
     args = _parser().parse_args(argv)
     return run_command(lambda: _collect(Settings.from_env(), args.once, args.interval, args.budget))
 

@@ -20,9 +20,7 @@ from ._server import Emulator, EmulatorConfig, ListenError
 
 def _parse(argv: list[str] | None) -> EmulatorConfig:
     defaults = EmulatorConfig()
-    parser = argparse.ArgumentParser(
-        prog=command_name("python -m helios_metrics.monitoring_emulator"), description=__doc__
-    )
+    parser = argparse.ArgumentParser(prog=command_name("monitoring_emulator"), description=__doc__)
     parser.add_argument("--host", default=defaults.host, help="address to listen on (default %(default)s)")
     parser.add_argument("--port", type=int, default=defaults.port, help="gRPC port, 0 = any free (default %(default)s)")
     parser.add_argument(

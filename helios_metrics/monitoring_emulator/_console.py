@@ -16,6 +16,8 @@ from urllib.parse import quote
 
 from google.cloud.monitoring_dashboard_v1.types import dashboard as dashboard_types
 
+from helios_metrics.contract.cli import command
+
 from ._console_explorer import Explorer
 from ._console_html import RANGES, e, page, range_bounds, range_links
 from ._console_incidents import IncidentPages
@@ -90,7 +92,8 @@ class Console:
         )
         return page(
             "Dashboards",
-            (table if rows else '<p class="empty">No dashboards yet: run python -m setup_infra apply.</p>') + more,
+            (table if rows else '<p class="empty">No dashboards yet: run ' + command("setup_infra") + " apply.</p>")
+            + more,
         )
 
     def _dashboard_at(self, rest: str, query: Mapping[str, list[str]]) -> str | None:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from google.cloud.monitoring_v3.types import alert, common, service
 from google.type import calendar_period_pb2
 
+from helios_metrics.contract.cli import command
 from helios_metrics.contract.units import NS
 
 from ._aggregation import AggregationSpec
@@ -169,7 +170,9 @@ class SloPages:
                 title = f"{svc.display_name or ident} · {ident} · {project}"
                 sections.append(f'<h2 class="section">{e(title)}</h2>{table}')
         if not sections:
-            return page("Services and SLOs", '<p class="empty">No services yet: run python -m setup_infra apply.</p>')
+            return page(
+                "Services and SLOs", '<p class="empty">No services yet: run ' + command("setup_infra") + " apply.</p>"
+            )
         return page("Services and SLOs", "".join(sections))
 
     def _slo_row(self, project: str, key: str, slo: Raw) -> str:

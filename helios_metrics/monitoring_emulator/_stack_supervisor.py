@@ -91,7 +91,10 @@ class StackConfig:
         if self.window_s is not None:
             return self.window_s
         if "HELIOS_WINDOW_SECONDS" in environ:
-            return None
+            try:
+                return int(environ["HELIOS_WINDOW_SECONDS"])  # recorded as the collector will read it
+            except ValueError:
+                return None  # the collector's settings will refuse it, in its own words
         return PRODUCTION_WINDOW_S if self.interval_s == SCHEDULE_PERIOD_S else None
 
     def ports(self) -> dict[str, int]:
@@ -151,8 +154,9 @@ def next_call_at(now_s: float, interval_s: float) -> float:
 class _Job:
     """One Cloud Scheduler job: POST to ``url`` every ``interval_s``, the first ``first_after_s``
     after the start, the next ones on the clock's multiples of ``interval_s`` as cron fires them;
-    one call at a time, and a call that overruns its slot delays the next, as an attempt deadline
-    would. Every call is one line in the log; nothing a call meets stops the job."""
+    one call at a time: a call that overruns its slot skips the instants it covered, and the next
+    call comes at the first multiple after it returns. Every call is one line in the log; nothing a
+    call meets stops the job."""
 
     def __init__(
         self,

@@ -235,6 +235,11 @@ def _forget(state: Path) -> None:
 def up(config: StackConfig) -> UpResult:
     """Start the stack unless it is already up; raise StackError (one line) if it cannot start —
     having stopped whatever the attempt started."""
+    if not (_REPO / "main.py").is_file():  # an installed copy: the functions' entry points live in a checkout
+        raise StackError(
+            "the local stack serves the repository's main.py and runs from a checkout (make up); this is an installed "
+            f"copy at {_REPO}"
+        )
     state = Path(config.state_dir)
     cleaned: list[ProcessEntry] = []
     note = None

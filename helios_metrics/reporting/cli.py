@@ -52,9 +52,7 @@ def report(settings: Settings, window: str, as_json: bool, write_forecast: bool)
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog=prog or command_name("python -m helios_metrics.reporting"), description=__doc__
-    )
+    parser = argparse.ArgumentParser(prog=prog or command_name("reporting"), description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)
     return run_command(lambda: report(Settings.from_env(), args.window, args.json, args.write_forecast))

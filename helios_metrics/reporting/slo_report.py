@@ -15,6 +15,8 @@ from google.api_core import exceptions
 from google.api_core.retry import Retry
 from google.type import calendar_period_pb2
 
+from helios_metrics.contract.cli import command
+
 from .error_budget import BurnWindow, SloReading, slo_figures
 
 if TYPE_CHECKING:
@@ -84,7 +86,7 @@ class SloReader:
         except exceptions.NotFound:
             return {
                 "found": False,
-                "reason": f"project {self._project} has no SLO {self._key} (python -m setup_infra apply creates it)",
+                "reason": f"project {self._project} has no SLO {self._key} ({command('setup_infra')} apply creates it)",
             }
         except exceptions.PermissionDenied as err:
             return {"found": False, "reason": f"the SLO {self._key} cannot be read: {err.message}"}

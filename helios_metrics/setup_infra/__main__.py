@@ -35,7 +35,7 @@ IN_SYNC, ERROR, PENDING = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=command_name("python -m setup_infra"), description=__doc__)
+    parser = argparse.ArgumentParser(prog=command_name("setup_infra"), description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--project", help="Google Cloud project (default: GOOGLE_CLOUD_PROJECT)")
     common.add_argument("--config", help="TOML configuration file (see helios_metrics/setup_infra/config.py)")

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
+from helios_metrics.contract.cli import command
 from helios_metrics.contract.clients import ClientFactory
 from helios_metrics.contract.settings import Settings
 
@@ -138,7 +139,9 @@ class Infra:
         names = {(r.kind, r.key): r.name for r in self.actual() if r.name}
         for change in to_apply.changes:
             if change.action == "delete" and not allow_delete:
-                report(f"kept {change.kind} {change.key}: code never deletes; `python -m setup_infra apply` asks first")
+                report(
+                    f"kept {change.kind} {change.key}: code never deletes; `{command('setup_infra')} apply` asks first"
+                )
                 continue
             self._apply_one(change, names)
             report(f"{change.action}d {change.kind} {change.key}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from helios_metrics.contract.cli import command
+
 from .model import Plan, brief
 from .snooze import SnoozeView, rfc3339
 
@@ -27,7 +29,7 @@ def plan_text(plan: Plan, verb: str = "apply") -> str:
         lines.append("In sync: nothing to change.")
     else:
         counts = ", ".join(f"{plan.count(a)} to {a}" for a in ("create", "update", "delete"))
-        lines.append(f"Plan: {counts}. Run `python -m setup_infra {verb} --yes` to carry it out.")
+        lines.append(f"Plan: {counts}. Run `{command('setup_infra')} {verb} --yes` to carry it out.")
     return "\n".join(lines)
 
 

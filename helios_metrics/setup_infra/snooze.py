@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 from google.api_core import exceptions
 
+from helios_metrics.contract.cli import command
+
 from .adapters import Adapters
 
 __all__ = [
@@ -93,7 +95,7 @@ def snooze_bodies(
     if not reason:
         raise ValueError("--reason: say why (it is the snooze's display name, shown with every snoozed incident)")
     if not policies:
-        raise ValueError("no managed alert policies to snooze: `python -m setup_infra apply` creates them")
+        raise ValueError(f"no managed alert policies to snooze: `{command('setup_infra')} apply` creates them")
     unknown = [k for k in keys if k not in policies]
     if unknown:
         raise ValueError(f"--policy: no managed alert policy {unknown[0]!r}; they are {', '.join(sorted(policies))}")

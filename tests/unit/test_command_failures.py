@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from helios_metrics.contract import Settings, SettingsError
-from helios_metrics.contract.cli import command_name, failure_line, run_command
+from helios_metrics.contract import Settings, SettingsError, cli
+from helios_metrics.contract.cli import command, command_name, failure_line, run_command
 from helios_metrics.contract.preflight import PreflightError
 
 
@@ -76,13 +76,31 @@ def test_google_refusals_are_one_line_with_what_to_do():
 
 
 @pytest.mark.parametrize(
-    ("argv0", "expected"),
+    ("argv0", "checkout", "expected"),
     [
-        ("/venv/bin/helios-setup-infra", "helios-setup-infra"),  # the console script
-        ("/repo/helios_metrics/setup_infra/__main__.py", "python -m setup_infra"),  # python -m
-        ("", "python -m setup_infra"),
+        ("/venv/bin/helios-setup-infra", False, "helios-setup-infra"),  # the console script
+        ("/repo/helios_metrics/setup_infra/__main__.py", True, "python -m setup_infra"),  # a checkout's python -m
+        ("/site/helios_metrics/setup_infra/__main__.py", False, "helios-setup-infra"),  # installed: its script
+        ("/venv/bin/helios-something-else", False, "helios-setup-infra"),
+        ("", True, "python -m setup_infra"),
     ],
 )
-def test_help_names_the_command_as_it_was_started(monkeypatch, argv0, expected):
+def test_help_and_messages_name_a_command_this_environment_has(monkeypatch, argv0, checkout, expected):
     monkeypatch.setattr(sys, "argv", [argv0, "--help"])
-    assert command_name("python -m setup_infra") == expected
+    monkeypatch.setattr(cli, "_in_checkout", lambda: checkout)
+    assert command_name("setup_infra") == expected
+
+
+def test_installed_messages_name_the_console_scripts(monkeypatch):
+    monkeypatch.setattr(cli, "_in_checkout", lambda: False)
+    assert (command("setup_infra"), command("functions")) == ("helios-setup-infra", "helios-collector")
+    assert command("alert_scenarios") == "python -m helios_metrics.alert_scenarios"
+    monkeypatch.setattr(cli, "_in_checkout", lambda: True)
+    assert (command("setup_infra"), command("reporting")) == (
+        "python -m setup_infra",
+        "python -m helios_metrics.reporting",
+    )
+
+
+def test_this_checkout_is_one():
+    assert cli._in_checkout()  # the suite runs from the repository's root

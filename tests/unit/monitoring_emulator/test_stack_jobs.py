@@ -175,7 +175,8 @@ def test_the_local_collector_runs_production_windows_when_called_once_a_minute()
     assert parsed_config() == PRODUCTION_WINDOW_S == 30
     assert parsed_config("--interval", "30") is None  # the collector's default: one pass a call
     assert parsed_config("--window", "45", "--interval", "5") == 45  # the option wins
-    assert parsed_config(environ={"HELIOS_WINDOW_SECONDS": "60"}) is None  # then the environment
+    assert parsed_config(environ={"HELIOS_WINDOW_SECONDS": "60"}) == 60  # then the environment, as recorded
+    assert parsed_config(environ={"HELIOS_WINDOW_SECONDS": "soon"}) is None  # the collector refuses it itself
     with pytest.raises(stack.StackError, match=r"^--window must be between 10 and 240 seconds"):
         parsed_config("--window", "5")
 
