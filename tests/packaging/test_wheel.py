@@ -128,6 +128,12 @@ def test_all_runs_the_quick_start_verbatim_and_test_monitoring_passes(
 def test_a_store_test_directory_passes_with_the_installed_plugin_alone(all_venv):
     store_tests = all_venv.home / "store_tests"
     shutil.copytree(ROOT / "examples" / "store_tests", store_tests)
-    done = all_venv.run(str(all_venv.python), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(store_tests))
+    pytest = (str(all_venv.python), "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    done = all_venv.run(*pytest, str(store_tests))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert re.search(r"^1 passed in ", done.stdout, re.M), done.stdout[-2000:]  # no warning either
+
+    # naming the plugin as well, as docs/testing-alerts.md shows, finds it already registered
+    named = all_venv.run(*pytest, "-p", "helios_metrics.monitoring_emulator.pytest_plugin", str(store_tests))
+    assert named.returncode == 0, named.stdout[-3000:] + named.stderr[-2000:]
+    assert re.search(r"^1 passed in ", named.stdout, re.M), named.stdout[-2000:]
