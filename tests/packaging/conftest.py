@@ -1,6 +1,8 @@
 """The distribution as pipeline code and a store's test suite get it: the wheel, built once per
 session (shared by the xdist workers under a file lock), installed into fresh virtualenvs outside
-the checkout from the package index ``make venv`` uses, with this checkout's pins as constraints."""
+the checkout from the package index ``make venv`` uses, with this checkout's pins as constraints
+(constraints only: a ``-r`` line inside a constraints file would make pip install every pin, and a
+dependency an extra forgot would arrive anyway)."""
 
 from __future__ import annotations
 
@@ -44,6 +46,17 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built[0]
 
 
+@pytest.fixture(scope="session")
+def constraints(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ...]:
+    """``requirements.txt`` and the pins of ``requirements-dev.txt`` alone: pip reads a ``-r`` line
+    in a constraints file as a requirement, so the generated copy keeps the ``name==version``
+    lines and drops ``-r``, ``-c`` and every other option line."""
+    dev = tmp_path_factory.mktemp("constraints") / "requirements-dev-pins.txt"
+    lines = (line.split("#", 1)[0].strip() for line in (ROOT / "requirements-dev.txt").read_text().splitlines())
+    dev.write_text("".join(f"{line}\n" for line in lines if line and not line.startswith("-")))
+    return ROOT / "requirements.txt", dev
+
+
 class Venv:
     """A virtualenv outside the checkout; commands run from ``home``, a directory of its own."""
 
@@ -74,7 +87,7 @@ class Venv:
         return {line.strip().lower().replace("_", "-") for line in listed.stdout.splitlines() if line.strip()}
 
 
-def make_venv(root: Path, requirement: str, constraints: Path, *extra: str) -> Venv:
+def make_venv(root: Path, requirement: str, constraints: tuple[Path, ...], *extra: str) -> Venv:
     """``python -m venv`` (no pip of its own: the checkout's pip installs into it) and one ``pip install``."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
     installed = subprocess.run(
@@ -84,8 +97,7 @@ def make_venv(root: Path, requirement: str, constraints: Path, *extra: str) -> V
             str(root / "bin" / "python"),
             "install",
             "--quiet",
-            "-c",
-            str(constraints),
+            *(arg for path in constraints for arg in ("-c", str(path))),
             requirement,
             *extra,
         ],
@@ -98,16 +110,16 @@ def make_venv(root: Path, requirement: str, constraints: Path, *extra: str) -> V
 
 
 @pytest.fixture(scope="session")
-def plain_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
+def plain_venv(wheel: Path, constraints: tuple[Path, ...], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
     """``pip install helios-metrics``: what pipeline code installs."""
     root = tmp_path_factory.mktemp("venvs") / "plain"
-    yield make_venv(root, f"helios-metrics @ {wheel.as_uri()}", ROOT / "requirements.txt")
+    yield make_venv(root, f"helios-metrics @ {wheel.as_uri()}", constraints)
     shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def all_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
+def all_venv(wheel: Path, constraints: tuple[Path, ...], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
     """``pip install "helios-metrics[all]"`` and pytest: a store's test suite."""
     root = tmp_path_factory.mktemp("venvs") / "all"
-    yield make_venv(root, f"helios-metrics[all] @ {wheel.as_uri()}", ROOT / "requirements-dev.txt", "pytest")
+    yield make_venv(root, f"helios-metrics[all] @ {wheel.as_uri()}", constraints, "pytest")
     shutil.rmtree(root, ignore_errors=True)

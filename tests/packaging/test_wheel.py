@@ -126,6 +126,8 @@ def test_all_runs_the_quick_start_verbatim_and_test_monitoring_passes(
 
 
 def test_a_store_test_directory_passes_with_the_installed_plugin_alone(all_venv):
+    # the pins were constraints only: nothing of requirements-dev.txt but pytest came along
+    assert not all_venv.distributions() & {"mypy", "ruff", "pydantic", "hypothesis", "pytest-xdist"}
     store_tests = all_venv.home / "store_tests"
     shutil.copytree(ROOT / "examples" / "store_tests", store_tests)
     pytest = (str(all_venv.python), "-m", "pytest", "-q", "-p", "no:cacheprovider")
