@@ -2,7 +2,8 @@
 repository: a plain install records through Pub/Sub with the publisher's libraries only; the
 ``[all]`` install runs the design's quick start verbatim against both emulators, passes
 ``python -m helios.cli test-monitoring`` on the stack it provisioned, and a store's test directory
-passes with nothing but the installed pytest plugin's fixtures."""
+passes with nothing but the installed pytest plugin's fixtures. The design's ``helios.*`` aliases
+ship inside ``helios_metrics`` and still answer beside a store's own ``helios`` package."""
 
 from __future__ import annotations
 
@@ -20,10 +21,18 @@ ROOT = Path(__file__).resolve().parents[2]
 COLLECTOR_AND_SETUP = {"functions-framework", "flask", "google-cloud-monitoring", "google-cloud-monitoring-dashboards"}
 
 
-def test_the_wheel_holds_one_distinctive_package_the_aliases_and_the_finder(wheel):
+def test_the_wheel_holds_one_distinctive_package_and_the_finder_with_the_aliases_inside(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/")[0] for name in names if not name.startswith("helios_metrics-")}
-    assert top == {"helios_metrics", "helios", "_helios_fallback.py", "helios_metrics_fallback.pth"}
+    # no top-level helios/: a store's own helios distribution would overwrite its files (or ours)
+    assert top == {"helios_metrics", "_helios_fallback.py", "helios_metrics_fallback.pth"}
+    aliases = {name for name in names if name.startswith("helios_metrics/_design/helios/")}
+    assert {
+        "helios_metrics/_design/helios/config.py",
+        "helios_metrics/_design/helios/cli.py",
+        "helios_metrics/_design/helios/services/google_cloud/performance_monitor.py",
+        "helios_metrics/_design/helios/services/google_cloud/monitoring_dashboard.py",
+    } == aliases
     assert "helios_metrics/py.typed" in names
     assert not [name for name in names if "__pycache__" in name or name.startswith(("tests/", "publisher"))]
     pth = zipfile.ZipFile(wheel).read("helios_metrics_fallback.pth").decode()
@@ -75,6 +84,51 @@ def test_a_plain_install_publishes_to_pubsub_with_the_publishers_libraries_only(
         assert missing.returncode == 1, missing.stdout + missing.stderr
         assert missing.stderr.count("\n") == 1, missing.stderr
         assert f'pip install "helios-metrics[{extra}]"' in missing.stderr
+
+
+STORE = {  # a stand-in for the store's own code base: a regular helios package
+    "helios/__init__.py": 'NAME = "the store"\n',
+    "helios/core.py": 'def pipeline():\n    return "the store\'s pipeline"\n',
+    "helios/config.py": 'def load_config():\n    return "the store\'s config"\n',
+    "helios/services/__init__.py": "",
+}
+
+COEXIST = """
+import helios, helios.core
+from helios.config import load_config
+from helios.services.google_cloud.performance_monitor import PerformanceMonitor
+from helios_metrics.publisher import PerformanceMonitor as real
+print(helios.NAME, "|", helios.core.pipeline(), "|", load_config(), "|", PerformanceMonitor is real)
+"""
+
+ALONE = """
+import helios, helios.config
+from helios.config import load_config
+from helios.services.google_cloud.performance_monitor import PerformanceMonitor
+print(list(helios.__path__)[0], "|", helios.config.__file__, "|", load_config(project_id="p").project_id)
+"""
+
+
+def test_an_installed_helios_alias_answers_with_and_without_a_store_helios_package(plain_venv):
+    assert not list(plain_venv.root.glob("lib/python*/site-packages/helios"))  # nothing at the store's paths
+
+    alone = plain_venv.run(str(plain_venv.python), "-c", ALONE)
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    package, config, project = alone.stdout.strip().split(" | ")
+    assert package.endswith("/site-packages/helios_metrics/_design/helios"), package
+    assert config == f"{package}/config.py"
+    assert project == "p"
+
+    store = plain_venv.home / "store"
+    for name, text in STORE.items():
+        (store / name).parent.mkdir(parents=True, exist_ok=True)
+        (store / name).write_text(text)
+    beside = plain_venv.run(str(plain_venv.python), "-c", COEXIST, PYTHONPATH=str(store))
+    assert beside.returncode == 0, beside.stderr[-3000:]
+    assert beside.stdout.strip() == "the store | the store's pipeline | the store's config | True"
+    usage = plain_venv.run(str(plain_venv.python), "-m", "helios.cli", "--help", PYTHONPATH=str(store))
+    assert usage.returncode == 0, usage.stderr[-3000:]
+    assert usage.stdout.startswith("usage: python -m helios.cli [-h] {test-monitoring} ...")
 
 
 def quick_start() -> str:
