@@ -8,17 +8,18 @@ import importlib
 import sys
 from collections.abc import Callable
 
-__all__ = ["collector", "monitoring_emulator", "report", "setup_infra"]
+from helios_metrics.contract.extras import missing_extra_module
 
-_OPTIONAL = ("google", "grpc_status", "functions_framework", "flask")
+__all__ = ["collector", "monitoring_emulator", "report", "setup_infra"]
 
 
 def _run(command: str, module: str, extra: str) -> int:
+    """Run ``module``'s ``main``; exit 1 with one line when the extra it needs is missing."""
     try:
         main: Callable[[], int] = importlib.import_module(module).main
     except ImportError as err:
-        missing = err.name or ""
-        if not missing.startswith(_OPTIONAL):
+        missing = missing_extra_module(err)
+        if missing is None:
             raise
         print(
             f'{command} needs the "{extra}" extra, which is not installed here (no module named {missing!r}): '

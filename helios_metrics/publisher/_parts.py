@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from helios_metrics.contract.extras import missing_extra_module
+
 __all__ = ["REPORTING", "SETUP", "MissingPart", "load"]
 
 REPORTING = "the performance report (reporting)"
@@ -26,8 +28,10 @@ def load(module: str, part: str, needed_by: str) -> ModuleType:
     when it or a library it needs is not installed."""
     try:
         return importlib.import_module(module)
-    except ImportError as err:  # ModuleNotFoundError, or a name missing from the google.cloud namespace
-        missing = err.name or module
+    except ImportError as err:
+        missing = missing_extra_module(err)
+        if missing is None:
+            raise  # not a missing extra: a bug or a broken install keeps its traceback
         raise MissingPart(
             f"{needed_by} needs {part}, which is not installed here (no module named {missing!r}): {_EXTRA}",
             name=missing,

@@ -93,8 +93,7 @@ print(json.dumps({{"built": built, "used": used, "kept": result.published + resu
 def test_a_method_whose_part_is_missing_says_which_part(tmp_path):
     code = f"""
 import asyncio, json, sys
-for name in ("helios_metrics.functions", "helios_metrics.reporting", "helios_metrics.setup_infra"):
-    sys.modules[name] = None  # as if only the publisher were installed
+sys.modules["google.cloud.monitoring_v3"] = None  # as in a plain install: the publisher's libraries only
 from helios_metrics.publisher import PerformanceMonitor
 from helios_metrics.contract import Settings
 monitor = PerformanceMonitor(settings=Settings(project_id="p", pubsub_emulator_host="127.0.0.1:9"),
@@ -111,13 +110,13 @@ print(json.dumps(errors))
     errors = probe(code)
     assert errors == [
         "PerformanceMonitor.get_performance_summary needs the performance report (reporting), which "
-        "is not installed here (no module named 'helios_metrics.reporting.report'): "
+        "is not installed here (no module named 'google.cloud.monitoring_v3'): "
         'pip install "helios-metrics[setup]"',
         "PerformanceMonitor.analyze_performance needs the performance report (reporting), which "
-        "is not installed here (no module named 'helios_metrics.reporting.report'): "
+        "is not installed here (no module named 'google.cloud.monitoring_v3'): "
         'pip install "helios-metrics[setup]"',
         "PerformanceMonitor.setup_monitoring_infrastructure needs provisioning (setup_infra), which is not "
-        "installed here (no module named 'helios_metrics.setup_infra'): pip install \"helios-metrics[setup]\"",
+        "installed here (no module named 'google.cloud.monitoring_v3'): pip install \"helios-metrics[setup]\"",
     ]
 
 
@@ -272,3 +271,18 @@ print(json.dumps({"code": code, "stderr": err.getvalue()}))
     assert result["code"] == 1
     assert result["stderr"].count("\n") == 1
     assert result["stderr"].startswith("test-alerts needs the alert scenario runner (alert_scenarios)")
+
+
+def test_only_a_missing_extra_reads_as_one():
+    from helios_metrics.contract.extras import missing_extra_module
+
+    assert missing_extra_module(ModuleNotFoundError("no", name="google.cloud.monitoring_v3")) == (
+        "google.cloud.monitoring_v3"
+    )
+    assert missing_extra_module(ModuleNotFoundError("no", name="flask.json")) == "flask"
+    namespace = ImportError("cannot import name 'monitoring_v3' from 'google.cloud' (unknown location)")
+    namespace.name = "google.cloud"
+    assert missing_extra_module(namespace) == "google.cloud.monitoring_v3"
+    assert missing_extra_module(ModuleNotFoundError("no", name="helios_metrics.reporting.report")) is None  # a bug
+    assert missing_extra_module(ModuleNotFoundError("no", name="google.protobuf")) is None  # a broken install
+    assert missing_extra_module(ImportError("cannot import name 'x' from 'helios_metrics.contract'")) is None
