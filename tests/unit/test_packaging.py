@@ -6,6 +6,7 @@ imports nothing a plain install lacks."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -61,10 +62,102 @@ def test_the_pin_check_catches_a_pin_outside_its_range():
 
 def test_the_plain_install_is_the_publisher_and_the_contract_only():
     plain = {canonicalize_name(Requirement(r).name) for r in PROJECT["dependencies"]}
-    assert plain == {"google-cloud-pubsub", "msgspec"}
+    assert plain == {"google-cloud-pubsub", "msgspec", "google-api-core", "google-auth", "grpcio"}
     extras = PROJECT["optional-dependencies"]
     assert set(extras) == {"collector", "setup", "emulator", "all"}
     assert extras["all"] == ["helios-metrics[collector,setup,emulator]"]
+
+
+# which distribution provides an imported name (the longest matching prefix wins)
+PROVIDERS = {
+    "msgspec": "msgspec",
+    "grpc": "grpcio",
+    "grpc_status": "grpcio-status",
+    "google.auth": "google-auth",
+    "google.api_core": "google-api-core",
+    "google.protobuf": "protobuf",
+    "google.api": "googleapis-common-protos",
+    "google.rpc": "googleapis-common-protos",
+    "google.type": "googleapis-common-protos",
+    "google.pubsub_v1": "google-cloud-pubsub",
+    "google.cloud.pubsub_v1": "google-cloud-pubsub",
+    "google.cloud.monitoring_v3": "google-cloud-monitoring",
+    "google.cloud.monitoring_dashboard_v1": "google-cloud-monitoring-dashboards",
+    "functions_framework": "functions-framework",
+    "flask": "flask",
+}
+RUNNER = {"pytest", "_pytest"}  # the pytest plugin runs inside pytest
+# each part of the distribution, and the extras that install what it needs (the rest is the plain install)
+PARTS = {
+    "helios_metrics/functions": {"collector"},
+    "helios_metrics/reporting": {"collector", "setup"},
+    "helios_metrics/setup_infra": {"setup"},
+    "helios_metrics/monitoring_emulator": {"emulator"},
+}
+
+
+def imported_names(source: Path) -> set[str]:
+    """Every module a file imports, wherever the import sits, except under ``if TYPE_CHECKING:``."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(source.read_text()))
+    return found
+
+
+def provider(name: str) -> str | None:
+    """The distribution an import comes from; None for the standard library, our code and the runner."""
+    head = name.split(".")[0]
+    if head in sys.stdlib_module_names or head in ("helios_metrics", "helios") or head in RUNNER:
+        return None
+    parts = name.split(".")
+    for size in range(len(parts), 0, -1):
+        if ".".join(parts[:size]) in PROVIDERS:
+            return PROVIDERS[".".join(parts[:size])]
+    raise AssertionError(f"no distribution known for the import {name!r}: add it to PROVIDERS and pyproject.toml")
+
+
+def test_every_distribution_the_code_imports_is_declared_where_that_code_is_installed():
+    plain = {canonicalize_name(Requirement(r).name) for r in PROJECT["dependencies"]}
+    extras = {
+        name: {canonicalize_name(Requirement(r).name) for r in listed}
+        for name, listed in PROJECT["optional-dependencies"].items()
+    }
+    sources = sorted((ROOT / "helios_metrics").rglob("*.py")) + sorted((ROOT / "helios").rglob("*.py"))
+    undeclared = []
+    for source in sources:
+        relative = source.relative_to(ROOT).as_posix()
+        part = next((extras_of for prefix, extras_of in PARTS.items() if relative.startswith(f"{prefix}/")), set())
+        for name in sorted(imported_names(source)):
+            wanted = provider(name)
+            if wanted is None or wanted in plain:
+                continue
+            missing = [extra for extra in sorted(part) if wanted not in extras[extra]]
+            if not part or missing:
+                undeclared.append(f"{relative} imports {name} ({wanted}), not in {missing or 'the plain install'}")
+    assert not undeclared, "\n".join(undeclared)
+
+
+def test_the_import_check_sees_an_undeclared_distribution(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import flask\n"
+        "def f():\n    from google.rpc import status_pb2\n"
+    )
+    assert imported_names(module) == {"typing.TYPE_CHECKING", "google.rpc.status_pb2"}
+    assert provider("google.rpc.status_pb2") == "googleapis-common-protos"
+    assert provider("json") is None
 
 
 def test_the_version_lives_in_one_place_and_heads_the_changelog():
