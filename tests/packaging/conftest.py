@@ -111,7 +111,7 @@ def make_venv(root: Path, requirement: str, constraints: tuple[Path, ...], *extr
 
 @pytest.fixture(scope="session")
 def plain_venv(wheel: Path, constraints: tuple[Path, ...], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
-    """``pip install helios-metrics``: what pipeline code installs."""
+    """``pip install /path/to/helios-metrics-collector``: what pipeline code installs."""
     root = tmp_path_factory.mktemp("venvs") / "plain"
     yield make_venv(root, f"helios-metrics @ {wheel.as_uri()}", constraints)
     shutil.rmtree(root, ignore_errors=True)
