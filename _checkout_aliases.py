@@ -43,6 +43,8 @@ class _AliasLoader(Loader):
 
 
 class _AliasFinder(MetaPathFinder):
+    """Answers ``publisher.*`` (and the other aliased names) with ``helios_metrics``' module."""
+
     def __init__(self) -> None:
         self.names: set[str] = set()
 
@@ -58,6 +60,7 @@ class _AliasFinder(MetaPathFinder):
 
 
 def _finder() -> _AliasFinder:
+    """The one finder of this process, installed first on ``sys.meta_path`` on first use."""
     for finder in sys.meta_path:
         if isinstance(finder, _AliasFinder):
             return finder

@@ -76,8 +76,9 @@ _BASELINES = {"six_hour": "last six hours' share", "all_history": "all-history s
 
 def scorecard_rows(card: dict[str, float]) -> list[Row]:
     """Each figure beside its anchor: the forecast's Brier score beside each naive baseline's (the
-    ratio is 1 − skill; the detail carries the skill's bootstrap interval), each interval's coverage
-    beside its nominal level, the tested triggers beside the plain thresholds."""
+    ratio is 1 − skill; the detail carries the skill's bootstrap interval; met when the forecast is
+    not worse within that interval), each interval's coverage beside its nominal level, the skill by
+    kind of history, the tested triggers beside the plain thresholds."""
     rows = []
     for horizon in ("1h", "6h"):
         for baseline, label in _BASELINES.items():
@@ -88,8 +89,8 @@ def scorecard_rows(card: dict[str, float]) -> list[Row]:
                 f"{card[skill + '_high95']:+.1%})"
             )
             rows.append(
-                Row(f"forecast_brier_{horizon}_vs_{baseline}", ours, anchor, label, "Brier score", "< anchor",
-                    ours < anchor, detail)
+                Row(f"forecast_brier_{horizon}_vs_{baseline}", ours, anchor, label, "Brier score",
+                    "<= anchor within the skill's 95 % interval", card[skill + "_high95"] >= 0, detail)
             )  # fmt: skip
         for level in (80, 95):
             covered = card[f"forecast_coverage_{level}_{horizon}"]
@@ -97,6 +98,12 @@ def scorecard_rows(card: dict[str, float]) -> list[Row]:
                 Row(f"forecast_coverage_{level}_{horizon}", covered, level / 100, f"the nominal {level} %",
                     "share of hours", "within ±0.05 of the anchor", abs(covered - level / 100) <= 0.05)
             )  # fmt: skip
+    by_history = sorted(name for name in card if name.startswith("forecast_skill_1h_vs_six_hour_"))
+    rows += [  # the skill by kind of history (the low-volume one is the store's), reported beside no anchor
+        Row(name, card[name], 0.0, "skill is relative to the six-hour share", "Brier skill", "reported", True)
+        for name in by_history
+        if not name.endswith(("_low95", "_high95"))
+    ]
     plain = "the plain thresholds"
     alarms, plain_alarms = card["trigger_false_alarms_per_day"], card["trigger_false_alarms_per_day_plain"]
     rows.append(

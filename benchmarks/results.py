@@ -57,6 +57,7 @@ def _figure(value: float) -> str:
 
 
 def _ratio(ratio: float | None) -> str:
+    """A row's ratio as the table prints it; a dash where the anchor is 0."""
     return "—" if ratio is None else f"{ratio:.2f}x"
 
 

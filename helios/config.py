@@ -1,5 +1,5 @@
 """``from helios.config import load_config`` as the Helios monitoring design writes it: the
-collector's :class:`contract.Settings` from the environment (``GOOGLE_CLOUD_PROJECT``,
+collector's :class:`helios_metrics.contract.Settings` from the environment (``GOOGLE_CLOUD_PROJECT``,
 ``PUBSUB_EMULATOR_HOST``, ``MONITORING_EMULATOR_HOST``, ``HELIOS_*``), which ``PerformanceMonitor(config)``
 and ``CloudMonitoringDashboard(config)`` take whole — project and emulator addresses alike.
 

@@ -2,4 +2,6 @@
 the performance report, Cloud Monitoring provisioning, the local Monitoring emulator and the
 alert scenarios, under one distinctive top-level name."""
 
+__all__ = ["__version__"]
+
 __version__ = "0.1.0"

@@ -82,6 +82,7 @@ class MetricService:
         return self._projects.remember(project_of(name))
 
     def _split(self, name: str, collection: str) -> tuple[str, str]:
+        """``projects/P/<collection>/<rest>`` → (the project id, rest), P an id or a number."""
         project, rest = _split(name, collection)
         return self._projects.remember(project), rest
 

@@ -52,6 +52,7 @@ def report(settings: Settings, window: str, as_json: bool, write_forecast: bool)
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    """The command; ``prog`` is the name ``--help`` shows when another command delegates here."""
     parser = argparse.ArgumentParser(prog=prog or command_name("reporting"), description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)

@@ -112,6 +112,12 @@ def test_make_bench_prints_each_scorecard_figure_beside_its_anchor():
     assert rows["trigger_false_alarms_per_day"].anchor == 7.6
     assert rows["trigger_miss_rate"].ratio is None  # the plain thresholds miss nothing: no ratio
     assert "| — |" in table([rows["trigger_miss_rate"]])
-    worse = {row.id: row for row in scorecard_rows(card_with(forecast_brier_6h=0.093, forecast_coverage_95_1h=0.89))}
-    assert not worse["forecast_brier_6h_vs_all_history"].met
-    assert not worse["forecast_coverage_95_1h"].met
+    worse = scorecard_rows(
+        card_with(forecast_skill_6h_vs_all_history_high95=-0.001, forecast_coverage_95_1h=0.89)
+        | {"forecast_skill_1h_vs_six_hour_low_volume": 0.015}
+    )
+    rows = {row.id: row for row in worse}
+    assert not rows["forecast_brier_6h_vs_all_history"].met  # worse beyond its interval
+    assert rows["forecast_brier_6h_vs_six_hour"].met
+    assert not rows["forecast_coverage_95_1h"].met
+    assert rows["forecast_skill_1h_vs_six_hour_low_volume"].ours == 0.015
