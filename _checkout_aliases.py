@@ -78,6 +78,11 @@ def alias(name: str) -> ModuleType:
 
 
 def run(name: str) -> None:
-    """``python -m name``: run ``helios_metrics.name``'s ``__main__`` as the program."""
+    """``python -m name``: run ``helios_metrics.name``'s ``__main__`` as the program — or, for a
+    package that has none (``publisher``), say so in Python's own line, not a runpy traceback."""
     _finder().names.add(name)
+    if importlib.util.find_spec(f"{_HOME}.{name}.__main__") is None:
+        sys.exit(
+            f"{sys.executable}: No module named {name}.__main__; '{name}' is a package and cannot be directly executed"
+        )
     runpy.run_module(f"{_HOME}.{name}", run_name="__main__", alter_sys=True)

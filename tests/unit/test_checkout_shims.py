@@ -55,6 +55,12 @@ def test_the_python_m_forms_run_from_the_checkout():
     report = run("-m", "functions", "report", "--help")
     assert report.returncode == 0, report.stderr
     assert report.stdout.startswith("usage: python -m functions report")
+    publisher = run("-m", "publisher")  # a package without __main__: Python's one line, no traceback
+    assert publisher.returncode == 1
+    assert publisher.stderr == (
+        f"{sys.executable}: No module named publisher.__main__; 'publisher' is a package and cannot be directly "
+        "executed\n"
+    )
 
 
 def test_the_deployed_entry_point_imports_without_the_aliases(tmp_path):
