@@ -140,3 +140,18 @@ def stop_group(entry: ProcessEntry, grace_s: float = 10.0) -> bool:
         while time.monotonic() < deadline and alive(entry):
             time.sleep(0.05)
     return True
+
+
+@dataclass
+class UpResult:
+    record: StackRecord
+    started: bool  # False: it was already up, nothing was started
+    cleaned: list[ProcessEntry] = field(default_factory=list)  # what a broken earlier stack left, stopped
+    note: str | None = None  # why that earlier stack was no longer whole
+
+
+@dataclass
+class DownResult:
+    stopped: list[ProcessEntry]
+    recorded: bool  # False: there was no record at all
+    note: str | None = None

@@ -23,16 +23,16 @@ import contextlib
 import fcntl
 import json
 import os
-import shlex
 import shutil
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._stack_record import ProcessEntry, StackRecord, alive, process_start, stop_group
+from ._stack_options import PORT_CHOICE, StackError, add_up_arguments, config_from
+from ._stack_record import DownResult, ProcessEntry, StackRecord, UpResult, alive, process_start, stop_group
 from ._stack_supervisor import LABELS, RECORD_NAME, StackConfig, config_argument, local_channels
+from ._stack_text import describe, env_lines, print_down, print_up
 from .launch import port_in_use
 
 __all__ = [
@@ -42,42 +42,20 @@ __all__ = [
     "StackError",
     "StackRecord",
     "UpResult",
+    "add_up_arguments",
+    "config_from",
     "describe",
     "down",
     "env_lines",
     "local_channels",
+    "print_down",
+    "print_up",
     "up",
 ]
 
 _REPO = Path(__file__).resolve().parents[2]
 DEFAULT_STATE_DIR = _REPO / ".helios-stack"
 _LOCK_WAIT_S = 240.0
-_MIN_FORECAST_EVERY_S = 5.0  # the forecast is one series: two points within 5 s, and the second is refused
-# how a user chooses another port: the make variable, and the flag of the commands behind it
-_PORT_CHOICE = {
-    "Pub/Sub": ("PUBSUB_PORT", "--pubsub-port"),
-    "Monitoring gRPC": ("MONITORING_PORT", "--monitoring-port"),
-    "console": ("CONSOLE_PORT", "--console-port"),
-}
-
-
-class StackError(RuntimeError):
-    """The stack could not be started (or stopped); the message is the one line to show."""
-
-
-@dataclass
-class UpResult:
-    record: StackRecord
-    started: bool  # False: it was already up, nothing was started
-    cleaned: list[ProcessEntry] = field(default_factory=list)  # what a broken earlier stack left, stopped
-    note: str | None = None  # why that earlier stack was no longer whole
-
-
-@dataclass
-class DownResult:
-    stopped: list[ProcessEntry]
-    recorded: bool  # False: there was no record at all
-    note: str | None = None
 
 
 @contextlib.contextmanager
@@ -157,7 +135,7 @@ def _clear(state: Path) -> None:
 def _busy_port(config: StackConfig) -> str | None:
     for name, port in config.ports().items():
         if port_in_use(port):
-            make_var, flag = _PORT_CHOICE[name]
+            make_var, flag = PORT_CHOICE[name]
             return (
                 f"port {port} ({name}) is already in use: stop what listens there, or choose another port "
                 f"with make up {make_var}=<port> ({flag} <port>)"
@@ -279,121 +257,12 @@ def down(state_dir: str | os.PathLike[str] = DEFAULT_STATE_DIR) -> DownResult:
         return DownResult(stopped, recorded=True, note=None if stopped else record.error)
 
 
-def env_lines(record: StackRecord) -> list[str]:
-    """The lines to paste into a shell so the publisher, ``setup_infra`` and ``functions`` use the stack."""
-    values = {
-        "GOOGLE_CLOUD_PROJECT": record.project,
-        "PUBSUB_EMULATOR_HOST": record.endpoints.get("pubsub", ""),
-        "MONITORING_EMULATOR_HOST": record.endpoints.get("monitoring", ""),
-    }
-    return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
-
-
-def describe(record: StackRecord, state_dir: str | os.PathLike[str]) -> list[str]:
-    """What is running where, and the environment lines."""
-    endpoints = record.endpoints
-    every, evaluated = f"{record.interval_s:g} s", f"{record.evaluate_every_s:g} s"
-    if record.window_s is not None:
-        every += f" on the clock, a pass at every {record.window_s} s window's end"
-    forecast = f"{record.forecast_every_s:g} s"
-    return [
-        f"  console     {endpoints.get('console', '?')}",
-        f"  Pub/Sub     {endpoints.get('pubsub', '?')}  (the official emulator)",
-        f"  Monitoring  {endpoints.get('monitoring', '?')}  (gRPC; alerts evaluated every {evaluated})",
-        f"  collector   {endpoints.get('collector', '?')}  (functions-framework serving main.collect_metrics, "
-        f"called every {every} as Cloud Scheduler would)",
-        f"  report      {endpoints.get('report', '?')}  (functions-framework serving main.performance_report: "
-        f"?window=1h; called with ?write_forecast=true every {forecast} as the forecast job would)",
-        f"  webhook     {endpoints.get('receiver', '?')}  (the webhook channel's receiver; what it gets is appended "
-        f"to {Path(state_dir) / 'webhooks.jsonl'})",
-        f"  project     {record.project}",
-        f"  logs        {Path(state_dir)}/",
-        "To record metrics to it, paste into a shell:",
-        *(f"  {line}" for line in env_lines(record)),
-    ]
-
-
 def _parser() -> argparse.ArgumentParser:
     defaults = StackConfig(state_dir=str(DEFAULT_STATE_DIR))
     parser = argparse.ArgumentParser(prog="python -m helios_metrics.monitoring_emulator.stack", description=__doc__)
     parser.add_argument("command", choices=("up", "down", "env"))
     add_up_arguments(parser, defaults)
     return parser
-
-
-def add_up_arguments(parser: argparse.ArgumentParser, defaults: StackConfig) -> None:
-    """The options of ``up`` (shared with ``demo.py up``)."""
-    parser.add_argument("--state", default=defaults.state_dir, help="directory of the record and logs (%(default)s)")
-    parser.add_argument("--project", default=defaults.project, help="project id (default %(default)s)")
-    for name, (_, flag) in _PORT_CHOICE.items():
-        dest = flag[2:].replace("-", "_")
-        parser.add_argument(flag, type=int, default=getattr(defaults, dest), help=f"{name} port, 0 = any free one")
-    parser.add_argument(
-        "--interval", type=float, default=defaults.interval_s, help="seconds between collector calls (%(default)s)"
-    )
-    parser.add_argument(
-        "--evaluate-every", type=float, default=defaults.evaluate_every_s, help="seconds between alert evaluations"
-    )
-    parser.add_argument(
-        "--forecast-every",
-        type=float,
-        default=defaults.forecast_every_s,
-        help="seconds between forecast writes (performance_report?write_forecast=true; default %(default)s)",
-    )
-    parser.add_argument(
-        "--window",
-        type=int,
-        default=None,
-        help="the collector's aggregation window in seconds (default: 30, two passes a call, when called every 60 s "
-        "as deployed; else HELIOS_WINDOW_SECONDS or 60)",
-    )
-    parser.add_argument("--config", default=None, help="setup_infra's --config FILE (default: its built-in config)")
-
-
-def config_from(args: argparse.Namespace) -> StackConfig:
-    if args.interval <= 0:
-        raise StackError(f"--interval must be a positive number of seconds, not {args.interval:g}")
-    if args.forecast_every < _MIN_FORECAST_EVERY_S:
-        raise StackError(
-            f"--forecast-every must be at least {_MIN_FORECAST_EVERY_S:g} seconds (Cloud Monitoring takes one point "
-            f"per series every 5 s at most), not {args.forecast_every:g}"
-        )
-    if args.window is not None and not 10 <= args.window <= 240:
-        raise StackError(f"--window must be between 10 and 240 seconds (HELIOS_WINDOW_SECONDS), not {args.window}")
-    return StackConfig(
-        state_dir=str(Path(args.state).resolve()),
-        project=args.project,
-        pubsub_port=args.pubsub_port,
-        monitoring_port=args.monitoring_port,
-        console_port=args.console_port,
-        interval_s=args.interval,
-        evaluate_every_s=args.evaluate_every,
-        forecast_every_s=args.forecast_every,
-        window_s=args.window,
-        setup_config=args.config,
-    )
-
-
-def print_up(result: UpResult, state_dir: str | os.PathLike[str], elapsed_s: float) -> None:
-    if result.cleaned or result.note:
-        stopped = ", ".join(f"{entry.label} (pid {entry.pid})" for entry in result.cleaned) or "nothing was left"
-        print(f"an earlier stack was no longer whole ({result.note}); stopped: {stopped}")
-    if result.started:
-        print(f"the local stack is up ({elapsed_s:.0f} s):")
-    else:
-        since = time.strftime("%H:%M:%S", time.localtime(result.record.started_at))
-        print(f"the local stack is already up (since {since}): nothing started")
-    print("\n".join(describe(result.record, state_dir)))
-    print("make down stops it.")
-
-
-def print_down(result: DownResult) -> None:
-    if result.stopped:
-        print("stopped " + ", ".join(f"{entry.label} (pid {entry.pid})" for entry in result.stopped))
-    elif result.recorded:
-        print("nothing was running" + (f" (the stack had stopped: {result.note})" if result.note else ""))
-    else:
-        print("nothing is running (no stack recorded)")
 
 
 def main(argv: list[str] | None = None) -> int:

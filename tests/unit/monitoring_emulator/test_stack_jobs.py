@@ -17,13 +17,13 @@ from typing import Any, ClassVar
 import pytest
 
 from helios_metrics.monitoring_emulator import stack
-from helios_metrics.monitoring_emulator._stack_supervisor import (
-    PRODUCTION_WINDOW_S,
-    _Job,
+from helios_metrics.monitoring_emulator._stack_jobs import (
+    SchedulerJob,
     collection_outcome,
     forecast_outcome,
     next_call_at,
 )
+from helios_metrics.monitoring_emulator._stack_supervisor import PRODUCTION_WINDOW_S
 from helios_metrics.monitoring_emulator.launch import free_port
 
 REPO = Path(__file__).resolve().parents[3]
@@ -84,7 +84,7 @@ def scheduled(caplog: pytest.LogCaptureFixture, name: str) -> list[str]:
     ]
 
 
-def run_until(job: _Job, done: Any) -> None:
+def run_until(job: SchedulerJob, done: Any) -> None:
     job.start()
     deadline = time.monotonic() + 20
     try:
@@ -109,7 +109,7 @@ def test_the_forecast_job_goes_on_past_refusals_bad_bodies_and_a_crashing_format
             raise RuntimeError("a formatter bug")
         return forecast_outcome(status, body)
 
-    job = _Job("forecast", server + "?write_forecast=true", 0.01, 5.0, outcome)
+    job = SchedulerJob("forecast", server + "?write_forecast=true", 0.01, 5.0, outcome)
     run_until(job, lambda: len(scheduled(caplog, "forecast")) >= 4)
     lines = scheduled(caplog, "forecast")[:4]
     assert lines == [
@@ -123,7 +123,7 @@ def test_the_forecast_job_goes_on_past_refusals_bad_bodies_and_a_crashing_format
 
 def test_a_job_whose_function_is_down_logs_each_failed_call_and_calls_again(caplog):
     caplog.set_level(logging.INFO, logger="helios.stack")
-    job = _Job("collection", f"http://127.0.0.1:{free_port()}/", 0.01, 1.0, collection_outcome)
+    job = SchedulerJob("collection", f"http://127.0.0.1:{free_port()}/", 0.01, 1.0, collection_outcome)
     run_until(job, lambda: len(scheduled(caplog, "collection")) >= 3)
     assert all(line.startswith("scheduled collection failed: ") for line in scheduled(caplog, "collection"))
 
@@ -132,10 +132,12 @@ def test_the_first_forecast_call_waits_one_period_as_a_cron_schedule_does(server
     """The collector's job calls at once; the forecast job first after its period (cloudbuild's
     */5 cron): while the collector's job makes three calls in turn, the forecast job makes none."""
     caplog.set_level(logging.INFO, logger="helios.stack")
-    forecast = _Job("forecast", server + "?write_forecast=true", 0.01, 5.0, forecast_outcome, first_after_s=3600.0)
+    forecast = SchedulerJob(
+        "forecast", server + "?write_forecast=true", 0.01, 5.0, forecast_outcome, first_after_s=3600.0
+    )
     forecast.start()
     try:
-        run_until(_Job("collection", server, 0.01, 5.0, collection_outcome), lambda: len(_Answers.paths) >= 3)
+        run_until(SchedulerJob("collection", server, 0.01, 5.0, collection_outcome), lambda: len(_Answers.paths) >= 3)
     finally:
         forecast.stop()
     assert scheduled(caplog, "forecast") == []
