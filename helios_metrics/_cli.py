@@ -8,7 +8,7 @@ import importlib
 import sys
 from collections.abc import Callable
 
-from helios_metrics.contract.extras import missing_extra_module
+from helios_metrics.contract.extras import install_hint, missing_extra_module
 
 __all__ = ["collector", "monitoring_emulator", "report", "setup_infra"]
 
@@ -23,7 +23,7 @@ def _run(command: str, module: str, extra: str) -> int:
             raise
         print(
             f'{command} needs the "{extra}" extra, which is not installed here (no module named {missing!r}): '
-            f'pip install "helios-metrics[{extra}]"',
+            + install_hint(extra),
             file=sys.stderr,
         )
         return 1

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from .extras import install_hint
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -125,8 +126,7 @@ def _load(where: str) -> Any:
         package = module[: module.index(key) + len(key)]
         raise MissingClientLibrary(
             f"{_DISTRIBUTIONS[key]} is not installed here (no module named {package!r}): "
-            'pip install "helios-metrics[setup]" '
-            "(or [collector], [emulator], [all])",
+            f"{install_hint('setup')} (or [collector], [emulator], [all])",
             name=err.name,
         ) from err
 

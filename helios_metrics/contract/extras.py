@@ -3,7 +3,7 @@ or a broken install of a required library keeps its traceback instead of wrong a
 
 from __future__ import annotations
 
-__all__ = ["missing_extra_module"]
+__all__ = ["install_hint", "missing_extra_module"]
 
 _EXTRA_MODULES = (  # what the extras bring and a plain install lacks (pyproject's optional-dependencies)
     "google.cloud.monitoring_v3",
@@ -12,6 +12,12 @@ _EXTRA_MODULES = (  # what the extras bring and a plain install lacks (pyproject
     "functions_framework",
     "flask",
 )
+
+
+def install_hint(extra: str) -> str:
+    """The command that brings ``extra``. The distribution is installed from its checkout (it is
+    not on PyPI, where the name could be anyone's), so the hint names the checkout, not an index."""
+    return f'pip install "<the helios-metrics checkout>[{extra}]"'
 
 
 def missing_extra_module(err: ImportError) -> str | None:

@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from helios_metrics.contract.extras import install_hint
+
 from .admin import EmulatorAdmin
 from .launch import EmulatorUnavailable, start_monitoring_emulator, start_pubsub_emulator
 
@@ -102,7 +104,7 @@ def monitoring_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mo
     if missing:
         pytest.fail(
             f"the monitoring_emulator fixture needs {missing}, which is not installed here: "
-            'pip install "helios-metrics[emulator]"',
+            + install_hint("emulator"),
             pytrace=False,
         )
     process = start_monitoring_emulator(

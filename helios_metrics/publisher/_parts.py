@@ -10,13 +10,13 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from helios_metrics.contract.extras import missing_extra_module
+from helios_metrics.contract.extras import install_hint, missing_extra_module
 
 __all__ = ["REPORTING", "SETUP", "MissingPart", "load"]
 
 REPORTING = "the performance report (reporting)"
 SETUP = "provisioning (setup_infra)"
-_EXTRA = 'pip install "helios-metrics[setup]"'  # both parts: the Monitoring client libraries
+_EXTRA = install_hint("setup")  # both parts: the Monitoring client libraries
 
 
 class MissingPart(ImportError):

@@ -83,7 +83,7 @@ def test_a_plain_install_publishes_to_pubsub_with_the_publishers_libraries_only(
         missing = plain_venv.run(*argv, **env)
         assert missing.returncode == 1, missing.stdout + missing.stderr
         assert missing.stderr.count("\n") == 1, missing.stderr
-        assert f'pip install "helios-metrics[{extra}]"' in missing.stderr
+        assert f'pip install "<the helios-metrics checkout>[{extra}]"' in missing.stderr
 
 
 STORE = {  # a stand-in for the store's own code base: a regular helios package

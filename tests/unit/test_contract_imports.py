@@ -111,12 +111,12 @@ print(json.dumps(errors))
     assert errors == [
         "PerformanceMonitor.get_performance_summary needs the performance report (reporting), which "
         "is not installed here (no module named 'google.cloud.monitoring_v3'): "
-        'pip install "helios-metrics[setup]"',
+        'pip install "<the helios-metrics checkout>[setup]"',
         "PerformanceMonitor.analyze_performance needs the performance report (reporting), which "
         "is not installed here (no module named 'google.cloud.monitoring_v3'): "
-        'pip install "helios-metrics[setup]"',
+        'pip install "<the helios-metrics checkout>[setup]"',
         "PerformanceMonitor.setup_monitoring_infrastructure needs provisioning (setup_infra), which is not "
-        "installed here (no module named 'google.cloud.monitoring_v3'): pip install \"helios-metrics[setup]\"",
+        "installed here (no module named 'google.cloud.monitoring_v3'): pip install \"<the helios-metrics checkout>[setup]\"",
     ]
 
 

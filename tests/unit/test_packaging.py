@@ -207,7 +207,7 @@ def test_a_console_script_without_its_extra_says_which_in_one_line():
     assert done.returncode == 1
     assert done.stderr == (
         'helios-setup-infra needs the "setup" extra, which is not installed here '
-        "(no module named 'google.cloud.monitoring_v3'): pip install \"helios-metrics[setup]\"\n"
+        "(no module named 'google.cloud.monitoring_v3'): pip install \"<the helios-metrics checkout>[setup]\"\n"
     )
 
 
@@ -222,5 +222,5 @@ def test_a_monitoring_client_without_its_library_names_the_extra():
     assert done.stderr.strip().splitlines()[-1] == (
         "helios_metrics.contract.clients.MissingClientLibrary: google-cloud-monitoring is not installed here "
         "(no module named 'google.cloud.monitoring_v3'): "
-        'pip install "helios-metrics[setup]" (or [collector], [emulator], [all])'
+        'pip install "<the helios-metrics checkout>[setup]" (or [collector], [emulator], [all])'
     )
