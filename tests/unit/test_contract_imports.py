@@ -116,7 +116,8 @@ print(json.dumps(errors))
         "is not installed here (no module named 'google.cloud.monitoring_v3'): "
         'pip install "<the helios-metrics checkout>[setup]"',
         "PerformanceMonitor.setup_monitoring_infrastructure needs provisioning (setup_infra), which is not "
-        "installed here (no module named 'google.cloud.monitoring_v3'): pip install \"<the helios-metrics checkout>[setup]\"",
+        "installed here (no module named 'google.cloud.monitoring_v3'): "
+        'pip install "<the helios-metrics checkout>[setup]"',
     ]
 
 
