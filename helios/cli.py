@@ -11,6 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from helios_metrics.contract.extras import install_hint, missing_extra_module
+
 __all__ = ["main"]
 
 
@@ -24,9 +26,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from helios_metrics.setup_infra.__main__ import main as setup_infra
     except ImportError as err:  # a plain install: the publisher's libraries only
+        missing = missing_extra_module(err)
+        if missing is None:
+            raise
         print(
-            f"test-monitoring needs provisioning, which is not installed here (no module named {err.name!r}): "
-            'pip install "helios-metrics[setup]"',
+            f"test-monitoring needs provisioning, which is not installed here (no module named {missing!r}): "
+            + install_hint("setup"),
             file=sys.stderr,
         )
         return 1
