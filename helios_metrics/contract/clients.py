@@ -71,11 +71,6 @@ def _generated(
     )
 
 
-_MONITORING, _DASHBOARDS, _PUBSUB = (
-    "google.cloud.monitoring_v3",
-    "google.cloud.monitoring_dashboard_v1",
-    "google.pubsub_v1",
-)
 _CLIENTS: Mapping[str, _Client] = {
     "metric_service": _generated(_MONITORING, "metric_service", "MetricService"),
     "metric_service_async": _generated(_MONITORING, "metric_service", "MetricService", asynchronous=True),
